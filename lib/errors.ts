@@ -1,0 +1,37 @@
+/** Every way a signed link can be refused, each with a stable code callers can branch on. */
+export type SignedUrlErrorCode =
+  | 'ERR_SIGNATURE_MISSING'
+  | 'ERR_SIGNATURE_INVALID'
+  | 'ERR_URL_EXPIRED'
+  | 'ERR_METHOD_NOT_ALLOWED'
+  | 'ERR_PATH_NOT_CANONICAL'
+  | 'ERR_QUERY_MALFORMED'
+  | 'ERR_PATH_MISMATCH'
+
+// Messages say which check failed and never carry the URL, the string to sign, a signature or a key.
+const MESSAGES: Readonly<Record<SignedUrlErrorCode, string>> = {
+  ERR_SIGNATURE_MISSING: 'The URL carries no signature',
+  ERR_SIGNATURE_INVALID: 'The URL signature does not match',
+  ERR_URL_EXPIRED: 'The signed URL has expired',
+  ERR_METHOD_NOT_ALLOWED: 'A signed URL only allows GET and HEAD',
+  ERR_PATH_NOT_CANONICAL: 'The URL path is not canonical',
+  ERR_QUERY_MALFORMED: 'The URL query is malformed',
+  ERR_PATH_MISMATCH: 'The path being served is not the signed path',
+}
+
+/**
+ * A refused signed link. `code` says which check failed, `status` is the HTTP status the guard answers with
+ * (403 unless configured otherwise), and `expose` is true: the message is safe to show a client.
+ */
+export class SignedUrlError extends Error {
+  readonly code: SignedUrlErrorCode
+  status: number
+  readonly expose = true
+
+  constructor(code: SignedUrlErrorCode, status = 403) {
+    super(MESSAGES[code])
+    this.name = 'SignedUrlError'
+    this.code = code
+    this.status = status
+  }
+}

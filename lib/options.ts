@@ -1,0 +1,63 @@
+/** A length of time: whole seconds, or a string such as `'90s'`, `'10m'`, `'12h'`, `'7d'`. */
+export type Duration = number | `${number}${'s' | 'm' | 'h' | 'd'}`
+
+const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 }
+const DURATION = /^([0-9]{1,9})(s|m|h|d)$/
+
+/** Whole seconds from a Duration; `undefined` when the value is not one (the caller names the option). */
+export function toSeconds(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined
+  if (typeof value !== 'string') return undefined
+  const match = DURATION.exec(value)
+  return match ? Number(match[1]) * UNIT_SECONDS[match[2]] : undefined
+}
+
+/** Shows a bad option value in a message without ever echoing a long string (it could be a secret). */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return value.length <= 24 ? JSON.stringify(value) : `a string of ${value.length} characters`
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value)
+  if (typeof value === 'function') return 'a function'
+  if (Array.isArray(value)) return 'an array'
+  const tag = Object.prototype.toString.call(value).slice(8, -1)
+  return tag === 'Object' ? 'an object' : `a ${tag}`
+}
+
+/** Throws a TypeError for an option name the factory does not know, suggesting the closest known one. */
+export function assertKnownOptions(factory: string, options: object, known: ReadonlySet<string>): void {
+  for (const name of Object.keys(options)) {
+    if (known.has(name)) continue
+    const hint = closest(name, known)
+    throw new TypeError(`${factory}: unknown option "${name}"${hint ? `. Did you mean "${hint}"?` : ''}`)
+  }
+}
+
+/** The caller's options as an object, or a TypeError naming the factory. */
+export function asOptions<T extends object>(factory: string, options: unknown): Readonly<Partial<T>> {
+  if (options === undefined) return {} as Partial<T>
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${factory}: options must be an object, got ${describe(options)}`)
+  }
+  return options as Partial<T>
+}
+
+function closest(name: string, known: ReadonlySet<string>): string | undefined {
+  let best: string | undefined
+  let bestDistance = 3
+  for (const candidate of known) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase())
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance]
+  }
+  return best
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    previous = current
+  }
+  return previous[b.length]
+}
