@@ -1,0 +1,147 @@
+import { createHmac } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import connect from 'connect'
+import express5 from 'express'
+import express4 from 'express4'
+
+export const KEY = 'test-key-0123456789-0123456789-0123456789'
+export const OTHER_KEY = 'another-key-abcdefghij-abcdefghij-abcdefghij'
+/** 2026-01-01T00:00:00Z, the injected clock's "now" in milliseconds. */
+export const NOW_MS = 1767225600000
+export const now = (): number => NOW_MS
+export const SITE = path.join(__dirname, 'fixtures', 'site')
+export const PRIVATE = path.join(SITE, 'private')
+
+export interface Vector {
+  key: string
+  path: string
+  expiry: number
+  method: string
+  stringToSign: string
+  signature: string
+  link?: string
+}
+export const vectors: Vector[] = JSON.parse(readFileSync(path.join(__dirname, 'fixtures', 'links-v1.json'), 'utf8')).vectors
+
+/** ittybit's reference snippet, as its documentation gives it: the compatibility contract. */
+export function ittybitSign(key: string, urlPath: string, expiry: number): string {
+  const signature = createHmac('sha256', key).update(`${urlPath}?expiry=${expiry}&method=get`).digest('base64url')
+  return `/${urlPath}?expiry=${expiry}&method=get&signature=${signature}`
+}
+
+/** A raw HMAC over any decoded path, as a naive implementation would accept: used to show refusals are not about the MAC. */
+export function forge(key: string, decodedPath: string, expiry: number): string {
+  return createHmac('sha256', key).update(`${decodedPath}?expiry=${expiry}&method=get`).digest('base64url')
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void
+type App = ((req: IncomingMessage, res: ServerResponse) => void) & { use: (...args: unknown[]) => unknown }
+
+export interface Framework {
+  name: string
+  create(): App
+  /** A sub-router (Express Router, or a Connect sub-app) that can be mounted with `use`. */
+  router(): App
+}
+
+export const frameworks: Framework[] = [
+  { name: 'Express 4', create: () => express4() as unknown as App, router: () => express4.Router() as unknown as App },
+  { name: 'Express 5', create: () => express5() as unknown as App, router: () => express5.Router() as unknown as App },
+  { name: 'Connect', create: () => connect() as unknown as App, router: () => connect() as unknown as App },
+]
+
+export interface Mount {
+  name: string
+  /** The URL path the browser requests for a file under the fixture site, e.g. 'private/image.png'. */
+  url(sitePath: string): string
+  /** Attaches a middleware made for a folder (the site, or its private/ folder) the way this mount does. */
+  attach(app: App, fw: Framework, make: (root: string) => Handler): void
+}
+
+export const mounts: Mount[] = [
+  {
+    name: 'at the root',
+    url: (p) => `/${p}`,
+    attach: (app, _fw, make) => app.use(make(SITE)),
+  },
+  {
+    name: "under a prefix (app.use('/private', ...))",
+    url: (p) => `/${p}`,
+    attach: (app, _fw, make) => app.use('/private', make(PRIVATE)),
+  },
+  {
+    name: 'inside a nested router',
+    url: (p) => `/app/${p}`,
+    attach: (app, fw, make) => {
+      const router = fw.router()
+      router.use('/private', make(PRIVATE))
+      app.use('/app', router)
+    },
+  },
+]
+
+/** The same file tree served at a second prefix, to show a signature for one mount does not open another. */
+export const MIRROR = '/mirror'
+
+/**
+ * Builds an app for a framework and mount: the middleware under test, the same middleware for the private folder
+ * at MIRROR, then a plain 404 and an error handler that reports `err.code` so tests can tell them apart.
+ */
+export function buildApp(fw: Framework, mount: Mount, make: (root: string) => Handler, before?: Handler): App {
+  const app = fw.create()
+  if (before) app.use(before)
+  mount.attach(app, fw, make)
+  app.use(MIRROR, make(PRIVATE))
+  app.use(function notFound(_req: IncomingMessage, res: ServerResponse) {
+    res.statusCode = 404
+    res.end('fell through')
+  })
+  app.use(function onError(err: { code?: string; message?: string }, _req: IncomingMessage, res: ServerResponse, _next: unknown) {
+    res.statusCode = 500
+    res.setHeader('X-Error-Code', String(err.code ?? 'none'))
+    res.end(`error handler: ${err.message}`)
+  })
+  return app
+}
+
+export interface RawResponse {
+  status: number
+  headers: IncomingHttpHeaders
+  body: Buffer
+}
+
+/**
+ * Sends one request with the request target exactly as given (no client-side URL normalisation, which
+ * would hide the attacks under test), and resolves with the whole response.
+ */
+export async function send(
+  app: (req: IncomingMessage, res: ServerResponse) => void,
+  target: string,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): Promise<RawResponse> {
+  const server = http.createServer(app)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  try {
+    const { port } = server.address() as AddressInfo
+    return await new Promise<RawResponse>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: target, method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
+        res.on('error', reject)
+      })
+      req.on('error', reject)
+      req.end()
+    })
+  } finally {
+    await new Promise((resolve) => server.close(resolve))
+  }
+}
+
+/** Reads a fixture file under the site folder. */
+export function fixture(sitePath: string): Buffer {
+  return readFileSync(path.join(SITE, sitePath))
+}

@@ -1,0 +1,222 @@
+import crypto from 'node:crypto'
+import { createSigner, SignedUrlError } from 'express-signed-url'
+import { stringToSign } from '../lib/canonical'
+import { forge, ittybitSign, KEY, NOW_MS, now, OTHER_KEY, vectors } from './helpers'
+
+const NOW_S = NOW_MS / 1000
+
+describe('createSigner()', () => {
+  describe('with the published test vectors', () => {
+    it.each(vectors.map((v) => [v.path, v.key.slice(0, 6), v]))('builds the string to sign for %s (key %s)', (_p, _k, v) => {
+      expect(stringToSign(v.path, v.expiry)).toBe(v.stringToSign)
+    })
+
+    it.each(vectors.map((v) => [v.path, v.key.slice(0, 6), v]))('reproduces the signature and link for %s (key %s)', (_p, _k, v) => {
+      const signer = createSigner({ key: v.key, now: () => (v.expiry - 60) * 1000 })
+      const link = signer.sign(v.path, { expiresAt: v.expiry })
+      expect(new URLSearchParams(link.split('?')[1]).get('signature')).toBe(v.signature)
+      if (v.link !== undefined) expect(link).toBe(v.link)
+      expect(signer.verify(link)).toEqual({ ok: true, path: v.path, expiresAt: v.expiry, secondsLeft: 60 })
+    })
+  })
+
+  describe('compatibility with ittybit', () => {
+    it("accepts a link made by ittybit's reference snippet", () => {
+      const signer = createSigner({ key: KEY, now })
+      const link = ittybitSign(KEY, 'private/image.png', NOW_S + 600)
+      expect(signer.verify(link)).toMatchObject({ ok: true, path: 'private/image.png', secondsLeft: 600 })
+    })
+
+    it('makes the byte-identical link for an ASCII path', () => {
+      const signer = createSigner({ key: KEY, now })
+      expect(signer.sign('private/docs/report-2026.pdf', { ttl: 600 })).toBe(ittybitSign(KEY, 'private/docs/report-2026.pdf', NOW_S + 600))
+    })
+  })
+
+  describe('sign()', () => {
+    const signer = createSigner({ key: KEY, now, ttl: '10m', maxTtl: '1d' })
+
+    it('gives the same link with or without a leading slash', () => {
+      expect(signer.sign('/private/image.png')).toBe(signer.sign('private/image.png'))
+      expect(signer.sign('private/image.png')).toMatch(/^\/private\/image\.png\?expiry=\d+&method=get&signature=[A-Za-z0-9_-]{43}$/)
+    })
+
+    it('uses the default ttl, in seconds', () => {
+      expect(signer.verify(signer.sign('private/image.png'))).toMatchObject({ ok: true, expiresAt: NOW_S + 600, secondsLeft: 600 })
+    })
+
+    it.each([
+      [90, 90],
+      ['90s', 90],
+      ['15m', 900],
+      ['2h', 7200],
+      ['1d', 86400],
+    ])('takes ttl %p as %d seconds', (ttl, seconds) => {
+      expect(signer.verify(signer.sign('x.png', { ttl: ttl as never }))).toMatchObject({ expiresAt: NOW_S + seconds })
+    })
+
+    it('takes expiresAt as a Date or as Unix seconds', () => {
+      expect(signer.sign('x.png', { expiresAt: new Date(NOW_MS + 120_000) })).toContain(`expiry=${NOW_S + 120}&`)
+      expect(signer.sign('x.png', { expiresAt: NOW_S + 120 })).toContain(`expiry=${NOW_S + 120}&`)
+    })
+
+    it('makes absolute links when baseUrl is set', () => {
+      const absolute = createSigner({ key: KEY, now, baseUrl: 'https://files.example.com/' })
+      const link = absolute.sign('private/image.png', { ttl: 60 })
+      expect(link).toBe(`https://files.example.com${signer.sign('private/image.png', { ttl: 60 })}`)
+      expect(absolute.verify(link)).toMatchObject({ ok: true, path: 'private/image.png' })
+    })
+
+    it('percent-encodes each segment and keeps the decoded path in the string to sign', () => {
+      const link = signer.sign("private/it's (1) é?#%.jpg", { ttl: 60 })
+      expect(link.split('?')[0]).toBe('/private/it%27s%20%281%29%20%C3%A9%3F%23%25.jpg')
+      const signature = link.split('signature=')[1]
+      expect(signature).toBe(forge(KEY, "private/it's (1) é?#%.jpg", NOW_S + 60))
+    })
+
+    it('signs a folder link with its trailing slash', () => {
+      expect(signer.verify(signer.sign('private/dir/'))).toMatchObject({ ok: true, path: 'private/dir/' })
+    })
+
+    it.each([
+      ['', 'empty'],
+      ['/', 'root only'],
+      ['private/../secret.txt', 'dot-dot segment'],
+      ['../etc/passwd', 'leading dot-dot'],
+      ['private/./image.png', 'dot segment'],
+      ['private//image.png', 'empty segment'],
+      ['//evil.example/x.png', 'protocol-relative'],
+      ['private\\image.png', 'backslash'],
+      ['private/\u0000.png', 'NUL'],
+      ['private/a\nb.png', 'newline'],
+      ['private/\u007f.png', 'DEL'],
+      ['private/\ud800.png', 'lone surrogate'],
+    ])('throws a TypeError on the non-canonical path %j (%s)', (path) => {
+      expect(() => signer.sign(path)).toThrow(TypeError)
+      expect(() => signer.sign(path)).toThrow(/not canonical/)
+    })
+
+    it.each([
+      [{ ttl: 0 }, /"ttl" must be a positive whole number/],
+      [{ ttl: -5 }, /"ttl" must be a positive whole number of seconds or a string such as '10m', got -5/],
+      [{ ttl: 1.5 }, /"ttl"/],
+      [{ ttl: '10 minutes' }, /"ttl"/],
+      [{ ttl: '2d' }, /exceeds "maxTtl" \(86400 s\)/],
+      [{ expiresAt: NOW_S }, /not in the future/],
+      [{ expiresAt: NOW_S - 10 }, /not in the future/],
+      [{ expiresAt: new Date(NOW_MS - 1000) }, /not in the future/],
+      [{ expiresAt: NOW_S + 86401 }, /beyond "maxTtl"/],
+      [{ expiresAt: NOW_MS + 60_000 }, /looks like milliseconds/],
+      [{ expiresAt: new Date('nope') }, /"expiresAt" must be a Date or whole Unix seconds/],
+      [{ expiresAt: '1767225700' }, /"expiresAt" must be a Date or whole Unix seconds/],
+      [{ ttl: 60, expiresAt: NOW_S + 60 }, /either "ttl" or "expiresAt"/],
+      ['10m', /options must be an object/],
+    ])('throws a TypeError on sign options %p', (options, message) => {
+      expect(() => signer.sign('x.png', options as never)).toThrow(TypeError)
+      expect(() => signer.sign('x.png', options as never)).toThrow(message)
+    })
+
+    it('throws a TypeError when the path is not a string', () => {
+      expect(() => signer.sign(42 as never)).toThrow(/path must be a string, got 42/)
+    })
+  })
+
+  describe('verify()', () => {
+    const signer = createSigner({ key: KEY, now })
+
+    it('returns the path, the expiry in Unix seconds and the seconds left', () => {
+      expect(signer.verify(signer.sign('private/image.png', { ttl: 300 }))).toEqual({
+        ok: true, path: 'private/image.png', expiresAt: NOW_S + 300, secondsLeft: 300,
+      })
+    })
+
+    it('ignores unknown parameters and the fragment, and accepts any parameter order', () => {
+      const sig = forge(KEY, 'a.png', NOW_S + 60)
+      expect(signer.verify(`/a.png?v=3&signature=${sig}&method=get&expiry=${NOW_S + 60}#top`)).toMatchObject({ ok: true })
+    })
+
+    it('never throws, whatever it is given', () => {
+      for (const input of [undefined, null, 42, {}, '', '?', '#', 'http://', 'x'.repeat(10_000), '/%', '/a?signature=%', '/\u0000']) {
+        const result = signer.verify(input as never)
+        expect(result.ok).toBe(false)
+        if (!result.ok) expect(result.error).toBeInstanceOf(SignedUrlError)
+      }
+    })
+
+    it('refuses methods other than GET and HEAD before any HMAC work', () => {
+      const spy = jest.spyOn(crypto, 'createHmac')
+      const link = ittybitSign(KEY, 'a.png', NOW_S + 60)
+      spy.mockClear()
+      for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE']) {
+        expect(signer.verify(link, { method })).toMatchObject({ ok: false, error: { code: 'ERR_METHOD_NOT_ALLOWED' } })
+      }
+      expect(spy).not.toHaveBeenCalled()
+      expect(signer.verify(link, { method: 'HEAD' }).ok).toBe(true)
+      expect(signer.verify(link, { method: 'get' }).ok).toBe(true)
+      expect(spy).toHaveBeenCalledTimes(2)
+      spy.mockRestore()
+    })
+
+    it('compares MACs with crypto.timingSafeEqual on equal-length buffers', () => {
+      const spy = jest.spyOn(crypto, 'timingSafeEqual')
+      signer.verify(ittybitSign(OTHER_KEY, 'a.png', NOW_S + 60))
+      expect(spy).toHaveBeenCalledTimes(1)
+      const [a, b] = spy.mock.calls[0] as [Buffer, Buffer]
+      expect(a.length).toBe(32)
+      expect(b.length).toBe(32)
+      spy.mockRestore()
+    })
+
+    it('checks the MAC before the expiry: a forged expired link is "invalid", not "expired"', () => {
+      expect(signer.verify(ittybitSign(OTHER_KEY, 'a.png', NOW_S - 60))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
+      expect(signer.verify(ittybitSign(KEY, 'a.png', NOW_S - 60))).toMatchObject({ ok: false, error: { code: 'ERR_URL_EXPIRED' } })
+    })
+
+    it('refuses a signature with non-zero padding bits, which decodes to the same bytes', () => {
+      const good = ittybitSign(KEY, 'a.png', NOW_S + 60)
+      const last = good.at(-1)!
+      const twin = good.slice(0, -1) + String.fromCharCode(last.charCodeAt(0) + 1)
+      expect(Buffer.from(twin.split('signature=')[1], 'base64url')).toEqual(Buffer.from(good.split('signature=')[1], 'base64url'))
+      expect(signer.verify(good).ok).toBe(true)
+      expect(signer.verify(twin)).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
+    })
+  })
+
+  describe('expiry and clock tolerance', () => {
+    const expiry = NOW_S + 100
+    const link = ittybitSign(KEY, 'a.png', expiry)
+    const at = (seconds: number, clockTolerance = 0) => createSigner({ key: KEY, now: () => seconds * 1000, clockTolerance }).verify(link)
+
+    it('is good until the last millisecond before the expiry', () => {
+      expect(at(expiry - 1)).toMatchObject({ ok: true, secondsLeft: 1 })
+      expect(at(expiry - 0.001)).toMatchObject({ ok: true, secondsLeft: 1 })
+      expect(at(expiry)).toMatchObject({ ok: false, error: { code: 'ERR_URL_EXPIRED' } })
+    })
+
+    it('stays good for clockTolerance seconds past the expiry, with nothing left to cache', () => {
+      expect(at(expiry + 4, 5)).toMatchObject({ ok: true, secondsLeft: 0 })
+      expect(at(expiry + 5, 5)).toMatchObject({ ok: false, error: { code: 'ERR_URL_EXPIRED' } })
+    })
+  })
+
+  describe('with rotated keys', () => {
+    it('signs with the first key and verifies with all', () => {
+      const rotated = createSigner({ keys: [OTHER_KEY, KEY], now })
+      const old = createSigner({ key: KEY, now })
+      const stranger = createSigner({ key: 'a-third-key-that-nobody-shares-0123456789', now })
+      expect(rotated.verify(old.sign('a.png')).ok).toBe(true)
+      expect(rotated.sign('a.png', { ttl: 60 })).toBe(createSigner({ key: OTHER_KEY, now }).sign('a.png', { ttl: 60 }))
+      expect(old.verify(rotated.sign('a.png'))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
+      expect(rotated.verify(stranger.sign('a.png'))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
+    })
+
+    it('takes keys as bytes or KeyObjects too', () => {
+      const bytes = Buffer.from(KEY)
+      const fromBytes = createSigner({ key: bytes, now })
+      const fromKeyObject = createSigner({ key: crypto.createSecretKey(bytes), now })
+      const fromString = createSigner({ key: KEY, now })
+      expect(fromBytes.sign('a.png')).toBe(fromString.sign('a.png'))
+      expect(fromKeyObject.sign('a.png')).toBe(fromString.sign('a.png'))
+    })
+  })
+})
