@@ -178,8 +178,11 @@ function pick<T extends number>(factory: string, name: string, value: unknown, a
 
 const BODIES = new Map([403, 404, 410].map((code) => [code, Buffer.from(`${STATUS_CODES[code]}\n`)]))
 
-/** The default refusal: the status alone, a short body, and `Cache-Control: no-store`. */
-function respondRefused(err: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next): void {
+/**
+ * The default refusal: `err.status`, a short text body and `Cache-Control: no-store`; nothing about the link.
+ * Call it from an `onReject` hook that only wants to log or count before refusing as usual.
+ */
+export function respondRefused(err: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next): void {
   if (res.headersSent) return next(err)
   const body = BODIES.get(err.status) ?? BODIES.get(403)!
   res.statusCode = err.status
