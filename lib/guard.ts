@@ -37,7 +37,17 @@ export type SignedStaticOptions = GuardOptions & Omit<serveStatic.ServeStaticOpt
 }
 
 const GUARD_OPTIONS = ['signer', 'key', 'keys', 'ttl', 'maxTtl', 'clockTolerance', 'baseUrl', 'now', 'status', 'expiredStatus', 'onReject']
-const STATIC_OPTIONS = ['acceptRanges', 'cacheControl', 'dotfiles', 'etag', 'extensions', 'fallthrough', 'immutable', 'index', 'lastModified', 'maxAge', 'redirect', 'setHeaders']
+const BOOLEAN = [(v: unknown) => typeof v === 'boolean', 'must be a boolean'] as const
+const NAMES = [(v: unknown) => v === false || typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')),
+  'must be false, a string or an array of strings'] as const
+/** serve-static's options with their checks: send would check some only on the first request, and throw there. */
+const STATIC_OPTIONS: Record<string, readonly [(v: unknown) => boolean, string]> = {
+  acceptRanges: BOOLEAN, cacheControl: BOOLEAN, etag: BOOLEAN, fallthrough: BOOLEAN, immutable: BOOLEAN,
+  lastModified: BOOLEAN, redirect: BOOLEAN, extensions: NAMES, index: NAMES,
+  dotfiles: [(v) => v === 'allow' || v === 'deny' || v === 'ignore', "must be 'allow', 'deny' or 'ignore'"],
+  maxAge: [(v) => (typeof v === 'number' && v >= 0) || typeof v === 'string', "must be milliseconds or a string such as '1d'"],
+  setHeaders: [(v) => typeof v === 'function', 'must be a function'],
+}
 const kCacheControl = Symbol('express-signed-url.cacheControl')
 
 /**
@@ -69,14 +79,14 @@ export function signedStatic(root: string, options: Readonly<SignedStaticOptions
     throw new TypeError(`signedStatic: "root" must be a folder path, got ${describe(root)}`)
   }
   const opts = asOptions<SignedStaticOptions>('signedStatic', options)
-  const guard = createGuard('signedStatic', opts, new Set([...GUARD_OPTIONS, ...STATIC_OPTIONS]))
+  const guard = createGuard('signedStatic', opts, new Set([...GUARD_OPTIONS, ...Object.keys(STATIC_OPTIONS)]))
   const userSetHeaders = opts.setHeaders
-  if (userSetHeaders !== undefined && typeof userSetHeaders !== 'function') {
-    throw new TypeError(`signedStatic: "setHeaders" must be a function, got ${describe(userSetHeaders)}`)
-  }
   const staticOptions: serveStatic.ServeStaticOptions<ServerResponse> = {}
-  for (const name of STATIC_OPTIONS) {
-    if (name in opts) (staticOptions as Record<string, unknown>)[name] = (opts as Record<string, unknown>)[name]
+  for (const [name, [isValid, expected]] of Object.entries(STATIC_OPTIONS)) {
+    const value = (opts as Record<string, unknown>)[name]
+    if (value === undefined) continue
+    if (!isValid(value)) throw new TypeError(`signedStatic: "${name}" ${expected}, got ${describe(value)}`)
+    ;(staticOptions as Record<string, unknown>)[name] = value
   }
   staticOptions.dotfiles = opts.dotfiles ?? 'ignore'
   // serve-static's redirect from /dir to /dir/ keeps the query but changes the signed path: off by default.

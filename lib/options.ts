@@ -12,9 +12,10 @@ export function toSeconds(value: unknown): number | undefined {
   return match ? Number(match[1]) * UNIT_SECONDS[match[2]] : undefined
 }
 
-/** Shows a bad option value in a message without ever echoing a long string (it could be a secret). */
+/** Shows a bad option value in a message; strings longer than a short word are not echoed (a secret pasted
+ * into the wrong option must not reach a log). */
 export function describe(value: unknown): string {
-  if (typeof value === 'string') return value.length <= 24 ? JSON.stringify(value) : `a string of ${value.length} characters`
+  if (typeof value === 'string') return value.length <= 12 ? JSON.stringify(value) : `a string of ${value.length} characters`
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value)
   if (typeof value === 'function') return 'a function'
   if (Array.isArray(value)) return 'an array'
