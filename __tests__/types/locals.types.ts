@@ -1,0 +1,43 @@
+// Compile-time type test, checked by `npm run typecheck` (part of `npm test`) against @types/express 5, and by
+// types/express4/tsconfig.json against @types/express 4. Each @ts-expect-error fails the build if misuse compiles.
+import express from 'express'
+import { createSigner, signedStatic, signUrls, type SignUrl, type VerifyResult } from 'express-signed-url'
+
+const key = 'k'.repeat(32)
+const app = express()
+app.use(signUrls({ key, ttl: '10m' }))
+app.use('/private', signedStatic('private', { key, dotfiles: 'ignore', expiredStatus: 410 }))
+
+app.get('/', (_req, res) => {
+  const link: string = res.locals.signUrl('private/image.png')
+  const fn: SignUrl = res.locals.signUrl
+  res.locals.signUrl('private/image.png', { ttl: 600 })
+  res.locals.signUrl('private/image.png', { ttl: '10m' })
+  res.locals.signUrl('private/image.png', { expiresAt: new Date() })
+  // @ts-expect-error ttl and expiresAt exclude each other
+  res.locals.signUrl('private/image.png', { ttl: 60, expiresAt: 1 })
+  // @ts-expect-error the path is a string
+  res.locals.signUrl(42)
+  // @ts-expect-error a ttl string needs a unit of s, m, h or d
+  res.locals.signUrl('private/image.png', { ttl: '10 minutes' })
+  // @ts-expect-error signUrl returns a string
+  const n: number = res.locals.signUrl('private/image.png')
+  res.send(`${link} ${fn.name} ${n}`)
+})
+
+// @ts-expect-error a key or keys is required
+createSigner({ ttl: 60 })
+// @ts-expect-error key and keys exclude each other
+createSigner({ key, keys: [key] })
+// @ts-expect-error status is 403 or 404
+signedStatic('private', { key, status: 401 })
+
+const result: VerifyResult = createSigner({ key }).verify('/x')
+if (result.ok) {
+  const seconds: number = result.secondsLeft + result.expiresAt
+  void seconds
+} else {
+  const code: 'ERR_SIGNATURE_MISSING' | 'ERR_SIGNATURE_INVALID' | 'ERR_URL_EXPIRED' | 'ERR_METHOD_NOT_ALLOWED' |
+    'ERR_PATH_NOT_CANONICAL' | 'ERR_QUERY_MALFORMED' | 'ERR_PATH_MISMATCH' = result.error.code
+  void code
+}
