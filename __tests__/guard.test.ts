@@ -59,6 +59,16 @@ describe.each(frameworks)('signedStatic() on $name', (fw) => {
       })
     })
 
+    describe('absolute-form request targets', () => {
+      it('verifies the path of GET http://host/path the same way, whatever the host', async () => {
+        const signed = link('private/image.png')
+        const res = await send(app, `http://evil.example${signed}`)
+        expect(res.status).toBe(200)
+        expect(res.body).toEqual(fixture('private/image.png'))
+        expectRefused(await send(app, `http://evil.example${signed.replace('image.png', 'sensitive.txt')}`), 'ERR_SIGNATURE_INVALID')
+      })
+    })
+
     describe('rule 2: the served path must be the signed path', () => {
       it('refuses when something rewrote req.url to another file after the link was checked in the URL', async () => {
         const rewrite = (req: IncomingMessage, _res: ServerResponse, next: () => void) => {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import request from 'supertest'
 import { createSigner, requireSignature, signedStatic, type SignedUrlError } from 'express-signed-url'
-import { buildApp, fixture, frameworks, KEY, mounts, NOW_MS, now, send, SITE, vectors } from './helpers'
+import { buildApp, fixture, frameworks, ittybitSign, KEY, mounts, NOW_MS, now, send, SITE, vectors } from './helpers'
 
 const NOW_S = NOW_MS / 1000
 const atRoot = mounts[0]
@@ -101,6 +101,13 @@ describe.each(frameworks)('responses on $name', (fw) => {
       const again = await request(app).get(link).set('If-None-Match', first.headers.etag)
       expect(again.status).toBe(304)
       expect(again.headers['cache-control']).toBe('private, max-age=600')
+    })
+
+    it("serves a link made by ittybit's reference snippet", async () => {
+      const res = await send(app, ittybitSign(KEY, 'private/docs/report-2026.pdf', NOW_S + 90))
+      expect(res.status).toBe(200)
+      expect(res.body).toEqual(fixture('private/docs/report-2026.pdf'))
+      expect(res.headers['cache-control']).toBe('private, max-age=90')
     })
 
     it('lets a valid link to a missing file fall through, without a cacheable header', async () => {
