@@ -49,7 +49,7 @@ describe('the example app', () => {
   })
 
   it('starts with a generated key and a warning when SIGNING_KEY is unset, and honours PORT', async () => {
-    const env = { ...process.env, PORT: '0' }
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' }
     delete env.SIGNING_KEY
     const child = spawn(process.execPath, [path.join(EXAMPLES, 'app.js')], { env, cwd: path.join(__dirname, '..') })
     let stdout = ''
