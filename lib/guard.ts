@@ -1,13 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { STATUS_CODES } from 'node:http'
-import parseUrl from 'parseurl'
-import serveStatic from 'serve-static'
-import { decodePath } from './canonical'
 import { SignedUrlError } from './errors'
 import { asOptions, assertKnownOptions, describe } from './options'
 import { buildSigner, type Signer, type SignerOptions } from './signer'
 
-type Next = (err?: unknown) => void
+export type Next = (err?: unknown) => void
 /** A Connect/Express middleware; `req`/`res` are Node's, so Express's and Connect's objects both fit. */
 export type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void
 
@@ -30,28 +27,23 @@ export type GuardOptions = (
 /** Options of {@link requireSignature}. */
 export type RequireSignatureOptions = GuardOptions
 
-/** Options of {@link signedStatic}: the guard's, plus serve-static's (`express.static`'s). */
-export type SignedStaticOptions = GuardOptions & Omit<serveStatic.ServeStaticOptions, 'setHeaders'> & {
-  /** As in serve-static; runs before the guard sets `Cache-Control`, which it cannot override. */
-  setHeaders?: (res: ServerResponse, path: string, stat: import('node:fs').Stats) => void
+/** What a guard found for a request it accepted. */
+export interface Accepted {
+  /** The signed path: decoded, without its leading `/`. */
+  path: string
+  cacheControl: string
 }
 
-const GUARD_OPTIONS = ['signer', 'key', 'keys', 'ttl', 'maxTtl', 'clockTolerance', 'baseUrl', 'now', 'status', 'expiredStatus', 'onReject']
-const BOOLEAN = [(v: unknown) => typeof v === 'boolean', 'must be a boolean'] as const
-const NAMES = [(v: unknown) => v === false || typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')),
-  'must be false, a string or an array of strings'] as const
-/** serve-static's options with their checks: send would check some only on the first request, and throw there. */
-const STATIC_OPTIONS: Record<string, readonly [(v: unknown) => boolean, string]> = {
-  acceptRanges: BOOLEAN, cacheControl: BOOLEAN, etag: BOOLEAN, fallthrough: BOOLEAN, immutable: BOOLEAN,
-  lastModified: BOOLEAN, redirect: BOOLEAN, extensions: NAMES, index: NAMES,
-  dotfiles: [(v) => v === 'allow' || v === 'deny' || v === 'ignore', "must be 'allow', 'deny' or 'ignore'"],
-  maxAge: [(v) => (typeof v === 'number' && v >= 0) || typeof v === 'string', "must be milliseconds or a string such as '1d'"],
-  setHeaders: [(v) => typeof v === 'function', 'must be a function'],
+/** A guard's two halves: `check` accepts a request or refuses it (answering, or calling next), `reject` refuses. */
+export interface Guard {
+  check(req: IncomingMessage, res: ServerResponse, next: Next): Accepted | undefined
+  reject(error: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next): undefined
 }
-const kCacheControl = Symbol('express-signed-url.cacheControl')
+
+export const GUARD_OPTIONS: readonly string[] = ['signer', 'key', 'keys', 'ttl', 'maxTtl', 'clockTolerance', 'baseUrl', 'now', 'status', 'expiredStatus', 'onReject']
 
 /**
- * Refuses requests whose link is missing, forged, expired or for another path; passes the rest on with
+ * Refuses requests whose link is missing, forged or expired; passes the rest on with
  * `Cache-Control: private, max-age=<seconds left>`. Throws a TypeError on bad options.
  *
  * @example
@@ -60,59 +52,16 @@ const kCacheControl = Symbol('express-signed-url.cacheControl')
 export function requireSignature(options: Readonly<RequireSignatureOptions>): Middleware {
   const guard = createGuard('requireSignature', options, new Set(GUARD_OPTIONS))
   return function requireSignatureMiddleware(req, res, next) {
-    const cacheControl = guard(req, res, next, false)
-    if (cacheControl === undefined) return
-    res.setHeader('Cache-Control', cacheControl)
+    const accepted = guard.check(req, res, next)
+    if (accepted === undefined) return
+    res.setHeader('Cache-Control', accepted.cacheControl)
     next()
   }
 }
 
-/**
- * Serves a folder through serve-static (what `express.static` is) only to requests with a valid signed link
- * for the exact file. Defaults: dotfiles ignored, no directory redirect. Throws a TypeError on bad options.
- *
- * @example
- * app.use('/private', signedStatic(path.join(__dirname, 'private'), { key: process.env.SIGNING_KEY }))
- */
-export function signedStatic(root: string, options: Readonly<SignedStaticOptions>): Middleware {
-  if (typeof root !== 'string' || root.length === 0) {
-    throw new TypeError(`signedStatic: "root" must be a folder path, got ${describe(root)}`)
-  }
-  const opts = asOptions<SignedStaticOptions>('signedStatic', options)
-  const guard = createGuard('signedStatic', opts, new Set([...GUARD_OPTIONS, ...Object.keys(STATIC_OPTIONS)]))
-  const userSetHeaders = opts.setHeaders
-  const staticOptions: serveStatic.ServeStaticOptions<ServerResponse> = {}
-  for (const [name, [isValid, expected]] of Object.entries(STATIC_OPTIONS)) {
-    const value = (opts as Record<string, unknown>)[name]
-    if (value === undefined) continue
-    if (!isValid(value)) throw new TypeError(`signedStatic: "${name}" ${expected}, got ${describe(value)}`)
-    ;(staticOptions as Record<string, unknown>)[name] = value
-  }
-  staticOptions.dotfiles = opts.dotfiles ?? 'ignore'
-  // serve-static's redirect from /dir to /dir/ keeps the query but changes the signed path: off by default.
-  staticOptions.redirect = opts.redirect ?? false
-  // Runs only once a file was found (also before a 304), so a fall-through 404 gets no cacheable header; it
-  // runs after the user's setHeaders so no maxAge or setHeaders outlives the link.
-  staticOptions.setHeaders = function setSignedHeaders(res, path, stat) {
-    if (userSetHeaders) userSetHeaders(res, path, stat)
-    res.setHeader('Cache-Control', (res as ServerResponse & { [kCacheControl]: string })[kCacheControl])
-  }
-  const serve = serveStatic(root, staticOptions)
-
-  return function signedStaticMiddleware(req, res, next) {
-    const cacheControl = guard(req, res, next, true)
-    if (cacheControl === undefined) return
-    ;(res as ServerResponse & { [kCacheControl]: string })[kCacheControl] = cacheControl
-    serve(req, res, next)
-  }
-}
-
-type Guard = (req: IncomingMessage, res: ServerResponse, next: Next, servesFiles: boolean) => string | undefined
-
-// Returns the Cache-Control value for an accepted request; for a refused one it has already answered (or
-// called next(err)) and returns undefined.
-function createGuard(factory: string, options: unknown, known: ReadonlySet<string>): Guard {
-  const opts = asOptions<SignedStaticOptions>(factory, options)
+/** Validates the guard options once and returns the per-request check; throws a TypeError on bad options. */
+export function createGuard(factory: string, options: unknown, known: ReadonlySet<string>): Guard {
+  const opts = asOptions<GuardOptions>(factory, options)
   assertKnownOptions(factory, opts, known)
   const signer = toSigner(factory, opts)
   const status = pick(factory, 'status', opts.status, [403, 404], 403)
@@ -130,7 +79,7 @@ function createGuard(factory: string, options: unknown, known: ReadonlySet<strin
     return undefined
   }
 
-  return function guard(req, res, next, servesFiles) {
+  function check(req: IncomingMessage, res: ServerResponse, next: Next): Accepted | undefined {
     let result
     try {
       // The original URL, not req.url: under a mount req.url has lost its prefix, and a signature for
@@ -141,41 +90,22 @@ function createGuard(factory: string, options: unknown, known: ReadonlySet<strin
       return undefined
     }
     if (!result.ok) return reject(result.error, req, res, next)
-    if (servesFiles && !servesSignedPath(result.path, parseUrl(req)?.pathname ?? undefined)) {
-      return reject(new SignedUrlError('ERR_PATH_MISMATCH'), req, res, next)
-    }
-    return `private, max-age=${result.secondsLeft}`
+    return { path: result.path, cacheControl: `private, max-age=${result.secondsLeft}` }
   }
+
+  return { check, reject }
 }
 
-// The mount-relative path serve-static will open must be the signed path, or its tail on a segment boundary
-// (connect mounts `/private` also match `/private.png`, leaving `/.png` to serve).
-function servesSignedPath(signedPath: string, rawServed: string | undefined): boolean {
-  if (rawServed === undefined) return false
-  if (rawServed === '/') return signedPath.endsWith('/')
-  const served = decodePath(rawServed)
-  if (served === undefined) return false
-  const start = signedPath.length - served.length - 1
-  if (start < -1) return false
-  if (start === -1) return signedPath === served
-  return signedPath.charCodeAt(start) === 47 && signedPath.endsWith(served)
-}
-
-function toSigner(factory: string, opts: Readonly<Partial<SignedStaticOptions>>): Signer {
-  const { signer } = opts
-  if (signer === undefined) return buildSigner(factory, pickSignerOptions(opts))
-  if (opts.key !== undefined || opts.keys !== undefined) {
+function toSigner(factory: string, opts: Readonly<Partial<GuardOptions>>): Signer {
+  const { signer, key, keys, ttl, maxTtl, clockTolerance, baseUrl, now } = opts as Partial<SignerOptions> & { signer?: Signer }
+  if (signer === undefined) return buildSigner(factory, { key, keys, ttl, maxTtl, clockTolerance, baseUrl, now } as Partial<SignerOptions>)
+  if (key !== undefined || keys !== undefined) {
     throw new TypeError(`${factory}: give either "signer" or "key"/"keys", not both`)
   }
   if (typeof signer !== 'object' || signer === null || typeof signer.verify !== 'function') {
     throw new TypeError(`${factory}: "signer" must come from createSigner(), got ${describe(signer)}`)
   }
   return signer
-}
-
-function pickSignerOptions(opts: Readonly<Partial<SignedStaticOptions>>): Partial<SignerOptions> {
-  const { key, keys, ttl, maxTtl, clockTolerance, baseUrl, now } = opts as Partial<SignerOptions>
-  return { key, keys, ttl, maxTtl, clockTolerance, baseUrl, now } as Partial<SignerOptions>
 }
 
 function pick<T extends number>(factory: string, name: string, value: unknown, allowed: readonly T[], fallback: T): T {

@@ -1,0 +1,86 @@
+import type { Stats } from 'node:fs'
+import type { ServerResponse } from 'node:http'
+import parseUrl from 'parseurl'
+import serveStatic from 'serve-static'
+import { decodePath } from './canonical'
+import { SignedUrlError } from './errors'
+import { createGuard, GUARD_OPTIONS, type GuardOptions, type Middleware } from './guard'
+import { asOptions, describe } from './options'
+
+/** Options of {@link signedStatic}: the guard's, plus serve-static's (`express.static`'s). */
+export type SignedStaticOptions = GuardOptions & Omit<serveStatic.ServeStaticOptions, 'setHeaders'> & {
+  /** As in serve-static; runs before the guard sets `Cache-Control`, which it cannot override. */
+  setHeaders?: (res: ServerResponse, path: string, stat: Stats) => void
+}
+
+const BOOLEAN = [(v: unknown) => typeof v === 'boolean', 'must be a boolean'] as const
+const NAMES = [(v: unknown) => v === false || typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')),
+  'must be false, a string or an array of strings'] as const
+/** serve-static's options with their checks: send would check some only on the first request, and throw there. */
+const STATIC_OPTIONS: Record<string, readonly [(v: unknown) => boolean, string]> = {
+  acceptRanges: BOOLEAN, cacheControl: BOOLEAN, etag: BOOLEAN, fallthrough: BOOLEAN, immutable: BOOLEAN,
+  lastModified: BOOLEAN, redirect: BOOLEAN, extensions: NAMES, index: NAMES,
+  dotfiles: [(v) => v === 'allow' || v === 'deny' || v === 'ignore', "must be 'allow', 'deny' or 'ignore'"],
+  maxAge: [(v) => (typeof v === 'number' && v >= 0) || typeof v === 'string', "must be milliseconds or a string such as '1d'"],
+  setHeaders: [(v) => typeof v === 'function', 'must be a function'],
+}
+const KNOWN = new Set([...GUARD_OPTIONS, ...Object.keys(STATIC_OPTIONS)])
+const kCacheControl = Symbol('express-signed-url.cacheControl')
+type SignedResponse = ServerResponse & { [kCacheControl]?: string }
+
+/**
+ * Serves a folder through serve-static (what `express.static` is) only to requests with a valid signed link
+ * for the exact file. Defaults: dotfiles ignored, no directory redirect. Throws a TypeError on bad options.
+ *
+ * @example
+ * app.use('/private', signedStatic(path.join(__dirname, 'private'), { key: process.env.SIGNING_KEY }))
+ */
+export function signedStatic(root: string, options: Readonly<SignedStaticOptions>): Middleware {
+  if (typeof root !== 'string' || root.length === 0) {
+    throw new TypeError(`signedStatic: "root" must be a folder path, got ${describe(root)}`)
+  }
+  const opts = asOptions<SignedStaticOptions>('signedStatic', options)
+  const guard = createGuard('signedStatic', opts, KNOWN)
+  const staticOptions: serveStatic.ServeStaticOptions<ServerResponse> = {}
+  for (const [name, [isValid, expected]] of Object.entries(STATIC_OPTIONS)) {
+    const value = (opts as Record<string, unknown>)[name]
+    if (value === undefined) continue
+    if (!isValid(value)) throw new TypeError(`signedStatic: "${name}" ${expected}, got ${describe(value)}`)
+    ;(staticOptions as Record<string, unknown>)[name] = value
+  }
+  staticOptions.dotfiles = opts.dotfiles ?? 'ignore'
+  // serve-static's redirect from /dir to /dir/ keeps the query but changes the signed path: off by default.
+  staticOptions.redirect = opts.redirect ?? false
+  const userSetHeaders = opts.setHeaders
+  // Runs only once a file was found (also before a 304), so a fall-through 404 gets no cacheable header; it
+  // runs after the user's setHeaders so no maxAge or setHeaders outlives the link.
+  staticOptions.setHeaders = function setSignedHeaders(res: SignedResponse, path, stat) {
+    if (userSetHeaders) userSetHeaders(res, path, stat)
+    const cacheControl = res[kCacheControl]
+    if (cacheControl !== undefined) res.setHeader('Cache-Control', cacheControl)
+  }
+  const serve = serveStatic(root, staticOptions)
+
+  return function signedStaticMiddleware(req, res: SignedResponse, next) {
+    const accepted = guard.check(req, res, next)
+    if (accepted === undefined) return
+    if (!servesSignedPath(accepted.path, parseUrl(req)?.pathname ?? undefined)) {
+      return guard.reject(new SignedUrlError('ERR_PATH_MISMATCH'), req, res, next)
+    }
+    res[kCacheControl] = accepted.cacheControl
+    serve(req, res, next)
+  }
+}
+
+// The mount-relative path serve-static will open must be the signed path, or its tail on a segment boundary
+// (connect mounts `/private` also match `/private.png`, leaving `/.png` to serve).
+function servesSignedPath(signedPath: string, rawServed: string | undefined): boolean {
+  if (rawServed === undefined) return false
+  if (rawServed === '/') return signedPath.endsWith('/')
+  const served = decodePath(rawServed)
+  if (served === undefined) return false
+  const start = signedPath.length - served.length - 1
+  if (start < -1) return false
+  if (start === -1) return signedPath === served
+  return signedPath.charCodeAt(start) === 47 && signedPath.endsWith(served)
+}
