@@ -1,0 +1,105 @@
+import { decodePath, encodePath, isCanonicalPath, parseLink, parseQuery, splitTarget, stringToSign } from '../lib/canonical'
+
+const SIG = 'JAlvetgMrDoUCbglQ1WCmsFg_gDoM_pv_puL2rc6ksc'
+
+describe('canonical', () => {
+  describe('stringToSign()', () => {
+    it('is <path>?expiry=<seconds>&method=get', () => {
+      expect(stringToSign('private/image.png', 1765432100)).toBe('private/image.png?expiry=1765432100&method=get')
+    })
+  })
+
+  describe('isCanonicalPath()', () => {
+    it.each(['a', 'private/image.png', 'private/dir/', 'a b/c+d', 'café', '..a', 'a..', '.hidden', 'a/.b/c', '%', '?#'])('accepts %j', (p) => {
+      expect(isCanonicalPath(p)).toBe(true)
+    })
+
+    it.each(['', '/', '/a', 'a//b', 'a/./b', 'a/../b', '.', '..', 'a/.', 'a/..', './a', 'a\\b', 'a\u0000', 'a\u001f', 'a\u007f', 'a\u0085', '\udc00'])(
+      'refuses %j', (p) => {
+        expect(isCanonicalPath(p)).toBe(false)
+      })
+  })
+
+  describe('decodePath()', () => {
+    it.each([
+      ['/a%20b', 'a b'],
+      ['/caf%C3%A9', 'café'],
+      ['/caf%c3%a9', 'café'],
+      ['/a+b', 'a+b'],
+      ['/100%25', '100%'],
+      ['/100%2525', '100%25'],
+      ['/dir/', 'dir/'],
+    ])('decodes %j once to %j', (raw, decoded) => {
+      expect(decodePath(raw)).toBe(decoded)
+    })
+
+    it.each(['a', '/a%2Fb', '/a%2fb', '/a%5Cb', '/a\\b', '/%2e%2e/x', '/%2E/x', '/a%00', '/a%zz', '/a%', '/a%C0%AE', '/a%E9', '//a', '/'])('refuses %j', (raw) => {
+      expect(decodePath(raw)).toBeUndefined()
+    })
+  })
+
+  describe('encodePath()', () => {
+    it('leaves unreserved ASCII alone and escapes the rest per segment', () => {
+      expect(encodePath('private/docs/report-2026_v1.~x.pdf')).toBe('private/docs/report-2026_v1.~x.pdf')
+      expect(encodePath("a b/it's (1)!*/é?#%+")).toBe('a%20b/it%27s%20%281%29%21%2A/%C3%A9%3F%23%25%2B')
+    })
+
+    it('round-trips through decodePath', () => {
+      for (const p of ["a b/it's (1)!*/é?#%+", '日本語/ファイル.txt', 'dir/']) expect(decodePath(`/${encodePath(p)}`)).toBe(p)
+    })
+  })
+
+  describe('splitTarget()', () => {
+    it.each([
+      ['/a?b=1', '/a', 'b=1'],
+      ['/a', '/a', ''],
+      ['/a?b#c?d', '/a', 'b'],
+      ['/a#x', '/a', ''],
+      ['https://example.com/a?b', '/a', 'b'],
+      ['http://user@host:8080/a', '/a', ''],
+      ['https://example.com', '', ''],
+    ])('splits %j', (url, rawPath, query) => {
+      expect(splitTarget(url)).toEqual({ rawPath, query })
+    })
+
+    it.each(['a/b', '', '*', 'javascript:alert(1)', 'mailto:x@y'])('refuses %j', (url) => {
+      expect(splitTarget(url)).toBeUndefined()
+    })
+  })
+
+  describe('parseQuery()', () => {
+    it('reads the three signed fields and ignores the rest', () => {
+      expect(parseQuery(`x=1&expiry=1765432100&y&method=get&signature=${SIG}&=z`)).toEqual({ expiry: 1765432100, signature: SIG })
+    })
+
+    it.each([
+      ['', 'ERR_SIGNATURE_MISSING'],
+      ['expiry=1&method=get', 'ERR_SIGNATURE_MISSING'],
+      [`expiry=1&method=get&signature`, 'ERR_QUERY_MALFORMED'],
+      [`expiry&method=get&signature=${SIG}`, 'ERR_QUERY_MALFORMED'],
+      [`expiry=99999999999&method=get&signature=${SIG}`, { expiry: 99999999999, signature: SIG }],
+      [`expiry=100000000000&method=get&signature=${SIG}`, 'ERR_QUERY_MALFORMED'],
+      [`expiry=1&expiry=1&method=get&signature=${SIG}`, 'ERR_QUERY_MALFORMED'],
+      [`expiry=1&method=get&method=get&signature=${SIG}`, 'ERR_QUERY_MALFORMED'],
+      [`expiry=1&method=get&signature=${SIG}&signature=${SIG}`, 'ERR_QUERY_MALFORMED'],
+      [`expiry=%31&method=get&signature=${SIG}`, 'ERR_QUERY_MALFORMED'],
+      [`expiry=1&method=g%65t&signature=${SIG}`, 'ERR_QUERY_MALFORMED'],
+      [`Expiry=1&method=get&signature=${SIG}`, 'ERR_QUERY_MALFORMED'],
+      [`expiry=1&method=get&signature=${SIG.slice(0, -1)}d`, 'ERR_QUERY_MALFORMED'],
+    ])('parses %j as %p', (query, expected) => {
+      expect(parseQuery(query)).toEqual(expected)
+    })
+  })
+
+  describe('parseLink()', () => {
+    it('reads a link into its fields without any cryptography', () => {
+      expect(parseLink(`/private/caf%C3%A9.png?expiry=1765432100&method=get&signature=${SIG}`)).toEqual({
+        path: 'private/café.png', expiry: 1765432100, signature: SIG,
+      })
+    })
+
+    it('refuses a non-canonical path before reading the query', () => {
+      expect(parseLink('/a/../b')).toBe('ERR_PATH_NOT_CANONICAL')
+    })
+  })
+})
