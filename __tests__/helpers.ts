@@ -6,6 +6,7 @@ import path from 'node:path'
 import connect from 'connect'
 import express5 from 'express'
 import express4 from 'express4'
+import { respondRefused, type SignedUrlError } from '../lib'
 
 export const KEY = 'test-key-0123456789-0123456789-0123456789'
 export const OTHER_KEY = 'another-key-abcdefghij-abcdefghij-abcdefghij'
@@ -113,6 +114,35 @@ export interface RawResponse {
   body: Buffer
 }
 
+/** A server listening on loopback for the duration of a describe block, taking raw requests. */
+export interface TestServer {
+  send(target: string, options?: { method?: string; headers?: Record<string, string> }): Promise<RawResponse>
+  close(): Promise<void>
+}
+
+export async function listen(app: (req: IncomingMessage, res: ServerResponse) => void): Promise<TestServer> {
+  const server = http.createServer(app)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 })
+  return {
+    send: (target, options = {}) => new Promise<RawResponse>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: target, method: options.method ?? 'GET', headers: options.headers, agent }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
+        res.on('error', reject)
+      })
+      req.on('error', reject)
+      req.end()
+    }),
+    close: async () => {
+      agent.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
+
 /**
  * Sends one request with the request target exactly as given (no client-side URL normalisation, which
  * would hide the attacks under test), and resolves with the whole response.
@@ -122,23 +152,18 @@ export async function send(
   target: string,
   options: { method?: string; headers?: Record<string, string> } = {},
 ): Promise<RawResponse> {
-  const server = http.createServer(app)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const server = await listen(app)
   try {
-    const { port } = server.address() as AddressInfo
-    return await new Promise<RawResponse>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, path: target, method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
-        res.on('error', reject)
-      })
-      req.on('error', reject)
-      req.end()
-    })
+    return await server.send(target, options)
   } finally {
-    await new Promise((resolve) => server.close(resolve))
+    await server.close()
   }
+}
+
+/** onReject for tests: the default refusal, plus the code in a header so a test can tell which rule fired. */
+export function recordCode(err: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void {
+  res.setHeader('X-Test-Refusal', err.code)
+  respondRefused(err, req, res, next)
 }
 
 /** Reads a fixture file under the site folder. */

@@ -1,17 +1,11 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createSigner, respondRefused, signedStatic, type SignedStaticOptions, type SignedUrlError } from 'express-signed-url'
-import { buildApp, fixture, forge, frameworks, KEY, MIRROR, mounts, NOW_MS, now, OTHER_KEY, send, type RawResponse } from './helpers'
+import { createSigner, signedStatic, type SignedStaticOptions } from 'express-signed-url'
+import { buildApp, fixture, forge, frameworks, KEY, MIRROR, mounts, NOW_MS, now, OTHER_KEY, recordCode, send, type RawResponse } from './helpers'
 
 const NOW_S = NOW_MS / 1000
 const EXPIRY = NOW_S + 3600
-
-/** onReject for tests: the default refusal, plus the code in a header so each test can check which rule fired. */
-function recordCode(err: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void {
-  res.setHeader('X-Test-Refusal', err.code)
-  respondRefused(err, req, res, next)
-}
 
 function expectRefused(res: RawResponse, code: string, status = 403): void {
   expect({ status: res.status, code: res.headers['x-test-refusal'] }).toEqual({ status, code })

@@ -1,0 +1,290 @@
+// The attack corpus: requests against a guarded copy of __tests__/fixtures/site and the outcome each must get.
+// It is data for any engine that claims to verify these links (the Node guard here; other engines may share it):
+// each case builds its request target from a context, so the same case runs at any mount and with any key.
+import { createHash, createHmac } from 'node:crypto'
+import type { SignedUrlErrorCode } from '../lib/errors'
+
+export interface AttackContext {
+  /** Mount prefix of the guarded site: '' at the root, '/app' inside a nested router. */
+  base: string
+  /** A good expiry (Unix seconds) and one already past, for the injected clock. */
+  expiry: number
+  past: number
+  key: string
+  otherKey: string
+}
+
+export type Outcome =
+  | { status: 200; file: string } // served, with this fixture's bytes
+  | { status: 403; code: SignedUrlErrorCode } // refused by the guard before the file system
+  | { status: 404 } // a valid link the file server does not serve (hidden or absent)
+
+export interface AttackCase {
+  category: string
+  name: string
+  method?: string
+  headers?: Record<string, string>
+  target(ctx: AttackContext): string
+  expect: Outcome
+}
+
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+const CANONICAL_LAST = 'AEIMQUYcgkosw048'
+
+/** HMAC over whatever fields are given, the way a naive verifier would compute it: refusals must not hinge on it. */
+export function mac(key: string, decodedPath: string, expiry: string | number, method = 'get'): string {
+  return createHmac('sha256', key).update(`${decodedPath}?expiry=${expiry}&method=${method}`).digest('base64url')
+}
+
+/** The decoded, prefixed path of a site path, as signed: 'private/x' at the root, 'app/private/x' nested. */
+const full = (c: AttackContext, sitePath: string) => `${c.base.slice(1)}${c.base ? '/' : ''}${sitePath}`
+const encode = (decoded: string) => decoded.split('/').map((s) => encodeURIComponent(s).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)).join('/')
+
+/** A query with a correct signature for `sitePath`, or for `signedAs` when given. */
+function query(c: AttackContext, sitePath: string, o: { expiry?: number; key?: string } = {}): string {
+  const expiry = o.expiry ?? c.expiry
+  return `expiry=${expiry}&method=get&signature=${mac(o.key ?? c.key, full(c, sitePath), expiry)}`
+}
+
+/** A valid link for a site path, percent-encoded as `sign` does. */
+export function link(c: AttackContext, sitePath: string, o: { expiry?: number; key?: string } = {}): string {
+  return `${c.base}/${encode(sitePath)}?${query(c, sitePath, o)}`
+}
+
+/** A raw target whose query carries a MAC over its own naively decoded path: only the path rules can refuse it. */
+function forged(c: AttackContext, rawSitePath: string): string {
+  let naive = full(c, rawSitePath)
+  try { naive = decodeURIComponent(naive) } catch { /* a naive verifier would keep the raw text */ }
+  return `${c.base}/${rawSitePath}?expiry=${c.expiry}&method=get&signature=${mac(c.key, naive, c.expiry)}`
+}
+
+function replaceSignatureChar(target: string, index: number): string {
+  const [head, signature] = target.split('signature=')
+  const alphabet = index === 42 ? CANONICAL_LAST : B64URL
+  const next = alphabet[(alphabet.indexOf(signature[index]) + 1) % alphabet.length]
+  return `${head}signature=${signature.slice(0, index)}${next}${signature.slice(index + 1)}`
+}
+
+const IMAGE = 'private/image.png'
+const served = (category: string, name: string, target: AttackCase['target'], file = IMAGE, extra: Partial<AttackCase> = {}): AttackCase =>
+  ({ category, name, target, expect: { status: 200, file }, ...extra })
+const refused = (category: string, name: string, code: SignedUrlErrorCode, target: AttackCase['target'], extra: Partial<AttackCase> = {}): AttackCase =>
+  ({ category, name, target, expect: { status: 403, code }, ...extra })
+const notFound = (category: string, name: string, target: AttackCase['target']): AttackCase =>
+  ({ category, name, target, expect: { status: 404 } })
+
+const good: AttackCase[] = [
+  served('good', 'a plain link', (c) => link(c, IMAGE)),
+  served('good', 'a HEAD request', (c) => link(c, IMAGE), IMAGE, { method: 'HEAD' }),
+  served('good', 'lower-case escapes (%c3%a9)', (c) => link(c, 'private/café.png').replace('%C3%A9', '%c3%a9'), 'private/café.png'),
+  served('good', 'upper-case escapes (%C3%A9)', (c) => link(c, 'private/café.png'), 'private/café.png'),
+  served('good', 'an added cache-buster', (c) => `${link(c, IMAGE)}&v=3`),
+  served('good', 'a cache-buster first', (c) => `${c.base}/${IMAGE}?_=1700000000&${query(c, IMAGE)}`),
+  served('good', 'reordered parameters', (c) => {
+    const [expiry, method, signature] = query(c, IMAGE).split('&')
+    return `${c.base}/${IMAGE}?${signature}&${method}&${expiry}`
+  }),
+  served('good', 'empty parameters between', (c) => `${c.base}/${IMAGE}?&&${query(c, IMAGE).replace(/&/g, '&&')}&`),
+  served('good', 'an unknown parameter with the signature name as a prefix', (c) => `${link(c, IMAGE)}&signature_v2=x`),
+  served('good', 'an absolute-form target', (c) => `http://evil.example${link(c, IMAGE)}`),
+  served('good', "a space as %20 (the signed path has 'a b')", (c) => link(c, 'private/a b.png'), 'private/a b.png'),
+  served('good', "a literal + in the path ('a+b')", (c) => link(c, 'private/a+b.png').replace('%2B', '+'), 'private/a+b.png'),
+  served('good', "an encoded + (%2B) for 'a+b'", (c) => link(c, 'private/a+b.png'), 'private/a+b.png'),
+  served('good', 'an escaped ? in the path', (c) => link(c, 'private/q?x.txt'), 'private/q?x.txt'),
+  served('good', 'an escaped % in the path', (c) => link(c, 'private/100%.txt'), 'private/100%.txt'),
+  served('good', 'Japanese segments', (c) => link(c, 'private/日本語/ファイル.txt'), 'private/日本語/ファイル.txt'),
+  served('good', "quotes and brackets escaped by sign", (c) => link(c, "private/it's (1).jpg"), "private/it's (1).jpg"),
+  served('good', "quotes and brackets left raw (encodeURI style)", (c) => link(c, "private/it's (1).jpg").replace('%27', "'").replace('%28', '(').replace('%29', ')'), "private/it's (1).jpg"),
+  served('good', 'an unreserved character needlessly escaped (%2D for -)', (c) => link(c, 'private/docs/report-2026.pdf').replace('report-2026', 'report%2D2026'), 'private/docs/report-2026.pdf'),
+  served('good', 'a folder link with its slash', (c) => link(c, 'private/dir/'), 'private/dir/index.html'),
+  served('good', 'a nested file', (c) => link(c, 'private/video/clip_01.mp4'), 'private/video/clip_01.mp4'),
+]
+
+const pathTampers: AttackCase[] = [
+  ...'image.png'.split('').map((ch, i) =>
+    refused('path tamper', `character ${i + 1} of the file name changed`, 'ERR_SIGNATURE_INVALID', (c) =>
+      link(c, IMAGE).replace('image.png', `${'image.png'.slice(0, i)}${ch === 'x' ? 'y' : 'x'}${'image.png'.slice(i + 1)}`))),
+  refused('path tamper', 'another file in the folder', 'ERR_SIGNATURE_INVALID', (c) => `${c.base}/private/sensitive.txt?${query(c, IMAGE)}`),
+  refused('path tamper', 'an extra segment', 'ERR_SIGNATURE_INVALID', (c) => `${c.base}/private/dir/image.png?${query(c, IMAGE)}`),
+  refused('path tamper', 'a trailing slash added', 'ERR_SIGNATURE_INVALID', (c) => `${c.base}/${IMAGE}/?${query(c, IMAGE)}`),
+  refused('path tamper', 'an appended suffix', 'ERR_SIGNATURE_INVALID', (c) => `${c.base}/${IMAGE}.bak?${query(c, IMAGE)}`),
+  refused('path tamper', 'an appended ;jsessionid', 'ERR_SIGNATURE_INVALID', (c) => `${c.base}/${IMAGE};x=1?${query(c, IMAGE)}`),
+  refused('path tamper', 'a trailing encoded space', 'ERR_SIGNATURE_INVALID', (c) => `${c.base}/${IMAGE}%20?${query(c, IMAGE)}`),
+  refused('path tamper', 'the file name in capitals', 'ERR_SIGNATURE_INVALID', (c) => `${c.base}/private/IMAGE.PNG?${query(c, IMAGE)}`),
+  refused('path tamper', 'the folder name in capitals', 'ERR_SIGNATURE_INVALID', (c) => `${c.base}/Private/image.png?${query(c, IMAGE)}`),
+  refused('path tamper', 'a + for a space', 'ERR_SIGNATURE_INVALID', (c) => link(c, 'private/a b.png').replace('a%20b', 'a+b')),
+  refused('path tamper', 'a %20 for a +', 'ERR_SIGNATURE_INVALID', (c) => link(c, 'private/a+b.png').replace('a%2Bb', 'a%20b')),
+  refused('path tamper', 'NFD for an NFC signed path', 'ERR_SIGNATURE_INVALID', (c) => link(c, 'private/café.png').replace('caf%C3%A9', 'cafe%CC%81')),
+  refused('path tamper', 'a double-encoded %', 'ERR_SIGNATURE_INVALID', (c) => link(c, 'private/100%.txt').replace('100%25', '100%2525')),
+  refused('path tamper', 'a file link used on its folder', 'ERR_SIGNATURE_INVALID', (c) => `${c.base}/private/dir/?${query(c, 'private/dir/index.html')}`),
+  refused('path tamper', 'a folder link used on a file in it', 'ERR_SIGNATURE_INVALID', (c) => `${c.base}/private/dir/index.html?${query(c, 'private/dir/')}`),
+  refused('path tamper', 'a folder link used without its slash', 'ERR_SIGNATURE_INVALID', (c) => `${c.base}/private/dir?${query(c, 'private/dir/')}`),
+  refused('path tamper', 'a signature for one mount used on another mount of the same folder', 'ERR_SIGNATURE_INVALID', (c) =>
+    `/mirror/image.png?${query(c, IMAGE)}`),
+  refused('path tamper', 'a signature for the path below the mount', 'ERR_SIGNATURE_INVALID', (c) =>
+    `${c.base}/${IMAGE}?expiry=${c.expiry}&method=get&signature=${mac(c.key, 'image.png', c.expiry)}`),
+  refused('path tamper', 'a signature for the path without the router prefix', 'ERR_SIGNATURE_INVALID', (c) =>
+    `${c.base}/${IMAGE}?expiry=${c.expiry}&method=get&signature=${mac(c.key, c.base ? IMAGE : `app/${IMAGE}`, c.expiry)}`),
+]
+
+const expiryTampers: AttackCase[] = [
+  refused('expiry tamper', 'expiry plus one second', 'ERR_SIGNATURE_INVALID', (c) => link(c, IMAGE).replace(`expiry=${c.expiry}`, `expiry=${c.expiry + 1}`)),
+  refused('expiry tamper', 'expiry minus one second', 'ERR_SIGNATURE_INVALID', (c) => link(c, IMAGE).replace(`expiry=${c.expiry}`, `expiry=${c.expiry - 1}`)),
+  refused('expiry tamper', 'expiry a year later', 'ERR_SIGNATURE_INVALID', (c) => link(c, IMAGE).replace(`expiry=${c.expiry}`, `expiry=${c.expiry + 31536000}`)),
+  refused('expiry tamper', 'a digit appended', 'ERR_SIGNATURE_INVALID', (c) => link(c, IMAGE).replace(`expiry=${c.expiry}`, `expiry=${c.expiry}0`)),
+  refused('expiry tamper', 'an expired link', 'ERR_URL_EXPIRED', (c) => link(c, IMAGE, { expiry: c.past })),
+  refused('expiry tamper', 'an expired link made to look fresh', 'ERR_SIGNATURE_INVALID', (c) => link(c, IMAGE, { expiry: c.past }).replace(`expiry=${c.past}`, `expiry=${c.expiry}`)),
+  ...([
+    ['in milliseconds', (e: number) => `${e}000`],
+    ['with a leading zero', (e: number) => `0${e}`],
+    ['with a plus sign', (e: number) => `+${e}`],
+    ['negative', (e: number) => `-${e}`],
+    ['with a fraction', (e: number) => `${e}.0`],
+    ['in exponent form', (e: number) => `${(e / 1e9).toFixed(9)}e9`],
+    ['in hex', (e: number) => `0x${e.toString(16)}`],
+    ['with a leading space', (e: number) => `%20${e}`],
+    ['percent-encoded', (e: number) => String(e).replace(/^./, (d) => `%3${d}`)],
+    ['12 digits long', () => '100000000000'],
+    ['zero', () => '0'],
+    ['empty', () => ''],
+    ['NaN', () => 'NaN'],
+    ['Infinity', () => 'Infinity'],
+    ['with a trailing letter', (e: number) => `${e}s`],
+    ['written twice with a comma', (e: number) => `${e},${e}`],
+  ] as const).map(([what, spell]) =>
+    refused('expiry format', `an expiry ${what}, signed as written`, 'ERR_QUERY_MALFORMED', (c) =>
+      `${c.base}/${IMAGE}?expiry=${spell(c.expiry)}&method=get&signature=${mac(c.key, full(c, IMAGE), spell(c.expiry))}`)),
+]
+
+const methodTampers: AttackCase[] = [
+  ...['GET', 'Get', 'head', 'post', 'put', '', 'get%20', 'g%65t', 'get,post', '*'].map((method) =>
+    refused('method field', `method=${method || '(empty)'}, signed as written`, 'ERR_QUERY_MALFORMED', (c) =>
+      `${c.base}/${IMAGE}?expiry=${c.expiry}&method=${method}&signature=${mac(c.key, full(c, IMAGE), c.expiry, method)}`)),
+  ...['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'].map((method) =>
+    refused('request method', `${method} with a valid link`, 'ERR_METHOD_NOT_ALLOWED', (c) => link(c, IMAGE), { method })),
+]
+
+const signatureTampers: AttackCase[] = [
+  ...Array.from({ length: 43 }, (_, i) =>
+    refused('signature tamper', `signature character ${i + 1} changed`, 'ERR_SIGNATURE_INVALID', (c) => replaceSignatureChar(link(c, IMAGE), i))),
+  ...([
+    ['truncated by one', (s: string) => s.slice(0, -1)],
+    ['truncated to half', (s: string) => s.slice(0, 21)],
+    ['padded with =', (s: string) => `${s}=`],
+    ['padded with %3D', (s: string) => `${s}%3D`],
+    ['one character longer', (s: string) => `${s}A`],
+    ['in standard base64', (s: string) => `${s.slice(0, 40).replace(/-/g, '+').replace(/_/g, '/')}+/${s.slice(42)}`],
+    ['with a non-canonical last character', (s: string) => `${s.slice(0, 42)}${CANONICAL_LAST.includes(s[42]) ? String.fromCharCode(s.charCodeAt(42) + 1) : s[42]}`],
+    ['empty', () => ''],
+    ['hex instead of base64url', (s: string) => Buffer.from(s, 'base64url').toString('hex')],
+    ['percent-encoded', (s: string) => s.replace(/^./, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`)],
+    ['with a space inside', (s: string) => `${s.slice(0, 20)}%20${s.slice(20, 42)}`],
+  ] as const).map(([what, edit]) =>
+    refused('signature format', `a signature ${what}`, 'ERR_QUERY_MALFORMED', (c) => {
+      const [head, signature] = link(c, IMAGE).split('signature=')
+      return `${head}signature=${edit(signature)}`
+    })),
+  refused('signature tamper', 'a signature of 43 As', 'ERR_SIGNATURE_INVALID', (c) => `${c.base}/${IMAGE}?expiry=${c.expiry}&method=get&signature=${'A'.repeat(43)}`),
+  refused('signature tamper', 'a signature made with another key', 'ERR_SIGNATURE_INVALID', (c) => link(c, IMAGE, { key: c.otherKey })),
+  refused('signature tamper', 'the signature in capitals', 'ERR_SIGNATURE_INVALID', (c) => {
+    const [head, signature] = link(c, IMAGE).split('signature=')
+    const upper = signature.slice(0, 42).toUpperCase() + signature[42]
+    return `${head}signature=${upper === signature ? `B${signature.slice(1)}` : upper}`
+  }),
+  refused('signature tamper', 'a plain SHA-256 of the string to sign (hash, not HMAC)', 'ERR_SIGNATURE_INVALID', (c) =>
+    `${c.base}/${IMAGE}?expiry=${c.expiry}&method=get&signature=${createHash('sha256').update(`${full(c, IMAGE)}?expiry=${c.expiry}&method=get`).digest('base64url')}`),
+  refused('signature tamper', 'SHA-256 of key then string (length-extension shape)', 'ERR_SIGNATURE_INVALID', (c) =>
+    `${c.base}/${IMAGE}?expiry=${c.expiry}&method=get&signature=${createHash('sha256').update(`${c.key}${full(c, IMAGE)}?expiry=${c.expiry}&method=get`).digest('base64url')}`),
+]
+
+const queryStructure: AttackCase[] = [
+  refused('query structure', 'no query at all', 'ERR_SIGNATURE_MISSING', (c) => `${c.base}/${IMAGE}`),
+  refused('query structure', 'an empty query', 'ERR_SIGNATURE_MISSING', (c) => `${c.base}/${IMAGE}?`),
+  refused('query structure', 'no signature', 'ERR_SIGNATURE_MISSING', (c) => `${c.base}/${IMAGE}?expiry=${c.expiry}&method=get`),
+  refused('query structure', 'no expiry', 'ERR_QUERY_MALFORMED', (c) => link(c, IMAGE).replace(/expiry=\d+&/, '')),
+  refused('query structure', 'no method', 'ERR_QUERY_MALFORMED', (c) => link(c, IMAGE).replace('method=get&', '')),
+  refused('query structure', 'a bare signature name', 'ERR_QUERY_MALFORMED', (c) => `${c.base}/${IMAGE}?expiry=${c.expiry}&method=get&signature`),
+  refused('query structure', 'the signature name in capitals', 'ERR_SIGNATURE_MISSING', (c) => link(c, IMAGE).replace('signature=', 'Signature=')),
+  refused('query structure', 'the signature name percent-encoded', 'ERR_SIGNATURE_MISSING', (c) => link(c, IMAGE).replace('signature=', 'sig%6Eature=')),
+  refused('query structure', 'the signature as an array (signature[])', 'ERR_SIGNATURE_MISSING', (c) => link(c, IMAGE).replace('signature=', 'signature[]=')),
+  refused('query structure', 'the expiry as an array (expiry[])', 'ERR_QUERY_MALFORMED', (c) => link(c, IMAGE).replace('expiry=', 'expiry[]=')),
+  refused('query structure', 'a duplicated expiry, same value', 'ERR_QUERY_MALFORMED', (c) => `${link(c, IMAGE)}&expiry=${c.expiry}`),
+  refused('query structure', 'a duplicated expiry, later value', 'ERR_QUERY_MALFORMED', (c) => `${link(c, IMAGE)}&expiry=${c.expiry + 86400}`),
+  refused('query structure', 'a duplicated expiry, first value forged', 'ERR_QUERY_MALFORMED', (c) => `${c.base}/${IMAGE}?expiry=${c.expiry + 86400}&${query(c, IMAGE)}`),
+  refused('query structure', 'a duplicated method', 'ERR_QUERY_MALFORMED', (c) => `${link(c, IMAGE)}&method=get`),
+  refused('query structure', 'a duplicated method, post', 'ERR_QUERY_MALFORMED', (c) => `${link(c, IMAGE)}&method=post`),
+  refused('query structure', 'a duplicated signature, same value', 'ERR_QUERY_MALFORMED', (c) => `${link(c, IMAGE)}&signature=${link(c, IMAGE).split('signature=')[1]}`),
+  refused('query structure', 'a duplicated signature, forged first', 'ERR_QUERY_MALFORMED', (c) => link(c, IMAGE).replace('signature=', `signature=${'A'.repeat(43)}&signature=`)),
+  refused('query structure', '; separators', 'ERR_SIGNATURE_MISSING', (c) => link(c, IMAGE).replace(/&/g, ';')),
+  refused('query structure', 'the signature behind ;', 'ERR_SIGNATURE_MISSING', (c) => link(c, IMAGE).replace('&signature=', ';signature=')),
+  refused('query structure', 'the signature in the fragment', 'ERR_SIGNATURE_MISSING', (c) => link(c, IMAGE).replace('&signature=', '#&signature=')),
+  refused('query structure', 'the whole query in the fragment', 'ERR_SIGNATURE_MISSING', (c) => link(c, IMAGE).replace('?', '#?')),
+  refused('query structure', 'the query behind an encoded ? (it becomes part of the path)', 'ERR_SIGNATURE_MISSING', (c) => link(c, IMAGE).replace('?', '%3F')),
+  refused('query structure', 'a 10 kB query without a signature', 'ERR_SIGNATURE_MISSING', (c) => `${c.base}/${IMAGE}?pad=${'x'.repeat(10_000)}`),
+  refused('query structure', 'a thousand parameters and a forged signature', 'ERR_SIGNATURE_INVALID', (c) =>
+    `${c.base}/${IMAGE}?${Array.from({ length: 1000 }, (_, i) => `p${i}=${i}`).join('&')}&expiry=${c.expiry}&method=get&signature=${'A'.repeat(43)}`),
+]
+
+const traversal = (name: string, rawTail: string): AttackCase =>
+  refused('non-canonical path', name, 'ERR_PATH_NOT_CANONICAL', (c) => forged(c, `private/${rawTail}`))
+
+const pathAttacks: AttackCase[] = [
+  traversal('.. back into the folder', '../private/image.png'),
+  traversal('.. out of the root', '../../etc/passwd'),
+  traversal('.. at the end', 'dir/..'),
+  traversal('%2e%2e', '%2e%2e/private/image.png'),
+  traversal('%2E%2E', '%2E%2E/private/image.png'),
+  traversal('.%2e', '.%2e/private/image.png'),
+  traversal('%2e.', '%2e./private/image.png'),
+  traversal('a . segment', './image.png'),
+  traversal('a %2e segment', '%2e/image.png'),
+  traversal('a . at the end', 'dir/.'),
+  traversal('an empty segment', 'dir//index.html'),
+  traversal('three slashes', 'dir///index.html'),
+  traversal('an encoded slash %2F', 'dir%2Findex.html'),
+  traversal('an encoded slash %2f', 'dir%2findex.html'),
+  traversal('.. through %2F', '..%2F..%2Fetc%2Fpasswd'),
+  traversal('a backslash', 'dir\\index.html'),
+  traversal('.. through backslashes', '..\\..\\etc\\passwd'),
+  traversal('an encoded backslash %5C', 'dir%5Cindex.html'),
+  traversal('an encoded backslash %5c', 'dir%5cindex.html'),
+  traversal('an encoded NUL', 'image.png%00.txt'),
+  traversal('an encoded NUL after ..', '..%00/image.png'),
+  traversal('%01', 'image%01.png'),
+  traversal('an encoded tab', 'image%09.png'),
+  traversal('an encoded line feed', 'image%0A.png'),
+  traversal('an encoded carriage return', 'image%0D.png'),
+  traversal('%1F', 'image%1F.png'),
+  traversal('an encoded DEL', 'image%7F.png'),
+  traversal('a C1 control (NEL)', 'image%C2%85.png'),
+  traversal('a malformed escape %zz', 'image%zz.png'),
+  traversal('a lone %', 'image%.png'),
+  traversal('a truncated escape at the end', 'image.png%4'),
+  traversal('%%', 'image%%.png'),
+  traversal('an overlong . (%C0%AE)', '%C0%AE%C0%AE/image.png'),
+  traversal('an overlong / (%C0%AF)', 'dir%C0%AFindex.html'),
+  traversal('a three-byte overlong . (%E0%80%AE)', '%E0%80%AE/image.png'),
+  traversal('a Latin-1 byte (%E9)', 'caf%E9.png'),
+  traversal('a stray continuation byte (%80)', 'image%80.png'),
+  traversal('%FF', 'image%FF.png'),
+  traversal('an encoded lone surrogate (%ED%A0%80)', 'image%ED%A0%80.png'),
+  traversal('a truncated UTF-8 sequence', 'caf%C3.png'),
+  refused('non-canonical path', 'an absolute-form target with ..', 'ERR_PATH_NOT_CANONICAL', (c) =>
+    `http://evil.example${forged(c, 'private/../private/image.png')}`),
+  refused('non-canonical path', 'an absolute-form target with %2F', 'ERR_PATH_NOT_CANONICAL', (c) =>
+    `http://evil.example${forged(c, 'private/dir%2Findex.html')}`),
+]
+
+const hidden: AttackCase[] = [
+  notFound('not served', 'a valid link to a dotfile', (c) => link(c, 'private/.env')),
+  notFound('not served', 'a valid link into a dot-folder', (c) => link(c, 'private/.hidden/secret.txt')),
+  notFound('not served', 'a valid link to an absent file', (c) => link(c, 'private/absent.png')),
+  notFound('not served', 'a valid link to a folder without its slash (no redirect)', (c) => link(c, 'private/dir')),
+  refused('not served', 'a forged link to an absent file', 'ERR_SIGNATURE_INVALID', (c) => link(c, 'private/absent.png', { key: c.otherKey })),
+  refused('not served', 'a forged link to a dotfile', 'ERR_SIGNATURE_INVALID', (c) => link(c, 'private/.env', { key: c.otherKey })),
+]
+
+/** Every case, in a stable order. */
+export const attackCorpus: readonly AttackCase[] = [
+  ...good, ...pathTampers, ...expiryTampers, ...methodTampers, ...signatureTampers, ...queryStructure, ...pathAttacks, ...hidden,
+]

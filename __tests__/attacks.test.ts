@@ -1,0 +1,44 @@
+import fs from 'node:fs'
+import { createSigner, signedStatic } from 'express-signed-url'
+import { attackCorpus, type AttackContext } from './attack-corpus'
+import { buildApp, fixture, frameworks, KEY, listen, mounts, NOW_MS, now, OTHER_KEY, recordCode, type TestServer } from './helpers'
+
+const NOW_S = NOW_MS / 1000
+
+it('the corpus holds at least 150 distinct cases', () => {
+  expect(attackCorpus.length).toBeGreaterThanOrEqual(150)
+  expect(new Set(attackCorpus.map((c) => `${c.category}: ${c.name}`)).size).toBe(attackCorpus.length)
+})
+
+describe.each(frameworks)('the attack corpus on $name', (fw) => {
+  describe.each(mounts)('with the guard $name', (mount) => {
+    const signer = createSigner({ key: KEY, now })
+    const ctx: AttackContext = { base: mount.url('').slice(0, -1), expiry: NOW_S + 3600, past: NOW_S - 1, key: KEY, otherKey: OTHER_KEY }
+    let server: TestServer
+    beforeAll(async () => {
+      server = await listen(buildApp(fw, mount, (root) => signedStatic(root, { signer, onReject: recordCode })))
+    })
+    afterAll(() => server.close())
+    afterEach(() => jest.restoreAllMocks())
+
+    it.each(attackCorpus.map((c) => [`${c.category}: ${c.name}`, c] as const))('%s', async (_name, attack) => {
+      const stat = jest.spyOn(fs, 'stat')
+      const res = await server.send(attack.target(ctx), { method: attack.method, headers: attack.headers })
+      const { expect: outcome } = attack
+      if (outcome.status === 200) {
+        expect(res.status).toBe(200)
+        expect(res.body).toEqual(attack.method === 'HEAD' ? Buffer.alloc(0) : fixture(outcome.file))
+        expect(res.headers['cache-control']).toBe('private, max-age=3600')
+      } else if (outcome.status === 403) {
+        expect({ status: res.status, code: res.headers['x-test-refusal'] }).toEqual({ status: 403, code: outcome.code })
+        expect(res.headers['cache-control']).toBe('no-store')
+        expect(res.body.toString()).toBe('Forbidden\n')
+        expect(stat).not.toHaveBeenCalled()
+      } else {
+        expect(res.status).toBe(404)
+        expect(res.headers['x-test-refusal']).toBeUndefined()
+        expect(res.body.toString()).toBe('fell through')
+      }
+    })
+  })
+})
