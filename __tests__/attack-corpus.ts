@@ -26,6 +26,15 @@ export interface AttackCase {
   headers?: Record<string, string>
   target(ctx: AttackContext): string
   expect: Outcome
+  /** Only meaningful with the guard at the root: under a prefix the router never hands the request to it. */
+  rootOnly?: true
+  /** Connect's own outcome where it differs: it routes a path that does not start with `/` to no middleware. */
+  onConnect?: Outcome
+}
+
+/** The outcome a case must get on a framework ('Express 4', 'Express 5', 'Connect'). */
+export function outcomeOn(attack: AttackCase, framework: string): Outcome {
+  return framework === 'Connect' && attack.onConnect ? attack.onConnect : attack.expect
 }
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
@@ -87,6 +96,7 @@ const good: AttackCase[] = [
   served('good', 'empty parameters between', (c) => `${c.base}/${IMAGE}?&&${query(c, IMAGE).replace(/&/g, '&&')}&`),
   served('good', 'an unknown parameter with the signature name as a prefix', (c) => `${link(c, IMAGE)}&signature_v2=x`),
   served('good', 'an absolute-form target', (c) => `http://evil.example${link(c, IMAGE)}`),
+  served('good', 'an absolute-form target with a port and user', (c) => `https://user@evil.example:8443${link(c, IMAGE)}`),
   served('good', "a space as %20 (the signed path has 'a b')", (c) => link(c, 'private/a b.png'), 'private/a b.png'),
   served('good', "a literal + in the path ('a+b')", (c) => link(c, 'private/a+b.png').replace('%2B', '+'), 'private/a+b.png'),
   served('good', "an encoded + (%2B) for 'a+b'", (c) => link(c, 'private/a+b.png'), 'private/a+b.png'),
@@ -205,8 +215,12 @@ const queryStructure: AttackCase[] = [
   refused('query structure', 'no method', 'ERR_QUERY_MALFORMED', (c) => link(c, IMAGE).replace('method=get&', '')),
   refused('query structure', 'a bare signature name', 'ERR_QUERY_MALFORMED', (c) => `${c.base}/${IMAGE}?expiry=${c.expiry}&method=get&signature`),
   refused('query structure', 'the signature name in capitals', 'ERR_SIGNATURE_MISSING', (c) => link(c, IMAGE).replace('signature=', 'Signature=')),
-  refused('query structure', 'the signature name percent-encoded', 'ERR_SIGNATURE_MISSING', (c) => link(c, IMAGE).replace('signature=', 'sig%6Eature=')),
-  refused('query structure', 'the signature as an array (signature[])', 'ERR_SIGNATURE_MISSING', (c) => link(c, IMAGE).replace('signature=', 'signature[]=')),
+  refused('query structure', 'the signature name percent-encoded', 'ERR_QUERY_MALFORMED', (c) => link(c, IMAGE).replace('signature=', 'sig%6Eature=')),
+  refused('query structure', 'the signature as an array (signature[])', 'ERR_QUERY_MALFORMED', (c) => link(c, IMAGE).replace('signature=', 'signature[]=')),
+  refused('query structure', 'a second expiry with an encoded name (%65xpiry)', 'ERR_QUERY_MALFORMED', (c) => `${link(c, IMAGE)}&%65xpiry=${c.expiry + 86400}`),
+  refused('query structure', 'a second expiry as an array (expiry[])', 'ERR_QUERY_MALFORMED', (c) => `${link(c, IMAGE)}&expiry[]=${c.expiry + 86400}`),
+  refused('query structure', 'a second method as an indexed array (method[0])', 'ERR_QUERY_MALFORMED', (c) => `${link(c, IMAGE)}&method[0]=post`),
+  refused('query structure', 'a second signature with an encoded name (%73ignature)', 'ERR_QUERY_MALFORMED', (c) => `${link(c, IMAGE)}&%73ignature=${'A'.repeat(43)}`),
   refused('query structure', 'the expiry as an array (expiry[])', 'ERR_QUERY_MALFORMED', (c) => link(c, IMAGE).replace('expiry=', 'expiry[]=')),
   refused('query structure', 'a duplicated expiry, same value', 'ERR_QUERY_MALFORMED', (c) => `${link(c, IMAGE)}&expiry=${c.expiry}`),
   refused('query structure', 'a duplicated expiry, later value', 'ERR_QUERY_MALFORMED', (c) => `${link(c, IMAGE)}&expiry=${c.expiry + 86400}`),
@@ -269,6 +283,14 @@ const pathAttacks: AttackCase[] = [
   traversal('%FF', 'image%FF.png'),
   traversal('an encoded lone surrogate (%ED%A0%80)', 'image%ED%A0%80.png'),
   traversal('a truncated UTF-8 sequence', 'caf%C3.png'),
+  refused('non-canonical path', 'an absolute-form target whose host hides a folder (h%70rivate)', 'ERR_PATH_NOT_CANONICAL', (c) =>
+    `http://h%70rivate${c.base}/image.png?${query(c, 'image.png')}`, { rootOnly: true, onConnect: { status: 404 } }),
+  refused('non-canonical path', "an absolute-form target whose host ends in ';'", 'ERR_PATH_NOT_CANONICAL', (c) =>
+    `http://h;${c.base}/image.png?${query(c, 'image.png')}`, { rootOnly: true, onConnect: { status: 404 } }),
+  refused('non-canonical path', "an absolute-form target whose host has a quote", 'ERR_PATH_NOT_CANONICAL', (c) =>
+    `http://h'x${c.base}/image.png?${query(c, 'image.png')}`, { rootOnly: true, onConnect: { status: 404 } }),
+  refused('non-canonical path', 'an absolute-form target with a second colon (h:x:)', 'ERR_SIGNATURE_INVALID', (c) =>
+    `http://h:x:${c.base}/private/image.png?${query(c, IMAGE)}`, { rootOnly: true }),
   refused('non-canonical path', 'an absolute-form target with ..', 'ERR_PATH_NOT_CANONICAL', (c) =>
     `http://evil.example${forged(c, 'private/../private/image.png')}`),
   refused('non-canonical path', 'an absolute-form target with %2F', 'ERR_PATH_NOT_CANONICAL', (c) =>

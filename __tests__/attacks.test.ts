@@ -1,7 +1,7 @@
 import fs from 'node:fs'
-import { createSigner, signedStatic } from 'express-signed-url'
-import { attackCorpus, type AttackContext } from './attack-corpus'
-import { buildApp, fixture, frameworks, KEY, listen, mounts, NOW_MS, now, OTHER_KEY, recordCode, type TestServer } from './helpers'
+import { createSigner } from 'express-signed-url'
+import { attackCorpus, outcomeOn, type AttackContext } from './attack-corpus'
+import { buildApp, fixture, frameworks, guards, KEY, listen, mounts, NOW_MS, now, OTHER_KEY, recordCode, type TestServer } from './helpers'
 
 const NOW_S = NOW_MS / 1000
 
@@ -10,21 +10,23 @@ it('the corpus holds at least 150 distinct cases', () => {
   expect(new Set(attackCorpus.map((c) => `${c.category}: ${c.name}`)).size).toBe(attackCorpus.length)
 })
 
-describe.each(frameworks)('the attack corpus on $name', (fw) => {
+describe.each(guards)('the attack corpus against $name', (guardUnderTest) => {
+describe.each(frameworks)('on $name', (fw) => {
   describe.each(mounts)('with the guard $name', (mount) => {
     const signer = createSigner({ key: KEY, now })
     const ctx: AttackContext = { base: mount.url('').slice(0, -1), expiry: NOW_S + 3600, past: NOW_S - 1, key: KEY, otherKey: OTHER_KEY }
     let server: TestServer
     beforeAll(async () => {
-      server = await listen(buildApp(fw, mount, (root) => signedStatic(root, { signer, onReject: recordCode })))
+      server = await listen(buildApp(fw, mount, (root) => guardUnderTest.make(root, { signer, onReject: recordCode })))
     })
     afterAll(() => server.close())
     afterEach(() => jest.restoreAllMocks())
 
-    it.each(attackCorpus.map((c) => [`${c.category}: ${c.name}`, c] as const))('%s', async (_name, attack) => {
+    const cases = attackCorpus.filter((c) => !c.rootOnly || mount === mounts[0])
+    it.each(cases.map((c) => [`${c.category}: ${c.name}`, c] as const))('%s', async (_name, attack) => {
       const stat = jest.spyOn(fs, 'stat')
       const res = await server.send(attack.target(ctx), { method: attack.method, headers: attack.headers })
-      const { expect: outcome } = attack
+      const outcome = outcomeOn(attack, fw.name)
       if (outcome.status === 200) {
         expect(res.status).toBe(200)
         expect(res.body).toEqual(attack.method === 'HEAD' ? Buffer.alloc(0) : fixture(outcome.file))
@@ -37,8 +39,10 @@ describe.each(frameworks)('the attack corpus on $name', (fw) => {
       } else {
         expect(res.status).toBe(404)
         expect(res.headers['x-test-refusal']).toBeUndefined()
-        expect(res.body.toString()).toBe('fell through')
+        // The app's own 404, or Connect's final handler for a target it routes to no middleware.
+        expect(res.body.toString()).toMatch(/^fell through$|<pre>Cannot GET /)
       }
     })
   })
+})
 })

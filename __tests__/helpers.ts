@@ -6,7 +6,8 @@ import path from 'node:path'
 import connect from 'connect'
 import express5 from 'express'
 import express4 from 'express4'
-import { respondRefused, type SignedUrlError } from '../lib'
+import serveStatic from 'serve-static'
+import { requireSignature, respondRefused, signedStatic, type RejectHandler, type SignedUrlError, type Signer } from '../lib'
 
 export const KEY = 'test-key-0123456789-0123456789-0123456789'
 export const OTHER_KEY = 'another-key-abcdefghij-abcdefghij-abcdefghij'
@@ -38,7 +39,29 @@ export function forge(key: string, decodedPath: string, expiry: number): string 
   return createHmac('sha256', key).update(`${decodedPath}?expiry=${expiry}&method=get`).digest('base64url')
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void
+export type Handler = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void
+
+export interface GuardUnderTest {
+  name: string
+  /** The guard in front of a folder, with serve-static's redirect on or off (off by default). */
+  make(root: string, options: { signer: Signer; onReject?: RejectHandler }, redirect?: boolean): Handler
+}
+
+/** The rules hold for both guards: signedStatic, and requireSignature in front of a plain serve-static. */
+export const guards: GuardUnderTest[] = [
+  {
+    name: 'signedStatic()',
+    make: (root, options, redirect) => signedStatic(root, { ...options, ...(redirect === undefined ? {} : { redirect }) }),
+  },
+  {
+    name: 'requireSignature() before serve-static',
+    make: (root, options, redirect = false) => {
+      const guard = requireSignature(options)
+      const serve = serveStatic(root, { redirect })
+      return (req, res, next) => guard(req, res, (err?: unknown) => (err ? next(err) : serve(req, res, next)))
+    },
+  },
+]
 type App = ((req: IncomingMessage, res: ServerResponse) => void) & { use: (...args: unknown[]) => unknown }
 
 export interface Framework {

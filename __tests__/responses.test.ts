@@ -165,12 +165,25 @@ describe.each(frameworks)('responses on $name', (fw) => {
   })
 })
 
-describe('rule 12 on a direct call', () => {
-  it('calls next(err) synchronously when the signer throws', () => {
-    const failure = new Error('boom')
-    const middleware = signedStatic(SITE, { signer: { sign: () => '', verify: () => { throw failure } } })
+describe('rule 12 on a direct call, without a framework to catch anything', () => {
+  const failure = new Error('boom')
+  const request = () => ({ method: 'GET', url: '/x', headers: {} }) as IncomingMessage
+
+  it.each([
+    ['signedStatic', signedStatic(SITE, { signer: { sign: () => '', verify: () => { throw failure } } })],
+    ['requireSignature', requireSignature({ signer: { sign: () => '', verify: () => { throw failure } } })],
+  ])('%s calls next(err) synchronously when the signer throws', (_name, middleware) => {
     const next = jest.fn()
-    middleware({ method: 'GET', url: '/x', headers: {} } as IncomingMessage, {} as ServerResponse, next)
+    middleware(request(), {} as ServerResponse, next)
+    expect(next).toHaveBeenCalledWith(failure)
+  })
+
+  it.each([
+    ['signedStatic', signedStatic(SITE, { key: KEY, onReject: () => { throw failure } })],
+    ['requireSignature', requireSignature({ key: KEY, onReject: () => { throw failure } })],
+  ])('%s calls next(err) synchronously when onReject throws', (_name, middleware) => {
+    const next = jest.fn()
+    expect(() => middleware(request(), {} as ServerResponse, next)).not.toThrow()
     expect(next).toHaveBeenCalledWith(failure)
   })
 })

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createSigner, signedStatic, type SignedStaticOptions } from 'express-signed-url'
-import { buildApp, fixture, forge, frameworks, KEY, MIRROR, mounts, NOW_MS, now, OTHER_KEY, recordCode, send, type RawResponse } from './helpers'
+import { createSigner } from 'express-signed-url'
+import { buildApp, fixture, forge, frameworks, guards, KEY, MIRROR, mounts, NOW_MS, now, OTHER_KEY, recordCode, send, type RawResponse } from './helpers'
 
 const NOW_S = NOW_MS / 1000
 const EXPIRY = NOW_S + 3600
@@ -13,11 +13,12 @@ function expectRefused(res: RawResponse, code: string, status = 403): void {
   expect(res.body.toString()).not.toMatch(/PNG|PDF|private file|secret/)
 }
 
-describe.each(frameworks)('signedStatic() on $name', (fw) => {
+describe.each(guards)('$name', (guardUnderTest) => {
+describe.each(frameworks)('on $name', (fw) => {
   describe.each(mounts)('mounted $name', (mount) => {
     const signer = createSigner({ key: KEY, now })
-    const make = (extra: Partial<SignedStaticOptions> = {}) => (root: string) =>
-      signedStatic(root, { signer, onReject: recordCode, ...extra } as SignedStaticOptions)
+    const make = (extra: { redirect?: boolean } = {}) => (root: string) =>
+      guardUnderTest.make(root, { signer, onReject: recordCode }, extra.redirect)
     const app = buildApp(fw, mount, make())
     const url = mount.url
     const link = (sitePath: string) => signer.sign(url(sitePath))
@@ -72,6 +73,12 @@ describe.each(frameworks)('signedStatic() on $name', (fw) => {
         const rewritten = buildApp(fw, mount, make(), rewrite)
         expectRefused(await send(rewritten, link('private/image.png')), 'ERR_PATH_MISMATCH')
         expect(stat).not.toHaveBeenCalled()
+      })
+
+      it('refuses a link for the mounted folder itself, without its slash, where the mount would serve its root', async () => {
+        const res = await send(app, link('private'))
+        if (mount.name.startsWith('at the root')) expect(res.status).toBe(404) // the guard sees /private, a folder: not served
+        else expectRefused(res, 'ERR_PATH_MISMATCH') // the mount leaves '/': the folder's index, which was not signed
       })
 
       it('never serves /private.png through the /private mount', async () => {
@@ -268,17 +275,18 @@ describe.each(frameworks)('signedStatic() on $name', (fw) => {
     describe('rule 12: errors go to next(err)', () => {
       it('passes a throwing signer to the error handler as a 500', async () => {
         const broken = { sign: signer.sign, verify: () => { throw Object.assign(new Error('key store down'), { code: 'KEY_STORE' }) } }
-        const res = await send(buildApp(fw, mount, (root) => signedStatic(root, { signer: broken })), link('private/image.png'))
+        const res = await send(buildApp(fw, mount, (root) => guardUnderTest.make(root, { signer: broken })), link('private/image.png'))
         expect(res.status).toBe(500)
         expect(res.headers['x-error-code']).toBe('KEY_STORE')
       })
 
       it('passes a throwing onReject hook to the error handler as a 500', async () => {
         const hook = () => { throw Object.assign(new Error('template missing'), { code: 'HOOK' }) }
-        const res = await send(buildApp(fw, mount, (root) => signedStatic(root, { signer, onReject: hook })), url('private/image.png'))
+        const res = await send(buildApp(fw, mount, (root) => guardUnderTest.make(root, { signer, onReject: hook })), url('private/image.png'))
         expect(res.status).toBe(500)
         expect(res.headers['x-error-code']).toBe('HOOK')
       })
     })
   })
+})
 })

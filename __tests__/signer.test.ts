@@ -187,9 +187,10 @@ describe('createSigner()', () => {
     const link = ittybitSign(KEY, 'a.png', expiry)
     const at = (seconds: number, clockTolerance = 0) => createSigner({ key: KEY, now: () => seconds * 1000, clockTolerance }).verify(link)
 
-    it('is good until the last millisecond before the expiry', () => {
+    it('is good until the last millisecond before the expiry, and never caches past it', () => {
       expect(at(expiry - 1)).toMatchObject({ ok: true, secondsLeft: 1 })
-      expect(at(expiry - 0.001)).toMatchObject({ ok: true, secondsLeft: 1 })
+      expect(at(expiry - 1.5)).toMatchObject({ ok: true, secondsLeft: 1 })
+      expect(at(expiry - 0.001)).toMatchObject({ ok: true, secondsLeft: 0 })
       expect(at(expiry)).toMatchObject({ ok: false, error: { code: 'ERR_URL_EXPIRED' } })
     })
 

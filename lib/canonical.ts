@@ -24,6 +24,7 @@ const EXPIRY = /^[1-9][0-9]{0,10}$/
 // 32 bytes in base64url: 43 characters, the last carrying 4 bits so only 16 letters are canonical there.
 // Without that check, four different strings would decode to the same MAC.
 const SIGNATURE = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/
+const OTHER_SPELLING = /^(?:expiry|method|signature)(?:\[.*)?$/
 const ABSOLUTE_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/
 
 /**
@@ -98,12 +99,20 @@ export function parseQuery(query: string): { expiry: number; signature: string }
     const equals = query.indexOf('=', start)
     const nameEnd = equals === -1 || equals > end ? end : equals
     const name = query.slice(start, nameEnd)
-    const value = nameEnd === end ? undefined : query.slice(nameEnd + 1, end)
-    if (name === 'expiry' || name === 'method' || name === 'signature') {
-      // Parameter pollution: two values for one signed field is never a mistake worth guessing about.
-      if (name === 'expiry') { if (expiry !== undefined) return 'ERR_QUERY_MALFORMED'; expiry = value ?? '' }
-      if (name === 'method') { if (method !== undefined) return 'ERR_QUERY_MALFORMED'; method = value ?? '' }
-      if (name === 'signature') { if (signature !== undefined) return 'ERR_QUERY_MALFORMED'; signature = value ?? '' }
+    const value = nameEnd === end ? '' : query.slice(nameEnd + 1, end)
+    // Parameter pollution: a second value for a signed field is never a mistake worth guessing about.
+    if (name === 'expiry') {
+      if (expiry !== undefined) return 'ERR_QUERY_MALFORMED'
+      expiry = value
+    } else if (name === 'method') {
+      if (method !== undefined) return 'ERR_QUERY_MALFORMED'
+      method = value
+    } else if (name === 'signature') {
+      if (signature !== undefined) return 'ERR_QUERY_MALFORMED'
+      signature = value
+    } else if ((name.includes('%') || name.includes('[')) && OTHER_SPELLING.test(safeDecode(name))) {
+      // `%65xpiry=` or `expiry[]=` is ignored here but read as `expiry` by Express's query parser.
+      return 'ERR_QUERY_MALFORMED'
     }
     start = end + 1
   }
@@ -112,6 +121,14 @@ export function parseQuery(query: string): { expiry: number; signature: string }
     return 'ERR_QUERY_MALFORMED'
   }
   return { expiry: Number(expiry), signature }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
 }
 
 /** Reads a link back into fields, or says why it is not a well-formed v1 link. Performs no cryptography. */

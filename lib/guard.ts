@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { STATUS_CODES } from 'node:http'
+import parseUrl from 'parseurl'
+import { decodePath } from './canonical'
 import { SignedUrlError } from './errors'
-import { asOptions, assertKnownOptions, describe } from './options'
+import { asOptions, assertKnownOptions, describe, kind } from './options'
 import { buildSigner, type Signer, type SignerOptions } from './signer'
 
 export type Next = (err?: unknown) => void
@@ -83,27 +85,48 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
     let result
     try {
       // The original URL, not req.url: under a mount req.url has lost its prefix, and a signature for
-      // /a/x.png must not open /b/x.png.
-      result = signer.verify((req as { originalUrl?: string }).originalUrl ?? req.url ?? '', { method: req.method })
+      // /a/x.png must not open /b/x.png. It is read through parseurl, as the router and serve-static read it,
+      // so an odd absolute-form target (`http://h%70rivate/x`) can't show the guard one path and them another.
+      const target = parseUrl.original(req)?.path
+      result = signer.verify(typeof target === 'string' ? target : '', { method: req.method })
     } catch (err) {
       next(err)
       return undefined
     }
     if (!result.ok) return reject(result.error, req, res, next)
+    if (!servesSignedPath(result.path, parseUrl(req)?.pathname ?? undefined)) {
+      return reject(new SignedUrlError('ERR_PATH_MISMATCH'), req, res, next)
+    }
     return { path: result.path, cacheControl: `private, max-age=${result.secondsLeft}` }
   }
 
   return { check, reject }
 }
 
+// The path the next handler sees (req.url: mount-relative) must be the signed path, or its tail on a segment
+// boundary. Connect mounts `/private` also match `/private.png`, leaving `/.png`; a middleware may rewrite req.url.
+function servesSignedPath(signedPath: string, rawServed: string | undefined): boolean {
+  if (rawServed === undefined) return false
+  if (rawServed === '/') return signedPath.endsWith('/')
+  const served = decodePath(rawServed)
+  if (served === undefined) return false
+  const start = signedPath.length - served.length - 1
+  if (start < -1) return false
+  if (start === -1) return signedPath === served
+  return signedPath.charCodeAt(start) === 47 && signedPath.endsWith(served)
+}
+
 function toSigner(factory: string, opts: Readonly<Partial<GuardOptions>>): Signer {
-  const { signer, key, keys, ttl, maxTtl, clockTolerance, baseUrl, now } = opts as Partial<SignerOptions> & { signer?: Signer }
-  if (signer === undefined) return buildSigner(factory, { key, keys, ttl, maxTtl, clockTolerance, baseUrl, now } as Partial<SignerOptions>)
-  if (key !== undefined || keys !== undefined) {
-    throw new TypeError(`${factory}: give either "signer" or "key"/"keys", not both`)
+  const { signer, ...rest } = opts as Partial<SignerOptions> & { signer?: Signer }
+  const signerOptions = { key: rest.key, keys: rest.keys, ttl: rest.ttl, maxTtl: rest.maxTtl, clockTolerance: rest.clockTolerance, baseUrl: rest.baseUrl, now: rest.now }
+  if (signer === undefined) return buildSigner(factory, signerOptions as Partial<SignerOptions>)
+  // Options beside a signer would be silently ignored: the signer was configured when it was created.
+  const ignored = Object.keys(signerOptions).filter((name) => signerOptions[name as keyof typeof signerOptions] !== undefined)
+  if (ignored.length > 0) {
+    throw new TypeError(`${factory}: give either "signer" or signer options, not both: set ${ignored.map((n) => `"${n}"`).join(', ')} in createSigner()`)
   }
   if (typeof signer !== 'object' || signer === null || typeof signer.verify !== 'function') {
-    throw new TypeError(`${factory}: "signer" must come from createSigner(), got ${describe(signer)}`)
+    throw new TypeError(`${factory}: "signer" must come from createSigner(), got ${kind(signer)}`)
   }
   return signer
 }

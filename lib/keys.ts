@@ -1,5 +1,5 @@
 import { createSecretKey, KeyObject } from 'node:crypto'
-import { describe } from './options'
+import { kind } from './options'
 
 /** A secret: a string (its UTF-8 bytes are the key), bytes, or a secret `KeyObject`; at least 32 bytes. */
 export type Secret = string | Uint8Array | KeyObject
@@ -23,7 +23,7 @@ export function createKeyRing(factory: string, options: { key?: unknown; keys?: 
   }
   if (keys !== undefined) {
     if (!Array.isArray(keys) || keys.length === 0) {
-      throw new TypeError(`${factory}: "keys" must be a non-empty array of secrets, newest first, got ${describe(keys)}`)
+      throw new TypeError(`${factory}: "keys" must be a non-empty array of secrets, newest first, got ${kind(keys)}`)
     }
     const verifying = keys.map((secret, i) => toKeyObject(factory, `keys[${i}]`, secret))
     return { signing: verifying[0], verifying }
@@ -52,9 +52,4 @@ function toKeyObject(factory: string, name: string, secret: unknown): KeyObject 
     throw new TypeError(`${factory}: "${name}" must be at least ${MIN_BYTES} bytes, got ${bytes}`)
   }
   return keyObject
-}
-
-// Only the kind of a bad secret is named: its value may be a real key pasted in the wrong place.
-function kind(value: unknown): string {
-  return value === null || value === undefined || typeof value === 'object' ? describe(value) : `a ${typeof value}`
 }

@@ -23,6 +23,12 @@ export function describe(value: unknown): string {
   return tag === 'Object' ? 'an object' : `a ${tag}`
 }
 
+/** Names only the kind of a value, never a string's content: for places a secret may be passed by mistake. */
+export function kind(value: unknown): string {
+  if (typeof value === 'string') return `a string of ${value.length} characters`
+  return typeof value === 'object' || value === undefined ? describe(value) : `a ${typeof value}`
+}
+
 /** Throws a TypeError for an option name the factory does not know, suggesting the closest known one. */
 export function assertKnownOptions(factory: string, options: object, known: ReadonlySet<string>): void {
   for (const name of Object.keys(options)) {
@@ -36,7 +42,7 @@ export function assertKnownOptions(factory: string, options: object, known: Read
 export function asOptions<T extends object>(factory: string, options: unknown): Readonly<Partial<T>> {
   if (options === undefined) return {} as Partial<T>
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${factory}: options must be an object, got ${describe(options)}`)
+    throw new TypeError(`${factory}: options must be an object, got ${kind(options)}`)
   }
   return options as Partial<T>
 }

@@ -1,14 +1,11 @@
 import type { Stats } from 'node:fs'
 import type { ServerResponse } from 'node:http'
-import parseUrl from 'parseurl'
 import serveStatic from 'serve-static'
-import { decodePath } from './canonical'
-import { SignedUrlError } from './errors'
 import { createGuard, GUARD_OPTIONS, type GuardOptions, type Middleware } from './guard'
 import { asOptions, describe } from './options'
 
 /** Options of {@link signedStatic}: the guard's, plus serve-static's (`express.static`'s). */
-export type SignedStaticOptions = GuardOptions & Omit<serveStatic.ServeStaticOptions, 'setHeaders'> & {
+export type SignedStaticOptions = GuardOptions & Omit<serveStatic.ServeStaticOptions, 'setHeaders' | 'extensions'> & {
   /** As in serve-static; runs before the guard sets `Cache-Control`, which it cannot override. */
   setHeaders?: (res: ServerResponse, path: string, stat: Stats) => void
 }
@@ -19,7 +16,10 @@ const NAMES = [(v: unknown) => v === false || typeof v === 'string' || (Array.is
 /** serve-static's options with their checks: send would check some only on the first request, and throw there. */
 const STATIC_OPTIONS: Record<string, readonly [(v: unknown) => boolean, string]> = {
   acceptRanges: BOOLEAN, cacheControl: BOOLEAN, etag: BOOLEAN, fallthrough: BOOLEAN, immutable: BOOLEAN,
-  lastModified: BOOLEAN, redirect: BOOLEAN, extensions: NAMES, index: NAMES,
+  lastModified: BOOLEAN, redirect: BOOLEAN, index: NAMES,
+  // serve-static would answer a link for `report` with `report.pdf` or `report.txt`, whichever exists: a link
+  // must open the file it names, so the option is refused rather than passed on.
+  extensions: [(v) => v === false, 'is not supported: a link must name the exact file (sign "report.pdf", not "report")'],
   dotfiles: [(v) => v === 'allow' || v === 'deny' || v === 'ignore', "must be 'allow', 'deny' or 'ignore'"],
   maxAge: [(v) => (typeof v === 'number' && v >= 0) || typeof v === 'string', "must be milliseconds or a string such as '1d'"],
   setHeaders: [(v) => typeof v === 'function', 'must be a function'],
@@ -64,23 +64,7 @@ export function signedStatic(root: string, options: Readonly<SignedStaticOptions
   return function signedStaticMiddleware(req, res: SignedResponse, next) {
     const accepted = guard.check(req, res, next)
     if (accepted === undefined) return
-    if (!servesSignedPath(accepted.path, parseUrl(req)?.pathname ?? undefined)) {
-      return guard.reject(new SignedUrlError('ERR_PATH_MISMATCH'), req, res, next)
-    }
     res[kCacheControl] = accepted.cacheControl
     serve(req, res, next)
   }
-}
-
-// The mount-relative path serve-static will open must be the signed path, or its tail on a segment boundary
-// (connect mounts `/private` also match `/private.png`, leaving `/.png` to serve).
-function servesSignedPath(signedPath: string, rawServed: string | undefined): boolean {
-  if (rawServed === undefined) return false
-  if (rawServed === '/') return signedPath.endsWith('/')
-  const served = decodePath(rawServed)
-  if (served === undefined) return false
-  const start = signedPath.length - served.length - 1
-  if (start < -1) return false
-  if (start === -1) return signedPath === served
-  return signedPath.charCodeAt(start) === 47 && signedPath.endsWith(served)
 }

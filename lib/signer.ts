@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { encodePath, isCanonicalPath, parseLink, stringToSign } from './canonical'
 import { SignedUrlError } from './errors'
 import { createKeyRing, type Secret } from './keys'
-import { asOptions, assertKnownOptions, describe, toSeconds, type Duration } from './options'
+import { asOptions, assertKnownOptions, describe, kind, toSeconds, type Duration } from './options'
 
 /** Options of {@link createSigner}. Exactly one of `key` or `keys` is required. */
 export type SignerOptions = KeyOptions & {
@@ -124,9 +124,11 @@ export function buildSigner(factory: string, opts: Readonly<Partial<SignerOption
     }
     // The MAC is checked before the expiry, so an expiry can't be probed without a valid signature.
     if (!matched) return refuse('ERR_SIGNATURE_INVALID')
-    const current = nowSeconds()
-    if (current >= link.expiry + tolerance) return refuse('ERR_URL_EXPIRED')
-    return { ok: true, path: link.path, expiresAt: link.expiry, secondsLeft: Math.max(0, link.expiry - current) }
+    const nowS = now() / 1000
+    if (Math.floor(nowS) >= link.expiry + tolerance) return refuse('ERR_URL_EXPIRED')
+    // Rounded down, so a cache lifetime never outlasts the link by a fraction of a second.
+    const secondsLeft = Math.max(0, Math.floor(link.expiry - nowS))
+    return { ok: true, path: link.path, expiresAt: link.expiry, secondsLeft }
   }
 
   return { sign, verify }
@@ -159,13 +161,13 @@ function toExpiry(value: unknown): number {
 function toOrigin(factory: string, baseUrl: unknown): string {
   if (baseUrl === undefined) return ''
   if (typeof baseUrl !== 'string' || !ORIGIN.test(baseUrl)) {
-    throw new TypeError(`${factory}: "baseUrl" must be an http(s) origin such as 'https://files.example.com', got ${describe(baseUrl)}`)
+    throw new TypeError(`${factory}: "baseUrl" must be an http(s) origin such as 'https://files.example.com', got ${kind(baseUrl)}`)
   }
   let url: URL
   try {
     url = new URL(baseUrl)
   } catch {
-    throw new TypeError(`${factory}: "baseUrl" is not a valid URL, got ${describe(baseUrl)}`)
+    throw new TypeError(`${factory}: "baseUrl" is not a valid URL, got ${kind(baseUrl)}`)
   }
   return url.origin
 }
