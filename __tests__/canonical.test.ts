@@ -1,4 +1,4 @@
-import { decodePath, encodePath, isCanonicalPath, parseLink, parseQuery, splitTarget, stringToSign } from '../lib/canonical'
+import { decodePath, decodeSignature, encodePath, isCanonicalPath, parseLink, parseQuery, splitTarget, stringToSign } from '../lib/canonical'
 
 const SIG = 'JAlvetgMrDoUCbglQ1WCmsFg_gDoM_pv_puL2rc6ksc'
 
@@ -6,6 +6,10 @@ describe('canonical', () => {
   describe('stringToSign()', () => {
     it('is <path>?expiry=<seconds>&method=get', () => {
       expect(stringToSign('private/image.png', 1765432100)).toBe('private/image.png?expiry=1765432100&method=get')
+    })
+
+    it('appends the key id after the v1 fields', () => {
+      expect(stringToSign('private/image.png', 1765432100, 'k1')).toBe('private/image.png?expiry=1765432100&method=get&kid=k1')
     })
   })
 
@@ -85,9 +89,38 @@ describe('canonical', () => {
       [`expiry=%31&method=get&signature=${SIG}`, 'ERR_QUERY_MALFORMED'],
       [`expiry=1&method=g%65t&signature=${SIG}`, 'ERR_QUERY_MALFORMED'],
       [`Expiry=1&method=get&signature=${SIG}`, 'ERR_QUERY_MALFORMED'],
-      [`expiry=1&method=get&signature=${SIG.slice(0, -1)}d`, 'ERR_QUERY_MALFORMED'],
+      [`expiry=1&method=get&signature=${SIG.slice(0, -1)}`, 'ERR_QUERY_MALFORMED'],
+      [`expiry=1&method=get&signature=${SIG}&kid=2026-11_a`, { expiry: 1, signature: SIG, kid: '2026-11_a' }],
+      [`expiry=1&method=get&signature=${SIG}&kid=`, 'ERR_QUERY_MALFORMED'],
+      [`expiry=1&method=get&signature=${SIG}&kid=a.b`, 'ERR_QUERY_MALFORMED'],
+      [`expiry=1&method=get&signature=${SIG}&kid=${'k'.repeat(33)}`, 'ERR_QUERY_MALFORMED'],
+      [`expiry=1&method=get&signature=${SIG}&kid=a&kid=a`, 'ERR_QUERY_MALFORMED'],
+      [`expiry=1&method=get&signature=${SIG}&ki%64=a`, 'ERR_QUERY_MALFORMED'],
     ])('parses %j as %p', (query, expected) => {
       expect(parseQuery(query)).toEqual(expected)
+    })
+  })
+
+  describe('decodeSignature()', () => {
+    const out = Buffer.alloc(32)
+    it('decodes a canonical signature to the same 32 bytes as Buffer.from', () => {
+      for (const sig of [SIG, 'A'.repeat(43), '_'.repeat(42) + 'w', '-'.repeat(42) + '8']) {
+        expect(decodeSignature(sig, out)).toBe(true)
+        expect(out).toEqual(Buffer.from(sig, 'base64url'))
+      }
+    })
+
+    it.each([
+      ['a non-canonical last character', `${SIG.slice(0, -1)}d`],
+      ['a standard-base64 +', `+${SIG.slice(1)}`],
+      ['a standard-base64 /', `${SIG.slice(0, 20)}/${SIG.slice(21)}`],
+      ['padding', `${SIG.slice(0, -1)}=`],
+      ['42 characters', SIG.slice(0, 42)],
+      ['44 characters', `${SIG}A`],
+      ['a non-ASCII character', `${SIG.slice(0, 10)}é${SIG.slice(11)}`],
+      ['a space', `${SIG.slice(0, 10)} ${SIG.slice(11)}`],
+    ])('refuses %s', (_what, sig) => {
+      expect(decodeSignature(sig, out)).toBe(false)
     })
   })
 

@@ -2,6 +2,7 @@ import { createSigner, requireSignature, signedStatic, signUrls } from 'express-
 import { KEY, SITE } from './helpers'
 
 const SHORT_SECRET = 'short-secret-123'
+const OTHER = 'another-key-abcdefghij-abcdefghij-abcdefghij'
 
 describe('bad options', () => {
   // One table of every bad option value the factories must refuse, with the message each must give.
@@ -19,6 +20,10 @@ describe('bad options', () => {
     ['keys not an array', () => createSigner({ keys: KEY as never }), /"keys" must be a non-empty array.*got a string of/],
     ['a short string as keys', () => createSigner({ keys: 'hunter2pass' as never }), /"keys" must be a non-empty array of secrets, newest first, got a string of 11 characters/],
     ['a short rotated key', () => createSigner({ keys: [KEY, SHORT_SECRET] }), /"keys\[1\]" must be at least 32 bytes, got 16/],
+    ['a key id with a dot', () => createSigner({ keys: [{ id: 'a.b', secret: KEY }] }), /"keys\[0\].id" must be 1 to 32 characters of A-Z a-z 0-9 _ -, got "a.b"/],
+    ['an empty key id', () => createSigner({ key: { id: '', secret: KEY } }), /"key.id" must be 1 to 32 characters/],
+    ['a repeated key id', () => createSigner({ keys: [{ id: 'k', secret: KEY }, { id: 'k', secret: OTHER }] }), /"keys\[1\].id" repeats the key id "k"/],
+    ['a short secret with an id', () => createSigner({ keys: [{ id: 'k', secret: SHORT_SECRET }] }), /"keys\[0\].secret" must be at least 32 bytes, got 16/],
     ['a negative ttl', () => createSigner({ key: KEY, ttl: -5 }), /"ttl" must be a positive whole number of seconds or a string such as '10m', got -5/],
     ['a zero ttl', () => createSigner({ key: KEY, ttl: 0 }), /"ttl" must be a positive/],
     ['a fractional ttl', () => createSigner({ key: KEY, ttl: 2.5 }), /"ttl" must be a positive.*got 2.5/],

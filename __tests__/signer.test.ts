@@ -211,6 +211,41 @@ describe('createSigner()', () => {
       expect(rotated.verify(stranger.sign('a.png'))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
     })
 
+    describe('with key ids', () => {
+      const ids = Array.from({ length: 10 }, (_, i) => ({ id: `k${i}`, secret: `${KEY}-${i}` }))
+      const ring = createSigner({ keys: ids, now })
+
+      it('signs links that name their key, with kid in the string to sign after the v1 fields', () => {
+        const link = ring.sign('a.png', { ttl: 60 })
+        const expiry = NOW_S + 60
+        const signature = crypto.createHmac('sha256', `${KEY}-0`).update(`a.png?expiry=${expiry}&method=get&kid=k0`).digest('base64url')
+        expect(link).toBe(`/a.png?expiry=${expiry}&method=get&kid=k0&signature=${signature}`)
+        expect(ring.verify(link)).toMatchObject({ ok: true, path: 'a.png' })
+      })
+
+      it('verifies a link of any key in the ring with one HMAC', () => {
+        const old = createSigner({ keys: [ids[7]], now }).sign('a.png')
+        const spy = jest.spyOn(crypto, 'createHmac')
+        expect(ring.verify(old).ok).toBe(true)
+        expect(spy).toHaveBeenCalledTimes(1)
+        spy.mockRestore()
+      })
+
+      it('refuses a link whose kid was changed, removed or is unknown', () => {
+        const link = ring.sign('a.png')
+        for (const edited of [link.replace('kid=k0', 'kid=k1'), link.replace('&kid=k0', ''), link.replace('kid=k0', 'kid=nope')]) {
+          expect(ring.verify(edited)).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
+        }
+      })
+
+      it('verifies plain v1 links only against keys without an id', () => {
+        const mixed = createSigner({ keys: [ids[0], KEY], now })
+        expect(mixed.verify(createSigner({ key: KEY, now }).sign('a.png')).ok).toBe(true)
+        expect(mixed.verify(createSigner({ key: `${KEY}-0`, now }).sign('a.png'))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
+        expect(mixed.sign('a.png')).toContain('&kid=k0&')
+      })
+    })
+
     it('takes keys as bytes or KeyObjects too', () => {
       const bytes = Buffer.from(KEY)
       const fromBytes = createSigner({ key: bytes, now })

@@ -1,9 +1,13 @@
 import type { SignedUrlErrorCode } from './errors'
 
-/** The signed fields of a v1 link. `path` is the decoded URL path without its leading `/`. */
+/**
+ * The signed fields of a link. `path` is the decoded URL path without its leading `/`; `kid` names the key that
+ * signed it (an extension: a link without it is exactly v1).
+ */
 export interface LinkFields {
   path: string
   expiry: number
+  kid?: string
 }
 
 /** A link read back from a URL: its signed fields and the signature it carries (base64url, unchecked). */
@@ -11,47 +15,62 @@ export interface ParsedLink extends LinkFields {
   signature: string
 }
 
-/** The v1 string to sign, byte for byte what ittybit's reference snippet signs. */
-export function stringToSign(path: string, expiry: number): string {
-  return `${path}?expiry=${expiry}&method=get`
+/**
+ * The string to sign. Without extensions it is v1, byte for byte what ittybit's reference snippet signs:
+ * `<path>?expiry=<expiry>&method=get`. Extensions follow in this fixed order: `&kid=<id>`.
+ */
+export function stringToSign(path: string, expiry: number, kid?: string): string {
+  return kid === undefined ? `${path}?expiry=${expiry}&method=get` : `${path}?expiry=${expiry}&method=get&kid=${kid}`
 }
 
-// Control characters (C0, DEL, C1) and the backslash, which some servers and url.parse treat as `/`.
-const FORBIDDEN_CHAR = /[\u0000-\u001f\u007f-\u009f\\]/
-// In the raw path: an encoded `/` or `\` would pass as one segment but be served as two.
-const FORBIDDEN_ESCAPE = /%(?:2f|5c)/i
-const EXPIRY = /^[1-9][0-9]{0,10}$/
-// 32 bytes in base64url: 43 characters, the last carrying 4 bits so only 16 letters are canonical there.
-// Without that check, four different strings would decode to the same MAC.
-const SIGNATURE = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/
-const OTHER_SPELLING = /^(?:expiry|method|signature)(?:\[.*)?$/
 const ABSOLUTE_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/
+const OTHER_SPELLING = /^(?:expiry|method|signature|kid)(?:\[.*)?$/
+// Character tables, so the per-request checks are single passes without regular expressions.
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+const SIXTET = new Int8Array(128).fill(-1)
+for (let i = 0; i < 64; i++) SIXTET[BASE64URL.charCodeAt(i)] = i
+const UNRESERVED = new Uint8Array(128)
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/') UNRESERVED[c.charCodeAt(0)] = 1
 
 /**
  * True when a decoded path (no leading `/`) is one this project will sign or serve: not empty, well-formed
- * Unicode, no control characters or `\`, no `.`, `..` or empty segments (a trailing `/` is allowed).
+ * Unicode, no control characters (C0, DEL, C1) or `\` (which url.parse and some servers read as `/`), no `.`,
+ * `..` or empty segments (a trailing `/` is allowed, for a folder).
  */
 export function isCanonicalPath(path: string): boolean {
-  if (path.length === 0 || FORBIDDEN_CHAR.test(path) || !path.isWellFormed()) return false
-  let start = 0
-  while (start <= path.length) {
-    let end = path.indexOf('/', start)
-    if (end === -1) end = path.length
-    const length = end - start
-    if (length === 0 && end !== path.length) return false
-    if (length === 0 && start === 0) return false
-    if (length === 1 && path.charCodeAt(start) === 46) return false
-    if (length === 2 && path.charCodeAt(start) === 46 && path.charCodeAt(start + 1) === 46) return false
-    start = end + 1
+  const length = path.length
+  if (length === 0) return false
+  let segment = 0 // length of the current segment
+  let dots = 0 // how many of its characters are dots
+  let surrogates = false
+  for (let i = 0; i < length; i++) {
+    const c = path.charCodeAt(i)
+    if (c === 47) {
+      if (segment === 0 || (segment === dots && dots <= 2)) return false
+      segment = dots = 0
+      continue
+    }
+    if (c < 32 || (c >= 127 && c <= 159) || c === 92) return false
+    if (c === 46) dots++
+    else if (c >= 0xd800 && c <= 0xdfff) surrogates = true
+    segment++
   }
-  return true
+  if (segment !== 0 && segment === dots && dots <= 2) return false
+  return !surrogates || path.isWellFormed()
 }
 
 /** Decodes a raw URL path (starting with `/`) exactly once; `undefined` when it is not canonical. */
 export function decodePath(rawPath: string): string | undefined {
-  if (rawPath.charCodeAt(0) !== 47 || FORBIDDEN_ESCAPE.test(rawPath)) return undefined
+  if (rawPath.charCodeAt(0) !== 47) return undefined
   let path = rawPath.slice(1)
-  if (path.includes('%')) {
+  let escape = path.indexOf('%')
+  if (escape !== -1) {
+    // An encoded `/` or `\` would pass as one segment here but be opened as two by the file server.
+    for (; escape !== -1; escape = path.indexOf('%', escape + 1)) {
+      const hi = path.charCodeAt(escape + 1)
+      const lo = path.charCodeAt(escape + 2) | 0x20
+      if ((hi === 50 && lo === 102) || (hi === 53 && lo === 99)) return undefined
+    }
     try {
       path = decodeURIComponent(path)
     } catch {
@@ -63,10 +82,68 @@ export function decodePath(rawPath: string): string | undefined {
 
 /** Percent-encodes a canonical path segment by segment, leaving only RFC 3986 unreserved characters. */
 export function encodePath(path: string): string {
+  let plain = true
+  for (let i = 0; i < path.length && plain; i++) {
+    const c = path.charCodeAt(i)
+    plain = c < 128 && UNRESERVED[c] === 1
+  }
+  if (plain) return path
   return path
     .split('/')
     .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
     .join('/')
+}
+
+/**
+ * Decodes a canonical 43-character base64url signature into `out` (32 bytes); false when it is not one. The last
+ * character carries 4 bits, so only 16 letters are canonical there: without that check, four spellings would
+ * decode to the same MAC.
+ */
+export function decodeSignature(signature: string, out: Uint8Array): boolean {
+  if (signature.length !== 43) return false
+  let o = 0
+  for (let i = 0; i < 40; i += 4) {
+    const a = sixtet(signature, i)
+    const b = sixtet(signature, i + 1)
+    const c = sixtet(signature, i + 2)
+    const d = sixtet(signature, i + 3)
+    if ((a | b | c | d) < 0) return false
+    out[o++] = (a << 2) | (b >> 4)
+    out[o++] = ((b & 15) << 4) | (c >> 2)
+    out[o++] = ((c & 3) << 6) | d
+  }
+  const a = sixtet(signature, 40)
+  const b = sixtet(signature, 41)
+  const c = sixtet(signature, 42)
+  if ((a | b | c) < 0 || (c & 3) !== 0) return false
+  out[30] = (a << 2) | (b >> 4)
+  out[31] = ((b & 15) << 4) | (c >> 2)
+  return true
+}
+
+// The 6-bit value of a base64url character, or -1.
+function sixtet(text: string, i: number): number {
+  const c = text.charCodeAt(i)
+  return c < 128 ? SIXTET[c] : -1
+}
+
+/** Unix seconds from `^[1-9][0-9]{0,10}$`, or -1. */
+function toExpiry(text: string): number {
+  const length = text.length
+  if (length === 0 || length > 11 || text.charCodeAt(0) === 48) return -1
+  let value = 0
+  for (let i = 0; i < length; i++) {
+    const d = text.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return -1
+    value = value * 10 + d
+  }
+  return value
+}
+
+function isKeyId(text: string): boolean {
+  if (text.length === 0 || text.length > 32) return false
+  for (let i = 0; i < text.length; i++) if (sixtet(text, i) < 0) return false
+  return true
 }
 
 /** The raw path and query of a request target (origin-form, or absolute-form with its origin dropped). */
@@ -85,42 +162,61 @@ export function splitTarget(url: string): { rawPath: string; query: string } | u
 }
 
 /**
- * Reads the signed fields out of a query string strictly: exactly one `expiry`, `method` and `signature`, each in
- * its one valid spelling. Other parameters (a cache-buster) are ignored; they are not signed and change nothing.
+ * Reads the signed fields out of a query string strictly: exactly one `expiry`, `method` and `signature`, at most
+ * one `kid`, each in its one valid spelling. Other parameters (a cache-buster) are ignored: they are not signed and
+ * change nothing. Linear in the length of the query, however it is built.
  */
-export function parseQuery(query: string): { expiry: number; signature: string } | SignedUrlErrorCode {
+export function parseQuery(query: string): { expiry: number; signature: string; kid?: string } | SignedUrlErrorCode {
   let expiry: string | undefined
   let method: string | undefined
   let signature: string | undefined
+  let kid: string | undefined
+  let equals = -1
   let start = 0
   while (start <= query.length) {
     let end = query.indexOf('&', start)
     if (end === -1) end = query.length
-    const equals = query.indexOf('=', start)
-    const nameEnd = equals === -1 || equals > end ? end : equals
-    const name = query.slice(start, nameEnd)
+    // Each search starts past the last one, so a query of many `&a` costs one pass, not one pass per parameter.
+    if (equals !== Infinity && equals < start) {
+      equals = query.indexOf('=', start)
+      if (equals === -1) equals = Infinity
+    }
+    const nameEnd = equals < end ? equals : end
+    const length = nameEnd - start
     const value = nameEnd === end ? '' : query.slice(nameEnd + 1, end)
     // Parameter pollution: a second value for a signed field is never a mistake worth guessing about.
-    if (name === 'expiry') {
+    if (length === 6 && query.startsWith('expiry', start)) {
       if (expiry !== undefined) return 'ERR_QUERY_MALFORMED'
       expiry = value
-    } else if (name === 'method') {
+    } else if (length === 6 && query.startsWith('method', start)) {
       if (method !== undefined) return 'ERR_QUERY_MALFORMED'
       method = value
-    } else if (name === 'signature') {
+    } else if (length === 9 && query.startsWith('signature', start)) {
       if (signature !== undefined) return 'ERR_QUERY_MALFORMED'
       signature = value
-    } else if ((name.includes('%') || name.includes('[')) && OTHER_SPELLING.test(safeDecode(name))) {
+    } else if (length === 3 && query.startsWith('kid', start)) {
+      if (kid !== undefined) return 'ERR_QUERY_MALFORMED'
+      kid = value
+    } else if (hasEscapeOrBracket(query, start, nameEnd) && OTHER_SPELLING.test(safeDecode(query.slice(start, nameEnd)))) {
       // `%65xpiry=` or `expiry[]=` is ignored here but read as `expiry` by Express's query parser.
       return 'ERR_QUERY_MALFORMED'
     }
     start = end + 1
   }
   if (signature === undefined) return 'ERR_SIGNATURE_MISSING'
-  if (expiry === undefined || method !== 'get' || !EXPIRY.test(expiry) || !SIGNATURE.test(signature)) {
+  const seconds = expiry === undefined ? -1 : toExpiry(expiry)
+  if (seconds === -1 || method !== 'get' || signature.length !== 43 || (kid !== undefined && !isKeyId(kid))) {
     return 'ERR_QUERY_MALFORMED'
   }
-  return { expiry: Number(expiry), signature }
+  return { expiry: seconds, signature, kid }
+}
+
+function hasEscapeOrBracket(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 37 || c === 91) return true
+  }
+  return false
 }
 
 function safeDecode(text: string): string {
@@ -139,5 +235,5 @@ export function parseLink(url: string): ParsedLink | SignedUrlErrorCode {
   if (path === undefined) return 'ERR_PATH_NOT_CANONICAL'
   const query = parseQuery(target.query)
   if (typeof query === 'string') return query
-  return { path, expiry: query.expiry, signature: query.signature }
+  return { path, expiry: query.expiry, signature: query.signature, kid: query.kid }
 }

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { encodePath, isCanonicalPath, parseLink, stringToSign } from './canonical'
+import { decodeSignature, encodePath, isCanonicalPath, parseLink, stringToSign } from './canonical'
 import { SignedUrlError } from './errors'
-import { createKeyRing, type Secret } from './keys'
+import { createKeyRing, type IdentifiedSecret, type Secret } from './keys'
 import { asOptions, assertKnownOptions, describe, kind, toSeconds, type Duration } from './options'
 
 /** Options of {@link createSigner}. Exactly one of `key` or `keys` is required. */
@@ -18,8 +18,13 @@ export type SignerOptions = KeyOptions & {
   now?: () => number
 }
 
-/** The secret(s): `key` for one, or `keys: [newest, ...older]` to rotate (the first signs, all verify). */
-export type KeyOptions = { key: Secret; keys?: never } | { keys: readonly Secret[]; key?: never }
+/**
+ * The secret(s): `key` for one, or `keys: [newest, ...older]` to rotate (the first signs, all verify). A key given
+ * as `{ id, secret }` signs links that carry `kid=<id>`; those cost one HMAC to verify whatever the ring's size.
+ */
+export type KeyOptions =
+  | { key: Secret | IdentifiedSecret; keys?: never }
+  | { keys: readonly (Secret | IdentifiedSecret)[]; key?: never }
 
 /** Per-link options of `sign`: a lifetime (`ttl`) or an absolute expiry (`expiresAt`), not both. */
 export type SignOptions =
@@ -73,6 +78,9 @@ export function buildSigner(factory: string, opts: Readonly<Partial<SignerOption
   const now = opts.now ?? Date.now
   if (typeof now !== 'function') throw new TypeError(`${factory}: "now" must be a function returning milliseconds, got ${describe(now)}`)
   const origin = toOrigin(factory, opts.baseUrl)
+  // Reused by every verify: verification is synchronous, so no two calls can share it at once.
+  const expected = Buffer.alloc(32)
+  const kidParam = ring.signingId === undefined ? '' : `&kid=${ring.signingId}`
 
   function nowSeconds(): number {
     return Math.floor(now() / 1000)
@@ -85,11 +93,12 @@ export function buildSigner(factory: string, opts: Readonly<Partial<SignerOption
       throw new TypeError(`sign: path ${JSON.stringify(path.slice(0, 200))} is not canonical (empty, ".", ".." or empty segments, "\\" or control characters)`)
     }
     const expiry = expiryOf(signOptions)
-    const signature = createHmac('sha256', ring.signing).update(stringToSign(relative, expiry)).digest('base64url')
-    return `${origin}/${encodePath(relative)}?expiry=${expiry}&method=get&signature=${signature}`
+    const signature = createHmac('sha256', ring.signing).update(stringToSign(relative, expiry, ring.signingId)).digest('base64url')
+    return `${origin}/${encodePath(relative)}?expiry=${expiry}&method=get${kidParam}&signature=${signature}`
   }
 
   function expiryOf(signOptions: SignOptions | undefined): number {
+    if (signOptions === undefined) return nowSeconds() + ttl
     const o = asOptions<{ ttl: Duration; expiresAt: Date | number }>('sign', signOptions)
     if (o.ttl !== undefined && o.expiresAt !== undefined) throw new TypeError('sign: give either "ttl" or "expiresAt", not both')
     const current = nowSeconds()
@@ -113,13 +122,19 @@ export function buildSigner(factory: string, opts: Readonly<Partial<SignerOption
     const link = parseLink(url)
     if (typeof link === 'string') return refuse(link)
 
-    const expected = Buffer.from(link.signature, 'base64url')
-    const message = stringToSign(link.path, link.expiry)
+    if (!decodeSignature(link.signature, expected)) return refuse('ERR_QUERY_MALFORMED')
+    const message = stringToSign(link.path, link.expiry, link.kid)
     let matched = false
-    for (const key of ring.verifying) {
-      if (timingSafeEqual(createHmac('sha256', key).update(message).digest(), expected)) {
-        matched = true
-        break
+    if (link.kid !== undefined) {
+      // The link names its key: one HMAC, whatever the number of keys. An unknown id is just a bad signature.
+      const key = ring.byId.get(link.kid)
+      matched = key !== undefined && timingSafeEqual(createHmac('sha256', key).update(message).digest(), expected)
+    } else {
+      for (const key of ring.anonymous) {
+        if (timingSafeEqual(createHmac('sha256', key).update(message).digest(), expected)) {
+          matched = true
+          break
+        }
       }
     }
     // The MAC is checked before the expiry, so an expiry can't be probed without a valid signature.
