@@ -145,7 +145,7 @@ async function main() {
     const rows = await runGroup(group)
     console.log(`${group.title}`)
     console.log(`  ${'task'.padEnd(36)}${'ops/s'.padStart(12)}${'ratio'.padStart(9)}`)
-    for (const row of rows) console.log(`  ${row.name.padEnd(36)}${format(row.ops).padStart(12)}${row.ratio.toFixed(2).padStart(9)}`)
+    for (const row of rows) console.log(`  ${row.name.padEnd(36)}${format(row.ops).padStart(12)}${row.ratio.toFixed(row.ratio < 0.1 ? 4 : 2).padStart(9)}`)
     console.log('')
   }
 }

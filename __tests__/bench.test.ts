@@ -1,0 +1,25 @@
+import { execFile } from 'node:child_process'
+import path from 'node:path'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+const ROOT = path.join(__dirname, '..')
+
+// The benchmarks are not timed here: this only checks that they run end to end and print their tables.
+describe('the benchmark scripts', () => {
+  it('bench/bench.js runs a few iterations and prints every group', async () => {
+    const { stdout } = await run(process.execPath, ['bench/bench.js'], { cwd: ROOT, env: { ...process.env, BENCH_ROUNDS: '1', BENCH_TIME: '5' } })
+    for (const row of ['floor: HMAC + link string', 'express-signed-url sign()', 'express-signed-url verify()', '10 keys, key id', '500 res.locals.signUrl', 'keygrip', 'signed (sha1 hash)']) {
+      expect(stdout).toContain(row)
+    }
+  }, 60_000)
+
+  it('bench/http.js runs a few requests against each server and prints its table', async () => {
+    const { stdout } = await run(process.execPath, ['bench/http.js'], {
+      cwd: ROOT, env: { ...process.env, BENCH_HTTP_ROUNDS: '1', BENCH_HTTP_AMOUNT: '12', BENCH_HTTP_CONNECTIONS: '4' },
+    })
+    expect(stdout).toMatch(/1 kB\s+signedStatic\s+\d+/)
+    expect(stdout).toMatch(/1 MB\s+express\.static\s+\d+/)
+    expect(stdout).toContain('signed + express.static')
+  }, 60_000)
+})
