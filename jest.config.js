@@ -10,5 +10,8 @@ module.exports = {
   },
   moduleNameMapper: {
     '^express-signed-url$': '<rootDir>/lib/index.ts',
+    '^express-signed-url/web$': '<rootDir>/lib/web.ts',
+    // lib/ imports its modules as './x.js' (what the ESM build needs); jest resolves them to the .ts sources.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 }

@@ -1,4 +1,4 @@
-import type { SignedUrlErrorCode } from './errors'
+import type { SignedUrlErrorCode } from './errors.js'
 
 /**
  * The signed fields of a link. `path` is the decoded URL path without its leading `/`; `kid` names the key that

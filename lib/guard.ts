@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { STATUS_CODES } from 'node:http'
 import parseUrl from 'parseurl'
-import { decodePath } from './canonical'
-import { SignedUrlError } from './errors'
-import { asOptions, assertKnownOptions, describe, kind } from './options'
-import { buildSigner, type Signer, type SignerOptions } from './signer'
+import { decodePath } from './canonical.js'
+import { SignedUrlError } from './errors.js'
+import { asOptions, assertKnownOptions, describe, kind } from './options.js'
+import { buildSigner, type Signer, type SignerOptions } from './signer.js'
 
 export type Next = (err?: unknown) => void
 /** A Connect/Express middleware; `req`/`res` are Node's, so Express's and Connect's objects both fit. */

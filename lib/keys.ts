@@ -1,8 +1,16 @@
-import { createSecretKey, KeyObject } from 'node:crypto'
-import { describe, kind } from './options'
+import { describe, kind } from './options.js'
 
-/** A secret: a string (its UTF-8 bytes are the key), bytes, or a secret `KeyObject`; at least 32 bytes. */
-export type Secret = string | Uint8Array | KeyObject
+/** A node:crypto `KeyObject`, known by its shape so this module needs no `node:` import (the web entry uses it). */
+export interface KeyObjectLike {
+  readonly type: string
+  readonly symmetricKeySize?: number
+  export(): unknown
+}
+
+/**
+ * A secret: a string (its UTF-8 bytes are the key), bytes, or (in Node) a secret `KeyObject`; at least 32 bytes.
+ */
+export type Secret = string | Uint8Array | KeyObjectLike
 
 /** A secret with a key id: links it signs carry `kid=<id>`, and verifying them costs one HMAC. */
 export interface IdentifiedSecret {
@@ -11,26 +19,29 @@ export interface IdentifiedSecret {
   secret: Secret
 }
 
+/** A validated secret: its bytes, or the KeyObject it came as. */
+export type KeyMaterial = { bytes: Uint8Array; keyObject?: never } | { keyObject: KeyObjectLike; bytes?: never }
+
 /** Which keys sign and verify: the first key signs, every key verifies (so rotation breaks no link). */
-export interface KeyRing {
-  readonly signing: KeyObject
+export interface KeyRing<K> {
+  readonly signing: K
   /** The signing key's id, when it has one: its links carry `kid`. */
   readonly signingId: string | undefined
   /** Keys with ids, for links that name one. */
-  readonly byId: ReadonlyMap<string, KeyObject>
+  readonly byId: ReadonlyMap<string, K>
   /** Keys without ids, tried in turn for links that name none (plain v1 links). */
-  readonly anonymous: readonly KeyObject[]
+  readonly anonymous: readonly K[]
 }
 
 const MIN_BYTES = 32
-export const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/
+const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/
 
 /**
- * Builds the key ring once, from exactly one of `key` or `keys`. Throws a TypeError naming the option when a
- * secret is missing, of the wrong type, or shorter than 32 bytes, or a key id is malformed or repeated; the
- * message never contains the secret.
+ * Builds the key ring once, from exactly one of `key` or `keys`, turning each secret into the key type of the
+ * caller's crypto (`toKey`). Throws a TypeError naming the option when a secret is missing, of the wrong type, or
+ * shorter than 32 bytes, or a key id is malformed or repeated; the message never contains the secret.
  */
-export function createKeyRing(factory: string, options: { key?: unknown; keys?: unknown }): KeyRing {
+export function createKeyRing<K>(factory: string, options: { key?: unknown; keys?: unknown }, toKey: (material: KeyMaterial) => K): KeyRing<K> {
   const { key, keys } = options
   if (key !== undefined && keys !== undefined) {
     throw new TypeError(`${factory}: give either "key" or "keys", not both`)
@@ -47,48 +58,56 @@ export function createKeyRing(factory: string, options: { key?: unknown; keys?: 
     entries = [key]
   }
 
-  const byId = new Map<string, KeyObject>()
-  const anonymous: KeyObject[] = []
-  let signing: KeyObject | undefined
+  const byId = new Map<string, K>()
+  const anonymous: K[] = []
+  let signing: K | undefined
   let signingId: string | undefined
   entries.forEach((entry, i) => {
     const name = keys === undefined ? 'key' : `keys[${i}]`
     const { id, secret } = isIdentified(entry) ? entry : { id: undefined, secret: entry }
-    const keyObject = toKeyObject(factory, id === undefined ? name : `${name}.secret`, secret)
+    const converted = toKey(toMaterial(factory, id === undefined ? name : `${name}.secret`, secret))
     if (id === undefined) {
-      anonymous.push(keyObject)
+      anonymous.push(converted)
     } else {
       if (typeof id !== 'string' || !KEY_ID.test(id)) {
         throw new TypeError(`${factory}: "${name}.id" must be 1 to 32 characters of A-Z a-z 0-9 _ -, got ${describe(id)}`)
       }
       if (byId.has(id)) throw new TypeError(`${factory}: "${name}.id" repeats the key id "${id}"`)
-      byId.set(id, keyObject)
+      byId.set(id, converted)
     }
-    if (i === 0) [signing, signingId] = [keyObject, id]
+    if (i === 0) [signing, signingId] = [converted, id]
   })
-  return { signing: signing!, signingId, byId, anonymous }
+  return { signing: signing as K, signingId, byId, anonymous }
+}
+
+function isKeyObjectLike(value: unknown): value is KeyObjectLike {
+  return typeof value === 'object' && value !== null && typeof (value as KeyObjectLike).export === 'function' &&
+    typeof (value as KeyObjectLike).type === 'string'
 }
 
 function isIdentified(entry: unknown): entry is IdentifiedSecret {
-  return typeof entry === 'object' && entry !== null && !(entry instanceof Uint8Array) && !(entry instanceof KeyObject) &&
+  return typeof entry === 'object' && entry !== null && !(entry instanceof Uint8Array) && !isKeyObjectLike(entry) &&
     ('id' in entry || 'secret' in entry)
 }
 
-function toKeyObject(factory: string, name: string, secret: unknown): KeyObject {
+function toMaterial(factory: string, name: string, secret: unknown): KeyMaterial {
   // Strings are taken as their UTF-8 bytes, never decoded as hex or base64: a guess there silently
   // changes the key's strength.
-  let keyObject: KeyObject
-  if (typeof secret === 'string') keyObject = createSecretKey(Buffer.from(secret, 'utf8'))
-  else if (secret instanceof Uint8Array) keyObject = createSecretKey(Buffer.from(secret))
-  else if (secret instanceof KeyObject) keyObject = secret
+  let material: KeyMaterial
+  let size: number
+  if (typeof secret === 'string') material = { bytes: new TextEncoder().encode(secret) }
+  else if (secret instanceof Uint8Array) material = { bytes: secret.slice() }
+  else if (isKeyObjectLike(secret)) material = { keyObject: secret }
   else throw new TypeError(`${factory}: "${name}" must be a string, a Buffer or a secret KeyObject, got ${kind(secret)}`)
 
-  if (keyObject.type !== 'secret') {
-    throw new TypeError(`${factory}: "${name}" must be a secret KeyObject, got a ${keyObject.type} key`)
+  if (material.keyObject !== undefined) {
+    if (material.keyObject.type !== 'secret') {
+      throw new TypeError(`${factory}: "${name}" must be a secret KeyObject, got a ${material.keyObject.type} key`)
+    }
+    size = material.keyObject.symmetricKeySize ?? 0
+  } else {
+    size = material.bytes.length
   }
-  const bytes = keyObject.symmetricKeySize ?? 0
-  if (bytes < MIN_BYTES) {
-    throw new TypeError(`${factory}: "${name}" must be at least ${MIN_BYTES} bytes, got ${bytes}`)
-  }
-  return keyObject
+  if (size < MIN_BYTES) throw new TypeError(`${factory}: "${name}" must be at least ${MIN_BYTES} bytes, got ${size}`)
+  return material
 }

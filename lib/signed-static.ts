@@ -1,8 +1,8 @@
 import type { Stats } from 'node:fs'
 import type { ServerResponse } from 'node:http'
 import serveStatic from 'serve-static'
-import { createGuard, GUARD_OPTIONS, type GuardOptions, type Middleware } from './guard'
-import { asOptions, describe } from './options'
+import { createGuard, GUARD_OPTIONS, type GuardOptions, type Middleware } from './guard.js'
+import { asOptions, describe } from './options.js'
 
 /** Options of {@link signedStatic}: the guard's, plus serve-static's (`express.static`'s). */
 export type SignedStaticOptions = GuardOptions & Omit<serveStatic.ServeStaticOptions, 'setHeaders' | 'extensions'> & {

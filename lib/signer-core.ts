@@ -1,0 +1,162 @@
+import { encodePath, isCanonicalPath, parseLink, stringToSign, type ParsedLink } from './canonical.js'
+import { SignedUrlError, type SignedUrlErrorCode } from './errors.js'
+import { createKeyRing, type IdentifiedSecret, type KeyMaterial, type KeyRing, type Secret } from './keys.js'
+import { asOptions, assertKnownOptions, describe, kind, toSeconds, type Duration } from './options.js'
+
+/** Options of `createSigner` and `createWebSigner`. Exactly one of `key` or `keys` is required. */
+export type SignerOptions = KeyOptions & {
+  /** Lifetime of a link when `sign` is given neither `ttl` nor `expiresAt`: seconds or `'10m'`. Default `'1h'`. */
+  ttl?: Duration
+  /** Longest lifetime `sign` will grant: seconds or `'7d'`. Default `'7d'`. */
+  maxTtl?: Duration
+  /** Seconds a link stays good past its expiry, for clocks that disagree between servers. Default `0`. */
+  clockTolerance?: Duration
+  /** Origin that makes links absolute, such as `'https://files.example.com'`. Default: none (links start `/`). */
+  baseUrl?: string
+  /** Clock in milliseconds, like `Date.now`. Default `Date.now`. Inject one in tests. */
+  now?: () => number
+}
+
+/**
+ * The secret(s): `key` for one, or `keys: [newest, ...older]` to rotate (the first signs, all verify). A key given
+ * as `{ id, secret }` signs links that carry `kid=<id>`; those cost one HMAC to verify whatever the ring's size.
+ */
+export type KeyOptions =
+  | { key: Secret | IdentifiedSecret; keys?: never }
+  | { keys: readonly (Secret | IdentifiedSecret)[]; key?: never }
+
+/** Per-link options of `sign`: a lifetime (`ttl`) or an absolute expiry (`expiresAt`), not both. */
+export type SignOptions =
+  | { ttl?: Duration; expiresAt?: never }
+  | { /** A Date, or Unix time in seconds. */ expiresAt: Date | number; ttl?: never }
+
+/** Options of `verify`. */
+export interface VerifyOptions {
+  /** The request method; only `GET` and `HEAD` are allowed by a v1 link. Default `'GET'`. */
+  method?: string
+}
+
+/** What `verify` found: the signed path and expiry, or the reason for refusal. */
+export type VerifyResult =
+  | { ok: true; /** Decoded path without its leading `/`. */ path: string; /** Unix seconds. */ expiresAt: number; secondsLeft: number }
+  | { ok: false; error: SignedUrlError }
+
+export type Refusal = Extract<VerifyResult, { ok: false }>
+
+/** Everything a signer does that is not cryptography, shared by the Node and the Web Crypto signers. */
+export interface SignerCore<K> {
+  readonly ring: KeyRing<K>
+  /** The string to sign for a path and options, and the link it becomes once the signature is appended. */
+  prepareSign(path: string, options: SignOptions | undefined): { message: string; link: string }
+  /** The link read from a URL, with its string to sign; or the refusal (method, path, query). */
+  prepareVerify(url: string, options: VerifyOptions | undefined): { link: ParsedLink; message: string } | Refusal
+  /** The result for a link whose signature has been checked: refused, expired, or good. */
+  finishVerify(link: ParsedLink, matched: boolean): VerifyResult
+}
+
+export const SIGNER_OPTIONS: ReadonlySet<string> = new Set(['key', 'keys', 'ttl', 'maxTtl', 'clockTolerance', 'baseUrl', 'now'])
+const LOOKS_LIKE_MILLISECONDS = 1e11 // Unix seconds reach 1e11 in the year 5138
+const ORIGIN = /^https?:\/\/[^/?#@\s]+\/?$/
+
+/** Validates signer options (throwing TypeErrors that name them) and builds the shared core. */
+export function createSignerCore<K>(factory: string, options: unknown, toKey: (material: KeyMaterial) => K, known = SIGNER_OPTIONS): SignerCore<K> {
+  const opts = asOptions<SignerOptions>(factory, options)
+  assertKnownOptions(factory, opts, known)
+  const ring = createKeyRing(factory, opts, toKey)
+  const maxTtl = seconds(factory, 'maxTtl', opts.maxTtl ?? '7d', 1)
+  const ttl = seconds(factory, 'ttl', opts.ttl ?? Math.min(3600, maxTtl), 1)
+  if (ttl > maxTtl) throw new TypeError(`${factory}: "ttl" (${ttl} s) must not exceed "maxTtl" (${maxTtl} s)`)
+  const tolerance = seconds(factory, 'clockTolerance', opts.clockTolerance ?? 0, 0)
+  const now = opts.now ?? Date.now
+  if (typeof now !== 'function') throw new TypeError(`${factory}: "now" must be a function returning milliseconds, got ${describe(now)}`)
+  const origin = toOrigin(factory, opts.baseUrl)
+  const kidParam = ring.signingId === undefined ? '' : `&kid=${ring.signingId}`
+
+  function prepareSign(path: string, signOptions: SignOptions | undefined): { message: string; link: string } {
+    if (typeof path !== 'string') throw new TypeError(`sign: path must be a string, got ${describe(path)}`)
+    const relative = path.charCodeAt(0) === 47 ? path.slice(1) : path
+    if (!isCanonicalPath(relative)) {
+      throw new TypeError(`sign: path ${JSON.stringify(path.slice(0, 200))} is not canonical (empty, ".", ".." or empty segments, "\\" or control characters)`)
+    }
+    const expiry = expiryOf(signOptions)
+    return {
+      message: stringToSign(relative, expiry, ring.signingId),
+      link: `${origin}/${encodePath(relative)}?expiry=${expiry}&method=get${kidParam}&signature=`,
+    }
+  }
+
+  function expiryOf(signOptions: SignOptions | undefined): number {
+    const current = Math.floor(now() / 1000)
+    if (signOptions === undefined) return current + ttl
+    const o = asOptions<{ ttl: Duration; expiresAt: Date | number }>('sign', signOptions)
+    if (o.ttl !== undefined && o.expiresAt !== undefined) throw new TypeError('sign: give either "ttl" or "expiresAt", not both')
+    if (o.expiresAt === undefined) {
+      const lifetime = o.ttl === undefined ? ttl : seconds('sign', 'ttl', o.ttl, 1)
+      if (lifetime > maxTtl) throw new TypeError(`sign: "ttl" (${lifetime} s) exceeds "maxTtl" (${maxTtl} s)`)
+      return current + lifetime
+    }
+    const expiry = toExpiry(o.expiresAt)
+    if (expiry <= current) throw new TypeError(`sign: "expiresAt" (${expiry}) is not in the future`)
+    if (expiry - current > maxTtl) throw new TypeError(`sign: "expiresAt" is ${expiry - current} s away, beyond "maxTtl" (${maxTtl} s)`)
+    return expiry
+  }
+
+  function prepareVerify(url: string, verifyOptions: VerifyOptions | undefined): { link: ParsedLink; message: string } | Refusal {
+    const method = verifyOptions?.method ?? 'GET'
+    if (method !== 'GET' && method !== 'HEAD' && !(typeof method === 'string' && /^(?:get|head)$/i.test(method))) {
+      return refuse('ERR_METHOD_NOT_ALLOWED')
+    }
+    if (typeof url !== 'string') return refuse('ERR_PATH_NOT_CANONICAL')
+    const link = parseLink(url)
+    if (typeof link === 'string') return refuse(link)
+    return { link, message: stringToSign(link.path, link.expiry, link.kid) }
+  }
+
+  function finishVerify(link: ParsedLink, matched: boolean): VerifyResult {
+    // The MAC is checked before the expiry, so an expiry can't be probed without a valid signature.
+    if (!matched) return refuse('ERR_SIGNATURE_INVALID')
+    const nowS = now() / 1000
+    if (Math.floor(nowS) >= link.expiry + tolerance) return refuse('ERR_URL_EXPIRED')
+    // Rounded down, so a cache lifetime never outlasts the link by a fraction of a second.
+    return { ok: true, path: link.path, expiresAt: link.expiry, secondsLeft: Math.max(0, Math.floor(link.expiry - nowS)) }
+  }
+
+  return { ring, prepareSign, prepareVerify, finishVerify }
+}
+
+/** A refusal with a fresh SignedUrlError. */
+export function refuse(code: SignedUrlErrorCode): Refusal {
+  return { ok: false, error: new SignedUrlError(code) }
+}
+
+function seconds(factory: string, name: string, value: unknown, min: number): number {
+  const result = toSeconds(value)
+  if (result === undefined || result < min) {
+    const what = min > 0 ? 'a positive whole number of seconds' : 'a whole number of seconds'
+    throw new TypeError(`${factory}: "${name}" must be ${what} or a string such as '10m', got ${describe(value)}`)
+  }
+  return result
+}
+
+function toExpiry(value: unknown): number {
+  const expiry = value instanceof Date ? Math.floor(value.getTime() / 1000) : value
+  if (typeof expiry !== 'number' || !Number.isSafeInteger(expiry) || expiry <= 0) {
+    throw new TypeError(`sign: "expiresAt" must be a Date or whole Unix seconds, got ${describe(value)}`)
+  }
+  if (expiry >= LOOKS_LIKE_MILLISECONDS) {
+    throw new TypeError(`sign: "expiresAt" must be Unix time in seconds; ${expiry} looks like milliseconds`)
+  }
+  return expiry
+}
+
+function toOrigin(factory: string, baseUrl: unknown): string {
+  if (baseUrl === undefined) return ''
+  if (typeof baseUrl !== 'string' || !ORIGIN.test(baseUrl)) {
+    throw new TypeError(`${factory}: "baseUrl" must be an http(s) origin such as 'https://files.example.com', got ${kind(baseUrl)}`)
+  }
+  try {
+    return new URL(baseUrl).origin
+  } catch {
+    throw new TypeError(`${factory}: "baseUrl" is not a valid URL, got ${kind(baseUrl)}`)
+  }
+}
