@@ -1,0 +1,83 @@
+import { execFile } from 'node:child_process'
+import crypto from 'node:crypto'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import fc from 'fast-check'
+import { createSigner } from 'express-signed-url'
+import { createWebSigner } from 'express-signed-url/web'
+import { KEY, NOW_MS, now, vectors } from './helpers'
+
+const NOW_S = NOW_MS / 1000
+const numRuns = Number(process.env.FC_NUM_RUNS ?? 100)
+
+describe('createWebSigner()', () => {
+  describe('with the published test vectors', () => {
+    it.each(vectors.map((v) => [v.path, v.key.slice(0, 6), v]))('signs and verifies %s (key %s) like the Node signer', async (_p, _k, v) => {
+      const clock = () => (v.expiry - 60) * 1000
+      const web = createWebSigner({ key: v.key, now: clock })
+      const link = await web.sign(v.path, { expiresAt: v.expiry })
+      expect(new URLSearchParams(link.split('?')[1]).get('signature')).toBe(v.signature)
+      if (v.link !== undefined) expect(link).toBe(v.link)
+      expect(link).toBe(createSigner({ key: v.key, now: clock }).sign(v.path, { expiresAt: v.expiry }))
+      expect(await web.verify(v.link ?? link)).toEqual({ ok: true, path: v.path, expiresAt: v.expiry, secondsLeft: 60 })
+      expect(await createWebSigner({ key: v.key, now: () => v.expiry * 1000 }).verify(link)).toMatchObject({ ok: false, error: { code: 'ERR_URL_EXPIRED' } })
+    })
+  })
+
+  it('makes the same links as createSigner and accepts them, for random paths, keys and clocks', async () => {
+    const path = fc.string({ unit: 'binary', minLength: 1, maxLength: 30 })
+      .map((s) => s.toWellFormed().replace(/[\u0000-\u001f\u007f-\u009f\\]/g, '_').replace(/\/+/g, '/').replace(/^\/|\/$/g, '') || 'x')
+      .filter((p) => p.split('/').every((s) => s !== '.' && s !== '..' && s !== ''))
+    await fc.assert(fc.asyncProperty(path, fc.uint8Array({ minLength: 32, maxLength: 48 }), fc.integer({ min: 1.5e12, max: 4e12 }), async (p, bytes, clock) => {
+      const options = { key: Buffer.from(bytes), now: () => clock }
+      const link = createSigner(options).sign(p)
+      expect(await createWebSigner(options).sign(p)).toBe(link)
+      expect(await createWebSigner(options).verify(link)).toEqual(createSigner(options).verify(link))
+    }), { numRuns })
+  })
+
+  it('refuses what the Node signer refuses, with the same code', async () => {
+    const node = createSigner({ key: KEY, now })
+    const web = createWebSigner({ key: KEY, now })
+    const good = node.sign('private/image.png')
+    const targets = [good.replace('image', 'imagf'), good.replace(/.$/, 'B'), `${good}&expiry=1`, '/private/../x?expiry=1&method=get&signature=x',
+      '/private/image.png', good.replace(/expiry=\d+/, `expiry=${NOW_S - 10}`), createSigner({ key: KEY, now: () => NOW_MS - 7_200_000 }).sign('a'), 'not a url']
+    for (const target of targets) {
+      const [a, b] = [node.verify(target), await web.verify(target)]
+      expect({ ok: b.ok, code: b.ok ? undefined : b.error.code }).toEqual({ ok: a.ok, code: a.ok ? undefined : a.error.code })
+      expect(b.ok).toBe(false)
+    }
+    expect(await web.verify(good, { method: 'POST' })).toMatchObject({ ok: false, error: { code: 'ERR_METHOD_NOT_ALLOWED' } })
+  })
+
+  it('signs with key ids and verifies any key of the ring', async () => {
+    const keys = [{ id: 'new', secret: `${KEY}-new` }, { id: 'old', secret: `${KEY}-old` }]
+    const web = createWebSigner({ keys, now })
+    const link = await web.sign('a.png')
+    expect(link).toContain('&kid=new&')
+    expect(link).toBe(createSigner({ keys, now }).sign('a.png'))
+    expect((await web.verify(createSigner({ keys: [keys[1]], now }).sign('a.png'))).ok).toBe(true)
+    expect(await web.verify(link.replace('kid=new', 'kid=old'))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
+  })
+
+  it('validates options like createSigner, and throws synchronously from sign', () => {
+    expect(() => createWebSigner({ key: 'short' })).toThrow(/createWebSigner: "key" must be at least 32 bytes, got 5/)
+    expect(() => createWebSigner({ key: KEY, tll: 1 } as never)).toThrow(/unknown option "tll". Did you mean "ttl"\?/)
+    expect(() => createWebSigner({ key: crypto.createSecretKey(Buffer.from(KEY)) })).toThrow(/KeyObject is Node-only/)
+    expect(() => createWebSigner({ key: KEY, now }).sign('../x')).toThrow(/not canonical/)
+  })
+
+  it('loads and works in a context with only Web APIs (no require, process or Buffer)', async () => {
+    const root = path.join(__dirname, '..')
+    const { stdout } = await promisify(execFile)(process.execPath, ['--experimental-vm-modules', '--no-warnings',
+      path.join(__dirname, 'fixtures', 'web-only-runtime.mjs'), path.join(root, 'dist', 'esm'), path.join(__dirname, 'fixtures', 'links-v1.json')])
+    const { globals, modules, results } = JSON.parse(stdout)
+    expect(globals).toBe('undefined,undefined,undefined,undefined')
+    expect(modules).toEqual(['canonical.js', 'errors.js', 'keys.js', 'options.js', 'signer-core.js', 'web.js'])
+    expect(results).toHaveLength(vectors.length)
+    results.forEach((r: { signature: string; ok: boolean }, i: number) => {
+      expect(r.signature).toBe(vectors[i].signature)
+      expect(r.ok).toBe(true)
+    })
+  }, 30_000)
+})

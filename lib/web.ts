@@ -1,0 +1,94 @@
+// The Web Crypto entry point, `express-signed-url/web`: no `node:` imports and no Express, for edge runtimes,
+// server actions, workers and browsers. Same options and same links as `createSigner`.
+import { decodeSignature } from './canonical.js'
+import type { KeyMaterial } from './keys.js'
+import { createSignerCore, refuse, type SignerOptions, type SignOptions, type VerifyOptions, type VerifyResult } from './signer-core.js'
+
+export { SignedUrlError } from './errors.js'
+export type { SignedUrlErrorCode } from './errors.js'
+export type { IdentifiedSecret, Secret } from './keys.js'
+export type { Duration } from './options.js'
+export type { KeyOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-core.js'
+
+/** Makes and checks signed links with Web Crypto; the same links as the Node signer, asynchronously. */
+export interface WebSigner {
+  /** Resolves to a signed link for a decoded path; throws a TypeError (synchronously) on a non-canonical path or a bad expiry. */
+  sign(path: string, options?: SignOptions): Promise<string>
+  /** Checks a URL (path and query, or absolute); never rejects on a bad URL. */
+  verify(url: string, options?: VerifyOptions): Promise<VerifyResult>
+}
+
+const HMAC = { name: 'HMAC', hash: 'SHA-256' } as const
+const encoder = new TextEncoder()
+
+/**
+ * Creates a signer on `crypto.subtle` (HMAC-SHA256); throws a TypeError naming any bad option. Keys are imported
+ * once, at creation.
+ *
+ * @example
+ * import { createWebSigner } from 'express-signed-url/web'
+ * const signer = createWebSigner({ key: process.env.SIGNING_KEY, ttl: '10m' })
+ * const link = await signer.sign('private/image.png')
+ */
+export function createWebSigner(options: Readonly<SignerOptions>): WebSigner {
+  const subtle = globalThis.crypto?.subtle
+  if (subtle === undefined) throw new TypeError('createWebSigner: this runtime has no Web Crypto (globalThis.crypto.subtle)')
+  const core = createSignerCore('createWebSigner', options, (material) => importKey(subtle, material))
+  const { ring } = core
+
+  function sign(path: string, signOptions?: SignOptions): Promise<string> {
+    const { message, link } = core.prepareSign(path, signOptions)
+    return ring.signing.then(async (key) => link + toBase64Url(new Uint8Array(await subtle.sign('HMAC', key, encoder.encode(message)))))
+  }
+
+  async function verify(url: string, verifyOptions?: VerifyOptions): Promise<VerifyResult> {
+    const prepared = core.prepareVerify(url, verifyOptions)
+    if ('ok' in prepared) return prepared
+    const { link, message } = prepared
+    const signature = new Uint8Array(32)
+    if (!decodeSignature(link.signature, signature)) return refuse('ERR_QUERY_MALFORMED')
+    const data = encoder.encode(message)
+    // subtle.verify compares in constant time.
+    let matched = false
+    if (link.kid !== undefined) {
+      const key = ring.byId.get(link.kid)
+      matched = key !== undefined && (await subtle.verify('HMAC', await key, signature, data))
+    } else {
+      for (const key of ring.anonymous) {
+        if (await subtle.verify('HMAC', await key, signature, data)) {
+          matched = true
+          break
+        }
+      }
+    }
+    return core.finishVerify(link, matched)
+  }
+
+  return { sign, verify }
+}
+
+function importKey(subtle: SubtleCrypto, material: KeyMaterial): Promise<CryptoKey> {
+  if (material.bytes === undefined) throw new TypeError('createWebSigner: a KeyObject is Node-only; pass the secret as a string or bytes')
+  const key = subtle.importKey('raw', material.bytes as Uint8Array<ArrayBuffer>, HMAC, false, ['sign', 'verify'])
+  key.catch(() => {}) // the error surfaces where the key is awaited; no unhandled rejection meanwhile
+  return key
+}
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+function toBase64Url(bytes: Uint8Array): string {
+  let out = ''
+  let i = 0
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2]
+    out += BASE64URL[n >>> 18] + BASE64URL[(n >>> 12) & 63] + BASE64URL[(n >>> 6) & 63] + BASE64URL[n & 63]
+  }
+  if (i + 1 === bytes.length) {
+    const n = bytes[i] << 16
+    out += BASE64URL[n >>> 18] + BASE64URL[(n >>> 12) & 63]
+  } else if (i + 2 === bytes.length) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8)
+    out += BASE64URL[n >>> 18] + BASE64URL[(n >>> 12) & 63] + BASE64URL[(n >>> 6) & 63]
+  }
+  return out
+}
