@@ -64,7 +64,7 @@ async function main() {
     for (const [label] of Object.entries(sizes)) {
       const file = `${label.replace(' ', '')}.bin`
       const runs = new Map(Object.keys(variants).map((v) => [v, []]))
-      for (const [, url] of Object.entries(variants)) await load(url(file)) // warm up each server and path
+      if (AMOUNT === undefined) for (const url of Object.values(variants)) await load(url(file)) // warm up each server and path
       for (let round = 0; round < ROUNDS; round++) {
         const names = Object.keys(variants)
         for (let i = 0; i < names.length; i++) {

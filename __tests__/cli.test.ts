@@ -1,0 +1,112 @@
+import { execFile } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { createSigner } from 'express-signed-url'
+
+const CLI = path.join(__dirname, '..', 'dist', 'cli.js')
+const KEY = 'cli-test-key-0123456789-0123456789-0123456789'
+
+/** Runs the built CLI as a child process, the way a user's shell does. */
+function cli(args: string[], env: Record<string, string | undefined> = { SIGNING_KEY: KEY }): Promise<{ code: number; stdout: string; stderr: string }> {
+  const childEnv = { ...process.env, SIGNING_KEY: undefined, ...env }
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: childEnv as NodeJS.ProcessEnv }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
+    })
+  })
+}
+
+describe('the command line', () => {
+  it('keygen prints a new 32-byte base64url key each time', async () => {
+    const [a, b] = await Promise.all([cli(['keygen'], {}), cli(['keygen'], {})])
+    expect(a.code).toBe(0)
+    expect(a.stdout.trim()).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(Buffer.from(a.stdout.trim(), 'base64url')).toHaveLength(32)
+    expect(a.stdout).not.toBe(b.stdout)
+  })
+
+  it('round-trips keygen, sign and verify', async () => {
+    const key = (await cli(['keygen'], {})).stdout.trim()
+    const signed = await cli(['sign', 'private/a b.png', '--ttl', '10m'], { SIGNING_KEY: key })
+    expect(signed.code).toBe(0)
+    const link = signed.stdout.trim()
+    expect(link).toMatch(/^\/private\/a%20b\.png\?expiry=\d+&method=get&signature=[\w-]{43}$/)
+    expect(createSigner({ key }).verify(link)).toMatchObject({ ok: true, path: 'private/a b.png' })
+    const verified = await cli(['verify', link], { SIGNING_KEY: key })
+    expect(verified).toMatchObject({ code: 0, stderr: '' })
+    expect(verified.stdout).toMatch(/^valid: grants GET and HEAD of \/private\/a b\.png until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(for (9|10) minutes\)/)
+  })
+
+  it('signs with --expires-at and --base-url, and verifies the absolute link', async () => {
+    const expiry = Math.floor(Date.now() / 1000) + 3600
+    const { stdout } = await cli(['sign', '/private/image.png', '--expires-at', String(expiry), '--base-url', 'https://files.example.com'])
+    expect(stdout.trim()).toBe(createSigner({ key: KEY, baseUrl: 'https://files.example.com' }).sign('private/image.png', { expiresAt: expiry }))
+    expect((await cli(['verify', stdout.trim()])).code).toBe(0)
+  })
+
+  it('signs with a key id and says which id a refused link names', async () => {
+    const { stdout } = await cli(['sign', 'a.png', '--key-id', 'k2'])
+    expect(stdout).toContain('&kid=k2&')
+    expect((await cli(['verify', stdout.trim(), '--key-id', 'k2'])).code).toBe(0)
+    const refused = await cli(['verify', stdout.trim()])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/the link names key id "k2": pass --key-id k2/)
+  })
+
+  it.each([
+    ['an expired link', () => createSigner({ key: KEY, now: () => Date.now() - 7_200_000 }).sign('a.png', { ttl: 60 }), /^refused \(ERR_URL_EXPIRED\): the link expired (1 hour|59 minutes) ago \(\d{4}-/],
+    ['an edited link', () => createSigner({ key: KEY }).sign('a.png').replace('a.png', 'b.png'), /^refused \(ERR_SIGNATURE_INVALID\): the signature does not match/],
+    ['a link for another key', () => createSigner({ key: `${KEY}-other` }).sign('a.png'), /ERR_SIGNATURE_INVALID/],
+    ['a non-canonical path', () => '/private/../secret.txt?expiry=1&method=get&signature=x', /^refused \(ERR_PATH_NOT_CANONICAL\): the path is not canonical/],
+    ['an unsigned path', () => '/private/image.png', /^refused \(ERR_SIGNATURE_MISSING\)/],
+    ['a duplicated parameter', () => `${createSigner({ key: KEY }).sign('a.png')}&expiry=1`, /^refused \(ERR_QUERY_MALFORMED\)/],
+  ])('verify explains %s and exits 1', async (_what, makeLink, reason) => {
+    const res = await cli(['verify', makeLink()])
+    expect(res.code).toBe(1)
+    expect(res.stdout).toBe('')
+    expect(res.stderr).toMatch(reason)
+  })
+
+  it('verify refuses a POST with --method', async () => {
+    const res = await cli(['verify', createSigner({ key: KEY }).sign('a.png'), '--method', 'POST'])
+    expect([res.code, res.stderr.trim()]).toEqual([1, 'refused (ERR_METHOD_NOT_ALLOWED): a signed link only allows GET and HEAD'])
+  })
+
+  it('reads the key from --key-file, without its trailing newline', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signed-url-cli-'))
+    try {
+      fs.writeFileSync(path.join(dir, 'key'), `${KEY}\n`)
+      const { code, stdout } = await cli(['sign', 'a.png', '--key-file', path.join(dir, 'key')], {})
+      expect(code).toBe(0)
+      expect(createSigner({ key: KEY }).verify(stdout.trim()).ok).toBe(true)
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it.each([
+    ['a key as an argument', ['sign', 'a.png', '--key', KEY], { SIGNING_KEY: undefined }, /--key is refused: arguments are visible to other users/],
+    ['no key', ['sign', 'a.png'], { SIGNING_KEY: undefined }, /no key: set SIGNING_KEY or pass --key-file/],
+    ['a short key', ['sign', 'a.png'], { SIGNING_KEY: 'short-key' }, /"key" must be at least 32 bytes, got 9/],
+    ['a non-canonical path to sign', ['sign', '../etc/passwd'], { SIGNING_KEY: KEY }, /is not canonical/],
+    ['--ttl and --expires-at', ['sign', 'a.png', '--ttl', '1m', '--expires-at', '2000000000'], { SIGNING_KEY: KEY }, /give --ttl or --expires-at, not both/],
+    ['a ttl beyond 7 days', ['sign', 'a.png', '--ttl', '8d'], { SIGNING_KEY: KEY }, /exceeds "maxTtl"/],
+    ['an unknown option', ['sign', 'a.png', '--tll', '1m'], { SIGNING_KEY: KEY }, /Unknown option '--tll'/],
+    ['an unknown command', ['mint', 'a.png'], { SIGNING_KEY: KEY }, /unknown command "mint"/],
+    ['a missing path', ['sign'], { SIGNING_KEY: KEY }, /sign takes exactly one path/],
+  ])('exits 2 on %s, without printing the key', async (_what, args, env, message) => {
+    const res = await cli(args as string[], env as Record<string, string | undefined>)
+    expect(res.code).toBe(2)
+    expect(res.stderr).toMatch(message)
+    expect(res.stdout + res.stderr).not.toContain(KEY)
+  })
+
+  it('--help documents the commands, the key sources and the exit codes', async () => {
+    const res = await cli(['--help'], {})
+    expect(res.code).toBe(0)
+    for (const text of ['sign <path>', 'verify <url-or-path>', 'keygen', '--ttl', '--expires-at', '--base-url', 'SIGNING_KEY', '--key-file', 'process list', 'Exit status']) {
+      expect(res.stdout).toContain(text)
+    }
+  })
+})
