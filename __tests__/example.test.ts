@@ -1,53 +1,69 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import request from 'supertest'
 import { KEY, now, send } from './helpers'
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { createApp } = require('../examples/app.js') as { createApp: (o: { key: string; now?: () => number }) => Parameters<typeof send>[0] }
+type AppFactory = (o: { key: string; now?: () => number }) => Parameters<typeof send>[0]
 const EXAMPLES = path.join(__dirname, '..', 'examples')
+/* eslint-disable @typescript-eslint/no-require-imports */
+const engines: Array<[string, AppFactory]> = [
+  ['EJS (examples/app.js)', require('../examples/app.js').createApp],
+  ['Pug (examples/pug.js)', require('../examples/pug.js').createApp],
+  ['Handlebars (examples/handlebars.js)', require('../examples/handlebars.js').createApp],
+  ['Nunjucks (examples/nunjucks.js)', require('../examples/nunjucks.js').createApp],
+]
+/* eslint-enable @typescript-eslint/no-require-imports */
 
-describe('the example app', () => {
+/** What a browser does to an attribute value: decode the character references. */
+function unescapeHtml(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#[0-9]+|amp|lt|gt|quot|apos);/gi, (_m, ref: string) => {
+    if (ref[0] === '#') return String.fromCodePoint(ref[1].toLowerCase() === 'x' ? parseInt(ref.slice(2), 16) : Number(ref.slice(1)))
+    return ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" } as Record<string, string>)[ref.toLowerCase()]
+  })
+}
+
+describe.each(engines)('the example with %s', (_name, createApp) => {
   const app = createApp({ key: KEY, now })
 
   async function links(): Promise<Record<string, string>> {
-    const html = (await send(app, '/')).body.toString()
-    const attr = (re: RegExp) => re.exec(html)?.[1].replace(/&amp;/g, '&') ?? ''
-    return {
-      image: attr(/<img src="([^"]+)"/),
-      download: attr(/<a href="([^"]+)" download>/),
-      expired: attr(/<li><a href="([^"]+)">The same image through a link that expired/),
-      edited: attr(/<li><a href="([^"]+)">The same image with its expiry edited/),
-    }
+    const html = (await request(app).get('/').expect(200)).text
+    const found: Record<string, string> = {}
+    for (const [, id, raw] of html.matchAll(/<(?:img|a) id="(\w+)" (?:src|href)="([^"]*)"/g)) found[id] = raw
+    return found
   }
 
-  it('renders the page with signed links from res.locals.signUrl', async () => {
-    const res = await send(app, '/')
-    expect(res.status).toBe(200)
-    const found = await links()
-    expect(found.image).toMatch(/^\/private\/image\.png\?expiry=\d+&method=get&signature=[\w-]{43}$/)
-    expect(found.download).toMatch(/^\/private\/report\.pdf\?expiry=\d+&method=get&signature=[\w-]{43}$/)
+  it('prints every link HTML-escaped: no bare & in an attribute', async () => {
+    const raw = await links()
+    expect(Object.keys(raw).sort()).toEqual(['download', 'edited', 'expired', 'image', 'unsigned'])
+    for (const id of ['image', 'download', 'expired', 'edited']) {
+      expect(raw[id]).toMatch(/&(amp|#38|#x26);/i)
+      expect(raw[id]).not.toMatch(/&(?!(amp|#x?[0-9a-f]+);)/i)
+    }
+    expect(unescapeHtml(raw.image)).toMatch(/^\/private\/image\.png\?expiry=\d+&method=get&signature=[\w-]{43}$/)
   })
 
-  it('serves the image and the download through their links', async () => {
-    const found = await links()
-    const image = await send(app, found.image)
-    expect([image.status, image.headers['content-type']]).toEqual([200, 'image/png'])
-    expect(image.body).toEqual(readFileSync(path.join(EXAMPLES, 'private', 'image.png')))
-    const pdf = await send(app, found.download)
-    expect([pdf.status, pdf.headers['content-type']]).toEqual([200, 'application/pdf'])
+  it('serves the image and the download (as an attachment) through their unescaped links', async () => {
+    const raw = await links()
+    const image = await request(app).get(unescapeHtml(raw.image)).expect(200)
+    expect(image.headers['content-type']).toBe('image/png')
+    expect(Buffer.from(image.body)).toEqual(readFileSync(path.join(EXAMPLES, 'private', 'image.png')))
+    const pdf = await request(app).get(unescapeHtml(raw.download)).expect(200)
+    expect(pdf.headers['content-type']).toBe('application/pdf')
+    expect(pdf.headers['content-disposition']).toBe('attachment; filename="report.pdf"')
+    expect(pdf.headers['cache-control']).toBe('private, max-age=300')
   })
 
   it('refuses the expired, the edited and the unsigned links with 403', async () => {
-    const found = await links()
-    for (const target of [found.expired, found.edited, '/private/image.png']) {
-      expect(target).toMatch(/^\/private\/image\.png/)
-      const res = await send(app, target)
-      expect(res.status).toBe(403)
-      expect(res.body.toString()).toBe('Forbidden\n')
+    const raw = await links()
+    for (const id of ['expired', 'edited', 'unsigned']) {
+      const res = await request(app).get(unescapeHtml(raw[id]))
+      expect([id, res.status, res.text]).toEqual([id, 403, 'Forbidden\n'])
     }
   })
+})
 
+describe('examples/app.js, as npm start runs it', () => {
   it('starts with a generated key and a warning when SIGNING_KEY is unset, and honours PORT', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' }
     delete env.SIGNING_KEY
@@ -61,7 +77,7 @@ describe('the example app', () => {
         child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)))
       })
       expect(stderr).toMatch(/SIGNING_KEY is not set: using a random development key/)
-      expect(stdout).toMatch(/example on http:\/\/localhost:\d+/)
+      expect(stdout).toMatch(/example \(EJS\) on http:\/\/localhost:\d+/)
     } finally {
       child.kill()
     }

@@ -1,0 +1,60 @@
+'use strict'
+// What every template example shares: a signer, res.locals.signUrl for the views, the guarded private/ folder,
+// and a starter that reads PORT and SIGNING_KEY. Each engine's file (app.js for EJS, pug.js, handlebars.js,
+// nunjucks.js) adds only its view engine.
+const { randomBytes } = require('node:crypto')
+const path = require('node:path')
+const express = require('express')
+const { createSigner, signedStatic, signUrls } = require('express-signed-url')
+
+/**
+ * An Express app whose page `/` is rendered from the view `index` with `signUrl`, `expiredLink` and `editedLink`
+ * in its locals. `key` is the signing secret (at least 32 bytes); `now` is a clock in milliseconds.
+ */
+function createSignedFilesApp({ key, now = Date.now }) {
+  const signer = createSigner({ key, ttl: '10m', now })
+  // The same key with a clock an hour behind: its links are already expired, so the page can show a refusal.
+  const pastSigner = createSigner({ key, now: () => now() - 3_600_000 })
+
+  const app = express()
+  app.use(signUrls(signer))
+  app.use('/private', signedStatic(path.join(__dirname, 'private'), {
+    signer,
+    // Downloads arrive as attachments with their own name.
+    setHeaders(res, file) {
+      if (file.endsWith('.pdf')) res.setHeader('Content-Disposition', `attachment; filename="${path.basename(file)}"`)
+    },
+  }))
+  app.get('/', (_req, res) => {
+    const image = res.locals.signUrl('private/image.png')
+    res.render('index', {
+      expiredLink: pastSigner.sign('private/image.png', { ttl: 60 }),
+      // The same link with its expiry pushed a day later: the signature no longer matches.
+      editedLink: image.replace(/expiry=(\d+)/, (_m, expiry) => `expiry=${Number(expiry) + 86_400}`),
+    })
+  })
+  return app
+}
+
+/** Starts an example on PORT (default 3000) with SIGNING_KEY, or a generated development key and a warning. */
+function start(createApp, engine) {
+  let key = process.env.SIGNING_KEY
+  if (!key) {
+    key = randomBytes(32).toString('base64url')
+    console.warn('SIGNING_KEY is not set: using a random development key. Links stop working when the server restarts.')
+    console.warn('In production set SIGNING_KEY to a secret of at least 32 bytes, e.g. `openssl rand -base64 32`.')
+  }
+  let app
+  try {
+    app = createApp({ key })
+  } catch (err) {
+    console.error(`Cannot start: ${err.message}`)
+    process.exit(1)
+  }
+  const port = Number(process.env.PORT ?? 3000)
+  const server = app.listen(port, () => {
+    console.log(`express-signed-url example (${engine}) on http://localhost:${server.address().port}`)
+  })
+}
+
+module.exports = { createSignedFilesApp, start }
