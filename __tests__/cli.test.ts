@@ -73,6 +73,22 @@ describe('the command line', () => {
     expect([res.code, res.stderr.trim()]).toEqual([1, 'refused (ERR_METHOD_NOT_ALLOWED): a signed link only allows GET and HEAD'])
   })
 
+  it('reads a binary --key-file as bytes, not as text', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signed-url-cli-'))
+    try {
+      // Bytes that are not UTF-8: decoded as text, both files would become the same run of U+FFFD.
+      const [a, b] = [Buffer.alloc(40, 0x80), Buffer.alloc(40, 0xbf)]
+      fs.writeFileSync(path.join(dir, 'a'), a)
+      fs.writeFileSync(path.join(dir, 'b'), Buffer.concat([b, Buffer.from('\r\n')]))
+      const expiresAt = Math.floor(Date.now() / 1000) + 3600
+      const [la, lb] = await Promise.all(['a', 'b'].map((f) => cli(['sign', 'x.png', '--expires-at', String(expiresAt), '--key-file', path.join(dir, f)], {})))
+      expect(la.stdout.trim()).toBe(createSigner({ key: a }).sign('x.png', { expiresAt }))
+      expect(lb.stdout.trim()).toBe(createSigner({ key: b }).sign('x.png', { expiresAt }))
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('reads the key from --key-file, without its trailing newline', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'signed-url-cli-'))
     try {
@@ -95,6 +111,8 @@ describe('the command line', () => {
     ['an unknown option', ['sign', 'a.png', '--tll', '1m'], { SIGNING_KEY: KEY }, /Unknown option '--tll'/],
     ['an unknown command', ['mint', 'a.png'], { SIGNING_KEY: KEY }, /unknown command "mint"/],
     ['a missing path', ['sign'], { SIGNING_KEY: KEY }, /sign takes exactly one path/],
+    ['both SIGNING_KEY and --key-file', ['sign', 'a.png', '--key-file', __filename], { SIGNING_KEY: KEY }, /give the key once: SIGNING_KEY or --key-file, not both/],
+    ['keygen with arguments', ['keygen', 'extra'], {}, /keygen takes no arguments or options/],
   ])('exits 2 on %s, without printing the key', async (_what, args, env, message) => {
     const res = await cli(args as string[], env as Record<string, string | undefined>)
     expect(res.code).toBe(2)

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import request from 'supertest'
+import { createSigner } from 'express-signed-url'
 import { KEY, now, send } from './helpers'
 
 type AppFactory = (o: { key: string; now?: () => number }) => Parameters<typeof send>[0]
@@ -50,15 +51,19 @@ describe.each(engines)('the example with %s', (_name, createApp) => {
     expect(Buffer.from(image.body)).toEqual(readFileSync(path.join(EXAMPLES, 'private', 'image.png')))
     const pdf = await request(app).get(unescapeHtml(raw.download)).expect(200)
     expect(pdf.headers['content-type']).toBe('application/pdf')
-    expect(pdf.headers['content-disposition']).toBe('attachment; filename="report.pdf"')
+    expect(pdf.headers['content-disposition']).toBe('attachment; filename=report.pdf')
     expect(pdf.headers['cache-control']).toBe('private, max-age=300')
   })
 
-  it('refuses the expired, the edited and the unsigned links with 403', async () => {
+  it('refuses the expired, the edited and the unsigned links with 403, each for its own reason', async () => {
     const raw = await links()
-    for (const id of ['expired', 'edited', 'unsigned']) {
-      const res = await request(app).get(unescapeHtml(raw[id]))
+    const reasons = { expired: 'ERR_URL_EXPIRED', edited: 'ERR_SIGNATURE_INVALID', unsigned: 'ERR_SIGNATURE_MISSING' }
+    for (const [id, code] of Object.entries(reasons)) {
+      const link = unescapeHtml(raw[id])
+      const res = await request(app).get(link)
       expect([id, res.status, res.text]).toEqual([id, 403, 'Forbidden\n'])
+      // The expired link is genuinely signed with the app's key, only expired; the edited one is not.
+      expect(createSigner({ key: KEY, now }).verify(link)).toMatchObject({ ok: false, error: { code } })
     }
   })
 })

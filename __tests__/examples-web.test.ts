@@ -12,7 +12,7 @@ describe('examples/edge-handler.mjs', () => {
     import { createHandler } from './examples/edge-handler.mjs'
     const handle = createHandler({ key: process.env.KEY, now: () => 1767225600000, canRead: (_req, p) => !p.startsWith('private/others/') })
     const results = []
-    for (const target of ['/api/signed-link?path=private/image.png', '/api/signed-link?path=../secret', '/api/signed-link?path=private/others/x.png', '/api/signed-link', '/nope']) {
+    for (const target of ['/api/signed-link?path=private/image.png', '/api/signed-link?path=../secret', '/api/signed-link?path=private/others/x.png', '/api/signed-link', '/nope', '/api/signed-link?path=/private/others/x.png']) {
       const res = await handle(new Request('https://app.example' + target))
       results.push({ status: res.status, body: res.status === 404 ? await res.text() : await res.json() })
     }
@@ -20,13 +20,14 @@ describe('examples/edge-handler.mjs', () => {
 
   it('signs links that the Node guard accepts, and refuses bad requests', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: { ...process.env, KEY } })
-    const [ok, traversal, forbidden, missing, notFound] = JSON.parse(stdout)
+    const [ok, traversal, forbidden, missing, notFound, slashed] = JSON.parse(stdout)
     const now = () => 1767225600000
     expect(ok).toEqual({ status: 200, body: { link: createSigner({ key: KEY, now, ttl: '10m' }).sign('private/image.png') } })
     expect(createSigner({ key: KEY, now }).verify(ok.body.link)).toMatchObject({ ok: true, secondsLeft: 600 })
     expect(traversal.status).toBe(400)
     expect(traversal.body.error).toMatch(/not canonical/)
     expect(forbidden).toEqual({ status: 403, body: { error: 'not yours' } })
+    expect(slashed).toEqual({ status: 403, body: { error: 'not yours' } }) // the same path with a leading slash
     expect(missing.status).toBe(400)
     expect(notFound).toEqual({ status: 404, body: 'Not Found' })
   })

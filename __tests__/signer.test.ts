@@ -231,6 +231,19 @@ describe('createSigner()', () => {
         spy.mockRestore()
       })
 
+      it('refuses a link that names one key but was signed with another, with one HMAC', () => {
+        // Signed with k1's secret but naming k0: only k0 may be tried.
+        const lying = createSigner({ keys: [{ id: 'k0', secret: ids[1].secret }], now }).sign('a.png')
+        const spy = jest.spyOn(crypto, 'createHmac')
+        expect(ring.verify(lying)).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
+        expect(spy).toHaveBeenCalledTimes(1)
+        const unknown = ring.sign('a.png').replace('kid=k0', 'kid=unknown')
+        spy.mockClear()
+        expect(ring.verify(unknown)).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
+        expect(spy).not.toHaveBeenCalled()
+        spy.mockRestore()
+      })
+
       it('refuses a link whose kid was changed, removed or is unknown', () => {
         const link = ring.sign('a.png')
         for (const edited of [link.replace('kid=k0', 'kid=k1'), link.replace('&kid=k0', ''), link.replace('kid=k0', 'kid=nope')]) {

@@ -60,6 +60,28 @@ describe('createWebSigner()', () => {
     expect(await web.verify(link.replace('kid=new', 'kid=old'))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
   })
 
+  it('checks a kid link with one subtle.verify whatever the ring, and a lying kid fails', async () => {
+    const keys = Array.from({ length: 10 }, (_, i) => ({ id: `k${i}`, secret: `${KEY}-${i}` }))
+    const web = createWebSigner({ keys, now })
+    const old = createSigner({ keys: [keys[9]], now }).sign('a.png')
+    const lying = createSigner({ keys: [{ id: 'k0', secret: keys[9].secret }], now }).sign('a.png')
+    const spy = jest.spyOn(globalThis.crypto.subtle, 'verify')
+    expect((await web.verify(old)).ok).toBe(true)
+    expect(spy).toHaveBeenCalledTimes(1)
+    spy.mockClear()
+    expect(await web.verify(lying)).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
+    expect(spy).toHaveBeenCalledTimes(1)
+    spy.mockRestore()
+  })
+
+  it('takes key bytes made in another realm (a vm context, an edge host)', async () => {
+    const foreign = require('node:vm').runInNewContext('new Uint8Array(40).fill(7)') as Uint8Array
+    expect(foreign instanceof Uint8Array).toBe(false)
+    const link = await createWebSigner({ key: foreign, now }).sign('a.png')
+    expect(link).toBe(createSigner({ key: Buffer.alloc(40, 7), now }).sign('a.png'))
+    expect(createSigner({ key: foreign, now }).sign('a.png')).toBe(link)
+  })
+
   it('validates options like createSigner, and throws synchronously from sign', () => {
     expect(() => createWebSigner({ key: 'short' })).toThrow(/createWebSigner: "key" must be at least 32 bytes, got 5/)
     expect(() => createWebSigner({ key: KEY, tll: 1 } as never)).toThrow(/unknown option "tll". Did you mean "ttl"\?/)

@@ -20,9 +20,9 @@ function createSignedFilesApp({ key, now = Date.now }) {
   app.use(signUrls(signer))
   app.use('/private', signedStatic(path.join(__dirname, 'private'), {
     signer,
-    // Downloads arrive as attachments with their own name.
+    // Downloads arrive as attachments with their own name (res.attachment quotes and encodes any file name).
     setHeaders(res, file) {
-      if (file.endsWith('.pdf')) res.setHeader('Content-Disposition', `attachment; filename="${path.basename(file)}"`)
+      if (file.endsWith('.pdf')) res.attachment(path.basename(file))
     },
   }))
   app.get('/', (_req, res) => {

@@ -13,8 +13,10 @@ export function createHandler({ key, baseUrl, canRead = () => true, now }) {
   return async function handle(request) {
     const url = new URL(request.url)
     if (url.pathname !== '/api/signed-link') return new Response('Not Found', { status: 404 })
-    const path = url.searchParams.get('path')
-    if (!path) return Response.json({ error: 'give ?path=' }, { status: 400 })
+    const requested = url.searchParams.get('path')
+    if (!requested) return Response.json({ error: 'give ?path=' }, { status: 400 })
+    // sign() takes 'x' and '/x' alike: check access on the very path that gets signed.
+    const path = requested.startsWith('/') ? requested.slice(1) : requested
     if (!(await canRead(request, path))) return Response.json({ error: 'not yours' }, { status: 403 })
     try {
       return Response.json({ link: await signer.sign(path) }, { headers: { 'Cache-Control': 'no-store' } })
@@ -24,9 +26,12 @@ export function createHandler({ key, baseUrl, canRead = () => true, now }) {
   }
 }
 
-// Cloudflare Workers style: export default { fetch(request, env) { ... } }
+// Cloudflare Workers style: export default { fetch(request, env) { ... } }. The handler (and its imported key)
+// is made once per isolate, not per request.
+let workerHandler
 export default {
   fetch(request, env) {
-    return createHandler({ key: env.SIGNING_KEY })(request)
+    workerHandler ??= createHandler({ key: env.SIGNING_KEY })
+    return workerHandler(request)
   },
 }

@@ -9,7 +9,9 @@ if (!key) throw new Error('SIGNING_KEY is not set')
 const signer = createWebSigner({ key, ttl: '10m', baseUrl: process.env.FILES_ORIGIN })
 
 /** Returns a short-lived link to one of the current user's files. */
-export async function signedFileUrl(path: string): Promise<string> {
+export async function signedFileUrl(requested: string): Promise<string> {
+  // sign() takes 'x' and '/x' alike: check access on the very path that gets signed.
+  const path = requested.startsWith('/') ? requested.slice(1) : requested
   // Check here that the signed-in user may read `path` (session, ownership), then sign.
   return signer.sign(path)
 }

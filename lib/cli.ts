@@ -19,9 +19,9 @@ Commands:
   keygen                 Print a new random key: 32 bytes, base64url.
 
 Key (sign and verify):
-  The key is the SIGNING_KEY environment variable, or the contents of --key-file <file> (one trailing newline
-  removed). It is never taken as an argument, which other users can read in the process list. Like the library,
-  the key is used as the UTF-8 bytes of that text, at least 32 bytes.
+  The key is the SIGNING_KEY environment variable (its UTF-8 bytes), or the bytes of --key-file <file> (one
+  trailing newline removed), at least 32 bytes either way. It is never taken as an argument, which other users
+  can read in the process list.
       --key-file <file>      Read the key from a file.
       --key-id <id>          The key's id: signed links carry kid=<id>, and links with that kid verify.
 
@@ -53,7 +53,10 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
     io.err('error: --key is refused: arguments are visible to other users in the process list. Set SIGNING_KEY or use --key-file.')
     return 2
   }
-  if (command === 'keygen') return (io.out(randomBytes(32).toString('base64url')), 0)
+  if (command === 'keygen') {
+    if (target !== undefined || Object.keys(values).length > 0) return (io.err('error: keygen takes no arguments or options'), 2)
+    return (io.out(randomBytes(32).toString('base64url')), 0)
+  }
   if (command !== 'sign' && command !== 'verify') return (io.err(`error: unknown command "${command}"\n\n${HELP}`), 2)
   if (target === undefined || extra.length > 0) return (io.err(`error: ${command} takes exactly one ${command === 'sign' ? 'path' : 'URL'}`), 2)
 
@@ -69,9 +72,14 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
   }
 }
 
-function readKey(keyFile: string | undefined, env: NodeJS.ProcessEnv): string {
+function readKey(keyFile: string | undefined, env: NodeJS.ProcessEnv): string | Uint8Array {
   if (keyFile !== undefined && env.SIGNING_KEY) throw new Error('give the key once: SIGNING_KEY or --key-file, not both')
-  if (keyFile !== undefined) return readFileSync(keyFile, 'utf8').replace(/\r?\n$/, '')
+  if (keyFile !== undefined) {
+    // The file's bytes, as they are: decoding them as text would turn every non-UTF-8 byte into U+FFFD.
+    let bytes = readFileSync(keyFile)
+    if (bytes.at(-1) === 0x0a) bytes = bytes.subarray(0, bytes.at(-2) === 0x0d ? -2 : -1)
+    return bytes
+  }
   if (env.SIGNING_KEY) return env.SIGNING_KEY
   throw new Error('no key: set SIGNING_KEY or pass --key-file <file>')
 }

@@ -85,8 +85,13 @@ function isKeyObjectLike(value: unknown): value is KeyObjectLike {
     typeof (value as KeyObjectLike).type === 'string'
 }
 
+// By tag, not instanceof: bytes made in another realm (a vm context, an edge runtime's host) are bytes too.
+function isBytes(value: unknown): value is Uint8Array {
+  return ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === '[object Uint8Array]'
+}
+
 function isIdentified(entry: unknown): entry is IdentifiedSecret {
-  return typeof entry === 'object' && entry !== null && !(entry instanceof Uint8Array) && !isKeyObjectLike(entry) &&
+  return typeof entry === 'object' && entry !== null && !isBytes(entry) && !isKeyObjectLike(entry) &&
     ('id' in entry || 'secret' in entry)
 }
 
@@ -96,7 +101,7 @@ function toMaterial(factory: string, name: string, secret: unknown): KeyMaterial
   let material: KeyMaterial
   let size: number
   if (typeof secret === 'string') material = { bytes: new TextEncoder().encode(secret) }
-  else if (secret instanceof Uint8Array) material = { bytes: secret.slice() }
+  else if (isBytes(secret)) material = { bytes: new Uint8Array(secret) }
   else if (isKeyObjectLike(secret)) material = { keyObject: secret }
   else throw new TypeError(`${factory}: "${name}" must be a string, a Buffer or a secret KeyObject, got ${kind(secret)}`)
 

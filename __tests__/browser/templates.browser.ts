@@ -56,7 +56,8 @@ describe.each(engines)('the %s example in Chromium', (_name, file, createApp) =>
       expect(statuses.get('/private/image.png')).toBe(200)
       await page.screenshot({ path: path.join(SCREENSHOTS, `${file}.png`), fullPage: true })
 
-      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')])
+      // No `download` attribute in the views: only the server's Content-Disposition makes this a download.
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), page.click('#download')])
       expect(download.suggestedFilename()).toBe('report.pdf')
       expect(readFileSync((await download.path())!)).toEqual(readFileSync(path.join(EXAMPLES, 'private', 'report.pdf')))
 
