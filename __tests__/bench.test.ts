@@ -14,6 +14,12 @@ describe('the benchmark scripts', () => {
     }
   }, 60_000)
 
+  it('bench/profile.js profiles verify() and prints where the time goes', async () => {
+    const { stdout } = await run(process.execPath, ['bench/profile.js'], { cwd: ROOT, env: { ...process.env, BENCH_PROFILE_SECONDS: '0.3' } })
+    expect(stdout).toMatch(/^verify\(\) profile: \d+ verifications/)
+    expect(stdout).toMatch(/%\s+\S/)
+  }, 60_000)
+
   it('bench/http.js runs a few requests against each server and prints its table', async () => {
     const { stdout } = await run(process.execPath, ['bench/http.js'], {
       cwd: ROOT, env: { ...process.env, BENCH_HTTP_ROUNDS: '1', BENCH_HTTP_AMOUNT: '12', BENCH_HTTP_CONNECTIONS: '4' },

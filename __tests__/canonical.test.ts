@@ -1,4 +1,4 @@
-import { decodePath, decodeSignature, encodePath, isCanonicalPath, parseLink, parseQuery, splitTarget, stringToSign } from '../lib/canonical'
+import { decodePath, decodeSignature, encodePath, isCanonicalPath, parseLink, parseQuery, stringToSign } from '../lib/canonical'
 
 const SIG = 'JAlvetgMrDoUCbglQ1WCmsFg_gDoM_pv_puL2rc6ksc'
 
@@ -53,27 +53,33 @@ describe('canonical', () => {
     })
   })
 
-  describe('splitTarget()', () => {
+  describe('parseLink() on request targets', () => {
+    const Q = `expiry=1&method=get&signature=${SIG}`
     it.each([
-      ['/a?b=1', '/a', 'b=1'],
-      ['/a', '/a', ''],
-      ['/a?b#c?d', '/a', 'b'],
-      ['/a#x', '/a', ''],
-      ['https://example.com/a?b', '/a', 'b'],
-      ['http://user@host:8080/a', '/a', ''],
-      ['https://example.com', '', ''],
-    ])('splits %j', (url, rawPath, query) => {
-      expect(splitTarget(url)).toEqual({ rawPath, query })
+      [`/a?${Q}`, 'a'],
+      [`/a?${Q}#top`, 'a'],
+      [`https://example.com/a?${Q}`, 'a'],
+      [`http://user@host:8080/dir/a?${Q}`, 'dir/a'],
+    ])('reads the path of %j', (url, path) => {
+      expect(parseLink(url)).toMatchObject({ path, expiry: 1, signature: SIG, message: `${path}?expiry=1&method=get` })
     })
 
-    it.each(['a/b', '', '*', 'javascript:alert(1)', 'mailto:x@y'])('refuses %j', (url) => {
-      expect(splitTarget(url)).toBeUndefined()
+    it.each([
+      [`/a#x?${Q}`, 'ERR_SIGNATURE_MISSING'],
+      [`https://example.com?${Q}`, 'ERR_PATH_NOT_CANONICAL'],
+      ['a/b', 'ERR_PATH_NOT_CANONICAL'],
+      ['', 'ERR_PATH_NOT_CANONICAL'],
+      ['*', 'ERR_PATH_NOT_CANONICAL'],
+      ['javascript:alert(1)', 'ERR_PATH_NOT_CANONICAL'],
+      ['mailto:x@y', 'ERR_PATH_NOT_CANONICAL'],
+    ])('refuses %j with %s', (url, code) => {
+      expect(parseLink(url)).toBe(code)
     })
   })
 
   describe('parseQuery()', () => {
     it('reads the three signed fields and ignores the rest', () => {
-      expect(parseQuery(`x=1&expiry=1765432100&y&method=get&signature=${SIG}&=z`)).toEqual({ expiry: 1765432100, signature: SIG })
+      expect(parseQuery(`x=1&expiry=1765432100&y&method=get&signature=${SIG}&=z`)).toMatchObject({ expiry: 1765432100, signature: SIG, kid: undefined })
     })
 
     it.each([
@@ -97,7 +103,8 @@ describe('canonical', () => {
       [`expiry=1&method=get&signature=${SIG}&kid=a&kid=a`, 'ERR_QUERY_MALFORMED'],
       [`expiry=1&method=get&signature=${SIG}&ki%64=a`, 'ERR_QUERY_MALFORMED'],
     ])('parses %j as %p', (query, expected) => {
-      expect(parseQuery(query)).toEqual(expected)
+      if (typeof expected === 'string') expect(parseQuery(query)).toBe(expected)
+      else expect(parseQuery(query)).toMatchObject(expected)
     })
   })
 
@@ -127,7 +134,7 @@ describe('canonical', () => {
   describe('parseLink()', () => {
     it('reads a link into its fields without any cryptography', () => {
       expect(parseLink(`/private/caf%C3%A9.png?expiry=1765432100&method=get&signature=${SIG}`)).toEqual({
-        path: 'private/café.png', expiry: 1765432100, signature: SIG,
+        path: 'private/café.png', expiry: 1765432100, signature: SIG, kid: undefined, message: 'private/café.png?expiry=1765432100&method=get',
       })
     })
 

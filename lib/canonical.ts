@@ -10,9 +10,10 @@ export interface LinkFields {
   kid?: string
 }
 
-/** A link read back from a URL: its signed fields and the signature it carries (base64url, unchecked). */
+/** A link read back from a URL: its signed fields, the string they sign, and the signature it carries (unchecked). */
 export interface ParsedLink extends LinkFields {
   signature: string
+  message: string
 }
 
 /**
@@ -34,29 +35,47 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-
 
 /**
  * True when a decoded path (no leading `/`) is one this project will sign or serve: not empty, well-formed
- * Unicode, no control characters (C0, DEL, C1) or `\` (which url.parse and some servers read as `/`), no `.`,
+ * Unicode, no control characters (C0, DEL, C1) or `\\` (which url.parse and some servers read as `/`), no `.`,
  * `..` or empty segments (a trailing `/` is allowed, for a folder).
  */
 export function isCanonicalPath(path: string): boolean {
+  return pathKind(path) !== NOT_CANONICAL
+}
+
+/** A canonical path's link form: itself when it has only unreserved characters, else percent-encoded. */
+export function canonicalLinkPath(path: string): string | undefined {
+  const kind = pathKind(path)
+  return kind === NOT_CANONICAL ? undefined : kind === PLAIN ? path : encodePath(path)
+}
+
+const NOT_CANONICAL = 0
+const NEEDS_ENCODING = 1
+const PLAIN = 2
+
+// One pass: whether the path is canonical, and whether it needs percent-encoding in a link.
+function pathKind(path: string): number {
   const length = path.length
-  if (length === 0) return false
+  if (length === 0) return NOT_CANONICAL
   let segment = 0 // length of the current segment
   let dots = 0 // how many of its characters are dots
   let surrogates = false
+  let plain = true
   for (let i = 0; i < length; i++) {
     const c = path.charCodeAt(i)
     if (c === 47) {
-      if (segment === 0 || (segment === dots && dots <= 2)) return false
+      if (segment === 0 || (segment === dots && dots <= 2)) return NOT_CANONICAL
       segment = dots = 0
       continue
     }
-    if (c < 32 || (c >= 127 && c <= 159) || c === 92) return false
+    if (c < 32 || (c >= 127 && c <= 159) || c === 92) return NOT_CANONICAL
     if (c === 46) dots++
     else if (c >= 0xd800 && c <= 0xdfff) surrogates = true
+    if (plain && (c >= 128 || UNRESERVED[c] === 0)) plain = false
     segment++
   }
-  if (segment !== 0 && segment === dots && dots <= 2) return false
-  return !surrogates || path.isWellFormed()
+  if (segment !== 0 && segment === dots && dots <= 2) return NOT_CANONICAL
+  if (surrogates && !path.isWellFormed()) return NOT_CANONICAL
+  return plain ? PLAIN : NEEDS_ENCODING
 }
 
 /** Decodes a raw URL path (starting with `/`) exactly once; `undefined` when it is not canonical. */
@@ -146,27 +165,12 @@ function isKeyId(text: string): boolean {
   return true
 }
 
-/** The raw path and query of a request target (origin-form, or absolute-form with its origin dropped). */
-export function splitTarget(url: string): { rawPath: string; query: string } | undefined {
-  let rest = url
-  if (rest.charCodeAt(0) !== 47) {
-    const origin = ABSOLUTE_PREFIX.exec(rest)
-    if (origin === null) return undefined
-    rest = rest.slice(origin[0].length)
-  }
-  const hash = rest.indexOf('#')
-  if (hash !== -1) rest = rest.slice(0, hash)
-  const mark = rest.indexOf('?')
-  if (mark === -1) return { rawPath: rest, query: '' }
-  return { rawPath: rest.slice(0, mark), query: rest.slice(mark + 1) }
-}
-
 /**
  * Reads the signed fields out of a query string strictly: exactly one `expiry`, `method` and `signature`, at most
  * one `kid`, each in its one valid spelling. Other parameters (a cache-buster) are ignored: they are not signed and
  * change nothing. Linear in the length of the query, however it is built.
  */
-export function parseQuery(query: string): { expiry: number; signature: string; kid?: string } | SignedUrlErrorCode {
+export function parseQuery(query: string): ParsedLink | SignedUrlErrorCode {
   let expiry: string | undefined
   let method: string | undefined
   let signature: string | undefined
@@ -208,7 +212,8 @@ export function parseQuery(query: string): { expiry: number; signature: string; 
   if (seconds === -1 || method !== 'get' || signature.length !== 43 || (kid !== undefined && !isKeyId(kid))) {
     return 'ERR_QUERY_MALFORMED'
   }
-  return { expiry: seconds, signature, kid }
+  // The path and message are filled in by parseLink: one object per link.
+  return { path: '', expiry: seconds, kid, signature, message: '' }
 }
 
 function hasEscapeOrBracket(text: string, start: number, end: number): boolean {
@@ -227,13 +232,27 @@ function safeDecode(text: string): string {
   }
 }
 
-/** Reads a link back into fields, or says why it is not a well-formed v1 link. Performs no cryptography. */
+/**
+ * Reads a link back into its fields and the string they sign, or says why it is not a well-formed link. Performs
+ * no cryptography. Takes origin-form (`/path?query`) or absolute-form (`https://host/path?query`); a fragment is
+ * ignored.
+ */
 export function parseLink(url: string): ParsedLink | SignedUrlErrorCode {
-  const target = splitTarget(url)
-  if (target === undefined) return 'ERR_PATH_NOT_CANONICAL'
-  const path = decodePath(target.rawPath)
+  let start = 0
+  if (url.charCodeAt(0) !== 47) {
+    const origin = ABSOLUTE_PREFIX.exec(url)
+    if (origin === null) return 'ERR_PATH_NOT_CANONICAL'
+    start = origin[0].length
+  }
+  let end = url.indexOf('#', start)
+  if (end === -1) end = url.length
+  let mark = url.indexOf('?', start)
+  if (mark === -1 || mark > end) mark = end
+  const path = decodePath(url.slice(start, mark))
   if (path === undefined) return 'ERR_PATH_NOT_CANONICAL'
-  const query = parseQuery(target.query)
+  const query = parseQuery(mark < end ? url.slice(mark + 1, end) : '')
   if (typeof query === 'string') return query
-  return { path, expiry: query.expiry, signature: query.signature, kid: query.kid }
+  query.path = path
+  query.message = stringToSign(path, query.expiry, query.kid)
+  return query
 }

@@ -1,4 +1,4 @@
-import { encodePath, isCanonicalPath, parseLink, stringToSign, type ParsedLink } from './canonical.js'
+import { canonicalLinkPath, parseLink, stringToSign, type ParsedLink } from './canonical.js'
 import { SignedUrlError, type SignedUrlErrorCode } from './errors.js'
 import { createKeyRing, type IdentifiedSecret, type KeyMaterial, type KeyRing, type Secret } from './keys.js'
 import { asOptions, assertKnownOptions, describe, kind, toSeconds, type Duration } from './options.js'
@@ -49,7 +49,7 @@ export interface SignerCore<K> {
   /** The string to sign for a path and options, and the link it becomes once the signature is appended. */
   prepareSign(path: string, options: SignOptions | undefined): { message: string; link: string }
   /** The link read from a URL, with its string to sign; or the refusal (method, path, query). */
-  prepareVerify(url: string, options: VerifyOptions | undefined): { link: ParsedLink; message: string } | Refusal
+  prepareVerify(url: string, options: VerifyOptions | undefined): ParsedLink | Refusal
   /** The result for a link whose signature has been checked: refused, expired, or good. */
   finishVerify(link: ParsedLink, matched: boolean): VerifyResult
 }
@@ -75,13 +75,14 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
   function prepareSign(path: string, signOptions: SignOptions | undefined): { message: string; link: string } {
     if (typeof path !== 'string') throw new TypeError(`sign: path must be a string, got ${describe(path)}`)
     const relative = path.charCodeAt(0) === 47 ? path.slice(1) : path
-    if (!isCanonicalPath(relative)) {
+    const linkPath = canonicalLinkPath(relative)
+    if (linkPath === undefined) {
       throw new TypeError(`sign: path ${JSON.stringify(path.slice(0, 200))} is not canonical (empty, ".", ".." or empty segments, "\\" or control characters)`)
     }
     const expiry = expiryOf(signOptions)
     return {
       message: stringToSign(relative, expiry, ring.signingId),
-      link: `${origin}/${encodePath(relative)}?expiry=${expiry}&method=get${kidParam}&signature=`,
+      link: `${origin}/${linkPath}?expiry=${expiry}&method=get${kidParam}&signature=`,
     }
   }
 
@@ -101,15 +102,14 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
     return expiry
   }
 
-  function prepareVerify(url: string, verifyOptions: VerifyOptions | undefined): { link: ParsedLink; message: string } | Refusal {
+  function prepareVerify(url: string, verifyOptions: VerifyOptions | undefined): ParsedLink | Refusal {
     const method = verifyOptions?.method ?? 'GET'
     if (method !== 'GET' && method !== 'HEAD' && !(typeof method === 'string' && /^(?:get|head)$/i.test(method))) {
       return refuse('ERR_METHOD_NOT_ALLOWED')
     }
     if (typeof url !== 'string') return refuse('ERR_PATH_NOT_CANONICAL')
     const link = parseLink(url)
-    if (typeof link === 'string') return refuse(link)
-    return { link, message: stringToSign(link.path, link.expiry, link.kid) }
+    return typeof link === 'string' ? refuse(link) : link
   }
 
   function finishVerify(link: ParsedLink, matched: boolean): VerifyResult {

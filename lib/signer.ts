@@ -38,9 +38,9 @@ export function buildSigner(factory: string, options: unknown, known?: ReadonlyS
   }
 
   function verify(url: string, verifyOptions?: VerifyOptions): VerifyResult {
-    const prepared = core.prepareVerify(url, verifyOptions)
-    if ('ok' in prepared) return prepared
-    const { link, message } = prepared
+    const link = core.prepareVerify(url, verifyOptions)
+    if ('ok' in link) return link
+    const { message } = link
     if (!decodeSignature(link.signature, expected)) return refuse('ERR_QUERY_MALFORMED')
     let matched = false
     if (link.kid !== undefined) {

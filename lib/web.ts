@@ -42,9 +42,9 @@ export function createWebSigner(options: Readonly<SignerOptions>): WebSigner {
   }
 
   async function verify(url: string, verifyOptions?: VerifyOptions): Promise<VerifyResult> {
-    const prepared = core.prepareVerify(url, verifyOptions)
-    if ('ok' in prepared) return prepared
-    const { link, message } = prepared
+    const link = core.prepareVerify(url, verifyOptions)
+    if ('ok' in link) return link
+    const { message } = link
     const signature = new Uint8Array(32)
     if (!decodeSignature(link.signature, signature)) return refuse('ERR_QUERY_MALFORMED')
     const data = encoder.encode(message)
