@@ -182,6 +182,53 @@ describe('createSigner()', () => {
     })
   })
 
+  describe('folder grants (scope)', () => {
+    const signer = createSigner({ key: KEY, now })
+
+    it('signs a folder with scope: prefix, and the same query opens any file below it', () => {
+      const link = signer.sign('private/videos/42/', { scope: 'prefix', ttl: 600 })
+      const expiry = NOW_S + 600
+      expect(link).toBe(`/private/videos/42/?expiry=${expiry}&method=get&scope=3&signature=${crypto.createHmac('sha256', KEY).update(`private/videos/42/?expiry=${expiry}&method=get&scope=3`).digest('base64url')}`)
+      const query = link.split('?')[1]
+      for (const file of ['private/videos/42/', 'private/videos/42/seg-001.ts', 'private/videos/42/720p/seg-001.ts']) {
+        expect(signer.verify(`/${file}?${query}`)).toEqual({ ok: true, path: file, expiresAt: expiry, secondsLeft: 600, folder: 'private/videos/42/' })
+      }
+    })
+
+    it('signs a file link that grants its folder', () => {
+      const link = signer.sign('private/videos/42/index.m3u8', { scope: 'private/videos/42/' })
+      expect(link.split('?')[1]).toBe(signer.sign('private/videos/42/', { scope: 'prefix' }).split('?')[1])
+    })
+
+    it('grants on a segment boundary only, and never outside the folder', () => {
+      const query = signer.sign('private/videos/4/', { scope: 'prefix' }).split('?')[1]
+      for (const file of ['private/videos/42/x.ts', 'private/videos/x.ts', 'private/other/4/x.ts', 'private/videos/4x/y.ts']) {
+        expect(signer.verify(`/${file}?${query}`).ok).toBe(false)
+      }
+      expect(signer.verify(`/private/videos/?${query}`)).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
+      expect(signer.verify(`/private/videos/4/../../secret.txt?${query}`)).toMatchObject({ ok: false, error: { code: 'ERR_PATH_NOT_CANONICAL' } })
+    })
+
+    it('refuses a changed scope, a scope added to a file link, and a malformed scope', () => {
+      const folder = signer.sign('private/videos/42/', { scope: 'prefix' })
+      const file = signer.sign('private/videos/42/a.ts')
+      expect(signer.verify(folder.replace('scope=3', 'scope=2'))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
+      expect(signer.verify(file.replace('&signature=', '&scope=3&signature='))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
+      for (const bad of ['scope=0', 'scope=03', 'scope=100', 'scope=x', 'scope=', 'scope=3&scope=3']) {
+        expect(signer.verify(folder.replace('scope=3', bad))).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
+      }
+    })
+
+    it.each([
+      ['a file path with scope: prefix', 'private/a.png', 'prefix', /"scope" must be 'prefix' \(for a path ending in "\/"\) or a folder/],
+      ['a folder without its slash', 'private/videos/42/a.ts', 'private/videos/42', /"scope" must be/],
+      ['a folder that does not contain the path', 'private/videos/42/a.ts', 'private/videos/43/', /does not contain the path/],
+      ['a non-canonical folder', 'private/a/b.ts', 'private/../', /"scope" must be/],
+    ])('throws a TypeError for %s', (_what, path, scope, message) => {
+      expect(() => signer.sign(path, { scope })).toThrow(message)
+    })
+  })
+
   describe('expiry and clock tolerance', () => {
     const expiry = NOW_S + 100
     const link = ittybitSign(KEY, 'a.png', expiry)

@@ -2,12 +2,14 @@ import type { SignedUrlErrorCode } from './errors.js'
 
 /**
  * The signed fields of a link. `path` is the decoded URL path without its leading `/`; `kid` names the key that
- * signed it (an extension: a link without it is exactly v1).
+ * signed it; `scope`, when present, says the signature grants the folder made of the path's first `scope`
+ * segments, and everything below it (extensions: a link without them is exactly v1).
  */
 export interface LinkFields {
   path: string
   expiry: number
   kid?: string
+  scope?: number
 }
 
 /** A link read back from a URL: its signed fields, the string they sign, and the signature it carries (unchecked). */
@@ -18,14 +20,27 @@ export interface ParsedLink extends LinkFields {
 
 /**
  * The string to sign. Without extensions it is v1, byte for byte what ittybit's reference snippet signs:
- * `<path>?expiry=<expiry>&method=get`. Extensions follow in this fixed order: `&kid=<id>`.
+ * `<path>?expiry=<expiry>&method=get`. Extensions follow in this fixed order: `&kid=<id>`, `&scope=<segments>`.
+ * For a folder grant, `path` is the folder (ending in `/`).
  */
-export function stringToSign(path: string, expiry: number, kid?: string): string {
-  return kid === undefined ? `${path}?expiry=${expiry}&method=get` : `${path}?expiry=${expiry}&method=get&kid=${kid}`
+export function stringToSign(path: string, expiry: number, kid?: string, scope?: number): string {
+  const v1 = `${path}?expiry=${expiry}&method=get`
+  if (kid === undefined && scope === undefined) return v1
+  return `${v1}${kid === undefined ? '' : `&kid=${kid}`}${scope === undefined ? '' : `&scope=${scope}`}`
+}
+
+/** The folder made of a path's first `segments` segments (with its trailing `/`), or undefined if it has fewer. */
+export function folderOf(path: string, segments: number): string | undefined {
+  let end = -1
+  for (let i = 0; i < segments; i++) {
+    end = path.indexOf('/', end + 1)
+    if (end === -1) return undefined
+  }
+  return path.slice(0, end + 1)
 }
 
 const ABSOLUTE_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/
-const OTHER_SPELLING = /^(?:expiry|method|signature|kid)(?:\[.*)?$/
+const OTHER_SPELLING = /^(?:expiry|method|signature|kid|scope)(?:\[.*)?$/
 // Character tables, so the per-request checks are single passes without regular expressions.
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 const SIXTET = new Int8Array(128).fill(-1)
@@ -159,6 +174,12 @@ function toExpiry(text: string): number {
   return value
 }
 
+/** A folder depth from `^[1-9][0-9]?$`, or -1. */
+function toSegments(text: string): number {
+  const value = toExpiry(text)
+  return text.length <= 2 ? value : -1
+}
+
 function isKeyId(text: string): boolean {
   if (text.length === 0 || text.length > 32) return false
   for (let i = 0; i < text.length; i++) if (sixtet(text, i) < 0) return false
@@ -175,6 +196,7 @@ export function parseQuery(query: string): ParsedLink | SignedUrlErrorCode {
   let method: string | undefined
   let signature: string | undefined
   let kid: string | undefined
+  let scope: string | undefined
   let equals = -1
   let start = 0
   while (start <= query.length) {
@@ -201,6 +223,9 @@ export function parseQuery(query: string): ParsedLink | SignedUrlErrorCode {
     } else if (length === 3 && query.startsWith('kid', start)) {
       if (kid !== undefined) return 'ERR_QUERY_MALFORMED'
       kid = value
+    } else if (length === 5 && query.startsWith('scope', start)) {
+      if (scope !== undefined) return 'ERR_QUERY_MALFORMED'
+      scope = value
     } else if (hasEscapeOrBracket(query, start, nameEnd) && OTHER_SPELLING.test(safeDecode(query.slice(start, nameEnd)))) {
       // `%65xpiry=` or `expiry[]=` is ignored here but read as `expiry` by Express's query parser.
       return 'ERR_QUERY_MALFORMED'
@@ -209,11 +234,12 @@ export function parseQuery(query: string): ParsedLink | SignedUrlErrorCode {
   }
   if (signature === undefined) return 'ERR_SIGNATURE_MISSING'
   const seconds = expiry === undefined ? -1 : toExpiry(expiry)
-  if (seconds === -1 || method !== 'get' || signature.length !== 43 || (kid !== undefined && !isKeyId(kid))) {
+  const segments = scope === undefined ? undefined : toSegments(scope)
+  if (seconds === -1 || method !== 'get' || signature.length !== 43 || (kid !== undefined && !isKeyId(kid)) || segments === -1) {
     return 'ERR_QUERY_MALFORMED'
   }
   // The path and message are filled in by parseLink: one object per link.
-  return { path: '', expiry: seconds, kid, signature, message: '' }
+  return { path: '', expiry: seconds, kid, scope: segments, signature, message: '' }
 }
 
 function hasEscapeOrBracket(text: string, start: number, end: number): boolean {
@@ -253,6 +279,13 @@ export function parseLink(url: string): ParsedLink | SignedUrlErrorCode {
   const query = parseQuery(mark < end ? url.slice(mark + 1, end) : '')
   if (typeof query === 'string') return query
   query.path = path
-  query.message = stringToSign(path, query.expiry, query.kid)
+  if (query.scope === undefined) {
+    query.message = stringToSign(path, query.expiry, query.kid)
+    return query
+  }
+  // A folder grant: the signature covers the folder of the path's first `scope` segments, whatever lies below.
+  const folder = folderOf(path, query.scope)
+  if (folder === undefined) return 'ERR_QUERY_MALFORMED'
+  query.message = stringToSign(folder, query.expiry, query.kid, query.scope)
   return query
 }

@@ -1,4 +1,4 @@
-import { canonicalLinkPath, parseLink, stringToSign, type ParsedLink } from './canonical.js'
+import { canonicalLinkPath, folderOf, isCanonicalPath, parseLink, stringToSign, type ParsedLink } from './canonical.js'
 import { SignedUrlError, type SignedUrlErrorCode } from './errors.js'
 import { createKeyRing, type IdentifiedSecret, type KeyMaterial, type KeyRing, type Secret } from './keys.js'
 import { asOptions, assertKnownOptions, describe, kind, toSeconds, type Duration } from './options.js'
@@ -26,9 +26,16 @@ export type KeyOptions =
   | { keys: readonly (Secret | IdentifiedSecret)[]; key?: never }
 
 /** Per-link options of `sign`: a lifetime (`ttl`) or an absolute expiry (`expiresAt`), not both. */
-export type SignOptions =
+export type SignOptions = (
   | { ttl?: Duration; expiresAt?: never }
   | { /** A Date, or Unix time in seconds. */ expiresAt: Date | number; ttl?: never }
+) & {
+  /**
+   * Makes the link grant a whole folder: `'prefix'` when the signed path is itself the folder (ends in `/`), or
+   * a folder containing the path (`sign('videos/42/index.m3u8', { scope: 'videos/42/' })`). Default: the path only.
+   */
+  scope?: 'prefix' | string
+}
 
 /** Options of `verify`. */
 export interface VerifyOptions {
@@ -38,7 +45,13 @@ export interface VerifyOptions {
 
 /** What `verify` found: the signed path and expiry, or the reason for refusal. */
 export type VerifyResult =
-  | { ok: true; /** Decoded path without its leading `/`. */ path: string; /** Unix seconds. */ expiresAt: number; secondsLeft: number }
+  | {
+    ok: true
+    /** Decoded path without its leading `/`. */ path: string
+    /** Unix seconds. */ expiresAt: number
+    secondsLeft: number
+    /** For a folder grant, the folder it covers (ending in `/`). */ folder?: string
+  }
   | { ok: false; error: SignedUrlError }
 
 export type Refusal = Extract<VerifyResult, { ok: false }>
@@ -80,9 +93,17 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
       throw new TypeError(`sign: path ${JSON.stringify(path.slice(0, 200))} is not canonical (empty, ".", ".." or empty segments, "\\" or control characters)`)
     }
     const expiry = expiryOf(signOptions)
+    if (signOptions?.scope === undefined) {
+      return {
+        message: stringToSign(relative, expiry, ring.signingId),
+        link: `${origin}/${linkPath}?expiry=${expiry}&method=get${kidParam}&signature=`,
+      }
+    }
+    const folder = scopeFolder(relative, signOptions.scope)
+    const segments = folder.split('/').length - 1
     return {
-      message: stringToSign(relative, expiry, ring.signingId),
-      link: `${origin}/${linkPath}?expiry=${expiry}&method=get${kidParam}&signature=`,
+      message: stringToSign(folder, expiry, ring.signingId, segments),
+      link: `${origin}/${linkPath}?expiry=${expiry}&method=get${kidParam}&scope=${segments}&signature=`,
     }
   }
 
@@ -118,10 +139,23 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
     const nowS = now() / 1000
     if (Math.floor(nowS) >= link.expiry + tolerance) return refuse('ERR_URL_EXPIRED')
     // Rounded down, so a cache lifetime never outlasts the link by a fraction of a second.
-    return { ok: true, path: link.path, expiresAt: link.expiry, secondsLeft: Math.max(0, Math.floor(link.expiry - nowS)) }
+    const secondsLeft = Math.max(0, Math.floor(link.expiry - nowS))
+    if (link.scope === undefined) return { ok: true, path: link.path, expiresAt: link.expiry, secondsLeft }
+    return { ok: true, path: link.path, expiresAt: link.expiry, secondsLeft, folder: folderOf(link.path, link.scope) }
   }
 
   return { ring, prepareSign, prepareVerify, finishVerify }
+}
+
+/** The folder a `scope` option names, checked: a canonical folder (ending in `/`) that contains the path. */
+export function scopeFolder(relative: string, scope: unknown): string {
+  const folder = scope === 'prefix' ? relative : typeof scope === 'string' && scope.charCodeAt(0) === 47 ? scope.slice(1) : scope
+  if (typeof folder !== 'string' || !folder.endsWith('/') || !isCanonicalPath(folder)) {
+    throw new TypeError(`sign: "scope" must be 'prefix' (for a path ending in "/") or a folder ending in "/", got ${describe(scope)}`)
+  }
+  if (!relative.startsWith(folder)) throw new TypeError(`sign: "scope" ${JSON.stringify(folder)} does not contain the path`)
+  if (folder.split('/').length - 1 > 99) throw new TypeError('sign: "scope" may be at most 99 folders deep')
+  return folder
 }
 
 /** A refusal with a fresh SignedUrlError. */
