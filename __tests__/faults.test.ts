@@ -23,8 +23,7 @@ describe.each(frameworks)('faults on $name', (fw) => {
 
   it('answers 500 through next(err) when the key lookup throws, and goes on serving', async () => {
     let failing = true
-    const flaky: Signer = {
-      sign: signer.sign,
+    const flaky: Pick<Signer, 'verify'> = {
       verify: (url, options) => {
         if (failing) throw Object.assign(new Error('key service unavailable'), { code: 'KEY_SERVICE_DOWN' })
         return signer.verify(url, options)

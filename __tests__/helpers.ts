@@ -44,7 +44,7 @@ export type Handler = (req: IncomingMessage, res: ServerResponse, next: (err?: u
 export interface GuardUnderTest {
   name: string
   /** The guard in front of a folder, with serve-static's redirect on or off (off by default). */
-  make(root: string, options: { signer: Signer; onReject?: RejectHandler }, redirect?: boolean): Handler
+  make(root: string, options: { signer: Pick<Signer, 'verify'>; onReject?: RejectHandler }, redirect?: boolean): Handler
 }
 
 /** The rules hold for both guards: signedStatic, and requireSignature in front of a plain serve-static. */

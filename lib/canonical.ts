@@ -258,6 +258,92 @@ function safeDecode(text: string): string {
   }
 }
 
+/** The decoded path of a request target (origin- or absolute-form), or undefined when it is not canonical. */
+export function readPath(url: string): string | undefined {
+  let start = 0
+  if (url.charCodeAt(0) !== 47) {
+    const origin = ABSOLUTE_PREFIX.exec(url)
+    if (origin === null) return undefined
+    start = origin[0].length
+  }
+  let end = url.length
+  for (let i = start; i < url.length; i++) {
+    const c = url.charCodeAt(i)
+    if (c === 63 || c === 35) {
+      end = i
+      break
+    }
+  }
+  return decodePath(url.slice(start, end))
+}
+
+/**
+ * A folder grant as a cookie value: `<folder, UTF-8 in base64url>.<expiry>.<kid or empty>.<signature>`, only
+ * characters a cookie may hold. It signs what a `scope` link for the folder signs.
+ */
+export function encodeGrant(folder: string, expiry: number, kid: string | undefined, signature: string): string {
+  return `${toBase64Url(new TextEncoder().encode(folder))}.${expiry}.${kid ?? ''}.${signature}`
+}
+
+/** Reads a grant cookie value back into the link fields it signs (path: the folder), or undefined. */
+export function parseGrant(value: string): ParsedLink | undefined {
+  const parts = value.split('.')
+  if (parts.length !== 4) return undefined
+  const [encodedFolder, expiryText, kid, signature] = parts
+  const bytes = fromBase64Url(encodedFolder)
+  let folder: string
+  try {
+    folder = bytes === undefined ? '' : new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    return undefined
+  }
+  const expiry = toExpiry(expiryText)
+  if (!folder.endsWith('/') || !isCanonicalPath(folder) || expiry === -1 || (kid !== '' && !isKeyId(kid)) || signature.length !== 43) return undefined
+  const scope = folder.split('/').length - 1
+  if (scope > 99) return undefined
+  const id = kid === '' ? undefined : kid
+  return { path: folder, expiry, kid: id, scope, signature, message: stringToSign(folder, expiry, id, scope) }
+}
+
+/** base64url without padding. */
+export function toBase64Url(bytes: Uint8Array): string {
+  let out = ''
+  let i = 0
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2]
+    out += BASE64URL[n >>> 18] + BASE64URL[(n >>> 12) & 63] + BASE64URL[(n >>> 6) & 63] + BASE64URL[n & 63]
+  }
+  if (i + 1 === bytes.length) {
+    const n = bytes[i] << 16
+    out += BASE64URL[n >>> 18] + BASE64URL[(n >>> 12) & 63]
+  } else if (i + 2 === bytes.length) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8)
+    out += BASE64URL[n >>> 18] + BASE64URL[(n >>> 12) & 63] + BASE64URL[(n >>> 6) & 63]
+  }
+  return out
+}
+
+// Strict base64url (no padding, canonical last character), or undefined.
+function fromBase64Url(text: string): Uint8Array | undefined {
+  if (text.length % 4 === 1) return undefined
+  const out = new Uint8Array(Math.floor((text.length * 3) / 4))
+  let bits = 0
+  let value = 0
+  let o = 0
+  for (let i = 0; i < text.length; i++) {
+    const v = sixtet(text, i)
+    if (v < 0) return undefined
+    value = (value << 6) | v
+    bits += 6
+    if (bits >= 8) {
+      bits -= 8
+      out[o++] = (value >> bits) & 255
+    }
+  }
+  if ((value & ((1 << bits) - 1)) !== 0) return undefined
+  return out
+}
+
 /**
  * Reads a link back into its fields and the string they sign, or says why it is not a well-formed link. Performs
  * no cryptography. Takes origin-form (`/path?query`) or absolute-form (`https://host/path?query`); a fragment is

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { STATUS_CODES } from 'node:http'
 import parseUrl from 'parseurl'
 import { decodePath } from './canonical.js'
+import { cookieName, readGrantCookies } from './cookies.js'
 import { SignedUrlError } from './errors.js'
 import { asOptions, assertKnownOptions, describe, kind } from './options.js'
 import { buildSigner, type Signer, type SignerOptions } from './signer.js'
@@ -15,7 +16,7 @@ export type RejectHandler = (err: SignedUrlError, req: IncomingMessage, res: Ser
 
 /** Options shared by both guards: where the signer comes from, and how refusals look. */
 export type GuardOptions = (
-  | { /** A signer from `createSigner`. */ signer: Signer; key?: never; keys?: never }
+  | { /** A signer from `createSigner` (the guards only call its `verify`). */ signer: Pick<Signer, 'verify'>; key?: never; keys?: never }
   | (SignerOptions & { signer?: never })
 ) & {
   /** Status for every refusal: 403, or 404 to hide that the path exists. Default `403`. */
@@ -24,6 +25,8 @@ export type GuardOptions = (
   expiredStatus?: 403 | 404 | 410
   /** Replaces the default refusal (a short text body with `Cache-Control: no-store`). */
   onReject?: RejectHandler
+  /** Name of the folder-grant cookie (see `res.locals.grantAccess`). Default `'signed-grant'`. */
+  grantCookie?: string
 }
 
 /** Options of {@link requireSignature}. */
@@ -42,7 +45,7 @@ export interface Guard {
   reject(error: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next): undefined
 }
 
-export const GUARD_OPTIONS: readonly string[] = ['signer', 'key', 'keys', 'ttl', 'maxTtl', 'clockTolerance', 'baseUrl', 'now', 'status', 'expiredStatus', 'onReject']
+export const GUARD_OPTIONS: readonly string[] = ['signer', 'key', 'keys', 'ttl', 'maxTtl', 'clockTolerance', 'baseUrl', 'now', 'status', 'expiredStatus', 'onReject', 'grantCookie']
 
 /**
  * Refuses requests whose link is missing, forged or expired; passes the rest on with
@@ -68,6 +71,7 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
   const signer = toSigner(factory, opts)
   const status = pick(factory, 'status', opts.status, [403, 404], 403)
   const expiredStatus = pick(factory, 'expiredStatus', opts.expiredStatus, [403, 404, 410], status)
+  const grantCookie = cookieName(factory, opts.grantCookie)
   const onReject = opts.onReject ?? respondRefused
   if (typeof onReject !== 'function') throw new TypeError(`${factory}: "onReject" must be a function, got ${describe(onReject)}`)
 
@@ -88,7 +92,9 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
       // /a/x.png must not open /b/x.png. It is read through parseurl, as the router and serve-static read it,
       // so an odd absolute-form target (`http://h%70rivate/x`) can't show the guard one path and them another.
       const target = parseUrl.original(req)?.path
-      result = signer.verify(typeof target === 'string' ? target : '', { method: req.method })
+      // A signature in the URL is checked first; grant cookies only when the URL carries none.
+      const grants = readGrantCookies(req, grantCookie)
+      result = signer.verify(typeof target === 'string' ? target : '', grants === undefined ? { method: req.method } : { method: req.method, grants })
     } catch (err) {
       next(err)
       return undefined
@@ -116,8 +122,8 @@ function servesSignedPath(signedPath: string, rawServed: string | undefined): bo
   return signedPath.charCodeAt(start) === 47 && signedPath.endsWith(served)
 }
 
-function toSigner(factory: string, opts: Readonly<Partial<GuardOptions>>): Signer {
-  const { signer, ...rest } = opts as Partial<SignerOptions> & { signer?: Signer }
+function toSigner(factory: string, opts: Readonly<Partial<GuardOptions>>): Pick<Signer, 'verify'> {
+  const { signer, ...rest } = opts as Partial<SignerOptions> & { signer?: Pick<Signer, 'verify'> }
   const signerOptions = { key: rest.key, keys: rest.keys, ttl: rest.ttl, maxTtl: rest.maxTtl, clockTolerance: rest.clockTolerance, baseUrl: rest.baseUrl, now: rest.now }
   if (signer === undefined) return buildSigner(factory, signerOptions as Partial<SignerOptions>)
   // Options beside a signer would be silently ignored: the signer was configured when it was created.

@@ -1,10 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { cookieName, setGrantCookie } from './cookies.js'
 import type { Middleware } from './guard.js'
-import { asOptions } from './options.js'
-import { buildSigner, type SignOptions, type Signer, type SignerOptions } from './signer.js'
+import { asOptions, assertKnownOptions } from './options.js'
+import { buildSigner, type Grant, type GrantOptions, type SignOptions, type Signer, type SignerOptions } from './signer.js'
 
 /** `res.locals.signUrl`: returns a signed link for a decoded path, as `Signer#sign` does. */
 export type SignUrl = (path: string, options?: SignOptions) => string
+
+/**
+ * `res.locals.grantAccess`: grants this browser every file below a folder (ending in `/`) until the grant
+ * expires, through a cookie the guards accept; returns the grant. For players that fetch many files by relative
+ * URLs (HLS, DASH), or a page with its images.
+ */
+export type GrantAccess = (folder: string, options?: GrantOptions) => Grant
+
+/** Options of {@link signUrls} beyond the signer's. */
+export interface SignUrlsOptions {
+  /** Name of the folder-grant cookie; the guards must use the same. Default `'signed-grant'`. */
+  grantCookie?: string
+}
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -12,27 +26,39 @@ declare global {
     interface Locals {
       /** Signs a link for templates: `<img src="<%= signUrl('private/image.png') %>">`. */
       signUrl: SignUrl
+      /** Sets a cookie granting a whole folder: `res.locals.grantAccess('private/videos/42/', { ttl: '2h' })`. */
+      grantAccess: GrantAccess
     }
   }
 }
 
 /**
- * Puts `res.locals.signUrl(path, options?)` on every response so any template engine can print signed links.
- * Takes a signer from `createSigner`, or the same options. Throws a TypeError on bad options.
+ * Puts `res.locals.signUrl(path, options?)` on every response so any template engine can print signed links,
+ * and `res.locals.grantAccess(folder, options?)` for folder grants. Takes a signer from `createSigner`, or the
+ * same options. Throws a TypeError on bad options.
  *
  * @example
  * app.use(signUrls({ key: process.env.SIGNING_KEY, ttl: '10m' }))
  * // in a view: <img src="<%= signUrl('private/image.png') %>">
  */
-export function signUrls(signerOrOptions: Signer | Readonly<SignerOptions>): Middleware {
+export function signUrls(signerOrOptions: Signer | Readonly<SignerOptions>, options?: Readonly<SignUrlsOptions>): Middleware {
   const signer = toSigner(signerOrOptions)
-  // Made once: per request the middleware only assigns this function.
-  const signUrl: SignUrl = (path, options) => signer.sign(path, options)
+  const opts = asOptions<SignUrlsOptions>('signUrls', options)
+  assertKnownOptions('signUrls', opts, new Set(['grantCookie']))
+  const name = cookieName('signUrls', opts.grantCookie)
+  // Made once: per request the middleware only assigns this function (and binds grantAccess to the response).
+  const signUrl: SignUrl = (path, signOptions) => signer.sign(path, signOptions)
 
-  return function signUrlsMiddleware(_req: IncomingMessage, res: ServerResponse & { locals?: Record<string, unknown> }, next) {
+  return function signUrlsMiddleware(req: IncomingMessage, res: ServerResponse & { locals?: Record<string, unknown> }, next) {
     // Connect has no res.locals; Express creates it per request.
     if (res.locals === undefined) res.locals = Object.create(null) as Record<string, unknown>
     res.locals.signUrl = signUrl
+    res.locals.grantAccess = function grantAccess(folder: string, grantOptions?: GrantOptions): Grant {
+      if (typeof signer.grant !== 'function') throw new TypeError('grantAccess: the signer has no grant(); use one from createSigner()')
+      const grant = signer.grant(folder, grantOptions)
+      setGrantCookie(req, res, name, grant)
+      return grant
+    }
     next()
   }
 }

@@ -1,4 +1,4 @@
-import { canonicalLinkPath, folderOf, isCanonicalPath, parseLink, stringToSign, type ParsedLink } from './canonical.js'
+import { canonicalLinkPath, folderOf, isCanonicalPath, parseGrant, parseLink, readPath, stringToSign, type ParsedLink } from './canonical.js'
 import { SignedUrlError, type SignedUrlErrorCode } from './errors.js'
 import { createKeyRing, type IdentifiedSecret, type KeyMaterial, type KeyRing, type Secret } from './keys.js'
 import { asOptions, assertKnownOptions, describe, kind, toSeconds, type Duration } from './options.js'
@@ -41,6 +41,24 @@ export type SignOptions = (
 export interface VerifyOptions {
   /** The request method; only `GET` and `HEAD` are allowed by a v1 link. Default `'GET'`. */
   method?: string
+  /** Folder grants (cookie values from `grant`), checked when the URL itself carries no signature. */
+  grants?: readonly string[]
+}
+
+/** Per-grant options of `grant`: a lifetime (`ttl`) or an absolute expiry (`expiresAt`), not both. */
+export type GrantOptions =
+  | { ttl?: Duration; expiresAt?: never }
+  | { /** A Date, or Unix time in seconds. */ expiresAt: Date | number; ttl?: never }
+
+/** A folder grant to put in a cookie: its value, the folder it covers, and how long it lives. */
+export interface Grant {
+  value: string
+  /** The folder, decoded, without its leading `/`, ending in `/`. */
+  folder: string
+  /** Unix seconds. */
+  expiresAt: number
+  /** Seconds until it expires: the cookie's Max-Age. */
+  maxAge: number
 }
 
 /** What `verify` found: the signed path and expiry, or the reason for refusal. */
@@ -65,6 +83,10 @@ export interface SignerCore<K> {
   prepareVerify(url: string, options: VerifyOptions | undefined): ParsedLink | Refusal
   /** The result for a link whose signature has been checked: refused, expired, or good. */
   finishVerify(link: ParsedLink, matched: boolean): VerifyResult
+  /** The string to sign for a folder grant, and what the grant will say once signed. */
+  prepareGrant(folder: string, options: GrantOptions | undefined): { message: string; folder: string; expiry: number; maxAge: number }
+  /** The grants (at most 8) whose folder covers the URL's path, as links to check; empty when none does. */
+  grantsFor(url: string, grants: readonly string[]): ParsedLink[]
 }
 
 export const SIGNER_OPTIONS: ReadonlySet<string> = new Set(['key', 'keys', 'ttl', 'maxTtl', 'clockTolerance', 'baseUrl', 'now'])
@@ -144,14 +166,37 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
     return { ok: true, path: link.path, expiresAt: link.expiry, secondsLeft, folder: folderOf(link.path, link.scope) }
   }
 
-  return { ring, prepareSign, prepareVerify, finishVerify }
+  function prepareGrant(folder: string, grantOptions: GrantOptions | undefined) {
+    if (typeof folder !== 'string') throw new TypeError(`grant: folder must be a string, got ${describe(folder)}`)
+    const relative = scopeFolder(folder.charCodeAt(0) === 47 ? folder.slice(1) : folder, 'prefix')
+    const expiry = expiryOf(grantOptions)
+    const segments = relative.split('/').length - 1
+    return { message: stringToSign(relative, expiry, ring.signingId, segments), folder: relative, expiry, maxAge: expiry - Math.floor(now() / 1000) }
+  }
+
+  function grantsFor(url: string, grants: readonly string[]): ParsedLink[] {
+    const path = readPath(url)
+    const found: ParsedLink[] = []
+    if (path === undefined) return found
+    // A bounded number: a request stuffed with cookies costs at most 8 HMACs.
+    for (let i = 0; i < grants.length && i < 8; i++) {
+      const grant = typeof grants[i] === 'string' ? parseGrant(grants[i]) : undefined
+      if (grant === undefined || !path.startsWith(grant.path)) continue
+      grant.path = path
+      found.push(grant)
+    }
+    return found
+  }
+
+  return { ring, prepareSign, prepareVerify, finishVerify, prepareGrant, grantsFor }
 }
 
 /** The folder a `scope` option names, checked: a canonical folder (ending in `/`) that contains the path. */
 export function scopeFolder(relative: string, scope: unknown): string {
   const folder = scope === 'prefix' ? relative : typeof scope === 'string' && scope.charCodeAt(0) === 47 ? scope.slice(1) : scope
   if (typeof folder !== 'string' || !folder.endsWith('/') || !isCanonicalPath(folder)) {
-    throw new TypeError(`sign: "scope" must be 'prefix' (for a path ending in "/") or a folder ending in "/", got ${describe(scope)}`)
+    const what = scope === 'prefix' ? `the folder ${JSON.stringify(relative.slice(0, 200))}` : describe(scope)
+    throw new TypeError(`sign: "scope" must be 'prefix' (for a path ending in "/") or a folder ending in "/", got ${what}`)
   }
   if (!relative.startsWith(folder)) throw new TypeError(`sign: "scope" ${JSON.stringify(folder)} does not contain the path`)
   if (folder.split('/').length - 1 > 99) throw new TypeError('sign: "scope" may be at most 99 folders deep')

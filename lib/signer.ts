@@ -1,16 +1,19 @@
 import { createHmac, createSecretKey, KeyObject, timingSafeEqual } from 'node:crypto'
 import { decodeSignature } from './canonical.js'
 import type { KeyMaterial } from './keys.js'
-import { createSignerCore, refuse, type SignerOptions, type SignOptions, type VerifyOptions, type VerifyResult } from './signer-core.js'
+import { encodeGrant, type ParsedLink } from './canonical.js'
+import { createSignerCore, refuse, type Grant, type GrantOptions, type SignerOptions, type SignOptions, type VerifyOptions, type VerifyResult } from './signer-core.js'
 
-export type { KeyOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-core.js'
+export type { Grant, GrantOptions, KeyOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-core.js'
 
 /** Makes and checks signed links; pure and synchronous, with no dependency on Express. */
 export interface Signer {
   /** Returns a signed link for a decoded path; throws a TypeError on a non-canonical path or a bad expiry. */
   sign(path: string, options?: SignOptions): string
-  /** Checks a URL (path and query, or absolute); never throws on a bad URL. */
+  /** Checks a URL (path and query, or absolute), or the grants given with it; never throws on a bad URL. */
   verify(url: string, options?: VerifyOptions): VerifyResult
+  /** Signs a grant of a whole folder (ending in `/`), for a cookie; throws a TypeError on a bad folder or expiry. */
+  grant(folder: string, options?: GrantOptions): Grant
 }
 
 /**
@@ -39,7 +42,25 @@ export function buildSigner(factory: string, options: unknown, known?: ReadonlyS
 
   function verify(url: string, verifyOptions?: VerifyOptions): VerifyResult {
     const link = core.prepareVerify(url, verifyOptions)
-    if ('ok' in link) return link
+    if ('ok' in link) {
+      const grants = verifyOptions?.grants
+      return link.error.code === 'ERR_SIGNATURE_MISSING' && grants !== undefined && grants.length > 0 ? verifyGrants(url, grants, link) : link
+    }
+    return check(link)
+  }
+
+  // A URL without a signature may be covered by a folder grant: the first good one wins; otherwise the refusal
+  // of the last grant that covered the path (forged, expired), or the missing signature if none did.
+  function verifyGrants(url: string, grants: readonly string[], missing: VerifyResult): VerifyResult {
+    let result = missing
+    for (const grant of core.grantsFor(url, grants)) {
+      result = check(grant)
+      if (result.ok) return result
+    }
+    return result
+  }
+
+  function check(link: ParsedLink): VerifyResult {
     const { message } = link
     if (!decodeSignature(link.signature, expected)) return refuse('ERR_QUERY_MALFORMED')
     let matched = false
@@ -58,7 +79,13 @@ export function buildSigner(factory: string, options: unknown, known?: ReadonlyS
     return core.finishVerify(link, matched)
   }
 
-  return { sign, verify }
+  function grant(folder: string, grantOptions?: GrantOptions): Grant {
+    const { message, folder: relative, expiry, maxAge } = core.prepareGrant(folder, grantOptions)
+    const signature = createHmac('sha256', ring.signing).update(message).digest('base64url')
+    return { value: encodeGrant(relative, expiry, ring.signingId, signature), folder: relative, expiresAt: expiry, maxAge }
+  }
+
+  return { sign, verify, grant }
 }
 
 function toKeyObject(material: KeyMaterial): KeyObject {

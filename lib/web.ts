@@ -1,6 +1,6 @@
 // The Web Crypto entry point, `express-signed-url/web`: no `node:` imports and no Express, for edge runtimes,
 // server actions, workers and browsers. Same options and same links as `createSigner`.
-import { decodeSignature } from './canonical.js'
+import { decodeSignature, toBase64Url } from './canonical.js'
 import type { KeyMaterial } from './keys.js'
 import { createSignerCore, refuse, type SignerOptions, type SignOptions, type VerifyOptions, type VerifyResult } from './signer-core.js'
 
@@ -72,23 +72,4 @@ function importKey(subtle: SubtleCrypto, material: KeyMaterial): Promise<CryptoK
   const key = subtle.importKey('raw', material.bytes as Uint8Array<ArrayBuffer>, HMAC, false, ['sign', 'verify'])
   key.catch(() => {}) // the error surfaces where the key is awaited; no unhandled rejection meanwhile
   return key
-}
-
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-
-function toBase64Url(bytes: Uint8Array): string {
-  let out = ''
-  let i = 0
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2]
-    out += BASE64URL[n >>> 18] + BASE64URL[(n >>> 12) & 63] + BASE64URL[(n >>> 6) & 63] + BASE64URL[n & 63]
-  }
-  if (i + 1 === bytes.length) {
-    const n = bytes[i] << 16
-    out += BASE64URL[n >>> 18] + BASE64URL[(n >>> 12) & 63]
-  } else if (i + 2 === bytes.length) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8)
-    out += BASE64URL[n >>> 18] + BASE64URL[(n >>> 12) & 63] + BASE64URL[(n >>> 6) & 63]
-  }
-  return out
 }

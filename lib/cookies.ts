@@ -1,0 +1,43 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { encodePath } from './canonical.js'
+import type { Grant } from './signer-core.js'
+import { describe } from './options.js'
+
+/** The default name of the folder-grant cookie. */
+export const GRANT_COOKIE = 'signed-grant'
+const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/
+
+/** Checks a cookie name option once; throws a TypeError naming it. */
+export function cookieName(factory: string, value: unknown): string {
+  if (value === undefined) return GRANT_COOKIE
+  if (typeof value !== 'string' || !TOKEN.test(value)) {
+    throw new TypeError(`${factory}: "grantCookie" must be a cookie name (letters, digits, ! # $ % & ' * + . ^ _ \` | ~ -), got ${describe(value)}`)
+  }
+  return value
+}
+
+/** Every value of the named cookie in a request (several grants for different folders can coexist). */
+export function readGrantCookies(req: IncomingMessage, name: string): string[] | undefined {
+  const header = req.headers.cookie
+  if (header === undefined || !header.includes(name)) return undefined
+  const values: string[] = []
+  for (const pair of header.split(';')) {
+    const equals = pair.indexOf('=')
+    if (equals === -1 || pair.slice(0, equals).trim() !== name) continue
+    let value = pair.slice(equals + 1).trim()
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1)
+    values.push(value)
+  }
+  return values.length > 0 ? values : undefined
+}
+
+/**
+ * Sets the grant cookie: `HttpOnly`, `SameSite=Lax`, `Path` = the folder, `Max-Age` = its seconds left, and
+ * `Secure` when the request came over HTTPS (Express's `req.secure` honours `trust proxy`).
+ */
+export function setGrantCookie(req: IncomingMessage, res: ServerResponse, name: string, grant: Grant): void {
+  const secure = (req as { secure?: boolean }).secure ?? (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true
+  const cookie = `${name}=${grant.value}; Path=/${encodePath(grant.folder)}; Max-Age=${grant.maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
+  const previous = res.getHeader('Set-Cookie')
+  res.setHeader('Set-Cookie', previous === undefined ? [cookie] : [...(Array.isArray(previous) ? previous : [String(previous)]), cookie])
+}
