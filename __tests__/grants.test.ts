@@ -1,0 +1,120 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import express5 from 'express'
+import { createSigner, signUrls } from 'express-signed-url'
+import { buildApp, fixture, frameworks, guards, KEY, listen, mounts, NOW_MS, now, OTHER_KEY, recordCode, type RawResponse, type TestServer } from './helpers'
+
+const NOW_S = NOW_MS / 1000
+
+describe.each(guards)('folder grants through $name', (guardUnderTest) => {
+  describe.each(frameworks)('on $name', (fw) => {
+    describe.each(mounts)('mounted $name', (mount) => {
+      const signer = createSigner({ key: KEY, now })
+      const folder = (id: string) => mount.url(`private/videos/${id}/`).slice(1)
+      const grantRoute = (req: IncomingMessage, res: ServerResponse & { locals: { grantAccess: (f: string, o?: object) => unknown } }, next: () => void) => {
+        const match = /^\/watch\/(\w+)$/.exec(req.url ?? '')
+        if (!match) return next()
+        res.locals.grantAccess(folder(match[1]), { ttl: 600 })
+        res.end('granted')
+      }
+      let server: TestServer
+      beforeAll(async () => {
+        const locals = signUrls(signer)
+        // Before the guard, which at the root sees every request.
+        const before = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) =>
+          locals(req, res, (err) => (err ? next(err) : grantRoute(req, res as never, next)))
+        server = await listen(buildApp(fw, mount, (root) => guardUnderTest.make(root, { signer, onReject: recordCode }), before))
+      })
+      afterAll(() => server.close())
+
+      async function grantCookie(id: string): Promise<string> {
+        const res = await server.send(`/watch/${id}`)
+        const setCookie = res.headers['set-cookie']!
+        expect(setCookie).toHaveLength(1)
+        return setCookie[0]
+      }
+      const cookieHeader = (...setCookies: string[]) => setCookies.map((c) => c.split(';')[0]).join('; ')
+      const expectRefused = (res: RawResponse, code: string) => {
+        expect({ status: res.status, code: res.headers['x-test-refusal'] }).toEqual({ status: 403, code })
+      }
+
+      it('sets an HttpOnly, SameSite=Lax cookie scoped to the folder for the seconds it lives', async () => {
+        const cookie = await grantCookie('42')
+        expect(cookie).toMatch(new RegExp(`^signed-grant=[\\w-]+\\.${NOW_S + 600}\\.\\.[\\w-]{43}; Path=/${folder('42')}; Max-Age=600; HttpOnly; SameSite=Lax$`))
+      })
+
+      it('serves every file below the folder with the cookie, and refuses them without it', async () => {
+        const cookie = cookieHeader(await grantCookie('42'))
+        for (const file of ['index.m3u8', 'seg-0.ts', 'seg-1.ts', '720p/seg-0.ts']) {
+          const url = mount.url(`private/videos/42/${file}`)
+          const res = await server.send(url, { headers: { Cookie: cookie } })
+          expect([file, res.status]).toEqual([file, 200])
+          expect(res.body).toEqual(fixture(`private/videos/42/${file}`))
+          expect(res.headers['cache-control']).toBe('private, max-age=600')
+          expectRefused(await server.send(url), 'ERR_SIGNATURE_MISSING')
+        }
+      })
+
+      it('does not open another folder, nor one whose name only starts the same', async () => {
+        const cookie = cookieHeader(await grantCookie('4'))
+        expect((await server.send(mount.url('private/videos/4/x.ts'), { headers: { Cookie: cookie } })).status).toBe(200)
+        for (const file of ['private/videos/42/seg-0.ts', 'private/videos/43/x.ts', 'private/image.png']) {
+          expectRefused(await server.send(mount.url(file), { headers: { Cookie: cookie } }), 'ERR_SIGNATURE_MISSING')
+        }
+      })
+
+      it('lets several grants for different folders coexist', async () => {
+        const cookie = cookieHeader(await grantCookie('42'), await grantCookie('43'))
+        expect((await server.send(mount.url('private/videos/42/seg-0.ts'), { headers: { Cookie: cookie } })).status).toBe(200)
+        expect((await server.send(mount.url('private/videos/43/x.ts'), { headers: { Cookie: cookie } })).status).toBe(200)
+      })
+
+      it('refuses a forged, a re-aimed and an expired grant like a link', async () => {
+        const value = (await grantCookie('42')).split(';')[0].split('=')[1]
+        const [folderPart, expiry, kid, signature] = value.split('.')
+        const url = mount.url('private/videos/42/seg-0.ts')
+        const forged = createSigner({ key: OTHER_KEY, now }).grant(folder('42'), { ttl: 600 }).value
+        expectRefused(await server.send(url, { headers: { Cookie: `signed-grant=${forged}` } }), 'ERR_SIGNATURE_INVALID')
+        const later = `${folderPart}.${Number(expiry) + 3600}.${kid}.${signature}`
+        expectRefused(await server.send(url, { headers: { Cookie: `signed-grant=${later}` } }), 'ERR_SIGNATURE_INVALID')
+        const reaimed = `${Buffer.from(folder('43')).toString('base64url')}.${expiry}.${kid}.${signature}`
+        expectRefused(await server.send(mount.url('private/videos/43/x.ts'), { headers: { Cookie: `signed-grant=${reaimed}` } }), 'ERR_SIGNATURE_INVALID')
+        const old = createSigner({ key: KEY, now: () => NOW_MS - 3_600_000 }).grant(folder('42'), { ttl: 60 }).value
+        expectRefused(await server.send(url, { headers: { Cookie: `signed-grant=${old}` } }), 'ERR_URL_EXPIRED')
+        expectRefused(await server.send(url, { headers: { Cookie: 'signed-grant=garbage' } }), 'ERR_SIGNATURE_MISSING')
+      })
+
+      it('checks a signature in the URL before any cookie, so a bad link is not rescued by a grant', async () => {
+        const cookie = cookieHeader(await grantCookie('42'))
+        const bad = createSigner({ key: OTHER_KEY, now }).sign(mount.url('private/videos/42/seg-0.ts'))
+        expectRefused(await server.send(bad, { headers: { Cookie: cookie } }), 'ERR_SIGNATURE_INVALID')
+      })
+
+      it('serves a prefix-scoped link for any file below its folder', async () => {
+        const query = signer.sign(folder('42'), { scope: 'prefix', ttl: 300 }).split('?')[1]
+        for (const file of ['index.m3u8', 'seg-1.ts', '720p/seg-0.ts']) {
+          const res = await server.send(`${mount.url(`private/videos/42/${file}`)}?${query}`)
+          expect([file, res.status, res.headers['cache-control']]).toEqual([file, 200, 'private, max-age=300'])
+        }
+        expectRefused(await server.send(`${mount.url('private/videos/43/x.ts')}?${query}`), 'ERR_SIGNATURE_INVALID')
+      })
+    })
+  })
+})
+
+describe('the grant cookie over HTTPS', () => {
+  it('is Secure when Express trusts the proxy that says the request was HTTPS', async () => {
+    const app = express5()
+    app.set('trust proxy', true)
+    app.use(signUrls({ key: KEY, now }))
+    app.get('/watch', (_req, res) => { res.locals.grantAccess('private/videos/42/', { ttl: 60 }); res.end() })
+    const server = await listen(app)
+    try {
+      const https = await server.send('/watch', { headers: { 'X-Forwarded-Proto': 'https' } })
+      expect(https.headers['set-cookie']![0]).toMatch(/; SameSite=Lax; Secure$/)
+      const http = await server.send('/watch')
+      expect(http.headers['set-cookie']![0]).not.toMatch(/Secure/)
+    } finally {
+      await server.close()
+    }
+  })
+})
