@@ -13,7 +13,7 @@ describe.each(guards)('folder grants through $name', (guardUnderTest) => {
       const grantRoute = (req: IncomingMessage, res: ServerResponse & { locals: { grantAccess: (f: string, o?: object) => unknown } }, next: () => void) => {
         const match = /^\/watch\/(\w+)$/.exec(req.url ?? '')
         if (!match) return next()
-        res.locals.grantAccess(folder(match[1]), { ttl: 600 })
+        res.locals.grantAccess(folder(match[1] === 'quoted' ? "it's (1)" : match[1]), { ttl: 600 })
         res.end('granted')
       }
       let server: TestServer
@@ -60,6 +60,26 @@ describe.each(guards)('folder grants through $name', (guardUnderTest) => {
         for (const file of ['private/videos/42/seg-0.ts', 'private/videos/43/x.ts', 'private/image.png']) {
           expectRefused(await server.send(mount.url(file), { headers: { Cookie: cookie } }), 'ERR_SIGNATURE_MISSING')
         }
+      })
+
+      it("sets the Path to the nearest plainly spelled folder, so both spellings of a folder like it's (1) get the cookie", async () => {
+        const res = await server.send(`/watch/quoted`)
+        const cookie = res.headers['set-cookie']![0]
+        expect(cookie).toContain(`; Path=/${folder('').replace(/\/$/, '')}/;`.replace('//', '/'))
+        const jar = cookie.split(';')[0]
+        for (const spelling of ["it's%20(1)", 'it%27s%20%281%29']) {
+          const url = `${mount.url('private/videos/')}${spelling}/a.ts`
+          const served = await server.send(url, { headers: { Cookie: jar } })
+          expect([spelling, served.status]).toEqual([spelling, 200])
+          expect(served.body).toEqual(fixture("private/videos/it's (1)/a.ts"))
+        }
+      })
+
+      it('skips junk grant cookies before counting, so they cannot push out a good one', async () => {
+        const good = (await grantCookie('42')).split(';')[0]
+        const junk = Array.from({ length: 12 }, (_, i) => `signed-grant=junk${i}`).join('; ')
+        const res = await server.send(mount.url('private/videos/42/seg-0.ts'), { headers: { Cookie: `${junk}; ${good}` } })
+        expect(res.status).toBe(200)
       })
 
       it('lets several grants for different folders coexist', async () => {

@@ -82,6 +82,18 @@ describe('createWebSigner()', () => {
     expect(createSigner({ key: foreign, now }).sign('a.png')).toBe(link)
   })
 
+  it('signs the same folder grants as the Node signer and accepts them from cookies', async () => {
+    const web = createWebSigner({ key: KEY, now })
+    const node = createSigner({ key: KEY, now })
+    const grant = await web.grant('private/videos/42/', { ttl: 600 })
+    expect(grant).toEqual(node.grant('private/videos/42/', { ttl: 600 }))
+    expect(await web.verify('/private/videos/42/seg-0.ts', { grants: [grant.value] })).toEqual(node.verify('/private/videos/42/seg-0.ts', { grants: [grant.value] }))
+    expect(await web.verify('/private/videos/42/seg-0.ts', { grants: [grant.value] })).toMatchObject({ ok: true, folder: 'private/videos/42/' })
+    expect(await web.verify('/private/videos/43/x.ts', { grants: [grant.value] })).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_MISSING' } })
+    const forged = await createWebSigner({ key: `${KEY}-other`, now }).grant('private/videos/42/')
+    expect(await web.verify('/private/videos/42/seg-0.ts', { grants: [forged.value] })).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
+  })
+
   it('validates options like createSigner, and throws synchronously from sign', () => {
     expect(() => createWebSigner({ key: 'short' })).toThrow(/createWebSigner: "key" must be at least 32 bytes, got 5/)
     expect(() => createWebSigner({ key: KEY, tll: 1 } as never)).toThrow(/unknown option "tll". Did you mean "ttl"\?/)

@@ -3,6 +3,21 @@ import { encodePath } from './canonical.js'
 import type { Grant } from './signer-core.js'
 import { describe } from './options.js'
 
+/**
+ * The cookie's Path: the folder, cut before the first segment whose name could be spelled two ways in a URL.
+ * Browsers match Path against the path as requested, and `'` may arrive raw or as `%27`; an ancestor matches
+ * both (the grant inside the cookie still covers only its folder). Two grants for such folders under the same
+ * ancestor share a Path, so the later replaces the earlier.
+ */
+export function cookiePath(folder: string): string {
+  let end = 0
+  for (let next = folder.indexOf('/'); next !== -1; next = folder.indexOf('/', end)) {
+    if (encodePath(folder.slice(end, next)) !== folder.slice(end, next)) break
+    end = next + 1
+  }
+  return `/${folder.slice(0, end)}`
+}
+
 /** The default name of the folder-grant cookie. */
 export const GRANT_COOKIE = 'signed-grant'
 const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/
@@ -33,11 +48,12 @@ export function readGrantCookies(req: IncomingMessage, name: string): string[] |
 
 /**
  * Sets the grant cookie: `HttpOnly`, `SameSite=Lax`, `Path` = the folder, `Max-Age` = its seconds left, and
- * `Secure` when the request came over HTTPS (Express's `req.secure` honours `trust proxy`).
+ * `Secure` when the request came over HTTPS (Express's `req.secure` honours `trust proxy`; without Express, when
+ * the connection itself is TLS).
  */
 export function setGrantCookie(req: IncomingMessage, res: ServerResponse, name: string, grant: Grant): void {
   const secure = (req as { secure?: boolean }).secure ?? (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true
-  const cookie = `${name}=${grant.value}; Path=/${encodePath(grant.folder)}; Max-Age=${grant.maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
+  const cookie = `${name}=${grant.value}; Path=${cookiePath(grant.folder)}; Max-Age=${grant.maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
   const previous = res.getHeader('Set-Cookie')
   res.setHeader('Set-Cookie', previous === undefined ? [cookie] : [...(Array.isArray(previous) ? previous : [String(previous)]), cookie])
 }

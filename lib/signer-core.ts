@@ -85,7 +85,7 @@ export interface SignerCore<K> {
   finishVerify(link: ParsedLink, matched: boolean): VerifyResult
   /** The string to sign for a folder grant, and what the grant will say once signed. */
   prepareGrant(folder: string, options: GrantOptions | undefined): { message: string; folder: string; expiry: number; maxAge: number }
-  /** The grants (at most 8) whose folder covers the URL's path, as links to check; empty when none does. */
+  /** The grants whose folder covers the URL's path (at most 8), as links to check; empty when none does. */
   grantsFor(url: string, grants: readonly string[]): ParsedLink[]
 }
 
@@ -178,8 +178,9 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
     const path = readPath(url)
     const found: ParsedLink[] = []
     if (path === undefined) return found
-    // A bounded number: a request stuffed with cookies costs at most 8 HMACs.
-    for (let i = 0; i < grants.length && i < 8; i++) {
+    // Values that do not parse or do not cover the path cost no HMAC and are skipped before counting, so junk
+    // cookies with deeper Paths (sent first) cannot push a good grant out; at most 8 HMACs per request.
+    for (let i = 0; i < grants.length && found.length < 8; i++) {
       const grant = typeof grants[i] === 'string' ? parseGrant(grants[i]) : undefined
       if (grant === undefined || !path.startsWith(grant.path)) continue
       grant.path = path

@@ -1,21 +1,23 @@
 // The Web Crypto entry point, `express-signed-url/web`: no `node:` imports and no Express, for edge runtimes,
 // server actions, workers and browsers. Same options and same links as `createSigner`.
-import { decodeSignature, toBase64Url } from './canonical.js'
+import { decodeSignature, encodeGrant, toBase64Url, type ParsedLink } from './canonical.js'
 import type { KeyMaterial } from './keys.js'
-import { createSignerCore, refuse, type SignerOptions, type SignOptions, type VerifyOptions, type VerifyResult } from './signer-core.js'
+import { createSignerCore, refuse, type Grant, type GrantOptions, type SignerOptions, type SignOptions, type VerifyOptions, type VerifyResult } from './signer-core.js'
 
 export { SignedUrlError } from './errors.js'
 export type { SignedUrlErrorCode } from './errors.js'
 export type { IdentifiedSecret, Secret } from './keys.js'
 export type { Duration } from './options.js'
-export type { KeyOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-core.js'
+export type { Grant, GrantOptions, KeyOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-core.js'
 
 /** Makes and checks signed links with Web Crypto; the same links as the Node signer, asynchronously. */
 export interface WebSigner {
   /** Resolves to a signed link for a decoded path; throws a TypeError (synchronously) on a non-canonical path or a bad expiry. */
   sign(path: string, options?: SignOptions): Promise<string>
-  /** Checks a URL (path and query, or absolute); never rejects on a bad URL. */
+  /** Checks a URL (path and query, or absolute), or the grants given with it; never rejects on a bad URL. */
   verify(url: string, options?: VerifyOptions): Promise<VerifyResult>
+  /** Signs a grant of a whole folder (ending in `/`), for a cookie; throws a TypeError on a bad folder or expiry. */
+  grant(folder: string, options?: GrantOptions): Promise<Grant>
 }
 
 const HMAC = { name: 'HMAC', hash: 'SHA-256' } as const
@@ -43,7 +45,19 @@ export function createWebSigner(options: Readonly<SignerOptions>): WebSigner {
 
   async function verify(url: string, verifyOptions?: VerifyOptions): Promise<VerifyResult> {
     const link = core.prepareVerify(url, verifyOptions)
-    if ('ok' in link) return link
+    if (!('ok' in link)) return check(link)
+    const grants = verifyOptions?.grants
+    if (link.error.code !== 'ERR_SIGNATURE_MISSING' || grants === undefined || grants.length === 0) return link
+    // As the Node signer: the first good grant wins, else the last covering grant's refusal.
+    let result: VerifyResult = link
+    for (const grant of core.grantsFor(url, grants)) {
+      result = await check(grant)
+      if (result.ok) return result
+    }
+    return result
+  }
+
+  async function check(link: ParsedLink): Promise<VerifyResult> {
     const { message } = link
     const signature = new Uint8Array(32)
     if (!decodeSignature(link.signature, signature)) return refuse('ERR_QUERY_MALFORMED')
@@ -64,7 +78,15 @@ export function createWebSigner(options: Readonly<SignerOptions>): WebSigner {
     return core.finishVerify(link, matched)
   }
 
-  return { sign, verify }
+  function grant(folder: string, grantOptions?: GrantOptions): Promise<Grant> {
+    const { message, folder: relative, expiry, maxAge } = core.prepareGrant(folder, grantOptions)
+    return ring.signing.then(async (key) => {
+      const signature = toBase64Url(new Uint8Array(await subtle.sign('HMAC', key, encoder.encode(message))))
+      return { value: encodeGrant(relative, expiry, ring.signingId, signature), folder: relative, expiresAt: expiry, maxAge }
+    })
+  }
+
+  return { sign, verify, grant }
 }
 
 function importKey(subtle: SubtleCrypto, material: KeyMaterial): Promise<CryptoKey> {
