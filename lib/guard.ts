@@ -92,9 +92,9 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
       // /a/x.png must not open /b/x.png. It is read through parseurl, as the router and serve-static read it,
       // so an odd absolute-form target (`http://h%70rivate/x`) can't show the guard one path and them another.
       const target = parseUrl.original(req)?.path
-      // A signature in the URL is checked first; grant cookies only when the URL carries none.
-      const grants = readGrantCookies(req, grantCookie)
-      result = signer.verify(typeof target === 'string' ? target : '', grants === undefined ? { method: req.method } : { method: req.method, grants })
+      // A signature in the URL is checked first; grant cookies are read only when the URL carries none.
+      const grants = req.headers.cookie === undefined ? undefined : () => readGrantCookies(req, grantCookie)
+      result = signer.verify(typeof target === 'string' ? target : '', { method: req.method, grants })
     } catch (err) {
       next(err)
       return undefined

@@ -41,8 +41,11 @@ export type SignOptions = (
 export interface VerifyOptions {
   /** The request method; only `GET` and `HEAD` are allowed by a v1 link. Default `'GET'`. */
   method?: string
-  /** Folder grants (cookie values from `grant`), checked when the URL itself carries no signature. */
-  grants?: readonly string[]
+  /**
+   * Folder grants (cookie values from `grant`), checked when the URL itself carries no signature; or a function
+   * returning them, called only then.
+   */
+  grants?: readonly string[] | (() => readonly string[] | undefined)
 }
 
 /** Per-grant options of `grant`: a lifetime (`ttl`) or an absolute expiry (`expiresAt`), not both. */
@@ -86,7 +89,7 @@ export interface SignerCore<K> {
   /** The string to sign for a folder grant, and what the grant will say once signed. */
   prepareGrant(folder: string, options: GrantOptions | undefined): { message: string; folder: string; expiry: number; maxAge: number }
   /** The grants whose folder covers the URL's path (at most 8), as links to check; empty when none does. */
-  grantsFor(url: string, grants: readonly string[]): ParsedLink[]
+  grantsFor(url: string, grants: VerifyOptions['grants']): ParsedLink[]
 }
 
 export const SIGNER_OPTIONS: ReadonlySet<string> = new Set(['key', 'keys', 'ttl', 'maxTtl', 'clockTolerance', 'baseUrl', 'now'])
@@ -174,9 +177,11 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
     return { message: stringToSign(relative, expiry, ring.signingId, segments), folder: relative, expiry, maxAge: expiry - Math.floor(now() / 1000) }
   }
 
-  function grantsFor(url: string, grants: readonly string[]): ParsedLink[] {
-    const path = readPath(url)
+  function grantsFor(url: string, given: VerifyOptions['grants']): ParsedLink[] {
     const found: ParsedLink[] = []
+    const grants = typeof given === 'function' ? given() : given
+    if (grants === undefined || grants.length === 0) return found
+    const path = readPath(url)
     if (path === undefined) return found
     // Values that do not parse or do not cover the path cost no HMAC and are skipped before counting, so junk
     // cookies with deeper Paths (sent first) cannot push a good grant out; at most 8 HMACs per request.

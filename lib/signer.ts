@@ -44,14 +44,14 @@ export function buildSigner(factory: string, options: unknown, known?: ReadonlyS
     const link = core.prepareVerify(url, verifyOptions)
     if ('ok' in link) {
       const grants = verifyOptions?.grants
-      return link.error.code === 'ERR_SIGNATURE_MISSING' && grants !== undefined && grants.length > 0 ? verifyGrants(url, grants, link) : link
+      return link.error.code === 'ERR_SIGNATURE_MISSING' && grants !== undefined ? verifyGrants(url, grants, link) : link
     }
     return check(link)
   }
 
   // A URL without a signature may be covered by a folder grant: the first good one wins; otherwise the refusal
   // of the last grant that covered the path (forged, expired), or the missing signature if none did.
-  function verifyGrants(url: string, grants: readonly string[], missing: VerifyResult): VerifyResult {
+  function verifyGrants(url: string, grants: NonNullable<VerifyOptions['grants']>, missing: VerifyResult): VerifyResult {
     let result = missing
     for (const grant of core.grantsFor(url, grants)) {
       result = check(grant)

@@ -47,7 +47,7 @@ export function createWebSigner(options: Readonly<SignerOptions>): WebSigner {
     const link = core.prepareVerify(url, verifyOptions)
     if (!('ok' in link)) return check(link)
     const grants = verifyOptions?.grants
-    if (link.error.code !== 'ERR_SIGNATURE_MISSING' || grants === undefined || grants.length === 0) return link
+    if (link.error.code !== 'ERR_SIGNATURE_MISSING' || grants === undefined) return link
     // As the Node signer: the first good grant wins, else the last covering grant's refusal.
     let result: VerifyResult = link
     for (const grant of core.grantsFor(url, grants)) {
