@@ -9,12 +9,14 @@ const { createSigner, signedStatic, signUrls } = require('express-signed-url')
 
 /**
  * An Express app whose page `/` is rendered from the view `index` with `signUrl`, `expiredLink` and `editedLink`
- * in its locals. `key` is the signing secret (at least 32 bytes); `now` is a clock in milliseconds.
+ * in its locals. `key` is the signing secret (at least 32 bytes), or `keys` newest first to rotate; `now` is a
+ * clock in milliseconds.
  */
-function createSignedFilesApp({ key, now = Date.now }) {
-  const signer = createSigner({ key, ttl: '10m', now })
-  // The same key with a clock an hour behind: its links are already expired, so the page can show a refusal.
-  const pastSigner = createSigner({ key, now: () => now() - 3_600_000 })
+function createSignedFilesApp({ key, keys, now = Date.now }) {
+  const secrets = keys === undefined ? { key } : { keys }
+  const signer = createSigner({ ...secrets, ttl: '10m', now })
+  // The same keys with a clock an hour behind: its links are already expired, so the page can show a refusal.
+  const pastSigner = createSigner({ ...secrets, now: () => now() - 3_600_000 })
 
   const app = express()
   app.use(signUrls(signer))
@@ -36,17 +38,28 @@ function createSignedFilesApp({ key, now = Date.now }) {
   return app
 }
 
-/** Starts an example on PORT (default 3000) with SIGNING_KEY, or a generated development key and a warning. */
+/**
+ * Starts an example on PORT (default 3000) with SIGNING_KEY, or SIGNING_KEYS (comma-separated, newest first, to
+ * rotate across several processes), or a generated development key and a warning.
+ */
 function start(createApp, engine) {
-  let key = process.env.SIGNING_KEY
-  if (!key) {
-    key = randomBytes(32).toString('base64url')
+  let secrets
+  if (process.env.SIGNING_KEYS) {
+    if (process.env.SIGNING_KEY) {
+      console.error('Cannot start: set SIGNING_KEY or SIGNING_KEYS, not both')
+      process.exit(1)
+    }
+    secrets = { keys: process.env.SIGNING_KEYS.split(',') }
+  } else if (process.env.SIGNING_KEY) {
+    secrets = { key: process.env.SIGNING_KEY }
+  } else {
+    secrets = { key: randomBytes(32).toString('base64url') }
     console.warn('SIGNING_KEY is not set: using a random development key. Links stop working when the server restarts.')
     console.warn('In production set SIGNING_KEY to a secret of at least 32 bytes, e.g. `openssl rand -base64 32`.')
   }
   let app
   try {
-    app = createApp({ key })
+    app = createApp(secrets)
   } catch (err) {
     console.error(`Cannot start: ${err.message}`)
     process.exit(1)

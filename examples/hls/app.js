@@ -14,8 +14,8 @@ const VIDEO = 'private/videos/demo/'
 const GRANT_TTL = '2h'
 
 /** The example app; `key` is the signing secret, `now` a clock in milliseconds (tests inject one). */
-function createApp({ key, now = Date.now }) {
-  const signer = createSigner({ key, now, maxTtl: '1d' })
+function createApp({ key, keys, now = Date.now }) {
+  const signer = createSigner({ ...(keys === undefined ? { key } : { keys }), now, maxTtl: '1d' })
   const app = express()
   app.use(signUrls(signer))
   app.use('/private', signedStatic(path.join(__dirname, 'private'), { signer }))
