@@ -1,0 +1,112 @@
+// njs verifier for express-signed-url links (v1, key ids, folder scope), for nginx with ngx_http_js_module.
+// It reads the request target as sent ($request_uri, never the normalised $uri), applies the same grammar as the
+// Node guard (one decode, canonical path, strict query, HMAC-SHA256, constant-time comparison, MAC before expiry),
+// then hands a good request to the static file server. Keys come from the SIGNING_KEYS environment variable
+// (comma-separated, newest first; `id:secret` for a key id), passed through nginx's `env` directive.
+var crypto = require('crypto');
+
+var keys = (process.env.SIGNING_KEYS || process.env.SIGNING_KEY || '').split(',').filter(function (k) { return k.length > 0; });
+var byId = {};
+var anonymous = [];
+keys.forEach(function (entry) {
+  var colon = entry.indexOf(':');
+  if (colon > 0 && /^[A-Za-z0-9_-]{1,32}$/.test(entry.slice(0, colon))) byId[entry.slice(0, colon)] = entry.slice(colon + 1);
+  else anonymous.push(entry);
+});
+
+var SIGNATURE = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+var EXPIRY = /^[1-9][0-9]{0,10}$/;
+var SCOPE = /^[1-9][0-9]?$/;
+var KID = /^[A-Za-z0-9_-]{1,32}$/;
+var OTHER_SPELLING = /^(?:expiry|method|signature|kid|scope)(?:\[.*)?$/;
+
+function canonical(path) {
+  if (path.length === 0 || /[\u0000-\u001f\u007f-\u009f\\]/.test(path)) return false;
+  var segments = path.split('/');
+  for (var i = 0; i < segments.length; i++) {
+    var s = segments[i];
+    if ((s === '' && i !== segments.length - 1) || s === '.' || s === '..') return false;
+  }
+  return segments[0] !== '';
+}
+
+function decodePath(raw) {
+  if (raw.charAt(0) !== '/' || /%(?:2f|5c)/i.test(raw)) return null;
+  var path;
+  try { path = decodeURIComponent(raw.slice(1)); } catch (e) { return null; }
+  return canonical(path) ? path : null;
+}
+
+function parseQuery(query) {
+  var fields = {};
+  var parts = query === '' ? [] : query.split('&');
+  for (var i = 0; i < parts.length; i++) {
+    var eq = parts[i].indexOf('=');
+    var name = eq === -1 ? parts[i] : parts[i].slice(0, eq);
+    var value = eq === -1 ? '' : parts[i].slice(eq + 1);
+    if (name === 'expiry' || name === 'method' || name === 'signature' || name === 'kid' || name === 'scope') {
+      if (fields[name] !== undefined) return 'malformed';
+      fields[name] = value;
+    } else if (/[%\[]/.test(name)) {
+      var decoded = name;
+      try { decoded = decodeURIComponent(name); } catch (e) { /* keep */ }
+      if (OTHER_SPELLING.test(decoded)) return 'malformed';
+    }
+  }
+  if (fields.signature === undefined) return 'missing';
+  if (!EXPIRY.test(fields.expiry || '') || fields.method !== 'get' || !SIGNATURE.test(fields.signature)) return 'malformed';
+  if (fields.kid !== undefined && !KID.test(fields.kid)) return 'malformed';
+  if (fields.scope !== undefined && !SCOPE.test(fields.scope)) return 'malformed';
+  return fields;
+}
+
+// Constant time for equal lengths: no early exit on the first differing character.
+function equal(a, b) {
+  if (a.length !== b.length) return false;
+  var diff = 0;
+  for (var i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+function check(r) {
+  if (r.method !== 'GET' && r.method !== 'HEAD') return 403;
+  var target = r.variables.request_uri;
+  var hash = target.indexOf('#');
+  if (hash !== -1) target = target.slice(0, hash);
+  var mark = target.indexOf('?');
+  var path = decodePath(mark === -1 ? target : target.slice(0, mark));
+  if (path === null) return 403;
+  var fields = parseQuery(mark === -1 ? '' : target.slice(mark + 1));
+  if (typeof fields === 'string') return 403;
+  var signed = path;
+  if (fields.scope !== undefined) {
+    var segments = path.split('/');
+    if (segments.length <= Number(fields.scope)) return 403;
+    signed = segments.slice(0, Number(fields.scope)).join('/') + '/';
+  }
+  var message = signed + '?expiry=' + fields.expiry + '&method=get' +
+    (fields.kid === undefined ? '' : '&kid=' + fields.kid) + (fields.scope === undefined ? '' : '&scope=' + fields.scope);
+  var candidates = fields.kid === undefined ? anonymous : (byId[fields.kid] === undefined ? [] : [byId[fields.kid]]);
+  var matched = false;
+  for (var i = 0; i < candidates.length && !matched; i++) {
+    matched = equal(crypto.createHmac('sha256', candidates[i]).update(message).digest('base64url'), fields.signature);
+  }
+  if (!matched) return 403;
+  var left = Number(fields.expiry) - Math.floor(Date.now() / 1000);
+  if (left <= 0) return 403;
+  r.variables.signed_max_age = String(left);
+  // Dotfiles stay hidden, as with the Node guard's dotfiles: 'ignore'.
+  if (/(^|\/)\./.test(path)) return 404;
+  return 0;
+}
+
+function handle(r) {
+  var status = check(r);
+  // A folder link (signed with its '/') serves the folder's index; any other link only a file, never a folder.
+  if (status === 0) return r.internalRedirect(r.variables.request_uri.split('?')[0].slice(-1) === '/' ? '@folder' : '@files');
+  r.headersOut['Cache-Control'] = 'no-store';
+  r.headersOut['Content-Type'] = 'text/plain; charset=utf-8';
+  r.return(status, status === 404 ? 'Not Found\n' : 'Forbidden\n');
+}
+
+export default { handle };
