@@ -29,6 +29,16 @@ export function stringToSign(path: string, expiry: number, kid?: string, scope?:
   return `${v1}${kid === undefined ? '' : `&kid=${kid}`}${scope === undefined ? '' : `&scope=${scope}`}`
 }
 
+/** The deepest folder a scope may grant: `scope` is one or two digits. */
+export const MAX_SCOPE = 99
+
+/** How many segments a folder (ending in `/`) has: its `scope`. */
+export function folderDepth(folder: string): number {
+  let depth = 0
+  for (let i = folder.indexOf('/'); i !== -1; i = folder.indexOf('/', i + 1)) depth++
+  return depth
+}
+
 /** The folder made of a path's first `segments` segments (with its trailing `/`), or undefined if it has fewer. */
 export function folderOf(path: string, segments: number): string | undefined {
   let end = -1
@@ -180,7 +190,8 @@ function toSegments(text: string): number {
   return text.length <= 2 ? value : -1
 }
 
-function isKeyId(text: string): boolean {
+/** True for a key id: 1 to 32 characters of `A-Z a-z 0-9 _ -`. */
+export function isKeyId(text: string): boolean {
   if (text.length === 0 || text.length > 32) return false
   for (let i = 0; i < text.length; i++) if (sixtet(text, i) < 0) return false
   return true
@@ -260,21 +271,28 @@ function safeDecode(text: string): string {
 
 /** The decoded path of a request target (origin- or absolute-form), or undefined when it is not canonical. */
 export function readPath(url: string): string | undefined {
-  let start = 0
-  if (url.charCodeAt(0) !== 47) {
-    const origin = ABSOLUTE_PREFIX.exec(url)
-    if (origin === null) return undefined
-    start = origin[0].length
-  }
-  let end = url.length
-  for (let i = start; i < url.length; i++) {
-    const c = url.charCodeAt(i)
-    if (c === 63 || c === 35) {
-      end = i
-      break
-    }
-  }
-  return decodePath(url.slice(start, end))
+  const start = targetStart(url)
+  return start === -1 ? undefined : decodePath(url.slice(start, queryMark(url, start, fragmentStart(url, start))))
+}
+
+// Where the path of a request target begins: 0 in origin-form, after the authority in absolute-form; -1 for
+// anything else.
+function targetStart(url: string): number {
+  if (url.charCodeAt(0) === 47) return 0
+  const origin = ABSOLUTE_PREFIX.exec(url)
+  return origin === null ? -1 : origin[0].length
+}
+
+// Where the fragment begins (the end of path and query).
+function fragmentStart(url: string, start: number): number {
+  const hash = url.indexOf('#', start)
+  return hash === -1 ? url.length : hash
+}
+
+// Where the query's `?` stands, or `end` when there is no query.
+function queryMark(url: string, start: number, end: number): number {
+  const mark = url.indexOf('?', start)
+  return mark === -1 || mark > end ? end : mark
 }
 
 /**
@@ -299,8 +317,8 @@ export function parseGrant(value: string): ParsedLink | undefined {
   }
   const expiry = toExpiry(expiryText)
   if (!folder.endsWith('/') || !isCanonicalPath(folder) || expiry === -1 || (kid !== '' && !isKeyId(kid)) || signature.length !== 43) return undefined
-  const scope = folder.split('/').length - 1
-  if (scope > 99) return undefined
+  const scope = folderDepth(folder)
+  if (scope > MAX_SCOPE) return undefined
   const id = kid === '' ? undefined : kid
   return { path: folder, expiry, kid: id, scope, signature, message: stringToSign(folder, expiry, id, scope) }
 }
@@ -350,16 +368,10 @@ function fromBase64Url(text: string): Uint8Array | undefined {
  * ignored.
  */
 export function parseLink(url: string): ParsedLink | SignedUrlErrorCode {
-  let start = 0
-  if (url.charCodeAt(0) !== 47) {
-    const origin = ABSOLUTE_PREFIX.exec(url)
-    if (origin === null) return 'ERR_PATH_NOT_CANONICAL'
-    start = origin[0].length
-  }
-  let end = url.indexOf('#', start)
-  if (end === -1) end = url.length
-  let mark = url.indexOf('?', start)
-  if (mark === -1 || mark > end) mark = end
+  const start = targetStart(url)
+  if (start === -1) return 'ERR_PATH_NOT_CANONICAL'
+  const end = fragmentStart(url, start)
+  const mark = queryMark(url, start, end)
   const path = decodePath(url.slice(start, mark))
   if (path === undefined) return 'ERR_PATH_NOT_CANONICAL'
   const query = parseQuery(mark < end ? url.slice(mark + 1, end) : '')

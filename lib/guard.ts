@@ -32,18 +32,11 @@ export type GuardOptions = (
 /** Options of {@link requireSignature}. */
 export type RequireSignatureOptions = GuardOptions
 
-/** What a guard found for a request it accepted. */
-export interface Accepted {
-  /** The signed path: decoded, without its leading `/`. */
-  path: string
-  cacheControl: string
-}
-
-/** A guard's two halves: `check` accepts a request or refuses it (answering, or calling next), `reject` refuses. */
-export interface Guard {
-  check(req: IncomingMessage, res: ServerResponse, next: Next): Accepted | undefined
-  reject(error: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next): undefined
-}
+/**
+ * A guard's per-request check: the `Cache-Control` value for an accepted request, or undefined for a refused
+ * one, which it has already answered (or passed to `next(err)`).
+ */
+export type Guard = (req: IncomingMessage, res: ServerResponse, next: Next) => string | undefined
 
 export const GUARD_OPTIONS: readonly string[] = ['signer', 'key', 'keys', 'ttl', 'maxTtl', 'clockTolerance', 'baseUrl', 'now', 'status', 'expiredStatus', 'onReject', 'grantCookie']
 
@@ -57,9 +50,9 @@ export const GUARD_OPTIONS: readonly string[] = ['signer', 'key', 'keys', 'ttl',
 export function requireSignature(options: Readonly<RequireSignatureOptions>): Middleware {
   const guard = createGuard('requireSignature', options, new Set(GUARD_OPTIONS))
   return function requireSignatureMiddleware(req, res, next) {
-    const accepted = guard.check(req, res, next)
-    if (accepted === undefined) return
-    res.setHeader('Cache-Control', accepted.cacheControl)
+    const cacheControl = guard(req, res, next)
+    if (cacheControl === undefined) return
+    res.setHeader('Cache-Control', cacheControl)
     next()
   }
 }
@@ -85,7 +78,7 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
     return undefined
   }
 
-  function check(req: IncomingMessage, res: ServerResponse, next: Next): Accepted | undefined {
+  return function check(req, res, next) {
     let result
     try {
       // The original URL, not req.url: under a mount req.url has lost its prefix, and a signature for
@@ -103,10 +96,8 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
     if (!servesSignedPath(result.path, parseUrl(req)?.pathname ?? undefined)) {
       return reject(new SignedUrlError('ERR_PATH_MISMATCH'), req, res, next)
     }
-    return { path: result.path, cacheControl: `private, max-age=${result.secondsLeft}` }
+    return `private, max-age=${result.secondsLeft}`
   }
-
-  return { check, reject }
 }
 
 // The path the next handler sees (req.url: mount-relative) must be the signed path, or its tail on a segment

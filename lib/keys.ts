@@ -1,3 +1,4 @@
+import { isKeyId } from './canonical.js'
 import { describe, kind } from './options.js'
 
 /** A node:crypto `KeyObject`, known by its shape so this module needs no `node:` import (the web entry uses it). */
@@ -34,7 +35,6 @@ export interface KeyRing<K> {
 }
 
 const MIN_BYTES = 32
-const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/
 
 /**
  * Builds the key ring once, from exactly one of `key` or `keys`, turning each secret into the key type of the
@@ -69,7 +69,7 @@ export function createKeyRing<K>(factory: string, options: { key?: unknown; keys
     if (id === undefined) {
       anonymous.push(converted)
     } else {
-      if (typeof id !== 'string' || !KEY_ID.test(id)) {
+      if (typeof id !== 'string' || !isKeyId(id)) {
         throw new TypeError(`${factory}: "${name}.id" must be 1 to 32 characters of A-Z a-z 0-9 _ -, got ${describe(id)}`)
       }
       if (byId.has(id)) throw new TypeError(`${factory}: "${name}.id" repeats the key id "${id}"`)

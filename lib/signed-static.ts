@@ -62,9 +62,9 @@ export function signedStatic(root: string, options: Readonly<SignedStaticOptions
   const serve = serveStatic(root, staticOptions)
 
   return function signedStaticMiddleware(req, res: SignedResponse, next) {
-    const accepted = guard.check(req, res, next)
-    if (accepted === undefined) return
-    res[kCacheControl] = accepted.cacheControl
+    const cacheControl = guard(req, res, next)
+    if (cacheControl === undefined) return
+    res[kCacheControl] = cacheControl
     serve(req, res, next)
   }
 }

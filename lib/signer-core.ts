@@ -1,4 +1,4 @@
-import { canonicalLinkPath, folderOf, isCanonicalPath, parseGrant, parseLink, readPath, stringToSign, type ParsedLink } from './canonical.js'
+import { canonicalLinkPath, folderDepth, folderOf, isCanonicalPath, MAX_SCOPE, parseGrant, parseLink, readPath, stringToSign, type ParsedLink } from './canonical.js'
 import { SignedUrlError, type SignedUrlErrorCode } from './errors.js'
 import { createKeyRing, type IdentifiedSecret, type KeyMaterial, type KeyRing, type Secret } from './keys.js'
 import { asOptions, assertKnownOptions, describe, kind, toSeconds, type Duration } from './options.js'
@@ -125,7 +125,7 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
       }
     }
     const folder = scopeFolder(relative, signOptions.scope)
-    const segments = folder.split('/').length - 1
+    const segments = folderDepth(folder)
     return {
       message: stringToSign(folder, expiry, ring.signingId, segments),
       link: `${origin}/${linkPath}?expiry=${expiry}&method=get${kidParam}&scope=${segments}&signature=`,
@@ -142,7 +142,7 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
       if (lifetime > maxTtl) throw new TypeError(`sign: "ttl" (${lifetime} s) exceeds "maxTtl" (${maxTtl} s)`)
       return current + lifetime
     }
-    const expiry = toExpiry(o.expiresAt)
+    const expiry = expiresAtSeconds(o.expiresAt)
     if (expiry <= current) throw new TypeError(`sign: "expiresAt" (${expiry}) is not in the future`)
     if (expiry - current > maxTtl) throw new TypeError(`sign: "expiresAt" is ${expiry - current} s away, beyond "maxTtl" (${maxTtl} s)`)
     return expiry
@@ -173,7 +173,7 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
     if (typeof folder !== 'string') throw new TypeError(`grant: folder must be a string, got ${describe(folder)}`)
     const relative = scopeFolder(folder.charCodeAt(0) === 47 ? folder.slice(1) : folder, 'prefix')
     const expiry = expiryOf(grantOptions)
-    const segments = relative.split('/').length - 1
+    const segments = folderDepth(relative)
     return { message: stringToSign(relative, expiry, ring.signingId, segments), folder: relative, expiry, maxAge: expiry - Math.floor(now() / 1000) }
   }
 
@@ -205,7 +205,7 @@ export function scopeFolder(relative: string, scope: unknown): string {
     throw new TypeError(`sign: "scope" must be 'prefix' (for a path ending in "/") or a folder ending in "/", got ${what}`)
   }
   if (!relative.startsWith(folder)) throw new TypeError(`sign: "scope" ${JSON.stringify(folder)} does not contain the path`)
-  if (folder.split('/').length - 1 > 99) throw new TypeError('sign: "scope" may be at most 99 folders deep')
+  if (folderDepth(folder) > MAX_SCOPE) throw new TypeError(`sign: "scope" may be at most ${MAX_SCOPE} folders deep`)
   return folder
 }
 
@@ -223,7 +223,7 @@ function seconds(factory: string, name: string, value: unknown, min: number): nu
   return result
 }
 
-function toExpiry(value: unknown): number {
+function expiresAtSeconds(value: unknown): number {
   const expiry = value instanceof Date ? Math.floor(value.getTime() / 1000) : value
   if (typeof expiry !== 'number' || !Number.isSafeInteger(expiry) || expiry <= 0) {
     throw new TypeError(`sign: "expiresAt" must be a Date or whole Unix seconds, got ${describe(value)}`)
