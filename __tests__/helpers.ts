@@ -149,21 +149,36 @@ export async function listen(app: (req: IncomingMessage, res: ServerResponse) =>
   const { port } = server.address() as AddressInfo
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 })
   return {
-    send: (target, options = {}) => new Promise<RawResponse>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, path: target, method: options.method ?? 'GET', headers: options.headers, agent }, (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
-        res.on('error', reject)
-      })
-      req.on('error', reject)
-      req.end()
-    }),
+    send: (target, options = {}) => sendTo(port, target, options, agent),
     close: async () => {
       agent.destroy()
       await new Promise((resolve) => server.close(resolve))
     },
   }
+}
+
+/** One request to a loopback port, with the request target exactly as given; resolves with the whole response. */
+export function sendTo(port: number, target: string, options: { method?: string; headers?: Record<string, string> } = {}, agent: http.Agent | false = false): Promise<RawResponse> {
+  return new Promise<RawResponse>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: target, method: options.method ?? 'GET', headers: options.headers, agent }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/** A port free on loopback right now, for a server started by another process. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    }).on('error', reject)
+  })
 }
 
 /**

@@ -6,11 +6,11 @@ const ROOT = path.join(__dirname, '..')
 const SCRIPT = `
   const signer = createSigner({ key: 'k3y-for-test-vectors-only-0123456789abcdef', now: () => 1765432000000 })
   const link = signer.sign('private/image.png', { expiresAt: 1765432100 })
-  console.log(JSON.stringify({ link, exports: [typeof signUrls, typeof signedStatic, typeof requireSignature, typeof SignedUrlError, typeof respondRefused] }))
+  console.log(JSON.stringify({ link, exports: [typeof signUrls, typeof signedStatic, typeof requireSignature, typeof SignedUrlError, typeof respondRefused, typeof parseKeyList] }))
 `
 const EXPECTED = {
   link: '/private/image.png?expiry=1765432100&method=get&signature=JAlvetgMrDoUCbglQ1WCmsFg_gDoM_pv_puL2rc6ksc',
-  exports: ['function', 'function', 'function', 'function', 'function'],
+  exports: ['function', 'function', 'function', 'function', 'function', 'function'],
 }
 
 // The built package, loaded by its own name the way a user's app loads it (npm test builds dist/ first).
@@ -22,14 +22,14 @@ describe('the built package', () => {
 
   it('loads with CommonJS require', () => {
     const out = execFileSync(process.execPath, ['-e', `
-      const { createSigner, signUrls, signedStatic, requireSignature, SignedUrlError, respondRefused } = require('express-signed-url')
+      const { createSigner, signUrls, signedStatic, requireSignature, SignedUrlError, respondRefused, parseKeyList } = require('express-signed-url')
       ${SCRIPT}`], { cwd: ROOT, encoding: 'utf8' })
     expect(JSON.parse(out)).toEqual(EXPECTED)
   })
 
   it('loads with an ESM import of named exports', () => {
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
-      import { createSigner, signUrls, signedStatic, requireSignature, SignedUrlError, respondRefused } from 'express-signed-url'
+      import { createSigner, signUrls, signedStatic, requireSignature, SignedUrlError, respondRefused, parseKeyList } from 'express-signed-url'
       ${SCRIPT}`], { cwd: ROOT, encoding: 'utf8' })
     expect(JSON.parse(out)).toEqual(EXPECTED)
   })

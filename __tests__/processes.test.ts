@@ -54,8 +54,12 @@ describe('several processes sharing keys', () => {
     expect((await fetch(`${other.base}${await linkFrom(running[0])}`)).status).toBe(403)
   })
 
-  it('never refuses a valid link while a key rotation rolls out instance by instance', async () => {
+  it.each([
+    ['plain keys', ''],
+    ['key ids (SIGNING_KEYS="id:secret,...")', 'id'],
+  ])('never refuses a valid link while a key rotation rolls out instance by instance, with %s', async (_name, ids) => {
     const [oldKey, newKey] = [randomBytes(32).toString('base64url'), randomBytes(32).toString('base64url')]
+      .map((secret, i) => (ids ? `${i === 0 ? '2026-11' : '2026-12'}:${secret}` : secret))
     // Each stage restarts one instance; the new key is added for verifying everywhere before any instance signs with it.
     const stages: string[][][] = [
       [[oldKey], [oldKey]],
@@ -83,5 +87,19 @@ describe('several processes sharing keys', () => {
       }
     }
     expect(links).toHaveLength(10)
+    if (ids) expect(links.filter((link) => link.includes('&kid=2026-12&'))).toHaveLength(3)
   }, 60_000)
+
+  it('will not start on a malformed SIGNING_KEYS, and says why without quoting a key', async () => {
+    const secret = randomBytes(32).toString('base64url')
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', SIGNING_KEYS: `not an id:${secret}` }
+    delete env.SIGNING_KEY
+    const child = spawn(process.execPath, [APP], { env, cwd: path.join(__dirname, '..') })
+    let err = ''
+    child.stderr!.on('data', (d: Buffer) => { err += d })
+    const code = await new Promise((resolve) => child.on('exit', resolve))
+    expect(code).toBe(1)
+    expect(err).toContain("Cannot start: parseKeyList: SIGNING_KEYS entry 1 has a ':' after something that is not a key id")
+    expect(err).not.toContain(secret)
+  })
 })

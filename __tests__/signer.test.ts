@@ -1,5 +1,5 @@
 import crypto from 'node:crypto'
-import { createSigner, SignedUrlError } from 'express-signed-url'
+import { createSigner, parseKeyList, SignedUrlError } from 'express-signed-url'
 import { stringToSign } from '../lib/canonical'
 import { forge, ittybitSign, KEY, NOW_MS, now, OTHER_KEY, vectors } from './helpers'
 
@@ -314,5 +314,51 @@ describe('createSigner()', () => {
       expect(fromBytes.sign('a.png')).toBe(fromString.sign('a.png'))
       expect(fromKeyObject.sign('a.png')).toBe(fromString.sign('a.png'))
     })
+  })
+})
+
+describe('parseKeyList()', () => {
+  it('reads plain and `id:secret` entries, newest first, dropping spaces around them', () => {
+    expect(parseKeyList(` k1:${OTHER_KEY} ,${KEY}`, 'SIGNING_KEYS')).toEqual([{ id: 'k1', secret: OTHER_KEY }, KEY])
+    expect(parseKeyList(KEY)).toEqual([KEY])
+  })
+
+  it('gives a ring the signer takes: the first entry signs with its id, every entry verifies', () => {
+    const signer = createSigner({ keys: parseKeyList(`2026-12:${KEY},${OTHER_KEY}`), now })
+    const link = signer.sign('private/image.png')
+    expect(link).toContain('&kid=2026-12&')
+    expect(signer.verify(link).ok).toBe(true)
+    expect(signer.verify(createSigner({ key: OTHER_KEY, now }).sign('private/image.png')).ok).toBe(true)
+  })
+
+  it('keeps everything after the first ":" as the secret', () => {
+    expect(parseKeyList(`k1:${KEY}:x`)).toEqual([{ id: 'k1', secret: `${KEY}:x` }])
+  })
+
+  it.each([
+    ['undefined', undefined, 'SIGNING_KEYS must be a non-empty list of secrets'],
+    ['an empty string', '', 'SIGNING_KEYS must be a non-empty list of secrets'],
+    ['spaces only', '   ', 'SIGNING_KEYS must be a non-empty list of secrets'],
+    ['an array', [KEY], 'SIGNING_KEYS must be a non-empty list of secrets (comma-separated, newest first), got an array'],
+    ['an empty entry', `${KEY},,${OTHER_KEY}`, 'SIGNING_KEYS entry 2 is empty'],
+    ['a trailing comma', `${KEY},`, 'SIGNING_KEYS entry 2 is empty'],
+    ['text before ":" that is not a key id', `my secret:${KEY}`, "SIGNING_KEYS entry 1 has a ':' after something that is not a key id"],
+    ['an empty key id', `:${KEY}`, "SIGNING_KEYS entry 1 has a ':' after something that is not a key id"],
+  ])('throws a TypeError naming the variable for %s, quoting no key text', (_name, text, message) => {
+    let thrown: unknown
+    try {
+      parseKeyList(text, 'SIGNING_KEYS')
+    } catch (err) {
+      thrown = err
+    }
+    expect(thrown).toBeInstanceOf(TypeError)
+    expect((thrown as Error).message).toContain(message)
+    expect((thrown as Error).message).not.toContain(KEY.slice(0, 10))
+    expect((thrown as Error).message).not.toContain('my secret')
+  })
+
+  it('leaves key checks to the signer: a short secret or a repeated id is refused there', () => {
+    expect(() => createSigner({ keys: parseKeyList('k1:short') })).toThrow(/"keys\[0\]\.secret" must be at least 32 bytes/)
+    expect(() => createSigner({ keys: parseKeyList(`k1:${KEY},k1:${OTHER_KEY}`) })).toThrow(/repeats the key id "k1"/)
   })
 })

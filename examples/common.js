@@ -5,7 +5,7 @@
 const { randomBytes } = require('node:crypto')
 const path = require('node:path')
 const express = require('express')
-const { createSigner, signedStatic, signUrls } = require('express-signed-url')
+const { createSigner, parseKeyList, signedStatic, signUrls } = require('express-signed-url')
 
 /**
  * An Express app whose page `/` is rendered from the view `index` with `signUrl`, `expiredLink` and `editedLink`
@@ -39,8 +39,9 @@ function createSignedFilesApp({ key, keys, now = Date.now }) {
 }
 
 /**
- * Starts an example on PORT (default 3000) with SIGNING_KEY, or SIGNING_KEYS (comma-separated, newest first, to
- * rotate across several processes), or a generated development key and a warning.
+ * Starts an example on PORT (default 3000) with SIGNING_KEY (one secret), or SIGNING_KEYS (comma-separated, newest
+ * first, each `secret` or `id:secret`, to rotate across several processes), or a generated development key and a
+ * warning.
  */
 function start(createApp, engine) {
   let secrets
@@ -49,7 +50,7 @@ function start(createApp, engine) {
       console.error('Cannot start: set SIGNING_KEY or SIGNING_KEYS, not both')
       process.exit(1)
     }
-    secrets = { keys: process.env.SIGNING_KEYS.split(',') }
+    secrets = { keys: process.env.SIGNING_KEYS }
   } else if (process.env.SIGNING_KEY) {
     secrets = { key: process.env.SIGNING_KEY }
   } else {
@@ -59,6 +60,8 @@ function start(createApp, engine) {
   }
   let app
   try {
+    // The same grammar as the nginx and Worker examples: `secret` or `id:secret`, comma-separated, newest first.
+    if (secrets.keys !== undefined) secrets = { keys: parseKeyList(secrets.keys, 'SIGNING_KEYS') }
     app = createApp(secrets)
   } catch (err) {
     console.error(`Cannot start: ${err.message}`)

@@ -116,3 +116,29 @@ function toMaterial(factory: string, name: string, secret: unknown): KeyMaterial
   if (size < MIN_BYTES) throw new TypeError(`${factory}: "${name}" must be at least ${MIN_BYTES} bytes, got ${size}`)
   return material
 }
+
+/**
+ * Reads a key ring from text, as kept in an environment variable such as `SIGNING_KEYS`: entries separated by
+ * commas, newest first, each a plain secret or `id:secret`. Spaces around entries are dropped. The same grammar
+ * is read by the nginx and Worker examples, so one variable gives every engine the same ring. Throws a TypeError
+ * naming `name` on an empty list or entry, or on a `:` not preceded by a key id; the message quotes no key text.
+ *
+ * @example
+ * createSigner({ keys: parseKeyList(process.env.SIGNING_KEYS, 'SIGNING_KEYS') })
+ */
+export function parseKeyList(text: unknown, name = 'keys'): (string | IdentifiedSecret)[] {
+  if (typeof text !== 'string' || text.trim() === '') {
+    throw new TypeError(`parseKeyList: ${name} must be a non-empty list of secrets (comma-separated, newest first), got ${kind(text)}`)
+  }
+  return text.split(',').map((raw, i) => {
+    const entry = raw.trim()
+    if (entry === '') throw new TypeError(`parseKeyList: ${name} entry ${i + 1} is empty`)
+    const colon = entry.indexOf(':')
+    if (colon === -1) return entry
+    // A secret in the list never holds ':' (base64 and hex don't): text before it must be a key id.
+    if (!isKeyId(entry.slice(0, colon))) {
+      throw new TypeError(`parseKeyList: ${name} entry ${i + 1} has a ':' after something that is not a key id (1 to 32 characters of A-Z a-z 0-9 _ -)`)
+    }
+    return { id: entry.slice(0, colon), secret: entry.slice(colon + 1) }
+  })
+}

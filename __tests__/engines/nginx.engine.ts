@@ -3,70 +3,60 @@
 // (which .ci/run calls after installing nginx and libnginx-mod-http-js when missing).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import http from 'node:http'
-import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { createSigner } from 'express-signed-url'
 import { attackCorpus, outcomeOn, type AttackContext } from '../attack-corpus'
-import { fixture, KEY, OTHER_KEY, SITE } from '../helpers'
+import { fixture, freePort, KEY, OTHER_KEY, sendTo, SITE } from '../helpers'
 
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx'
 const EXAMPLE = path.join(__dirname, '..', '..', 'examples', 'nginx')
 // Real time: nginx has its own clock. Links are made to expire an hour from now.
 const nowS = Math.floor(Date.now() / 1000)
 
-let nginx: ChildProcess
-let prefix: string
-let base: string
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
+interface Nginx {
+  send: (target: string, options?: { method?: string; headers?: Record<string, string> }) => ReturnType<typeof sendTo>
+  errorLog(): string
+  stop(): void
 }
 
-async function send(target: string, options: { method?: string; headers?: Record<string, string> } = {}) {
-  const url = new URL(base)
-  return new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, path: target, method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}
-
-beforeAll(async () => {
+/** Starts nginx with the example config on a free loopback port and the given key variables; resolves once it answers. */
+async function startNginx(keys: Record<string, string>): Promise<Nginx> {
   if (!existsSync(NGINX)) throw new Error(`No nginx at ${NGINX}: apt-get install nginx libnginx-mod-http-js, or set NGINX_PATH`)
-  prefix = mkdtempSync(path.join(os.tmpdir(), 'signed-url-nginx-'))
+  const prefix = mkdtempSync(path.join(os.tmpdir(), 'signed-url-nginx-'))
   const port = await freePort()
-  base = `http://127.0.0.1:${port}`
   const config = readFileSync(path.join(EXAMPLE, 'nginx.conf.template'), 'utf8')
     .replaceAll('__PREFIX__', prefix).replaceAll('__PORT__', String(port)).replaceAll('__ROOT__', SITE).replaceAll('__SCRIPT_DIR__', EXAMPLE)
   writeFileSync(path.join(prefix, 'nginx.conf'), config)
-  nginx = spawn(NGINX, ['-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { env: { ...process.env, SIGNING_KEYS: KEY }, stdio: 'ignore' })
+  const env = { ...process.env, SIGNING_KEY: undefined, SIGNING_KEYS: undefined, ...keys }
+  const child: ChildProcess = spawn(NGINX, ['-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { env, stdio: 'ignore' })
+  const errorLog = () => (existsSync(path.join(prefix, 'error.log')) ? readFileSync(path.join(prefix, 'error.log'), 'utf8') : '')
+  const stop = () => {
+    child.kill()
+    rmSync(prefix, { recursive: true, force: true })
+  }
   // Wait (bounded) until nginx accepts connections.
   for (let i = 0; i < 200; i++) {
     try {
-      await send('/')
-      return
+      await sendTo(port, '/')
+      return { send: (target, options) => sendTo(port, target, options), errorLog, stop }
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 25))
     }
   }
-  throw new Error(`nginx did not start: ${readFileSync(path.join(prefix, 'error.log'), 'utf8')}`)
+  const log = errorLog()
+  stop()
+  throw new Error(`nginx did not start: ${log}`)
+}
+
+let nginx: Nginx
+const send = (target: string, options?: { method?: string; headers?: Record<string, string> }) => nginx.send(target, options)
+
+beforeAll(async () => {
+  nginx = await startNginx({ SIGNING_KEYS: KEY })
 }, 30_000)
 
-afterAll(() => {
-  nginx?.kill()
-  if (prefix) rmSync(prefix, { recursive: true, force: true })
-})
+afterAll(() => nginx?.stop())
 
 describe('nginx with examples/nginx/signed-url.js', () => {
   const signer = createSigner({ key: KEY })
@@ -85,6 +75,39 @@ describe('nginx with examples/nginx/signed-url.js', () => {
     expect(res.status).toBe(206)
     expect(res.body).toEqual(fixture('private/video/clip_01.mp4').subarray(100, 200))
   })
+
+  it('reads SIGNING_KEYS as parseKeyList does: `id:secret` entries and plain ones, newest first', async () => {
+    const other = await startNginx({ SIGNING_KEYS: ` k1:${OTHER_KEY} , ${KEY}` })
+    try {
+      const withId = createSigner({ keys: [{ id: 'k1', secret: OTHER_KEY }] })
+      expect((await other.send(withId.sign('private/image.png'))).status).toBe(200)
+      expect((await other.send(signer.sign('private/image.png'))).status).toBe(200)
+      // OTHER_KEY is known only under its id: a plain link signed with it is refused.
+      expect((await other.send(createSigner({ key: OTHER_KEY }).sign('private/image.png'))).status).toBe(403)
+    } finally {
+      other.stop()
+    }
+  }, 30_000)
+
+  it.each([
+    ['an entry whose text before ":" is not a key id', { SIGNING_KEYS: `not an id:${KEY}` }, "has a ':' after something that is not a key id"],
+    ['an empty entry', { SIGNING_KEYS: `${KEY},,${OTHER_KEY}` }, 'entry 2 is empty'],
+    ['a repeated key id', { SIGNING_KEYS: `k1:${KEY},k1:${OTHER_KEY}` }, 'entry 2 repeats a key id'],
+    ['a short key', { SIGNING_KEY: 'short-secret' }, 'at least 32 bytes'],
+    ['both variables', { SIGNING_KEY: KEY, SIGNING_KEYS: OTHER_KEY }, 'not both'],
+  ])('refuses to serve with %s: 500 for every request and the reason in the error log, no key text', async (_name, keys, reason) => {
+    const bad = await startNginx(keys)
+    try {
+      const res = await bad.send(signer.sign('private/image.png'))
+      expect(res.status).toBe(500)
+      expect(res.body.toString()).not.toMatch(/PNG|key/)
+      expect(bad.errorLog()).toContain(reason)
+      expect(bad.errorLog()).not.toContain(KEY.slice(0, 12))
+      expect(bad.errorLog()).not.toContain('short-secret')
+    } finally {
+      bad.stop()
+    }
+  }, 30_000)
 
   it('verifies key ids and folder grants made by the Node signer', async () => {
     const withId = createSigner({ keys: [{ id: 'k1', secret: OTHER_KEY }] })

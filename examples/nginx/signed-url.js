@@ -1,23 +1,36 @@
 // njs verifier for express-signed-url links (v1, key ids, folder scope), for nginx with ngx_http_js_module.
 // It reads the request target as sent ($request_uri, never the normalised $uri), applies the same grammar as the
 // Node guard (one decode, canonical path, strict query, HMAC-SHA256, constant-time comparison, MAC before expiry),
-// then hands a good request to the static file server. Keys come from the SIGNING_KEYS environment variable
-// (comma-separated, newest first; `id:secret` for a key id), passed through nginx's `env` directive.
+// then hands a good request to the static file server. Keys come from the environment, passed through nginx's `env`
+// directive: SIGNING_KEY (one secret) or SIGNING_KEYS (comma-separated, newest first, each `secret` or `id:secret`),
+// read with the grammar of the package's parseKeyList, so one variable gives Node, nginx and the Worker one ring.
 var crypto = require('crypto');
 
-var keys = (process.env.SIGNING_KEYS || process.env.SIGNING_KEY || '').split(',').filter(function (k) { return k.length > 0; });
+var KID = /^[A-Za-z0-9_-]{1,32}$/;
 var byId = {};
 var anonymous = [];
-keys.forEach(function (entry) {
-  var colon = entry.indexOf(':');
-  if (colon > 0 && /^[A-Za-z0-9_-]{1,32}$/.test(entry.slice(0, colon))) byId[entry.slice(0, colon)] = entry.slice(colon + 1);
-  else anonymous.push(entry);
+if (process.env.SIGNING_KEYS && process.env.SIGNING_KEY) throw new Error('signed-url.js: set SIGNING_KEY or SIGNING_KEYS, not both');
+if (process.env.SIGNING_KEYS) {
+  process.env.SIGNING_KEYS.split(',').forEach(function (raw, i) {
+    var entry = raw.trim();
+    var colon = entry.indexOf(':');
+    if (entry === '') throw new Error('signed-url.js: SIGNING_KEYS entry ' + (i + 1) + ' is empty');
+    if (colon === -1) return anonymous.push(entry);
+    if (!KID.test(entry.slice(0, colon))) throw new Error('signed-url.js: SIGNING_KEYS entry ' + (i + 1) + " has a ':' after something that is not a key id");
+    if (byId[entry.slice(0, colon)] !== undefined) throw new Error('signed-url.js: SIGNING_KEYS entry ' + (i + 1) + ' repeats a key id');
+    byId[entry.slice(0, colon)] = entry.slice(colon + 1);
+  });
+} else if (process.env.SIGNING_KEY) {
+  anonymous.push(process.env.SIGNING_KEY);
+}
+// Short secrets are refused as the Node signer refuses them (UTF-8 bytes, at least 32), failing every request.
+anonymous.concat(Object.keys(byId).map(function (id) { return byId[id]; })).forEach(function (secret) {
+  if (Buffer.byteLength(secret) < 32) throw new Error('signed-url.js: every key must be at least 32 bytes');
 });
 
 var SIGNATURE = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 var EXPIRY = /^[1-9][0-9]{0,10}$/;
 var SCOPE = /^[1-9][0-9]?$/;
-var KID = /^[A-Za-z0-9_-]{1,32}$/;
 var OTHER_SPELLING = /^(?:expiry|method|signature|kid|scope)(?:\[.*)?$/;
 
 function canonical(path) {
