@@ -242,7 +242,18 @@ const queryStructure: AttackCase[] = [
 const traversal = (name: string, rawTail: string): AttackCase =>
   refused('non-canonical path', name, 'ERR_PATH_NOT_CANONICAL', (c) => forged(c, `private/${rawTail}`))
 
+/**
+ * A raw target with a valid signature for the path it resolves to by WHATWG URL rules (`..`, `.`, `%2e`, `\`): only
+ * a verifier that reads the original target refuses it; one that reads a resolved URL serves the signed file.
+ */
+const resolving = (name: string, rawTail: string, resolvedTail: string): AttackCase =>
+  refused('non-canonical path', name, 'ERR_PATH_NOT_CANONICAL', (c) => `${c.base}/private/${rawTail}?${query(c, `private/${resolvedTail}`)}`)
+
 const pathAttacks: AttackCase[] = [
+  resolving('.. resolving to the signed path', 'x/../image.png', 'image.png'),
+  resolving('%2e%2e resolving to the signed path', 'x/%2e%2e/image.png', 'image.png'),
+  resolving('a . segment resolving to the signed path', './image.png', 'image.png'),
+  resolving('a backslash resolving to the signed path', 'dir\\index.html', 'dir/index.html'),
   traversal('.. back into the folder', '../private/image.png'),
   traversal('.. out of the root', '../../etc/passwd'),
   traversal('.. at the end', 'dir/..'),

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import express5 from 'express'
-import { createSigner, signUrls } from 'express-signed-url'
+import { createSigner, grantsFromCookies, signUrls } from 'express-signed-url'
+import { createWebSigner } from 'express-signed-url/web'
 import { buildApp, fixture, frameworks, guards, KEY, listen, mounts, NOW_MS, now, OTHER_KEY, recordCode, type RawResponse, type TestServer } from './helpers'
 
 const NOW_S = NOW_MS / 1000
@@ -136,5 +137,34 @@ describe('the grant cookie over HTTPS', () => {
     } finally {
       await server.close()
     }
+  })
+})
+
+describe('grantsFromCookies(header, name?)', () => {
+  it('returns every value of the grant cookie, unquoted, and nothing else', () => {
+    expect(grantsFromCookies('a=1; signed-grant=x.1.-.s; b=2;signed-grant="y.2.-.t"')).toEqual(['x.1.-.s', 'y.2.-.t'])
+    expect(grantsFromCookies('g=x.1.-.s; signed-grant-old=z', 'g')).toEqual(['x.1.-.s'])
+  })
+
+  it('returns undefined when the header is absent or holds no grant', () => {
+    expect(grantsFromCookies(undefined)).toBeUndefined()
+    expect(grantsFromCookies(null)).toBeUndefined()
+    expect(grantsFromCookies('a=1; b=2')).toBeUndefined()
+    expect(grantsFromCookies('signed-grant-old=1; xsigned-grant=2')).toBeUndefined()
+  })
+
+  it('throws a TypeError on a cookie name that is not a token or a header that is not a string', () => {
+    expect(() => grantsFromCookies('a=1', 'a b')).toThrow(new TypeError('grantsFromCookies: the cookie name must be an HTTP token, got "a b"'))
+    expect(() => grantsFromCookies(42 as unknown as string)).toThrow(TypeError)
+  })
+
+  it('gives the web signer what it needs to verify a grant, as an edge runtime would', async () => {
+    const web = createWebSigner({ key: KEY, now })
+    const grant = await web.grant('private/videos/42/', { ttl: 600 })
+    const cookie = `theme=dark; signed-grant=${grant.value}`
+    await expect(web.verify('/private/videos/42/seg-1.ts', { grants: () => grantsFromCookies(cookie) }))
+      .resolves.toMatchObject({ ok: true, path: 'private/videos/42/seg-1.ts', folder: 'private/videos/42/' })
+    await expect(web.verify('/private/videos/43/seg-1.ts', { grants: () => grantsFromCookies(cookie) }))
+      .resolves.toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_MISSING' } })
   })
 })

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { encodePath } from './canonical.js'
+import { COOKIE_NAME, GRANT_COOKIE, grantsFromCookies } from './cookie-header.js'
 import type { Grant } from './signer-core.js'
 import { describe } from './options.js'
 
@@ -18,14 +19,10 @@ export function cookiePath(folder: string): string {
   return `/${folder.slice(0, end)}`
 }
 
-/** The default name of the folder-grant cookie. */
-export const GRANT_COOKIE = 'signed-grant'
-const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/
-
 /** Checks a cookie name option once; throws a TypeError naming it. */
 export function cookieName(factory: string, value: unknown): string {
   if (value === undefined) return GRANT_COOKIE
-  if (typeof value !== 'string' || !TOKEN.test(value)) {
+  if (typeof value !== 'string' || !COOKIE_NAME.test(value)) {
     throw new TypeError(`${factory}: "grantCookie" must be a cookie name (letters, digits, ! # $ % & ' * + . ^ _ \` | ~ -), got ${describe(value)}`)
   }
   return value
@@ -33,17 +30,7 @@ export function cookieName(factory: string, value: unknown): string {
 
 /** Every value of the named cookie in a request (several grants for different folders can coexist). */
 export function readGrantCookies(req: IncomingMessage, name: string): string[] | undefined {
-  const header = req.headers.cookie
-  if (header === undefined || !header.includes(name)) return undefined
-  const values: string[] = []
-  for (const pair of header.split(';')) {
-    const equals = pair.indexOf('=')
-    if (equals === -1 || pair.slice(0, equals).trim() !== name) continue
-    let value = pair.slice(equals + 1).trim()
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1)
-    values.push(value)
-  }
-  return values.length > 0 ? values : undefined
+  return grantsFromCookies(req.headers.cookie, name)
 }
 
 /**

@@ -7,6 +7,7 @@ import { createSignerCore, refuse, type Grant, type GrantOptions, type SignerOpt
 export { SignedUrlError } from './errors.js'
 export type { SignedUrlErrorCode } from './errors.js'
 export { parseKeyList } from './keys.js'
+export { grantsFromCookies } from './cookie-header.js'
 export type { IdentifiedSecret, Secret } from './keys.js'
 export type { Duration } from './options.js'
 export type { Grant, GrantOptions, KeyOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-core.js'

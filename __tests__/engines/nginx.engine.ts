@@ -109,6 +109,40 @@ describe('nginx with examples/nginx/signed-url.js', () => {
     }
   }, 30_000)
 
+  it('serves a folder to the grant cookie the app sets, and only that folder', async () => {
+    const grant = signer.grant('private/videos/42/', { ttl: 600 })
+    const cookie = (...values: string[]) => ({ Cookie: ['theme=dark', ...values.map((v) => `signed-grant=${v}`)].join('; ') })
+    const segment = await send('/private/videos/42/720p/seg-0.ts', { headers: cookie(grant.value) })
+    expect([segment.status, segment.body, segment.headers['cache-control']]).toEqual([200, fixture('private/videos/42/720p/seg-0.ts'), expect.stringMatching(/^private, max-age=(599|600)$/)])
+    expect((await send('/private/videos/42/seg-1.ts', { headers: { Cookie: `signed-grant="${grant.value}"` } })).status).toBe(200)
+    expect((await send('/private/videos/43/x.ts', { headers: cookie(grant.value) })).status).toBe(403)
+    expect((await send('/private/videos/4/x.ts', { headers: cookie(grant.value) })).status).toBe(403)
+    expect((await send('/private/videos/42/seg-1.ts')).status).toBe(403)
+    // A signature in the URL is checked first: a bad link is not rescued by a good cookie.
+    expect((await send(`/private/videos/42/seg-1.ts?expiry=${nowS + 60}&method=get&signature=${'A'.repeat(43)}`, { headers: cookie(grant.value) })).status).toBe(403)
+    // Junk values are skipped before the cap of 8; forged, re-aimed and expired grants are refused.
+    const junk = Array.from({ length: 12 }, (_, i) => `junk${i}.1.-.x`)
+    expect((await send('/private/videos/42/seg-1.ts', { headers: cookie(...junk, grant.value) })).status).toBe(200)
+    const [folderPart, expiry, kid, signature] = grant.value.split('.')
+    const other = Buffer.from('private/videos/43/').toString('base64url')
+    const forged = [
+      `${folderPart}.${Number(expiry) + 1}.${kid}.${signature}`,
+      `${other}.${expiry}.${kid}.${signature}`,
+      `${folderPart}.${expiry}.${kid}.${signature.slice(0, 42)}${signature[42] === 'A' ? 'E' : 'A'}`,
+      createSigner({ key: KEY, now: () => Date.now() - 7_200_000 }).grant('private/videos/42/', { ttl: 60 }).value,
+    ]
+    for (const value of forged) expect((await send('/private/videos/42/seg-1.ts', { headers: cookie(value) })).status).toBe(403)
+    // The same folder in a non-canonical base64url spelling (unused low bits set), which the Node signer refuses too.
+    const four = signer.grant('private/videos/4/').value.split('.')
+    const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    const loose = four[0].slice(0, -1) + B64[B64.indexOf(four[0].slice(-1)) + 1]
+    expect(Buffer.from(loose, 'base64url').toString()).toBe('private/videos/4/')
+    expect(signer.verify('/private/videos/4/x.ts', { grants: [[loose, ...four.slice(1)].join('.')] }).ok).toBe(false)
+    expect((await send('/private/videos/4/x.ts', { headers: cookie([loose, ...four.slice(1)].join('.')) })).status).toBe(403)
+    expect((await send('/private/videos/4/x.ts', { headers: cookie(four.join('.')) })).status).toBe(200)
+    expect((await send('/private/videos/43/x.ts', { headers: cookie(createSigner({ key: KEY }).grant('private/videos/43/').value) })).status).toBe(200)
+  })
+
   it('verifies key ids and folder grants made by the Node signer', async () => {
     const withId = createSigner({ keys: [{ id: 'k1', secret: OTHER_KEY }] })
     expect((await send(withId.sign('private/image.png'))).status).toBe(403) // nginx has no key k1

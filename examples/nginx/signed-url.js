@@ -1,4 +1,4 @@
-// njs verifier for express-signed-url links (v1, key ids, folder scope), for nginx with ngx_http_js_module.
+// njs verifier for express-signed-url links (v1, key ids, folder scope, grant cookies), for nginx with ngx_http_js_module.
 // It reads the request target as sent ($request_uri, never the normalised $uri), applies the same grammar as the
 // Node guard (one decode, canonical path, strict query, HMAC-SHA256, constant-time comparison, MAC before expiry),
 // then hands a good request to the static file server. Keys come from the environment, passed through nginx's `env`
@@ -31,6 +31,7 @@ anonymous.concat(Object.keys(byId).map(function (id) { return byId[id]; })).forE
 var SIGNATURE = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 var EXPIRY = /^[1-9][0-9]{0,10}$/;
 var SCOPE = /^[1-9][0-9]?$/;
+var GRANT_COOKIE = 'signed-grant';
 var OTHER_SPELLING = /^(?:expiry|method|signature|kid|scope)(?:\[.*)?$/;
 
 function canonical(path) {
@@ -81,6 +82,48 @@ function equal(a, b) {
   return diff === 0;
 }
 
+// The HMAC of a string to sign under the link's key (by id) or any key without an id, compared in constant time.
+function macMatches(message, kid, signature) {
+  var candidates = kid === undefined ? anonymous : (byId[kid] === undefined ? [] : [byId[kid]]);
+  for (var i = 0; i < candidates.length; i++) {
+    if (equal(crypto.createHmac('sha256', candidates[i]).update(message).digest('base64url'), signature)) return true;
+  }
+  return false;
+}
+
+function stringToSign(path, expiry, kid, scope) {
+  return path + '?expiry=' + expiry + '&method=get' + (kid === undefined ? '' : '&kid=' + kid) + (scope === undefined ? '' : '&scope=' + scope);
+}
+
+// Folder grants from the app's res.locals.grantAccess: `signed-grant` cookies holding `<base64url folder>.<expiry>.
+// <kid>.<signature>`. Values that do not parse or do not cover the path are skipped before counting; at most 8 are
+// checked (8 HMACs). Returns the seconds left of the first good one, or 0.
+function grantSecondsLeft(r, path) {
+  var header = r.variables.http_cookie || '';
+  var pairs = header.indexOf(GRANT_COOKIE) === -1 ? [] : header.split(';');
+  var checked = 0;
+  for (var i = 0; i < pairs.length && checked < 8; i++) {
+    var equals = pairs[i].indexOf('=');
+    if (equals === -1 || pairs[i].slice(0, equals).trim() !== GRANT_COOKIE) continue;
+    var value = pairs[i].slice(equals + 1).trim();
+    if (value.length >= 2 && value.charAt(0) === '"' && value.charAt(value.length - 1) === '"') value = value.slice(1, -1);
+    var parts = value.split('.');
+    if (parts.length !== 4 || !/^[A-Za-z0-9_-]+$/.test(parts[0])) continue;
+    // Decoded and encoded again: only canonical base64url of valid UTF-8 comes back unchanged.
+    var folder = Buffer.from(parts[0], 'base64url').toString();
+    if (Buffer.from(folder).toString('base64url') !== parts[0]) continue;
+    var depth = folder.split('/').length - 1;
+    if (folder.slice(-1) !== '/' || !canonical(folder) || depth > 99 || !EXPIRY.test(parts[1]) ||
+        (parts[2] !== '' && !KID.test(parts[2])) || !SIGNATURE.test(parts[3]) || path.indexOf(folder) !== 0) continue;
+    checked++;
+    var kid = parts[2] === '' ? undefined : parts[2];
+    if (!macMatches(stringToSign(folder, parts[1], kid, depth), kid, parts[3])) continue;
+    var left = Number(parts[1]) - Math.floor(Date.now() / 1000);
+    if (left > 0) return left;
+  }
+  return 0;
+}
+
 function check(r) {
   if (r.method !== 'GET' && r.method !== 'HEAD') return 403;
   var target = r.variables.request_uri;
@@ -90,22 +133,22 @@ function check(r) {
   var path = decodePath(mark === -1 ? target : target.slice(0, mark));
   if (path === null) return 403;
   var fields = parseQuery(mark === -1 ? '' : target.slice(mark + 1));
-  if (typeof fields === 'string') return 403;
-  var signed = path;
-  if (fields.scope !== undefined) {
-    var segments = path.split('/');
-    if (segments.length <= Number(fields.scope)) return 403;
-    signed = segments.slice(0, Number(fields.scope)).join('/') + '/';
+  var left;
+  if (fields === 'missing') {
+    // A signature in the URL is checked first; grant cookies only when the URL carries none.
+    left = grantSecondsLeft(r, path);
+  } else if (typeof fields === 'string') {
+    return 403;
+  } else {
+    var signed = path;
+    if (fields.scope !== undefined) {
+      var segments = path.split('/');
+      if (segments.length <= Number(fields.scope)) return 403;
+      signed = segments.slice(0, Number(fields.scope)).join('/') + '/';
+    }
+    if (!macMatches(stringToSign(signed, fields.expiry, fields.kid, fields.scope), fields.kid, fields.signature)) return 403;
+    left = Number(fields.expiry) - Math.floor(Date.now() / 1000);
   }
-  var message = signed + '?expiry=' + fields.expiry + '&method=get' +
-    (fields.kid === undefined ? '' : '&kid=' + fields.kid) + (fields.scope === undefined ? '' : '&scope=' + fields.scope);
-  var candidates = fields.kid === undefined ? anonymous : (byId[fields.kid] === undefined ? [] : [byId[fields.kid]]);
-  var matched = false;
-  for (var i = 0; i < candidates.length && !matched; i++) {
-    matched = equal(crypto.createHmac('sha256', candidates[i]).update(message).digest('base64url'), fields.signature);
-  }
-  if (!matched) return 403;
-  var left = Number(fields.expiry) - Math.floor(Date.now() / 1000);
   if (left <= 0) return 403;
   r.variables.signed_max_age = String(left);
   // Dotfiles stay hidden, as with the Node guard's dotfiles: 'ignore'.
