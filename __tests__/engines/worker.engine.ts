@@ -1,0 +1,236 @@
+// The same links verified at the edge: examples/worker in the real workerd runtime (through miniflare, whose workerd
+// binary ships in the npm package) on a loopback port, configured from examples/worker/wrangler.json, links signed
+// by the Node signer, and the attack corpus replayed against it. Run by `npm run test:engines`.
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import http from 'node:http'
+import path from 'node:path'
+import type { Readable } from 'node:stream'
+import { Miniflare } from 'miniflare'
+import serveStatic from 'serve-static'
+import { createSigner } from 'express-signed-url'
+import { attackCorpus, type AttackContext } from '../attack-corpus'
+import { fixture, KEY, OTHER_KEY, sendTo, SITE, type RawResponse } from '../helpers'
+
+const ROOT = path.join(__dirname, '..', '..')
+const EXAMPLE = path.join(ROOT, 'examples', 'worker')
+const config = JSON.parse(readFileSync(path.join(EXAMPLE, 'wrangler.json'), 'utf8')) as {
+  main: string
+  compatibility_date: string
+  r2_buckets: { binding: string; bucket_name: string }[]
+}
+// Real time: workerd has its own clock. Links are made to expire an hour from now.
+const nowS = Math.floor(Date.now() / 1000)
+const TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.pdf': 'application/pdf', '.mp4': 'video/mp4', '.html': 'text/html', '.txt': 'text/plain', '.m3u8': 'application/vnd.apple.mpegurl', '.ts': 'video/mp2t' }
+
+type Options = { method?: string; headers?: Record<string, string> }
+
+/**
+ * The worker and the built `express-signed-url/web` (dist/esm) as workerd modules, named as a bundler would resolve
+ * them: the worker imports 'express-signed-url/web', which imports './signer-core.js' and the rest beside it.
+ */
+function modules() {
+  const dist = path.join(ROOT, 'dist', 'esm')
+  const list = [{ type: 'ESModule' as const, path: path.join(EXAMPLE, config.main), contents: readFileSync(path.join(EXAMPLE, config.main), 'utf8') }]
+  for (const file of readdirSync(dist).filter((f) => f.endsWith('.js'))) {
+    const name = file === 'web.js' ? 'express-signed-url/web' : `express-signed-url/${file}`
+    list.push({ type: 'ESModule', path: path.join(EXAMPLE, name), contents: readFileSync(path.join(dist, file), 'utf8') })
+  }
+  return list
+}
+
+interface Worker {
+  send(target: string, options?: Options): Promise<RawResponse>
+  log(): string
+  stop(): Promise<void>
+}
+
+async function startWorker(bindings: Record<string, string>, withBucket = true): Promise<Worker & { mf: Miniflare }> {
+  let log = ''
+  const mf = new Miniflare({
+    modules: modules(),
+    modulesRoot: EXAMPLE,
+    compatibilityDate: config.compatibility_date,
+    bindings,
+    r2Buckets: withBucket ? Object.fromEntries(config.r2_buckets.map((b) => [b.binding, b.bucket_name])) : undefined,
+    host: '127.0.0.1',
+    port: 0,
+    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
+      stdout.on('data', (d: Buffer) => { log += d })
+      stderr.on('data', (d: Buffer) => { log += d })
+    },
+  })
+  const url = await mf.ready
+  return { mf, send: (target, options) => sendTo(Number(url.port), target, options), log: () => log, stop: () => mf.dispose() }
+}
+
+/** Every file under the fixture site, as `wrangler r2 object put --content-type` would upload it. */
+async function upload(mf: Miniflare): Promise<void> {
+  // miniflare types its R2 bucket through @cloudflare/workers-types, which is not installed: only put is used.
+  const bucket = (await mf.getR2Bucket(config.r2_buckets[0].binding)) as unknown as { put(key: string, value: Uint8Array, options: object): Promise<unknown> }
+  const walk = async (dir: string): Promise<void> => {
+    for (const name of readdirSync(dir)) {
+      const full = path.join(dir, name)
+      if (statSync(full).isDirectory()) await walk(full)
+      else await bucket.put(path.relative(SITE, full).split(path.sep).join('/'), Uint8Array.from(readFileSync(full)), { httpMetadata: { contentType: TYPES[path.extname(name)] ?? 'application/octet-stream' } })
+    }
+  }
+  await walk(SITE)
+}
+
+const signer = createSigner({ key: KEY })
+let worker: Worker & { mf: Miniflare }
+
+beforeAll(async () => {
+  worker = await startWorker({ SIGNING_KEYS: KEY })
+  await upload(worker.mf)
+}, 60_000)
+
+afterAll(() => worker?.stop())
+
+describe('a Cloudflare Worker (examples/worker) in workerd, serving from R2', () => {
+  it('serves a valid link with the right bytes, its type and a private cache lifetime, and refuses an edited one', async () => {
+    const link = signer.sign('private/docs/report-2026.pdf', { ttl: 600 })
+    const res = await worker.send(link)
+    expect(res.status).toBe(200)
+    expect(res.body).toEqual(fixture('private/docs/report-2026.pdf'))
+    expect(res.headers['content-type']).toBe('application/pdf')
+    expect(res.headers['cache-control']).toMatch(/^private, max-age=(599|600)$/)
+    const edited = await worker.send(link.replace('report-2026', 'report-2025'))
+    expect([edited.status, edited.headers['cache-control'], edited.body.toString()]).toEqual([403, 'no-store', 'Forbidden\n'])
+  })
+
+  it('answers a byte range (206), an open and a suffix range, and 416 past the end', async () => {
+    const link = signer.sign('private/video/clip_01.mp4')
+    const bytes = fixture('private/video/clip_01.mp4')
+    const cases: [string, number, Buffer | undefined, string | undefined][] = [
+      ['bytes=100-199', 206, bytes.subarray(100, 200), `bytes 100-199/${bytes.length}`],
+      [`bytes=${bytes.length - 10}-`, 206, bytes.subarray(bytes.length - 10), `bytes ${bytes.length - 10}-${bytes.length - 1}/${bytes.length}`],
+      ['bytes=-5', 206, bytes.subarray(bytes.length - 5), `bytes ${bytes.length - 5}-${bytes.length - 1}/${bytes.length}`],
+      [`bytes=${bytes.length}-`, 416, undefined, `bytes */${bytes.length}`],
+      ['bytes=0-1,5-6', 200, bytes, undefined], // several ranges: the whole file, as serve-static
+      ['items=0-1', 200, bytes, undefined],
+    ]
+    for (const [range, status, body, contentRange] of cases) {
+      const res = await worker.send(link, { headers: { Range: range } })
+      expect({ range, status: res.status, contentRange: res.headers['content-range'] }).toEqual({ range, status, contentRange })
+      if (body !== undefined) expect(res.body).toEqual(body)
+    }
+  })
+
+  it('answers HEAD without a body, and conditional GETs with 304 and 412', async () => {
+    const link = signer.sign('private/image.png')
+    const head = await worker.send(link, { method: 'HEAD' })
+    expect([head.status, head.headers['content-length'], head.body.length]).toEqual([200, String(fixture('private/image.png').length), 0])
+    const etag = String(head.headers.etag)
+    expect((await worker.send(link, { headers: { 'If-None-Match': etag } })).status).toBe(304)
+    expect((await worker.send(link, { headers: { 'If-Modified-Since': String(head.headers['last-modified']) } })).status).toBe(304)
+    expect((await worker.send(link, { headers: { 'If-Match': '"other"' } })).status).toBe(412)
+    const stale = await worker.send(link, { headers: { Range: 'bytes=0-3', 'If-Range': '"other"' } })
+    expect([stale.status, stale.body]).toEqual([200, fixture('private/image.png')])
+  })
+
+  it('verifies key ids, prefix-scoped links and grant cookies made by the Node signer', async () => {
+    const withId = createSigner({ keys: [{ id: 'k1', secret: OTHER_KEY }] })
+    expect((await worker.send(withId.sign('private/image.png'))).status).toBe(403) // the worker has no key k1
+    const query = signer.sign('private/videos/42/', { scope: 'prefix' }).split('?')[1]
+    expect((await worker.send(`/private/videos/42/seg-1.ts?${query}`)).status).toBe(200)
+    expect((await worker.send(`/private/videos/43/x.ts?${query}`)).status).toBe(403)
+    const grant = signer.grant('private/videos/42/', { ttl: 600 })
+    const cookie = { Cookie: `theme=dark; signed-grant=${grant.value}` }
+    const segment = await worker.send('/private/videos/42/720p/seg-0.ts', { headers: cookie })
+    expect([segment.status, segment.body]).toEqual([200, fixture('private/videos/42/720p/seg-0.ts')])
+    expect((await worker.send('/private/videos/43/x.ts', { headers: cookie })).status).toBe(403)
+    expect((await worker.send('/private/videos/42/seg-1.ts')).status).toBe(403)
+  })
+
+  it('reads SIGNING_KEYS as parseKeyList does, and refuses to serve (500, reason logged, no key text) on a bad one', async () => {
+    const ring = await startWorker({ SIGNING_KEYS: ` k1:${OTHER_KEY} , ${KEY}` })
+    const bad = await startWorker({ SIGNING_KEYS: `not an id:${KEY}` })
+    try {
+      await upload(ring.mf)
+      const withId = createSigner({ keys: [{ id: 'k1', secret: OTHER_KEY }] })
+      expect((await ring.send(withId.sign('private/image.png'))).status).toBe(200)
+      expect((await ring.send(signer.sign('private/image.png'))).status).toBe(200)
+      const res = await bad.send(signer.sign('private/image.png'))
+      expect([res.status, res.body.toString()]).toEqual([500, 'Internal Server Error\n'])
+      expect(bad.log()).toContain("SIGNING_KEYS entry 1 has a ':' after something that is not a key id")
+      expect(bad.log()).not.toContain(KEY.slice(0, 12))
+    } finally {
+      await Promise.all([ring.stop(), bad.stop()])
+    }
+  }, 60_000)
+})
+
+describe('the Worker proxying to a private origin (ORIGIN, no bucket)', () => {
+  let origin: http.Server
+  let proxy: Worker
+  const seen: string[] = []
+
+  beforeAll(async () => {
+    const files = serveStatic(SITE, { dotfiles: 'allow', index: ['index.html'] })
+    origin = http.createServer((req, res) => {
+      seen.push(req.url ?? '')
+      files(req, res, () => { res.statusCode = 404; res.end() })
+    })
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve))
+    proxy = await startWorker({ SIGNING_KEY: KEY, ORIGIN: `http://127.0.0.1:${(origin.address() as { port: number }).port}/` }, false)
+  }, 60_000)
+
+  afterAll(async () => {
+    await proxy?.stop()
+    origin?.close()
+  })
+
+  it('fetches the signed path without the query, passes Range through, and sends refused requests nowhere', async () => {
+    seen.length = 0
+    const res = await proxy.send(signer.sign("private/it's (1).jpg"))
+    expect([res.status, res.body, res.headers['cache-control']]).toEqual([200, fixture("private/it's (1).jpg"), expect.stringMatching(/^private, max-age=\d+$/)])
+    const range = await proxy.send(signer.sign('private/video/clip_01.mp4'), { headers: { Range: 'bytes=10-19' } })
+    expect([range.status, range.body]).toEqual([206, fixture('private/video/clip_01.mp4').subarray(10, 20)])
+    expect(seen).toEqual(["/private/it's%20(1).jpg", '/private/video/clip_01.mp4'])
+    expect((await proxy.send(signer.sign('private/image.png').replace('image', 'imagf'))).status).toBe(403)
+    expect((await proxy.send(signer.sign('private/.env'))).status).toBe(404)
+    expect(seen).toHaveLength(2)
+  })
+})
+
+// The whole corpus, at the root mount, with the Node guard's outcome except where listed. Two kinds of difference:
+// - workerd's HTTP server refuses every absolute-form target (`GET http://host/path`) itself with a 500 before the
+//   worker runs; it fails closed, including for the two good links sent that way. (Cloudflare's edge, not workerd,
+//   takes the requests of a deployed Worker.)
+// - The runtime resolves `.`, `..`, `%2e` and `\` in the URL before the worker sees it (see worker.mjs), so a link
+//   spelled with them but signed for the path they resolve to is served: the very file the signature names.
+const ABSOLUTE = { status: 500, why: 'workerd refuses absolute-form targets' }
+const RESOLVED = { status: 200, why: 'the runtime resolved the path before the worker saw it' }
+const byWorker: Record<string, { status: number; why: string; file?: string }> = {
+  'good: an absolute-form target': ABSOLUTE,
+  'good: an absolute-form target with a port and user': ABSOLUTE,
+  'non-canonical path: an absolute-form target whose host hides a folder (h%70rivate)': ABSOLUTE,
+  "non-canonical path: an absolute-form target whose host ends in ';'": ABSOLUTE,
+  'non-canonical path: an absolute-form target whose host has a quote': ABSOLUTE,
+  'non-canonical path: an absolute-form target with a second colon (h:x:)': ABSOLUTE,
+  'non-canonical path: an absolute-form target with ..': ABSOLUTE,
+  'non-canonical path: an absolute-form target with %2F': ABSOLUTE,
+  'non-canonical path: .. resolving to the signed path': { ...RESOLVED, file: 'private/image.png' },
+  'non-canonical path: %2e%2e resolving to the signed path': { ...RESOLVED, file: 'private/image.png' },
+  'non-canonical path: a . segment resolving to the signed path': { ...RESOLVED, file: 'private/image.png' },
+  'non-canonical path: a backslash resolving to the signed path': { ...RESOLVED, file: 'private/dir/index.html' },
+}
+
+describe('the attack corpus against the Worker', () => {
+  const ctx: AttackContext = { base: '', expiry: nowS + 3600, past: nowS - 1, key: KEY, otherKey: OTHER_KEY }
+  it.each(attackCorpus.map((c) => [`${c.category}: ${c.name}`, c] as const))('%s', async (name, attack) => {
+    const res = await worker.send(attack.target(ctx), { method: attack.method, headers: attack.headers })
+    const listed = byWorker[name]
+    const expected = listed ?? attack.expect
+    expect({ name, status: res.status }).toEqual({ name, status: expected.status })
+    const file = listed?.file ?? (attack.expect.status === 200 ? attack.expect.file : undefined)
+    if (expected.status === 200 && file !== undefined) expect(res.body).toEqual(attack.method === 'HEAD' ? Buffer.alloc(0) : fixture(file))
+    if (expected.status !== 200) expect(res.body.toString()).not.toMatch(/PNG|PDF|secret/)
+  })
+
+  it('lists only cases that exist', () => {
+    const names = new Set(attackCorpus.map((c) => `${c.category}: ${c.name}`))
+    expect(Object.keys(byWorker).filter((name) => !names.has(name))).toEqual([])
+  })
+})
