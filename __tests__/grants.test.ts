@@ -168,3 +168,23 @@ describe('grantsFromCookies(header, name?)', () => {
       .resolves.toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_MISSING' } })
   })
 })
+
+describe('the cap of 8 covering grants', () => {
+  const signer = createSigner({ key: KEY, now })
+  const good = signer.grant('private/videos/42/', { ttl: 600 }).value
+  const [folder, expiry, kid, signature] = good.split('.')
+
+  it('skips covering grants whose signature is not one canonical base64url MAC before counting', () => {
+    // Same folder and expiry, signatures that could never verify: the wrong alphabet, or unused low bits set.
+    const last = signature[42] === 'A' ? 'B' : 'A'
+    const junk = [...Array.from({ length: 5 }, () => `${folder}.${expiry}.${kid}.${'!'.repeat(43)}`),
+      ...Array.from({ length: 5 }, () => `${folder}.${expiry}.${kid}.${signature.slice(0, 42)}${last === 'A' ? 'B' : 'F'}`)]
+    expect(signer.verify('/private/videos/42/seg-0.ts', { grants: [...junk, good] })).toMatchObject({ ok: true })
+  })
+
+  it('counts covering grants that parse: a ninth good grant behind eight forged ones is not checked', () => {
+    const forged = Array.from({ length: 8 }, (_, i) => `${folder}.${Number(expiry) + i + 1}.${kid}.${signature}`)
+    expect(signer.verify('/private/videos/42/seg-0.ts', { grants: [...forged, good] })).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
+    expect(signer.verify('/private/videos/42/seg-0.ts', { grants: [...forged.slice(1), good] })).toMatchObject({ ok: true })
+  })
+})

@@ -165,6 +165,13 @@ export function decodeSignature(signature: string, out: Uint8Array): boolean {
   return true
 }
 
+/** Whether a signature is 43 base64url characters in their one canonical spelling (what decodeSignature accepts). */
+export function isCanonicalSignature(signature: string): boolean {
+  if (signature.length !== 43) return false
+  for (let i = 0; i < 43; i++) if (sixtet(signature, i) < 0) return false
+  return (sixtet(signature, 42) & 3) === 0
+}
+
 // The 6-bit value of a base64url character, or -1.
 function sixtet(text: string, i: number): number {
   const c = text.charCodeAt(i)
@@ -316,7 +323,7 @@ export function parseGrant(value: string): ParsedLink | undefined {
     return undefined
   }
   const expiry = toExpiry(expiryText)
-  if (!folder.endsWith('/') || !isCanonicalPath(folder) || expiry === -1 || (kid !== '' && !isKeyId(kid)) || signature.length !== 43) return undefined
+  if (!folder.endsWith('/') || !isCanonicalPath(folder) || expiry === -1 || (kid !== '' && !isKeyId(kid)) || !isCanonicalSignature(signature)) return undefined
   const scope = folderDepth(folder)
   if (scope > MAX_SCOPE) return undefined
   const id = kid === '' ? undefined : kid

@@ -95,6 +95,7 @@ describe('nginx with examples/nginx/signed-url.js', () => {
     ['a repeated key id', { SIGNING_KEYS: `k1:${KEY},k1:${OTHER_KEY}` }, 'entry 2 repeats a key id'],
     ['a short key', { SIGNING_KEY: 'short-secret' }, 'at least 32 bytes'],
     ['both variables', { SIGNING_KEY: KEY, SIGNING_KEYS: OTHER_KEY }, 'not both'],
+    ['no key at all', {}, 'set SIGNING_KEY or SIGNING_KEYS'],
   ])('refuses to serve with %s: 500 for every request and the reason in the error log, no key text', async (_name, keys, reason) => {
     const bad = await startNginx(keys)
     try {
@@ -132,6 +133,13 @@ describe('nginx with examples/nginx/signed-url.js', () => {
       createSigner({ key: KEY, now: () => Date.now() - 7_200_000 }).grant('private/videos/42/', { ttl: 60 }).value,
     ]
     for (const value of forged) expect((await send('/private/videos/42/seg-1.ts', { headers: cookie(value) })).status).toBe(403)
+    // The guards' cap, exactly: values whose signature is not canonical base64url are skipped before counting;
+    // eight that parse and cover the path are checked, and a good ninth is not.
+    const unreadable = Array.from({ length: 10 }, () => `${folderPart}.${expiry}.${kid}.${'!'.repeat(43)}`)
+    expect((await send('/private/videos/42/seg-1.ts', { headers: cookie(...unreadable, grant.value) })).status).toBe(200)
+    const eight = Array.from({ length: 8 }, (_, i) => `${folderPart}.${Number(expiry) + i + 1}.${kid}.${signature}`)
+    expect((await send('/private/videos/42/seg-1.ts', { headers: cookie(...eight, grant.value) })).status).toBe(403)
+    expect((await send('/private/videos/42/seg-1.ts', { headers: cookie(...eight.slice(1), grant.value) })).status).toBe(200)
     // The same folder in a non-canonical base64url spelling (unused low bits set), which the Node signer refuses too.
     const four = signer.grant('private/videos/4/').value.split('.')
     const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'

@@ -3,6 +3,7 @@
 // by the Node signer, and the attack corpus replayed against it. Run by `npm run test:engines`.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import http from 'node:http'
+import { gzipSync } from 'node:zlib'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { Miniflare } from 'miniflare'
@@ -63,10 +64,13 @@ async function startWorker(bindings: Record<string, string>, withBucket = true):
   return { mf, send: (target, options) => sendTo(Number(url.port), target, options), log: () => log, stop: () => mf.dispose() }
 }
 
+// miniflare types its R2 bucket through @cloudflare/workers-types, which is not installed: only put is used.
+type Bucket = { put(key: string, value: Uint8Array, options?: object): Promise<unknown> }
+const bucketOf = async (mf: Miniflare) => (await mf.getR2Bucket(config.r2_buckets[0].binding)) as unknown as Bucket
+
 /** Every file under the fixture site, as `wrangler r2 object put --content-type` would upload it. */
 async function upload(mf: Miniflare): Promise<void> {
-  // miniflare types its R2 bucket through @cloudflare/workers-types, which is not installed: only put is used.
-  const bucket = (await mf.getR2Bucket(config.r2_buckets[0].binding)) as unknown as { put(key: string, value: Uint8Array, options: object): Promise<unknown> }
+  const bucket = await bucketOf(mf)
   const walk = async (dir: string): Promise<void> => {
     for (const name of readdirSync(dir)) {
       const full = path.join(dir, name)
@@ -129,6 +133,55 @@ describe('a Cloudflare Worker (examples/worker) in workerd, serving from R2', ()
     expect([stale.status, stale.body]).toEqual([200, fixture('private/image.png')])
   })
 
+  it("keeps the link's private lifetime over an object's own caching headers, and sends stored bytes as stored", async () => {
+    const bucket = await bucketOf(worker.mf)
+    const bytes = Uint8Array.from(fixture('private/image.png'))
+    await bucket.put('private/cached/public.png', bytes, { httpMetadata: { contentType: 'image/png', cacheControl: 'public, max-age=31536000', cacheExpiry: new Date(Date.now() + 31_536_000_000) } })
+    const gzipped = Uint8Array.from(gzipSync('hello, compressed world\n'))
+    await bucket.put('private/cached/notes.txt', gzipped, { httpMetadata: { contentType: 'text/plain', contentEncoding: 'gzip' } })
+    await bucket.put('private/cached/untyped', Uint8Array.from(Buffer.from('<script>alert(1)</script>')))
+    for (const headers of [{}, { 'If-None-Match': '*' }] as Record<string, string>[]) {
+      const res = await worker.send(signer.sign('private/cached/public.png', { ttl: 600 }), { headers })
+      expect([res.headers['cache-control'], res.headers.expires]).toEqual([expect.stringMatching(/^private, max-age=(599|600)$/), undefined])
+    }
+    const notes = await worker.send(signer.sign('private/cached/notes.txt'))
+    expect([notes.status, notes.headers['content-encoding'], notes.body]).toEqual([200, 'gzip', Buffer.from(gzipped)])
+    const untyped = await worker.send(signer.sign('private/cached/untyped'))
+    expect([untyped.headers['content-type'], untyped.headers['x-content-type-options']]).toEqual(['application/octet-stream', 'nosniff'])
+  })
+
+  it('follows RFC 9110 preconditions: If-Match, If-Unmodified-Since, If-None-Match, If-Modified-Since, If-Range', async () => {
+    const link = signer.sign('private/image.png')
+    const bytes = fixture('private/image.png')
+    const head = await worker.send(link, { method: 'HEAD' })
+    const [etag, modified] = [String(head.headers.etag), String(head.headers['last-modified'])]
+    const past = 'Sun, 06 Nov 1994 08:49:37 GMT'
+    const cases: [Record<string, string>, number][] = [
+      [{ 'If-Match': etag }, 200],
+      [{ 'If-Match': '"other", ' + etag }, 200],
+      [{ 'If-Match': '"other"' }, 412],
+      [{ 'If-Unmodified-Since': past }, 412],
+      [{ 'If-Unmodified-Since': modified }, 200],
+      [{ 'If-Match': etag, 'If-Unmodified-Since': past }, 200], // If-Match wins
+      [{ 'If-None-Match': etag }, 304],
+      [{ 'If-None-Match': `W/${etag}` }, 304],
+      [{ 'If-None-Match': '"other"', 'If-Modified-Since': modified }, 200], // If-None-Match wins
+      [{ 'If-Modified-Since': modified }, 304],
+      [{ 'If-Modified-Since': past }, 200],
+      [{ 'If-Modified-Since': '3000' }, 200], // not an HTTP-date: ignored
+      [{ 'If-Modified-Since': 'Sunday, 06-Nov-94 08:49:37 GMT' }, 200], // RFC 850 form, long past
+      [{ Range: 'bytes=0-3', 'If-Range': etag }, 206],
+      [{ Range: 'bytes=0-3', 'If-Range': modified }, 206],
+      [{ Range: 'bytes=0-3', 'If-Range': past }, 200],
+    ]
+    for (const [headers, status] of cases) {
+      const res = await worker.send(link, { headers })
+      expect({ headers, status: res.status }).toEqual({ headers, status })
+      if (status === 200) expect(res.body).toEqual(bytes)
+      if (status === 412) expect(res.headers['cache-control']).toBe('no-store')
+    }
+  })
+
   it('verifies key ids, prefix-scoped links and grant cookies made by the Node signer', async () => {
     const withId = createSigner({ keys: [{ id: 'k1', secret: OTHER_KEY }] })
     expect((await worker.send(withId.sign('private/image.png'))).status).toBe(403) // the worker has no key k1
@@ -143,20 +196,37 @@ describe('a Cloudflare Worker (examples/worker) in workerd, serving from R2', ()
     expect((await worker.send('/private/videos/42/seg-1.ts')).status).toBe(403)
   })
 
-  it('reads SIGNING_KEYS as parseKeyList does, and refuses to serve (500, reason logged, no key text) on a bad one', async () => {
-    const ring = await startWorker({ SIGNING_KEYS: ` k1:${OTHER_KEY} , ${KEY}` })
-    const bad = await startWorker({ SIGNING_KEYS: `not an id:${KEY}` })
+  it('reads SIGNING_KEYS as parseKeyList does, and GRANT_COOKIE for another cookie name', async () => {
+    const ring = await startWorker({ SIGNING_KEYS: ` k1:${OTHER_KEY} , ${KEY}`, GRANT_COOKIE: 'media-grant' })
     try {
       await upload(ring.mf)
       const withId = createSigner({ keys: [{ id: 'k1', secret: OTHER_KEY }] })
       expect((await ring.send(withId.sign('private/image.png'))).status).toBe(200)
       expect((await ring.send(signer.sign('private/image.png'))).status).toBe(200)
-      const res = await bad.send(signer.sign('private/image.png'))
-      expect([res.status, res.body.toString()]).toEqual([500, 'Internal Server Error\n'])
-      expect(bad.log()).toContain("SIGNING_KEYS entry 1 has a ':' after something that is not a key id")
-      expect(bad.log()).not.toContain(KEY.slice(0, 12))
+      const grant = signer.grant('private/videos/42/').value
+      expect((await ring.send('/private/videos/42/seg-1.ts', { headers: { Cookie: `media-grant=${grant}` } })).status).toBe(200)
+      expect((await ring.send('/private/videos/42/seg-1.ts', { headers: { Cookie: `signed-grant=${grant}` } })).status).toBe(403)
     } finally {
-      await Promise.all([ring.stop(), bad.stop()])
+      await ring.stop()
+    }
+  }, 60_000)
+
+  it.each([
+    ['an entry whose text before ":" is not a key id', { SIGNING_KEYS: `not an id:${KEY}` }, "SIGNING_KEYS entry 1 has a ':' after something that is not a key id"],
+    ['a short key', { SIGNING_KEY: 'short-secret' }, 'must be at least 32 bytes'],
+    ['no key at all', {}, 'set the secret SIGNING_KEY or SIGNING_KEYS'],
+    ['both variables', { SIGNING_KEY: KEY, SIGNING_KEYS: OTHER_KEY }, 'not both'],
+    ['a grant cookie name that is not a token', { SIGNING_KEY: KEY, GRANT_COOKIE: 'a b' }, 'the cookie name must be an HTTP token'],
+  ])('refuses to serve with %s: 500, the reason logged, no key text', async (_name, bindings, reason) => {
+    const bad = await startWorker(bindings)
+    try {
+      const res = await bad.send(signer.sign('private/image.png'))
+      expect([res.status, res.body.toString(), res.headers['cache-control']]).toEqual([500, 'Internal Server Error\n', 'no-store'])
+      expect(bad.log()).toContain(reason)
+      expect(bad.log()).not.toContain(KEY.slice(0, 12))
+      expect(bad.log()).not.toContain('short-secret')
+    } finally {
+      await bad.stop()
     }
   }, 60_000)
 })
@@ -167,10 +237,17 @@ describe('the Worker proxying to a private origin (ORIGIN, no bucket)', () => {
   const seen: string[] = []
 
   beforeAll(async () => {
-    const files = serveStatic(SITE, { dotfiles: 'allow', index: ['index.html'] })
+    const files = serveStatic(SITE, { dotfiles: 'allow', index: ['index.html'], fallthrough: false })
     origin = http.createServer((req, res) => {
       seen.push(req.url ?? '')
-      files(req, res, () => { res.statusCode = 404; res.end() })
+      if (req.url === '/private/fail') {
+        res.statusCode = 500
+        return res.end('stack trace of the origin')
+      }
+      files(req, res, (err?: { status?: number }) => {
+        res.statusCode = err?.status ?? 404
+        res.end()
+      })
     })
     await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve))
     proxy = await startWorker({ SIGNING_KEY: KEY, ORIGIN: `http://127.0.0.1:${(origin.address() as { port: number }).port}/` }, false)
@@ -191,6 +268,19 @@ describe('the Worker proxying to a private origin (ORIGIN, no bucket)', () => {
     expect((await proxy.send(signer.sign('private/image.png').replace('image', 'imagf'))).status).toBe(403)
     expect((await proxy.send(signer.sign('private/.env'))).status).toBe(404)
     expect(seen).toHaveLength(2)
+  })
+
+  it('passes the origin conditional and range answers through, and hides its errors and redirects (502)', async () => {
+    const link = signer.sign('private/image.png')
+    const first = await proxy.send(link)
+    expect((await proxy.send(link, { headers: { 'If-None-Match': String(first.headers.etag) } })).status).toBe(304)
+    expect((await proxy.send(link, { headers: { Range: 'bytes=99999999-' } })).status).toBe(416)
+    expect((await proxy.send(signer.sign('private/absent.png'))).status).toBe(404)
+    const folder = await proxy.send(signer.sign('private/dir')) // serve-static redirects a folder without its '/'
+    expect([folder.status, folder.body.toString()]).toEqual([502, 'Bad Gateway\n'])
+    expect(folder.headers.location).toBeUndefined()
+    const broken = await proxy.send(signer.sign('private/fail'))
+    expect([broken.status, broken.body.toString()]).toEqual([502, 'Bad Gateway\n'])
   })
 })
 

@@ -22,6 +22,8 @@ if (process.env.SIGNING_KEYS) {
   });
 } else if (process.env.SIGNING_KEY) {
   anonymous.push(process.env.SIGNING_KEY);
+} else {
+  throw new Error('signed-url.js: set SIGNING_KEY or SIGNING_KEYS (and pass it with the env directive)');
 }
 // Short secrets are refused as the Node signer refuses them (UTF-8 bytes, at least 32), failing every request.
 anonymous.concat(Object.keys(byId).map(function (id) { return byId[id]; })).forEach(function (secret) {
@@ -31,6 +33,7 @@ anonymous.concat(Object.keys(byId).map(function (id) { return byId[id]; })).forE
 var SIGNATURE = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 var EXPIRY = /^[1-9][0-9]{0,10}$/;
 var SCOPE = /^[1-9][0-9]?$/;
+// The grant cookie's name: change it here if the app sets another with `grantCookie`.
 var GRANT_COOKIE = 'signed-grant';
 var OTHER_SPELLING = /^(?:expiry|method|signature|kid|scope)(?:\[.*)?$/;
 

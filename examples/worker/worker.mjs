@@ -12,18 +12,22 @@
 // What is checked and what is served are the same resolved path, so nothing unsigned is ever served.
 import { createWebSigner, grantsFromCookies, parseKeyList } from 'express-signed-url/web'
 
-const REFUSED = { 403: 'Forbidden\n', 404: 'Not Found\n', 416: 'Range Not Satisfiable\n', 500: 'Internal Server Error\n' }
+const REFUSED = { 403: 'Forbidden\n', 404: 'Not Found\n', 412: 'Precondition Failed\n', 416: 'Range Not Satisfiable\n', 500: 'Internal Server Error\n', 502: 'Bad Gateway\n' }
 
-// One signer per isolate (its keys are imported once), rebuilt only if the secrets change.
+// One signer per isolate (its keys are imported once), rebuilt only if the configuration changes.
 let cached
 
-function signerFor(env) {
-  const text = env.SIGNING_KEYS ?? env.SIGNING_KEY
-  if (cached?.text === text) return cached.signer
+function configure(env) {
+  const text = `${env.SIGNING_KEYS}\n${env.SIGNING_KEY}\n${env.GRANT_COOKIE}`
+  if (cached !== undefined && cached.text === text) return cached
+  if (env.FILES === undefined && env.ORIGIN === undefined) throw new TypeError('bind an R2 bucket as FILES, or set ORIGIN')
   if (env.SIGNING_KEYS !== undefined && env.SIGNING_KEY !== undefined) throw new TypeError('set SIGNING_KEY or SIGNING_KEYS, not both')
+  if (env.SIGNING_KEYS === undefined && env.SIGNING_KEY === undefined) throw new TypeError('set the secret SIGNING_KEY or SIGNING_KEYS')
   const options = env.SIGNING_KEYS !== undefined ? { keys: parseKeyList(env.SIGNING_KEYS, 'SIGNING_KEYS') } : { key: env.SIGNING_KEY }
-  cached = { text, signer: createWebSigner(options) }
-  return cached.signer
+  const grantCookie = env.GRANT_COOKIE ?? 'signed-grant'
+  grantsFromCookies(null, grantCookie) // throws a TypeError on a name that is not a cookie token
+  cached = { text, signer: createWebSigner(options), grantCookie }
+  return cached
 }
 
 function refuse(status, method, extra = {}) {
@@ -33,19 +37,18 @@ function refuse(status, method, extra = {}) {
 
 export default {
   async fetch(request, env) {
-    let signer
+    let config
     try {
-      if (env.FILES === undefined && env.ORIGIN === undefined) throw new TypeError('bind an R2 bucket as FILES, or set ORIGIN')
-      signer = signerFor(env)
+      config = configure(env)
     } catch (err) {
       // The messages name the variable and the entry's position, never key text.
       console.error(`signed-files worker cannot serve: ${err.message}`)
       return refuse(500, request.method)
     }
     const url = new URL(request.url)
-    const result = await signer.verify(url.pathname + url.search, {
+    const result = await config.signer.verify(url.pathname + url.search, {
       method: request.method,
-      grants: () => grantsFromCookies(request.headers.get('Cookie')),
+      grants: () => grantsFromCookies(request.headers.get('Cookie'), config.grantCookie),
     })
     if (!result.ok) return refuse(403, request.method)
     // Dotfiles stay hidden, as with the Node guard's dotfiles: 'ignore'.
@@ -57,46 +60,91 @@ export default {
   },
 }
 
-/** Serves an R2 object: HEAD, one byte range (206, or 416 past the end), conditional GETs (304, 412). */
+/** The headers of a served file: the object's own, then the link's private lifetime over any caching it names. */
+function fileHeaders(set, cacheControl) {
+  const headers = new Headers()
+  set(headers)
+  headers.set('Cache-Control', cacheControl)
+  headers.delete('Expires')
+  headers.delete('Set-Cookie')
+  if (!headers.has('Content-Type')) headers.set('Content-Type', 'application/octet-stream')
+  headers.set('X-Content-Type-Options', 'nosniff')
+  return headers
+}
+
+/** Serves an R2 object: HEAD, one byte range (206, or 416 past the end), conditional requests (304, 412). */
 async function fromBucket(request, bucket, key, cacheControl) {
   const head = await bucket.head(key)
   if (head === null) return refuse(404, request.method)
-  const headers = new Headers({ 'Cache-Control': cacheControl, 'Accept-Ranges': 'bytes', ETag: head.httpEtag, 'Last-Modified': head.uploaded.toUTCString() })
-  head.writeHttpMetadata(headers)
-  const unchanged = notModified(request.headers, head)
-  if (unchanged !== 0) return new Response(null, { status: unchanged, headers })
+  const lastModified = new Date(Math.floor(head.uploaded.getTime() / 1000) * 1000)
+  const headers = fileHeaders((h) => {
+    head.writeHttpMetadata(h)
+    h.set('ETag', head.httpEtag)
+    h.set('Last-Modified', lastModified.toUTCString())
+    h.set('Accept-Ranges', 'bytes')
+  }, cacheControl)
+  const precondition = preconditions(request.headers, head.httpEtag, lastModified.getTime())
+  if (precondition === 412) return refuse(412, request.method)
+  if (precondition === 304) return new Response(null, { status: 304, headers })
+  // An object stored compressed (Content-Encoding) goes out as stored, not compressed again by the runtime.
+  const encodeBody = headers.has('Content-Encoding') ? 'manual' : 'automatic'
   if (request.method === 'HEAD') {
     headers.set('Content-Length', String(head.size))
-    return new Response(null, { headers })
+    return new Response(null, { headers, encodeBody })
   }
   let range = byteRange(request.headers.get('Range'), head.size)
-  if (range !== undefined && request.headers.has('If-Range') && request.headers.get('If-Range') !== head.httpEtag) range = undefined
+  if (range !== undefined && !ifRangeHolds(request.headers.get('If-Range'), head.httpEtag, lastModified.getTime())) range = undefined
   if (range === 'unsatisfiable') return refuse(416, request.method, { 'Content-Range': `bytes */${head.size}` })
   // onlyIf: the object must still be the one whose size and ETag were read, or the range could be wrong.
   const object = await bucket.get(key, { onlyIf: { etagMatches: head.etag }, ...(range === undefined ? {} : { range }) })
   if (object === null || !('body' in object)) return refuse(404, request.method) // replaced or deleted meanwhile
   if (range === undefined) {
     headers.set('Content-Length', String(head.size))
-    return new Response(object.body, { headers })
+    return new Response(object.body, { headers, encodeBody })
   }
   headers.set('Content-Range', `bytes ${range.offset}-${range.offset + range.length - 1}/${head.size}`)
   headers.set('Content-Length', String(range.length))
-  return new Response(object.body, { status: 206, headers })
+  return new Response(object.body, { status: 206, headers, encodeBody })
 }
 
-/** 304 or 412 when the request's preconditions say so (RFC 9110, section 13.2.2), else 0. */
-function notModified(requestHeaders, object) {
+/** RFC 9110, section 13.2.2, for GET and HEAD: 412, 304, or 0 to go on. */
+function preconditions(requestHeaders, etag, modifiedMs) {
   const ifMatch = requestHeaders.get('If-Match')
-  if (ifMatch !== null && ifMatch.trim() !== '*' && !etagIn(ifMatch, object.httpEtag, false)) return 412
+  if (ifMatch !== null) {
+    if (ifMatch.trim() !== '*' && !etagIn(ifMatch, etag, false)) return 412
+  } else {
+    const unmodifiedSince = httpDate(requestHeaders.get('If-Unmodified-Since'))
+    if (unmodifiedSince !== undefined && modifiedMs > unmodifiedSince) return 412
+  }
   const ifNoneMatch = requestHeaders.get('If-None-Match')
-  if (ifNoneMatch !== null) return ifNoneMatch.trim() === '*' || etagIn(ifNoneMatch, object.httpEtag, true) ? 304 : 0
-  const since = Date.parse(requestHeaders.get('If-Modified-Since') ?? '')
-  return Number.isNaN(since) || Math.floor(object.uploaded.getTime() / 1000) * 1000 > since ? 0 : 304
+  if (ifNoneMatch !== null) return ifNoneMatch.trim() === '*' || etagIn(ifNoneMatch, etag, true) ? 304 : 0
+  const modifiedSince = httpDate(requestHeaders.get('If-Modified-Since'))
+  return modifiedSince !== undefined && modifiedMs <= modifiedSince ? 304 : 0
 }
 
 function etagIn(list, etag, weak) {
   const strip = (tag) => (weak ? tag.replace(/^W\//, '') : tag)
   return list.split(',').some((tag) => strip(tag.trim()) === strip(etag))
+}
+
+/** A range applies without If-Range, or when If-Range names the current ETag or exactly its Last-Modified date. */
+function ifRangeHolds(ifRange, etag, modifiedMs) {
+  if (ifRange === null) return true
+  if (ifRange.trim().startsWith('"')) return ifRange.trim() === etag
+  return httpDate(ifRange) === modifiedMs
+}
+
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)'
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)'
+const HTTP_DATE = new RegExp(`^(?:${DAY}, \\d{2} ${MONTH} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT` + // IMF-fixdate
+  `|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} \\d{2}:\\d{2}:\\d{2} GMT` + // RFC 850
+  `|${DAY} ${MONTH} [ \\d]\\d \\d{2}:\\d{2}:\\d{2} \\d{4})$`) // asctime
+
+/** Milliseconds of an HTTP-date (the three forms RFC 9110 names); undefined for anything else, which is ignored. */
+function httpDate(text) {
+  if (text === null || !HTTP_DATE.test(text.trim())) return undefined
+  const ms = Date.parse(text.trim().endsWith('GMT') ? text : `${text} GMT`)
+  return Number.isNaN(ms) ? undefined : ms
 }
 
 /**
@@ -126,13 +174,14 @@ async function fromOrigin(request, origin, key, cacheControl) {
   const upstream = new URL(origin)
   upstream.pathname = `${upstream.pathname.replace(/\/$/, '')}/${key.split('/').map(encodeURIComponent).join('/')}`
   const forwarded = new Headers()
-  for (const name of ['Range', 'If-Range', 'If-None-Match', 'If-Modified-Since', 'If-Match', 'Accept-Encoding']) {
+  for (const name of ['Range', 'If-Range', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'If-Unmodified-Since', 'Accept-Encoding']) {
     if (request.headers.has(name)) forwarded.set(name, request.headers.get(name))
   }
   const response = await fetch(upstream, { method: request.method, headers: forwarded, redirect: 'manual' })
-  if (response.status >= 300 && response.status < 400 && response.status !== 304) return refuse(404, request.method)
-  const headers = new Headers(response.headers)
-  headers.delete('Set-Cookie')
-  headers.set('Cache-Control', response.ok || response.status === 304 ? cacheControl : 'no-store')
-  return new Response(response.body, { status: response.status, headers })
+  // The origin's file answers pass through; a missing file is a 404, and anything else (a redirect, its own
+  // refusal, an error) a 502 without the origin's body.
+  if (response.status === 404 || response.status === 410) return refuse(404, request.method)
+  if (![200, 206, 304, 412, 416].includes(response.status)) return refuse(502, request.method)
+  const headers = fileHeaders((h) => response.headers.forEach((value, name) => h.append(name, value)), cacheControl)
+  return new Response(response.body, { status: response.status, headers, encodeBody: headers.has('Content-Encoding') ? 'manual' : 'automatic' })
 }
