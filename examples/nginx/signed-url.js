@@ -30,7 +30,6 @@ anonymous.concat(Object.keys(byId).map(function (id) { return byId[id]; })).forE
   if (Buffer.byteLength(secret) < 32) throw new Error('signed-url.js: every key must be at least 32 bytes');
 });
 
-var SIGNATURE = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 var EXPIRY = /^[1-9][0-9]{0,10}$/;
 var SCOPE = /^[1-9][0-9]?$/;
 // The grant cookie's name: change it here if the app sets another with `grantCookie`.
@@ -71,25 +70,42 @@ function parseQuery(query) {
     }
   }
   if (fields.signature === undefined) return 'missing';
-  if (!EXPIRY.test(fields.expiry || '') || fields.method !== 'get' || !SIGNATURE.test(fields.signature)) return 'malformed';
+  if (!EXPIRY.test(fields.expiry || '') || fields.method !== 'get') return 'malformed';
+  fields.mac = decodeSignature(fields.signature);
+  if (fields.mac === null) return 'malformed';
   if (fields.kid !== undefined && !KID.test(fields.kid)) return 'malformed';
   if (fields.scope !== undefined && !SCOPE.test(fields.scope)) return 'malformed';
   return fields;
 }
 
-// Constant time for equal lengths: no early exit on the first differing character.
-function equal(a, b) {
-  if (a.length !== b.length) return false;
+// The MAC a signature spells, as eight 32-bit words; null unless it is 43 base64url characters in their one
+// canonical spelling (decoded, then encoded again unchanged). Buffer's codecs are native: far cheaper in njs than
+// a regular expression or a loop over the characters.
+function decodeSignature(signature) {
+  if (signature.length !== 43) return null;
+  var bytes = Buffer.from(signature, 'base64url');
+  if (bytes.length !== 32 || bytes.toString('base64url') !== signature) return null;
+  return words(bytes);
+}
+
+function words(bytes) {
+  var w = new Uint32Array(8);
+  new Uint8Array(w.buffer).set(bytes);
+  return w;
+}
+
+// Constant time: all eight words are compared, with no early exit.
+function equalWords(a, b) {
   var diff = 0;
-  for (var i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  for (var i = 0; i < 8; i++) diff |= a[i] ^ b[i];
   return diff === 0;
 }
 
 // The HMAC of a string to sign under the link's key (by id) or any key without an id, compared in constant time.
-function macMatches(message, kid, signature) {
+function macMatches(message, kid, mac) {
   var candidates = kid === undefined ? anonymous : (byId[kid] === undefined ? [] : [byId[kid]]);
   for (var i = 0; i < candidates.length; i++) {
-    if (equal(crypto.createHmac('sha256', candidates[i]).update(message).digest('base64url'), signature)) return true;
+    if (equalWords(words(crypto.createHmac('sha256', candidates[i]).update(message).digest()), mac)) return true;
   }
   return false;
 }
@@ -117,10 +133,12 @@ function grantSecondsLeft(r, path) {
     if (Buffer.from(folder).toString('base64url') !== parts[0]) continue;
     var depth = folder.split('/').length - 1;
     if (folder.slice(-1) !== '/' || !canonical(folder) || depth > 99 || !EXPIRY.test(parts[1]) ||
-        (parts[2] !== '' && !KID.test(parts[2])) || !SIGNATURE.test(parts[3]) || path.indexOf(folder) !== 0) continue;
+        (parts[2] !== '' && !KID.test(parts[2])) || path.indexOf(folder) !== 0) continue;
+    var mac = decodeSignature(parts[3]);
+    if (mac === null) continue;
     checked++;
     var kid = parts[2] === '' ? undefined : parts[2];
-    if (!macMatches(stringToSign(folder, parts[1], kid, depth), kid, parts[3])) continue;
+    if (!macMatches(stringToSign(folder, parts[1], kid, depth), kid, mac)) continue;
     var left = Number(parts[1]) - Math.floor(Date.now() / 1000);
     if (left > 0) return left;
   }
@@ -149,7 +167,7 @@ function check(r) {
       if (segments.length <= Number(fields.scope)) return 403;
       signed = segments.slice(0, Number(fields.scope)).join('/') + '/';
     }
-    if (!macMatches(stringToSign(signed, fields.expiry, fields.kid, fields.scope), fields.kid, fields.signature)) return 403;
+    if (!macMatches(stringToSign(signed, fields.expiry, fields.kid, fields.scope), fields.kid, fields.mac)) return 403;
     left = Number(fields.expiry) - Math.floor(Date.now() / 1000);
   }
   if (left <= 0) return 403;
