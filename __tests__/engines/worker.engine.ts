@@ -3,7 +3,7 @@
 // by the Node signer, and the attack corpus replayed against it. Run by `npm run test:engines`.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import http from 'node:http'
-import { gzipSync } from 'node:zlib'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { Miniflare } from 'miniflare'
@@ -82,6 +82,7 @@ async function upload(mf: Miniflare): Promise<void> {
 }
 
 const signer = createSigner({ key: KEY })
+const GZIPPED = gzipSync('hello, compressed world\n')
 let worker: Worker & { mf: Miniflare }
 
 beforeAll(async () => {
@@ -240,6 +241,10 @@ describe('the Worker proxying to a private origin (ORIGIN, no bucket)', () => {
     const files = serveStatic(SITE, { dotfiles: 'allow', index: ['index.html'], fallthrough: false })
     origin = http.createServer((req, res) => {
       seen.push(req.url ?? '')
+      if (req.url === '/private/notes.txt') {
+        res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Encoding': 'gzip', 'CDN-Cache-Control': 'public, max-age=99999', 'Surrogate-Control': 'max-age=99999', 'Set-Cookie': 'origin=1', 'X-Origin-Secret': 'internal' })
+        return res.end(GZIPPED)
+      }
       if (req.url === '/private/fail') {
         res.statusCode = 500
         return res.end('stack trace of the origin')
@@ -270,11 +275,22 @@ describe('the Worker proxying to a private origin (ORIGIN, no bucket)', () => {
     expect(seen).toHaveLength(2)
   })
 
+  it('passes a compressed answer on as sent, with only the headers that describe the file', async () => {
+    const res = await proxy.send(signer.sign('private/notes.txt', { ttl: 600 }))
+    expect([res.status, res.headers['content-encoding'], res.body]).toEqual([200, 'gzip', GZIPPED])
+    expect(gunzipSync(res.body).toString()).toBe('hello, compressed world\n')
+    for (const name of ['cdn-cache-control', 'surrogate-control', 'set-cookie', 'x-origin-secret']) expect(res.headers[name]).toBeUndefined()
+    expect(res.headers['cache-control']).toMatch(/^private, max-age=(599|600)$/)
+  })
+
   it('passes the origin conditional and range answers through, and hides its errors and redirects (502)', async () => {
     const link = signer.sign('private/image.png')
     const first = await proxy.send(link)
     expect((await proxy.send(link, { headers: { 'If-None-Match': String(first.headers.etag) } })).status).toBe(304)
-    expect((await proxy.send(link, { headers: { Range: 'bytes=99999999-' } })).status).toBe(416)
+    const unsatisfiable = await proxy.send(link, { headers: { Range: 'bytes=99999999-' } })
+    expect([unsatisfiable.status, unsatisfiable.headers['cache-control'], unsatisfiable.headers['content-range']]).toEqual([416, 'no-store', `bytes */${fixture('private/image.png').length}`])
+    const failed = await proxy.send(link, { headers: { 'If-Match': '"other"' } })
+    expect([failed.status, failed.headers['cache-control']]).toEqual([412, 'no-store'])
     expect((await proxy.send(signer.sign('private/absent.png'))).status).toBe(404)
     const folder = await proxy.send(signer.sign('private/dir')) // serve-static redirects a folder without its '/'
     expect([folder.status, folder.body.toString()]).toEqual([502, 'Bad Gateway\n'])

@@ -88,6 +88,7 @@ function decodeSignature(signature) {
   return words(bytes);
 }
 
+// Exactly 32 bytes (a digest, or a signature checked above): more would not fit the eight words.
 function words(bytes) {
   var w = new Uint32Array(8);
   new Uint8Array(w.buffer).set(bytes);

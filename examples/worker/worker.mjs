@@ -166,9 +166,13 @@ function byteRange(header, size) {
   return { offset, length: last - offset + 1 }
 }
 
+// The origin's headers that describe the file; any other (its caching for CDNs, cookies, server details) stays
+// behind.
+const FILE_HEADERS = ['Content-Type', 'Content-Length', 'Content-Range', 'Content-Encoding', 'Content-Disposition', 'Content-Language', 'ETag', 'Last-Modified', 'Accept-Ranges', 'Vary']
+
 /**
  * Fetches the object from the origin (which must not be reachable from the internet itself) without the link's
- * query, forwarding only what a file request needs; the origin's status, Range and ETag handling pass through.
+ * query, forwarding only what a file request needs; the origin's file answers and validators pass through.
  */
 async function fromOrigin(request, origin, key, cacheControl) {
   const upstream = new URL(origin)
@@ -177,11 +181,17 @@ async function fromOrigin(request, origin, key, cacheControl) {
   for (const name of ['Range', 'If-Range', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'If-Unmodified-Since', 'Accept-Encoding']) {
     if (request.headers.has(name)) forwarded.set(name, request.headers.get(name))
   }
-  const response = await fetch(upstream, { method: request.method, headers: forwarded, redirect: 'manual' })
-  // The origin's file answers pass through; a missing file is a 404, and anything else (a redirect, its own
-  // refusal, an error) a 502 without the origin's body.
+  // encodeResponseBody 'manual': a compressed answer stays compressed, as its Content-Encoding says, instead of
+  // being decompressed by the runtime under the same header.
+  const response = await fetch(upstream, { method: request.method, headers: forwarded, redirect: 'manual', encodeResponseBody: 'manual' })
+  // A missing file is a 404; a failed precondition or range is answered as the R2 path answers it; anything else
+  // but a file (a redirect, the origin's own refusal, an error) is a 502 without the origin's body.
   if (response.status === 404 || response.status === 410) return refuse(404, request.method)
-  if (![200, 206, 304, 412, 416].includes(response.status)) return refuse(502, request.method)
-  const headers = fileHeaders((h) => response.headers.forEach((value, name) => h.append(name, value)), cacheControl)
+  if (response.status === 412) return refuse(412, request.method)
+  if (response.status === 416) return refuse(416, request.method, response.headers.has('Content-Range') ? { 'Content-Range': response.headers.get('Content-Range') } : {})
+  if (![200, 206, 304].includes(response.status)) return refuse(502, request.method)
+  const headers = fileHeaders((h) => {
+    for (const name of FILE_HEADERS) if (response.headers.has(name)) h.set(name, response.headers.get(name))
+  }, cacheControl)
   return new Response(response.body, { status: response.status, headers, encodeBody: headers.has('Content-Encoding') ? 'manual' : 'automatic' })
 }
