@@ -7,7 +7,7 @@
 //
 //   npm run bench:engines
 //   BENCH_ENGINES_ROUNDS=5 BENCH_ENGINES_SECONDS=5 npm run bench:engines
-const { spawn } = require('node:child_process')
+const { execFileSync, spawn } = require('node:child_process')
 const { randomBytes } = require('node:crypto')
 const fs = require('node:fs')
 const http = require('node:http')
@@ -51,7 +51,10 @@ function get(url) {
   })
 }
 
-/** Alternating rounds of each variant; per-round ratios against the first variant, then medians. */
+/**
+ * Alternating rounds of each variant; `measure` returns named figures (the first is the one ratios are taken of),
+ * per-round ratios against the first variant, then medians.
+ */
 async function rounds(variants, measure) {
   const names = Object.keys(variants)
   const runs = new Map(names.map((n) => [n, []]))
@@ -62,7 +65,34 @@ async function rounds(variants, measure) {
     }
   }
   const base = runs.get(names[0])
-  return names.map((name) => ({ name, value: median(runs.get(name)), ratio: median(runs.get(name).map((v, i) => v / base[i])) }))
+  return names.map((name) => {
+    const list = runs.get(name)
+    const row = { name }
+    for (const figure of Object.keys(list[0])) {
+      row[figure] = median(list.map((r) => r[figure]))
+      row[`${figure} ratio`] = median(list.map((r, i) => r[figure] / base[i][figure]))
+    }
+    return row
+  })
+}
+
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100
+
+/** CPU time (user + system, in ticks) used so far by these processes and their children. */
+function cpuTicks(pids) {
+  const all = new Set(pids)
+  const stats = new Map()
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const text = fs.readFileSync(`/proc/${entry}/stat`, 'utf8')
+      stats.set(Number(entry), text.slice(text.lastIndexOf(')') + 2).split(' '))
+    } catch { /* ended meanwhile */ }
+  }
+  for (const [pid, fields] of stats) if (all.has(Number(fields[1]))) all.add(pid)
+  let ticks = 0
+  for (const pid of all) if (stats.has(pid)) ticks += Number(stats.get(pid)[11]) + Number(stats.get(pid)[12])
+  return ticks
 }
 
 async function nginxRows(root, key) {
@@ -96,24 +126,30 @@ async function nginxRows(root, key) {
         await new Promise((resolve) => setTimeout(resolve, 25))
       }
     }
-    console.log(`nginx ${CONNECTIONS} connections, ${AMOUNT === undefined ? `${SECONDS} s` : `${AMOUNT} requests`} per load; ratio = requests/s against nginx's plain location`)
+    console.log(`nginx ${CONNECTIONS} connections, ${AMOUNT === undefined ? `${SECONDS} s` : `${AMOUNT} requests`} per load; ratios against nginx's plain location:\n  requests/s (capped by the client where the server is fast), and server CPU per request (user + system)`)
     for (const file of ['1kB.bin', '1MB.bin']) {
+      const nginxPids = [Number(fs.readFileSync(path.join(prefix, 'nginx.pid'), 'utf8'))]
       const variants = {
-        'plain location': `http://127.0.0.1:${port}/plain/${file}`,
-        'njs verifier': `http://127.0.0.1:${port}${signer.sign(`private/${file}`)}`,
-        'Node signedStatic': `http://127.0.0.1:${nodePorts.ours}${signer.sign(`private/${file}`)}`,
+        'plain location': { url: `http://127.0.0.1:${port}/plain/${file}`, pids: nginxPids },
+        'njs verifier': { url: `http://127.0.0.1:${port}${signer.sign(`private/${file}`)}`, pids: nginxPids },
+        'Node signedStatic': { url: `http://127.0.0.1:${nodePorts.ours}${signer.sign(`private/${file}`)}`, pids: [node.pid] },
       }
-      const load = (name, url) => new Promise((resolve, reject) => {
+      // Requests/s is capped by the load generator where the server is fast (it shares the two cores), so the
+      // server's own CPU time per request is measured too: that is what the verifier adds.
+      const load = (name, { url, pids }) => new Promise((resolve, reject) => {
         const size = AMOUNT === undefined ? { duration: SECONDS } : { amount: AMOUNT }
+        const before = cpuTicks(pids)
         autocannon({ url, connections: CONNECTIONS, ...size }, (err, r) => {
           if (err) return reject(err)
           if (r.non2xx > 0 || r.errors > 0) return reject(new Error(`nginx ${name}: ${r.non2xx} non-2xx, ${r.errors} errors`))
-          resolve(r.requests.average)
+          const cpu = ((cpuTicks(pids) - before) / CLK_TCK) * 1e6 / Math.max(1, r.requests.total)
+          resolve({ rps: r.requests.average, cpu: Math.max(cpu, 1e-3) })
         })
       })
-      if (AMOUNT === undefined) for (const [name, url] of Object.entries(variants)) await load(name, url)
+      if (AMOUNT === undefined) for (const [name, variant] of Object.entries(variants)) await load(name, variant)
       for (const row of await rounds(variants, load)) {
-        console.log(`  ${file.padEnd(9)}${row.name.padEnd(18)}${row.value.toFixed(0).padStart(9)} req/s${row.ratio.toFixed(2).padStart(8)}`)
+        console.log(`  ${file.padEnd(9)}${row.name.padEnd(18)}${row.rps.toFixed(0).padStart(9)} req/s${row['rps ratio'].toFixed(2).padStart(7)}` +
+          `${row.cpu.toFixed(0).padStart(9)} µs CPU/req${row['cpu ratio'].toFixed(2).padStart(7)}`)
       }
     }
     console.log()
@@ -169,12 +205,12 @@ async function workerdRows(key) {
       const res = await get(new URL(`/?task=${task}&n=${LOOP}`, base))
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
       if (res.status !== 200 || Number(res.body) !== LOOP) throw new Error(`workerd ${name}: ${res.status} ${res.body} of ${LOOP}`)
-      return LOOP / seconds
+      return { rate: LOOP / seconds }
     }
     for (const task of Object.values(variants)) await measure(task, task) // warm up
     console.log(`workerd (miniflare ${require('miniflare/package.json').version}), loops of ${LOOP} in one request; ratio = verifications/s against the floor`)
     for (const row of await rounds(variants, measure)) {
-      console.log(`  ${row.name.padEnd(27)}${(row.value / 1000).toFixed(1).padStart(8)} k/s${row.ratio.toFixed(2).padStart(8)}`)
+      console.log(`  ${row.name.padEnd(27)}${(row.rate / 1000).toFixed(1).padStart(8)} k/s${row['rate ratio'].toFixed(2).padStart(8)}`)
     }
   } finally {
     await mf.dispose()

@@ -11,7 +11,7 @@ it('bench/engines.js runs a few requests through nginx and a few loops in worker
     cwd: path.join(__dirname, '..', '..'),
     env: { ...process.env, BENCH_ENGINES_ROUNDS: '1', BENCH_ENGINES_AMOUNT: '20', BENCH_ENGINES_CONNECTIONS: '2' },
   })
-  expect(stdout).toMatch(/1kB\.bin\s+njs verifier\s+\d+ req\/s/)
+  expect(stdout).toMatch(/1kB\.bin\s+njs verifier\s+\d+ req\/s\s+[\d.]+\s+\d+ µs CPU\/req/)
   expect(stdout).toMatch(/1MB\.bin\s+plain location\s+\d+ req\/s/)
   expect(stdout).toMatch(/1kB\.bin\s+Node signedStatic\s+\d+ req\/s/)
   expect(stdout).toMatch(/verify\(\)\s+[\d.]+ k\/s\s+[\d.]+/)
