@@ -165,11 +165,11 @@ export function decodeSignature(signature: string, out: Uint8Array): boolean {
   return true
 }
 
-/** Whether a signature is 43 base64url characters in their one canonical spelling (what decodeSignature accepts). */
+const SCRATCH = new Uint8Array(32)
+
+/** Whether a signature is 43 base64url characters in their one canonical spelling: what decodeSignature accepts. */
 export function isCanonicalSignature(signature: string): boolean {
-  if (signature.length !== 43) return false
-  for (let i = 0; i < 43; i++) if (sixtet(signature, i) < 0) return false
-  return (sixtet(signature, 42) & 3) === 0
+  return decodeSignature(signature, SCRATCH)
 }
 
 // The 6-bit value of a base64url character, or -1.

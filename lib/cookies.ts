@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { encodePath } from './canonical.js'
-import { COOKIE_NAME, GRANT_COOKIE, grantsFromCookies } from './cookie-header.js'
+import { COOKIE_NAME, GRANT_COOKIE } from './cookie-header.js'
 import type { Grant } from './signer-core.js'
 import { describe } from './options.js'
 
@@ -26,11 +26,6 @@ export function cookieName(factory: string, value: unknown): string {
     throw new TypeError(`${factory}: "grantCookie" must be a cookie name (letters, digits, ! # $ % & ' * + . ^ _ \` | ~ -), got ${describe(value)}`)
   }
   return value
-}
-
-/** Every value of the named cookie in a request (several grants for different folders can coexist). */
-export function readGrantCookies(req: IncomingMessage, name: string): string[] | undefined {
-  return grantsFromCookies(req.headers.cookie, name)
 }
 
 /**

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { STATUS_CODES } from 'node:http'
 import parseUrl from 'parseurl'
 import { decodePath } from './canonical.js'
-import { cookieName, readGrantCookies } from './cookies.js'
+import { grantsFromCookies } from './cookie-header.js'
+import { cookieName } from './cookies.js'
 import { SignedUrlError } from './errors.js'
 import { asOptions, assertKnownOptions, describe, kind } from './options.js'
 import { buildSigner, type Signer, type SignerOptions } from './signer.js'
@@ -86,7 +87,7 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
       // so an odd absolute-form target (`http://h%70rivate/x`) can't show the guard one path and them another.
       const target = parseUrl.original(req)?.path
       // A signature in the URL is checked first; grant cookies are read only when the URL carries none.
-      const grants = req.headers.cookie === undefined ? undefined : () => readGrantCookies(req, grantCookie)
+      const grants = req.headers.cookie === undefined ? undefined : () => grantsFromCookies(req.headers.cookie, grantCookie)
       result = signer.verify(typeof target === 'string' ? target : '', { method: req.method, grants })
     } catch (err) {
       next(err)

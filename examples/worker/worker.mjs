@@ -18,15 +18,14 @@ const REFUSED = { 403: 'Forbidden\n', 404: 'Not Found\n', 412: 'Precondition Fai
 let cached
 
 function configure(env) {
-  const text = `${env.SIGNING_KEYS}\n${env.SIGNING_KEY}\n${env.GRANT_COOKIE}`
-  if (cached !== undefined && cached.text === text) return cached
+  if (cached !== undefined && cached.keys === env.SIGNING_KEYS && cached.key === env.SIGNING_KEY && cached.cookie === env.GRANT_COOKIE) return cached
   if (env.FILES === undefined && env.ORIGIN === undefined) throw new TypeError('bind an R2 bucket as FILES, or set ORIGIN')
   if (env.SIGNING_KEYS !== undefined && env.SIGNING_KEY !== undefined) throw new TypeError('set SIGNING_KEY or SIGNING_KEYS, not both')
   if (env.SIGNING_KEYS === undefined && env.SIGNING_KEY === undefined) throw new TypeError('set the secret SIGNING_KEY or SIGNING_KEYS')
   const options = env.SIGNING_KEYS !== undefined ? { keys: parseKeyList(env.SIGNING_KEYS, 'SIGNING_KEYS') } : { key: env.SIGNING_KEY }
   const grantCookie = env.GRANT_COOKIE ?? 'signed-grant'
   grantsFromCookies(null, grantCookie) // throws a TypeError on a name that is not a cookie token
-  cached = { text, signer: createWebSigner(options), grantCookie }
+  cached = { keys: env.SIGNING_KEYS, key: env.SIGNING_KEY, cookie: env.GRANT_COOKIE, signer: createWebSigner(options), grantCookie }
   return cached
 }
 
@@ -72,9 +71,15 @@ function fileHeaders(set, cacheControl) {
   return headers
 }
 
+// The request headers that make serving depend on the object's size or validators.
+const CONDITIONAL = ['Range', 'If-Range', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'If-Unmodified-Since']
+
 /** Serves an R2 object: HEAD, one byte range (206, or 416 past the end), conditional requests (304, 412). */
 async function fromBucket(request, bucket, key, cacheControl) {
-  const head = await bucket.head(key)
+  // A plain GET costs one R2 operation (the object with its body); HEAD, ranges and preconditions read the
+  // metadata first, and fetch the body only if it is to be sent.
+  const plain = request.method === 'GET' && !CONDITIONAL.some((name) => request.headers.has(name))
+  const head = plain ? await bucket.get(key) : await bucket.head(key)
   if (head === null) return refuse(404, request.method)
   const lastModified = new Date(Math.floor(head.uploaded.getTime() / 1000) * 1000)
   const headers = fileHeaders((h) => {
@@ -83,11 +88,15 @@ async function fromBucket(request, bucket, key, cacheControl) {
     h.set('Last-Modified', lastModified.toUTCString())
     h.set('Accept-Ranges', 'bytes')
   }, cacheControl)
+  // An object stored compressed (Content-Encoding) goes out as stored, not compressed again by the runtime.
+  const encodeBody = headers.has('Content-Encoding') ? 'manual' : 'automatic'
+  if (plain) {
+    headers.set('Content-Length', String(head.size))
+    return new Response(head.body, { headers, encodeBody })
+  }
   const precondition = preconditions(request.headers, head.httpEtag, lastModified.getTime())
   if (precondition === 412) return refuse(412, request.method)
   if (precondition === 304) return new Response(null, { status: 304, headers })
-  // An object stored compressed (Content-Encoding) goes out as stored, not compressed again by the runtime.
-  const encodeBody = headers.has('Content-Encoding') ? 'manual' : 'automatic'
   if (request.method === 'HEAD') {
     headers.set('Content-Length', String(head.size))
     return new Response(null, { headers, encodeBody })
@@ -178,7 +187,7 @@ async function fromOrigin(request, origin, key, cacheControl) {
   const upstream = new URL(origin)
   upstream.pathname = `${upstream.pathname.replace(/\/$/, '')}/${key.split('/').map(encodeURIComponent).join('/')}`
   const forwarded = new Headers()
-  for (const name of ['Range', 'If-Range', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'If-Unmodified-Since', 'Accept-Encoding']) {
+  for (const name of [...CONDITIONAL, 'Accept-Encoding']) {
     if (request.headers.has(name)) forwarded.set(name, request.headers.get(name))
   }
   // encodeResponseBody 'manual': a compressed answer stays compressed, as its Content-Encoding says, instead of
