@@ -10,7 +10,7 @@ describe.each(guards)('folder grants through $name', (guardUnderTest) => {
   describe.each(frameworks)('on $name', (fw) => {
     describe.each(mounts)('mounted $name', (mount) => {
       const signer = createSigner({ key: KEY, now })
-      const folder = (id: string) => mount.url(`private/videos/${id}/`).slice(1)
+      const folder = (id: string) => mount.signed(`private/videos/${id}/`).slice(1)
       const grantRoute = (req: IncomingMessage, res: ServerResponse & { locals: { grantAccess: (f: string, o?: object) => unknown } }, next: () => void) => {
         const match = /^\/watch\/(\w+)$/.exec(req.url ?? '')
         if (!match) return next()
@@ -33,6 +33,15 @@ describe.each(guards)('folder grants through $name', (guardUnderTest) => {
         expect(setCookie).toHaveLength(1)
         return setCookie[0]
       }
+      // A cookie's Path stops before the first segment that a URL could spell two ways (`o'b`, `café`).
+      const plainPath = (f: string) => {
+        let path = '/'
+        for (const segment of f.split('/').slice(0, -1)) {
+          if (!/^[A-Za-z0-9._~-]+$/.test(segment)) break
+          path += `${segment}/`
+        }
+        return path
+      }
       const cookieHeader = (...setCookies: string[]) => setCookies.map((c) => c.split(';')[0]).join('; ')
       const expectRefused = (res: RawResponse, code: string) => {
         expect({ status: res.status, code: res.headers['x-test-refusal'] }).toEqual({ status: 403, code })
@@ -40,7 +49,7 @@ describe.each(guards)('folder grants through $name', (guardUnderTest) => {
 
       it('sets an HttpOnly, SameSite=Lax cookie scoped to the folder for the seconds it lives', async () => {
         const cookie = await grantCookie('42')
-        expect(cookie).toMatch(new RegExp(`^signed-grant=[\\w-]+\\.${NOW_S + 600}\\.\\.[\\w-]{43}; Path=/${folder('42')}; Max-Age=600; HttpOnly; SameSite=Lax$`))
+        expect(cookie).toMatch(new RegExp(`^signed-grant=[\\w-]+\\.${NOW_S + 600}\\.\\.[\\w-]{43}; Path=${plainPath(folder('42'))}; Max-Age=600; HttpOnly; SameSite=Lax$`))
       })
 
       it('serves every file below the folder with the cookie, and refuses them without it', async () => {
@@ -66,7 +75,7 @@ describe.each(guards)('folder grants through $name', (guardUnderTest) => {
       it("sets the Path to the nearest plainly spelled folder, so both spellings of a folder like it's (1) get the cookie", async () => {
         const res = await server.send(`/watch/quoted`)
         const cookie = res.headers['set-cookie']![0]
-        expect(cookie).toContain(`; Path=/${folder('').replace(/\/$/, '')}/;`.replace('//', '/'))
+        expect(cookie).toContain(`; Path=${plainPath(folder(''))};`)
         const jar = cookie.split(';')[0]
         for (const spelling of ["it's%20(1)", 'it%27s%20%281%29']) {
           const url = `${mount.url('private/videos/')}${spelling}/a.ts`
@@ -106,7 +115,7 @@ describe.each(guards)('folder grants through $name', (guardUnderTest) => {
 
       it('checks a signature in the URL before any cookie, so a bad link is not rescued by a grant', async () => {
         const cookie = cookieHeader(await grantCookie('42'))
-        const bad = createSigner({ key: OTHER_KEY, now }).sign(mount.url('private/videos/42/seg-0.ts'))
+        const bad = createSigner({ key: OTHER_KEY, now }).sign(mount.signed("private/videos/42/seg-0.ts"))
         expectRefused(await server.send(bad, { headers: { Cookie: cookie } }), 'ERR_SIGNATURE_INVALID')
       })
 

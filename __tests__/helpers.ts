@@ -79,31 +79,79 @@ export const frameworks: Framework[] = [
 
 export interface Mount {
   name: string
-  /** The URL path the browser requests for a file under the fixture site, e.g. 'private/image.png'. */
+  /**
+   * The URL path the browser requests for a file under the fixture site (given decoded, e.g. 'private/image.png'),
+   * with the mount's prefix as sent (percent-encoded where the mount needs it).
+   */
   url(sitePath: string): string
+  /** The path a link for that file signs (with its leading `/`): `url` with the mount's own escapes decoded. */
+  signed(sitePath: string): string
+  /** True when the mount serves the whole site folder (its files are under private/), not the private folder. */
+  wholeSite: boolean
   /** Attaches a middleware made for a folder (the site, or its private/ folder) the way this mount does. */
   attach(app: App, fw: Framework, make: (root: string) => Handler): void
 }
+
+/** A tenant segment that url.parse would escape if it were raw (`'`), as `sign` writes it. */
+export const TENANT = "o%27b"
+/** A mount path that only matches in percent-encoded form: the routers compare raw paths. */
+export const ENCODED_MOUNT = '/caf%C3%A9'
 
 export const mounts: Mount[] = [
   {
     name: 'at the root',
     url: (p) => `/${p}`,
+    signed: (p) => `/${p}`,
+    wholeSite: true,
     attach: (app, _fw, make) => app.use(make(SITE)),
   },
   {
     name: "under a prefix (app.use('/private', ...))",
     url: (p) => `/${p}`,
+    signed: (p) => `/${p}`,
+    wholeSite: false,
     attach: (app, _fw, make) => app.use('/private', make(PRIVATE)),
   },
   {
     name: 'inside a nested router',
     url: (p) => `/app/${p}`,
+    signed: (p) => `/app/${p}`,
+    wholeSite: false,
     attach: (app, fw, make) => {
       const router = fw.router()
       router.use('/private', make(PRIVATE))
       app.use('/app', router)
     },
+  },
+  {
+    name: "under a parameter mount (router.use('/:tenant/files', ...))",
+    url: (p) => `/${TENANT}/files/${p}`,
+    signed: (p) => `/${decodeURIComponent(TENANT)}/files/${p}`,
+    wholeSite: true,
+    attach: (app, fw, make) => {
+      // Connect has no parameters: the literal tenant stands in, so its routing is exercised all the same.
+      const router = fw.router()
+      router.use(fw.name === 'Connect' ? `/${TENANT}/files` : '/:tenant/files', make(SITE))
+      app.use(router)
+    },
+  },
+  {
+    name: "in a sub-app with its own mountpath (app.use('/sub', subApp))",
+    url: (p) => `/sub/${p}`,
+    signed: (p) => `/sub/${p}`,
+    wholeSite: false,
+    attach: (app, fw, make) => {
+      const sub = fw.create()
+      sub.use('/private', make(PRIVATE))
+      app.use('/sub', sub)
+    },
+  },
+  {
+    name: `under a mount path that needs percent-encoding (${ENCODED_MOUNT})`,
+    url: (p) => `${ENCODED_MOUNT}/${p}`,
+    signed: (p) => `${decodeURIComponent(ENCODED_MOUNT)}/${p}`,
+    wholeSite: true,
+    attach: (app, _fw, make) => app.use(ENCODED_MOUNT, make(SITE)),
   },
 ]
 

@@ -50,7 +50,6 @@ export function folderOf(path: string, segments: number): string | undefined {
 }
 
 const ABSOLUTE_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/
-const OTHER_SPELLING = /^(?:expiry|method|signature|kid|scope)(?:\[.*)?$/
 // Character tables, so the per-request checks are single passes without regular expressions.
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 const SIXTET = new Int8Array(128).fill(-1)
@@ -244,8 +243,8 @@ export function parseQuery(query: string): ParsedLink | SignedUrlErrorCode {
     } else if (length === 5 && query.startsWith('scope', start)) {
       if (scope !== undefined) return 'ERR_QUERY_MALFORMED'
       scope = value
-    } else if (hasEscapeOrBracket(query, start, nameEnd) && OTHER_SPELLING.test(safeDecode(query.slice(start, nameEnd)))) {
-      // `%65xpiry=` or `expiry[]=` is ignored here but read as `expiry` by Express's query parser.
+    } else if (spellsSignedField(query, start, nameEnd)) {
+      // `[expiry]=`, `%65xpiry=` or `expiry[x]=` is ignored here but read as `expiry` by Express's query parser.
       return 'ERR_QUERY_MALFORMED'
     }
     start = end + 1
@@ -260,20 +259,37 @@ export function parseQuery(query: string): ParsedLink | SignedUrlErrorCode {
   return { path: '', expiry: seconds, kid, scope: segments, signature, message: '' }
 }
 
-function hasEscapeOrBracket(text: string, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i)
-    if (c === 37 || c === 91) return true
+const SIGNED_FIELDS = ['expiry', 'method', 'signature', 'kid', 'scope']
+
+/**
+ * Whether a parameter name that is not a signed field's plain spelling is read as one by some query parser an
+ * app may use. qs (Express 4's parser, and Express 5's 'extended') decodes the whole key first (`+` as space,
+ * then percent escapes), then takes as the field the text before the first `[...]` group, or the first group's
+ * content when the key starts with one (`[expiry]`, `expiry[\n]`, `%5Bexpiry%5D`); with `allowDots`, the text
+ * before a `.`. node:querystring (Express 5's 'simple') uses the decoded key. So every such spelling, once decoded,
+ * starts with the field's name, after any `[`, followed by the end or a character no name holds. Refusing that
+ * whole class (case-insensitively, in case an app's parser folds case) is a superset of what any of them reads.
+ */
+function spellsSignedField(query: string, start: number, end: number): boolean {
+  let name = query.slice(start, end)
+  if (name.indexOf('%') !== -1) name = decodeEveryEscape(name)
+  let from = 0
+  while (name.charCodeAt(from) === 0x5b /* [ */) from++
+  for (const field of SIGNED_FIELDS) {
+    if (name.length - from < field.length || name.slice(from, from + field.length).toLowerCase() !== field) continue
+    const next = name.charCodeAt(from + field.length)
+    if (Number.isNaN(next) || !isNameCharacter(next)) return true
   }
   return false
 }
 
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text)
-  } catch {
-    return text
-  }
+function isNameCharacter(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x5f /* _ */ || c === 0x2d /* - */
+}
+
+// Every well-formed `%XX` as one character (a byte), the rest as it is: the most a lenient decoder makes of it.
+function decodeEveryEscape(text: string): string {
+  return text.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
 }
 
 /** The decoded path of a request target (origin- or absolute-form), or undefined when it is not canonical. */

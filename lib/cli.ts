@@ -67,7 +67,7 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
     if (command === 'sign') return (io.out(signer.sign(target, signOptions(values.ttl, values['expires-at']))), 0)
     return verify(signer, target, values.method, values['key-id'], io)
   } catch (err) {
-    io.err(`error: ${(err as Error).message}`)
+    io.err(`error: ${printable((err as Error).message)}`)
     return 2
   }
 }
@@ -102,13 +102,14 @@ const REASONS: Record<SignedUrlErrorCode, string> = {
   ERR_URL_EXPIRED: 'the link has expired',
   ERR_METHOD_NOT_ALLOWED: 'a signed link only allows GET and HEAD',
   ERR_PATH_MISMATCH: 'the path served is not the signed path',
+  ERR_TARGET_NOT_CANONICAL: 'the request target is not plain origin-form (#, \\, spaces, control or non-ASCII characters, a leading //, or an odd authority)',
 }
 
 function verify(signer: ReturnType<typeof createSigner>, url: string, method: string | undefined, keyId: string | undefined, io: Out): number {
   const result = signer.verify(url, { method: method ?? 'GET' })
   const now = Math.floor(Date.now() / 1000)
   if (result.ok) {
-    io.out(`valid: grants GET and HEAD of /${result.path} until ${iso(result.expiresAt)} (for ${duration(result.secondsLeft)})`)
+    io.out(`valid: grants GET and HEAD of /${printable(result.path)} until ${iso(result.expiresAt)} (for ${duration(result.secondsLeft)})`)
     return 0
   }
   const { code } = result.error
@@ -120,6 +121,16 @@ function verify(signer: ReturnType<typeof createSigner>, url: string, method: st
   }
   io.err(`refused (${code}): ${reason}`)
   return 1
+}
+
+/**
+ * Text safe to print to a terminal: C0 and C1 controls, DEL, line and paragraph separators and the bidi controls
+ * (which can make a terminal show `txt.exe` as `exe.txt`) become `\\u{…}` escapes, and so does `\\` itself, so an
+ * escape in the output always means one.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\\\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, (c) =>
+    c === '\\' ? '\\\\' : `\\u{${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}}`)
 }
 
 function iso(unixSeconds: number): string {

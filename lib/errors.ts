@@ -7,6 +7,7 @@ export type SignedUrlErrorCode =
   | 'ERR_PATH_NOT_CANONICAL'
   | 'ERR_QUERY_MALFORMED'
   | 'ERR_PATH_MISMATCH'
+  | 'ERR_TARGET_NOT_CANONICAL'
 
 // Messages say which check failed and never carry the URL, the string to sign, a signature or a key.
 const MESSAGES: Readonly<Record<SignedUrlErrorCode, string>> = {
@@ -17,6 +18,7 @@ const MESSAGES: Readonly<Record<SignedUrlErrorCode, string>> = {
   ERR_PATH_NOT_CANONICAL: 'The URL path is not canonical',
   ERR_QUERY_MALFORMED: 'The URL query is malformed',
   ERR_PATH_MISMATCH: 'The path being served is not the signed path',
+  ERR_TARGET_NOT_CANONICAL: 'The request target is not in plain origin form',
 }
 
 /**

@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { STATUS_CODES } from 'node:http'
-import parseUrl from 'parseurl'
-import { decodePath } from './canonical.js'
 import { grantsFromCookies } from './cookie-header.js'
 import { cookieName } from './cookies.js'
 import { SignedUrlError } from './errors.js'
 import { asOptions, assertKnownOptions, describe, kind } from './options.js'
+import { readRequestTarget } from './request-target.js'
 import { buildSigner, type Signer, type SignerOptions } from './signer.js'
 
 export type Next = (err?: unknown) => void
@@ -80,38 +79,22 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
   }
 
   return function check(req, res, next) {
+    // One reading of the target, before any other work: the string verified is the one the routers cut their
+    // mounts from and serve-static opens, and req.url is exactly what the mounts left of it.
+    const target = readRequestTarget(req)
+    if (typeof target === 'string') return reject(new SignedUrlError(target), req, res, next)
     let result
     try {
-      // The original URL, not req.url: under a mount req.url has lost its prefix, and a signature for
-      // /a/x.png must not open /b/x.png. It is read through parseurl, as the router and serve-static read it,
-      // so an odd absolute-form target (`http://h%70rivate/x`) can't show the guard one path and them another.
-      const target = parseUrl.original(req)?.path
       // A signature in the URL is checked first; grant cookies are read only when the URL carries none.
       const grants = req.headers.cookie === undefined ? undefined : () => grantsFromCookies(req.headers.cookie, grantCookie)
-      result = signer.verify(typeof target === 'string' ? target : '', { method: req.method, grants })
+      result = signer.verify(target.target, { method: req.method, grants })
     } catch (err) {
       next(err)
       return undefined
     }
     if (!result.ok) return reject(result.error, req, res, next)
-    if (!servesSignedPath(result.path, parseUrl(req)?.pathname ?? undefined)) {
-      return reject(new SignedUrlError('ERR_PATH_MISMATCH'), req, res, next)
-    }
     return `private, max-age=${result.secondsLeft}`
   }
-}
-
-// The path the next handler sees (req.url: mount-relative) must be the signed path, or its tail on a segment
-// boundary. Connect mounts `/private` also match `/private.png`, leaving `/.png`; a middleware may rewrite req.url.
-function servesSignedPath(signedPath: string, rawServed: string | undefined): boolean {
-  if (rawServed === undefined) return false
-  if (rawServed === '/') return signedPath.endsWith('/')
-  const served = decodePath(rawServed)
-  if (served === undefined) return false
-  const start = signedPath.length - served.length - 1
-  if (start < -1) return false
-  if (start === -1) return signedPath === served
-  return signedPath.charCodeAt(start) === 47 && signedPath.endsWith(served)
 }
 
 function toSigner(factory: string, opts: Readonly<Partial<GuardOptions>>): Pick<Signer, 'verify'> {

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os'
 import path from 'node:path'
 import { createSigner } from 'express-signed-url'
-import { attackCorpus, outcomeOn, type AttackContext } from '../attack-corpus'
+import { attackCorpus, headersOf, outcomeOn, type AttackContext } from '../attack-corpus'
 import { fixture, freePort, KEY, OTHER_KEY, sendTo, SITE } from '../helpers'
 
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx'
@@ -183,7 +183,7 @@ describe('nginx with examples/nginx/signed-url.js', () => {
   }
   const ctx: AttackContext = { base: '', expiry: nowS + 3600, past: nowS - 1, key: KEY, otherKey: OTHER_KEY }
   it.each(attackCorpus.map((c) => [`${c.category}: ${c.name}`, c] as const))('%s', async (name, attack) => {
-    const res = await send(attack.target(ctx), { method: attack.method, headers: attack.headers })
+    const res = await send(attack.target(ctx), { method: attack.method, headers: headersOf(attack, ctx) })
     const expected = outcomeOn(attack, 'nginx')
     if (name in byNginx) {
       expect(res.status).toBe(byNginx[name])

@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream'
 import { Miniflare } from 'miniflare'
 import serveStatic from 'serve-static'
 import { createSigner } from 'express-signed-url'
-import { attackCorpus, type AttackContext } from '../attack-corpus'
+import { attackCorpus, headersOf, type AttackContext } from '../attack-corpus'
 import { fixture, KEY, OTHER_KEY, sendTo, SITE, type RawResponse } from '../helpers'
 
 const ROOT = path.join(__dirname, '..', '..')
@@ -326,7 +326,7 @@ const byWorker: Record<string, { status: number; why: string; file?: string }> =
 describe('the attack corpus against the Worker', () => {
   const ctx: AttackContext = { base: '', expiry: nowS + 3600, past: nowS - 1, key: KEY, otherKey: OTHER_KEY }
   it.each(attackCorpus.map((c) => [`${c.category}: ${c.name}`, c] as const))('%s', async (name, attack) => {
-    const res = await worker.send(attack.target(ctx), { method: attack.method, headers: attack.headers })
+    const res = await worker.send(attack.target(ctx), { method: attack.method, headers: headersOf(attack, ctx) })
     const listed = byWorker[name]
     const expected = listed ?? attack.expect
     expect({ name, status: res.status }).toEqual({ name, status: expected.status })

@@ -38,6 +38,6 @@ if (result.ok) {
   void seconds
 } else {
   const code: 'ERR_SIGNATURE_MISSING' | 'ERR_SIGNATURE_INVALID' | 'ERR_URL_EXPIRED' | 'ERR_METHOD_NOT_ALLOWED' |
-    'ERR_PATH_NOT_CANONICAL' | 'ERR_QUERY_MALFORMED' | 'ERR_PATH_MISMATCH' = result.error.code
+    'ERR_PATH_NOT_CANONICAL' | 'ERR_QUERY_MALFORMED' | 'ERR_PATH_MISMATCH' | 'ERR_TARGET_NOT_CANONICAL' = result.error.code
   void code
 }
