@@ -1,3 +1,6 @@
+import querystring from 'node:querystring'
+import fc from 'fast-check'
+import qs from 'qs'
 import { decodePath, decodeSignature, encodePath, isCanonicalPath, parseLink, parseQuery, stringToSign } from '../lib/canonical'
 
 const SIG = 'JAlvetgMrDoUCbglQ1WCmsFg_gDoM_pv_puL2rc6ksc'
@@ -105,6 +108,41 @@ describe('canonical', () => {
     ])('parses %j as %p', (query, expected) => {
       if (typeof expected === 'string') expect(parseQuery(query)).toBe(expected)
       else expect(parseQuery(query)).toMatchObject(expected)
+    })
+
+    describe('when a parameter name is another spelling of a signed field', () => {
+      const FIELDS = ['expiry', 'method', 'signature', 'kid', 'scope']
+      const good = `expiry=1765432100&method=get&signature=${SIG}`
+      // The parsers an Express app reads req.query with: qs as Express 4 (and Express 5's 'extended') call it, qs
+      // with dots, and node:querystring (Express 5's 'simple').
+      const readers: Array<[string, (query: string) => Record<string, unknown>]> = [
+        ['qs', (q) => qs.parse(q, { allowPrototypes: true })],
+        ['qs with allowDots', (q) => qs.parse(q, { allowPrototypes: true, allowDots: true })],
+        ['querystring', (q) => querystring.parse(q)],
+      ]
+      const piece = fc.constantFrom(...FIELDS, ...FIELDS.map((f) => f.toUpperCase()), '[', ']', '[]', '%5B', '%5D', '%5b', '.', '+', '%20',
+        '%0A', '%E2%80%A8', '%00', '%65', '%69', '%6B', 'exp', 'iry', 'x', '0', '_', '-', '%', '%2', '=', ']=', '%3D', '__proto__')
+      const name = fc.array(piece, { minLength: 1, maxLength: 5 }).map((pieces) => pieces.join(''))
+
+      it('refuses every name some parser reads as a signed field (property over names built from risky pieces)', () => {
+        fc.assert(fc.property(name, fc.boolean(), (extra, first) => {
+          const query = first ? `${extra}=1&${good}` : `${good}&${extra}=1`
+          const part = `${extra}=1`
+          const readAsField = readers.some(([, read]) => FIELDS.some((f) => Object.hasOwn(read(part), f)))
+          if (readAsField && !FIELDS.some((f) => part.startsWith(`${f}=`))) expect([query, parseQuery(query)]).toEqual([query, 'ERR_QUERY_MALFORMED'])
+        }), { numRuns: Number(process.env.FC_NUM_RUNS ?? 2000) })
+      })
+
+      it.each(['[expiry]', '%5Bexpiry%5D', '[method]', '[signature]', '[kid]', '[scope]', 'expiry[%0A]', 'method[%E2%80%A8]', 'exp%69ry',
+        'expiry[]', 'method.x', 'Signature', 'expiry+', '[[expiry]]'])('refuses %s=1 beside the signed fields', (spelling) => {
+        expect(parseQuery(`${good}&${spelling}=1`)).toBe('ERR_QUERY_MALFORMED')
+        expect(parseQuery(`${spelling}=1&${good}`)).toBe('ERR_QUERY_MALFORMED')
+      })
+
+      it.each(['expiryx', 'kids', 'methods', 'v', '_', 'x[expiry]', 'signature_v2', 'scoped'])('ignores %s=1, which no parser reads as a field', (other) => {
+        for (const [, read] of readers) expect(FIELDS.filter((f) => Object.hasOwn(read(`${other}=1`), f))).toEqual([])
+        expect(parseQuery(`${good}&${other}=1`)).toMatchObject({ expiry: 1765432100 })
+      })
     })
   })
 

@@ -26,6 +26,24 @@ describe('the command line', () => {
     expect(a.stdout).not.toBe(b.stdout)
   })
 
+  it.each([
+    ['a right-to-left override (U+202E)', 'private/\u202Etxt.exe', 'private/\\u{202E}txt.exe'],
+    ['a left-to-right isolate (U+2066) and a pop (U+2069)', 'private/\u2066a\u2069.png', 'private/\\u{2066}a\\u{2069}.png'],
+    ['a C1 control (U+009B, a terminal escape)', 'private/a\u009b.png', null],
+    ['a line separator (U+2028)', 'private/a\u2028b.png', 'private/a\\u{2028}b.png'],
+  ])('escapes %s in the paths it prints', async (_what, decoded, shown) => {
+    const link = createSigner({ key: KEY }).sign(decoded.replace('\u009b', ''))
+    const target = shown === null ? link.replace('a.png', 'a%C2%9B.png') : link
+    const verified = await cli(['verify', target])
+    const output = verified.stdout + verified.stderr
+    expect(output).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/)
+    if (shown !== null) expect(verified.stdout).toContain(`of /${shown} until`)
+    const signed = await cli(['sign', `${decoded}\u0007`])
+    expect(signed.code).toBe(2)
+    expect(signed.stderr).not.toMatch(/[\u0007\u009b\u202e\u2066\u2069\u2028]/)
+    expect(signed.stderr).toContain('\\u{')
+  })
+
   it('round-trips keygen, sign and verify', async () => {
     const key = (await cli(['keygen'], {})).stdout.trim()
     const signed = await cli(['sign', 'private/a b.png', '--ttl', '10m'], { SIGNING_KEY: key })

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
+import url from 'node:url'
 import connect from 'connect'
 import express5 from 'express'
 import express4 from 'express4'
@@ -179,6 +180,23 @@ export function buildApp(fw: Framework, mount: Mount, make: (root: string) => Ha
   return app
 }
 
+/**
+ * The wrapper the README puts in front of a bare Connect app: Connect parses the target in its own next(), before
+ * any middleware, and url.parse throws on some hosts (`http://xn--a/`), which escapes the request handler.
+ */
+export function refuseUnparsable(app: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
+  return function refuseUnparsableTargets(req, res) {
+    try {
+      url.parse(req.url ?? '')
+    } catch {
+      res.statusCode = 400
+      res.end()
+      return
+    }
+    app(req, res)
+  }
+}
+
 export interface RawResponse {
   status: number
   headers: IncomingHttpHeaders
@@ -187,6 +205,7 @@ export interface RawResponse {
 
 /** A server listening on loopback for the duration of a describe block, taking raw requests. */
 export interface TestServer {
+  port: number
   send(target: string, options?: { method?: string; headers?: Record<string, string> }): Promise<RawResponse>
   close(): Promise<void>
 }
@@ -197,6 +216,7 @@ export async function listen(app: (req: IncomingMessage, res: ServerResponse) =>
   const { port } = server.address() as AddressInfo
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 })
   return {
+    port,
     send: (target, options = {}) => sendTo(port, target, options, agent),
     close: async () => {
       agent.destroy()

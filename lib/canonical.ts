@@ -265,16 +265,17 @@ const SIGNED_FIELDS = ['expiry', 'method', 'signature', 'kid', 'scope']
  * Whether a parameter name that is not a signed field's plain spelling is read as one by some query parser an
  * app may use. qs (Express 4's parser, and Express 5's 'extended') decodes the whole key first (`+` as space,
  * then percent escapes), then takes as the field the text before the first `[...]` group, or the first group's
- * content when the key starts with one (`[expiry]`, `expiry[\n]`, `%5Bexpiry%5D`); with `allowDots`, the text
- * before a `.`. node:querystring (Express 5's 'simple') uses the decoded key. So every such spelling, once decoded,
- * starts with the field's name, after any `[`, followed by the end or a character no name holds. Refusing that
- * whole class (case-insensitively, in case an app's parser folds case) is a superset of what any of them reads.
+ * content when the key starts with one (`[expiry]`, `expiry[\n]`, `%5Bexpiry%5D`); with `allowDots`, `.x` is read
+ * as `[x]` first (`.expiry`, `expiry.x`). node:querystring (Express 5's 'simple') uses the decoded key. So every such
+ * spelling, once decoded, starts with the field's name, after any `[` and `.`, followed by the end or a character no
+ * name holds. Refusing that whole class (case-insensitively, in case an app's parser folds case) is a superset of
+ * what any of them reads.
  */
 function spellsSignedField(query: string, start: number, end: number): boolean {
   let name = query.slice(start, end)
   if (name.indexOf('%') !== -1) name = decodeEveryEscape(name)
   let from = 0
-  while (name.charCodeAt(from) === 0x5b /* [ */) from++
+  while (name.charCodeAt(from) === 0x5b /* [ */ || name.charCodeAt(from) === 0x2e /* . */) from++
   for (const field of SIGNED_FIELDS) {
     if (name.length - from < field.length || name.slice(from, from + field.length).toLowerCase() !== field) continue
     const next = name.charCodeAt(from + field.length)
