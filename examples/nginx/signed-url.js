@@ -1,13 +1,18 @@
 // njs verifier for express-signed-url links (v1, key ids, folder scope, grant cookies), for nginx with ngx_http_js_module.
-// It reads the request target as sent ($request_uri, never the normalised $uri), applies the same grammar as the
-// Node guard (one decode, canonical path, strict query, HMAC-SHA256, constant-time comparison, MAC before expiry),
-// then hands a good request to the static file server. Keys come from the environment, passed through nginx's `env`
+// It reads the request target as sent, from the request line (never the normalised $uri), and refuses what the Node
+// guard's request-target rules refuse (anything outside visible ASCII, `#`, `\`, a leading `//`, absolute-form other
+// than http(s) with a plain authority); then it applies the same grammar as the Node guard (one decode, canonical
+// path, strict query that refuses every other spelling of a signed field, HMAC-SHA256, constant-time comparison, MAC
+// before expiry, max-age rounded down) and hands a good request to the static file server. Where it cannot see what
+// Node sees, it refuses more (design rule 14). Keys come from the environment, passed through nginx's `env`
 // directive: SIGNING_KEY (one secret) or SIGNING_KEYS (comma-separated, newest first, each `secret` or `id:secret`),
 // read with the grammar of the package's parseKeyList, so one variable gives Node, nginx and the Worker one ring.
 var crypto = require('crypto');
 
 var KID = /^[A-Za-z0-9_-]{1,32}$/;
-var byId = {};
+// Keys by id in an object without a prototype (njs 0.7 has no Map): `constructor`, `__proto__` or `toString` is a
+// key id like any other, never a property inherited from Object.prototype.
+var byId = Object.create(null);
 var anonymous = [];
 if (process.env.SIGNING_KEYS && process.env.SIGNING_KEY) throw new Error('signed-url.js: set SIGNING_KEY or SIGNING_KEYS, not both');
 if (process.env.SIGNING_KEYS) {
@@ -34,7 +39,10 @@ var EXPIRY = /^[1-9][0-9]{0,10}$/;
 var SCOPE = /^[1-9][0-9]?$/;
 // The grant cookie's name: change it here if the app sets another with `grantCookie`.
 var GRANT_COOKIE = 'signed-grant';
-var OTHER_SPELLING = /^(?:expiry|method|signature|kid|scope)(?:\[.*)?$/;
+var FIELDS = ['expiry', 'method', 'signature', 'kid', 'scope'];
+// An absolute-form target as lib/request-target.ts accepts it: http(s), then a host name, IPv4 or bracketed IPv6
+// address and an optional port, no userinfo; group 1 is the host.
+var ABSOLUTE = /^https?:\/\/([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?(?=\/)/i;
 
 function canonical(path) {
   if (path.length === 0 || /[\u0000-\u001f\u007f-\u009f\\]/.test(path)) return false;
@@ -63,10 +71,9 @@ function parseQuery(query) {
     if (name === 'expiry' || name === 'method' || name === 'signature' || name === 'kid' || name === 'scope') {
       if (fields[name] !== undefined) return 'malformed';
       fields[name] = value;
-    } else if (/[%\[]/.test(name)) {
-      var decoded = name;
-      try { decoded = decodeURIComponent(name); } catch (e) { /* keep */ }
-      if (OTHER_SPELLING.test(decoded)) return 'malformed';
+    } else if (spellsField(name)) {
+      // `[expiry]=`, `%65xpiry=` or `expiry[x]=` is ignored here but read as `expiry` by Express's query parser.
+      return 'malformed';
     }
   }
   if (fields.signature === undefined) return 'missing';
@@ -76,6 +83,23 @@ function parseQuery(query) {
   if (fields.kid !== undefined && !KID.test(fields.kid)) return 'malformed';
   if (fields.scope !== undefined && !SCOPE.test(fields.scope)) return 'malformed';
   return fields;
+}
+
+// Whether a parameter name, not a signed field's plain spelling, is one some query parser reads as a signed field:
+// lib/canonical.ts's spellsSignedField, exactly. Every well-formed %XX decoded as one byte, leading `[` and `.`
+// dropped, then a field name (any case) followed by the end or a character no name holds.
+function spellsField(name) {
+  if (name.indexOf('%') !== -1) {
+    name = name.replace(/%([0-9A-Fa-f]{2})/g, function (_, hex) { return String.fromCharCode(parseInt(hex, 16)); });
+  }
+  var from = 0;
+  while (name.charAt(from) === '[' || name.charAt(from) === '.') from++;
+  for (var i = 0; i < FIELDS.length; i++) {
+    if (name.slice(from, from + FIELDS[i].length).toLowerCase() !== FIELDS[i]) continue;
+    var next = name.charAt(from + FIELDS[i].length);
+    if (next === '' || !/^[A-Za-z0-9_-]$/.test(next)) return true;
+  }
+  return false;
 }
 
 // The MAC a signature spells, as eight 32-bit words; null unless it is 43 base64url characters in their one
@@ -111,14 +135,47 @@ function macMatches(message, kid, mac) {
   return false;
 }
 
+// The seconds a link or grant expiring at `expiry` has left at `nowS` (fractional Unix seconds), as the Node signer
+// computes them: -1 once its second has come (no clock tolerance), else rounded down, so a cache lifetime never
+// outlasts the link by a fraction of a second (0 is a valid answer: served, not cached).
+function secondsLeft(expiry, nowS) {
+  if (Math.floor(nowS) >= Number(expiry)) return -1;
+  return Math.max(0, Math.floor(Number(expiry) - nowS));
+}
+
+// The origin-form target (`/path?query`) of a request line (`GET <target> HTTP/1.1`), or null when the Node guard
+// would refuse the target (lib/request-target.ts): nginx's own reading ($request_uri) hides some of what Node sees,
+// such as a fragment or the authority of an absolute-form target.
+function originForm(line) {
+  var first = line.indexOf(' ');
+  var last = line.lastIndexOf(' ');
+  if (first === -1 || last <= first + 1) return null;
+  var raw = line.slice(first + 1, last);
+  // Only visible ASCII without `#` and `\`: what parseurl passes through unchanged. Raw bytes above 0x7E, UTF-8
+  // or not, come out of njs as characters above 0x7E, and controls and spaces as themselves: all refused here.
+  for (var i = 0; i < raw.length; i++) {
+    var c = raw.charCodeAt(i);
+    if (!(c >= 0x21 && c <= 0x7e) || c === 0x23 || c === 0x5c) return null;
+  }
+  // url.parse reads `//user@host/x` as an authority.
+  if (raw.charAt(0) === '/') return raw.charAt(1) === '/' ? null : raw;
+  var authority = ABSOLUTE.exec(raw);
+  if (authority === null) return null;
+  var rest = raw.slice(authority[0].length);
+  // url.parse escapes these in an absolute-form path, so Node refuses them there (not in origin-form); it throws on
+  // a host label that is bad punycode, and any `xn--` label is refused here rather than decoded.
+  if (/["'<>^`{|}]/.test(rest) || /(?:^|\.)xn--/i.test(authority[1])) return null;
+  return rest;
+}
+
 function stringToSign(path, expiry, kid, scope) {
   return path + '?expiry=' + expiry + '&method=get' + (kid === undefined ? '' : '&kid=' + kid) + (scope === undefined ? '' : '&scope=' + scope);
 }
 
 // Folder grants from the app's res.locals.grantAccess: `signed-grant` cookies holding `<base64url folder>.<expiry>.
 // <kid>.<signature>`. Values that do not parse or do not cover the path are skipped before counting; at most 8 are
-// checked (8 HMACs). Returns the seconds left of the first good one, or 0.
-function grantSecondsLeft(r, path) {
+// checked (8 HMACs). Returns the seconds left of the first good one, or -1.
+function grantSecondsLeft(r, path, nowS) {
   var header = r.variables.http_cookie || '';
   var pairs = header.indexOf(GRANT_COOKIE) === -1 ? [] : header.split(';');
   var checked = 0;
@@ -140,17 +197,18 @@ function grantSecondsLeft(r, path) {
     checked++;
     var kid = parts[2] === '' ? undefined : parts[2];
     if (!macMatches(stringToSign(folder, parts[1], kid, depth), kid, mac)) continue;
-    var left = Number(parts[1]) - Math.floor(Date.now() / 1000);
-    if (left > 0) return left;
+    var left = secondsLeft(parts[1], nowS);
+    if (left !== -1) return left;
   }
-  return 0;
+  return -1;
 }
 
 function check(r) {
   if (r.method !== 'GET' && r.method !== 'HEAD') return 403;
-  var target = r.variables.request_uri;
-  var hash = target.indexOf('#');
-  if (hash !== -1) target = target.slice(0, hash);
+  var target = originForm(r.variables.request || '');
+  // Fail closed if nginx's reading of the target is not the text verified: the file it opens comes from its own.
+  if (target === null || target !== r.variables.request_uri) return 403;
+  var nowS = Date.now() / 1000;
   var mark = target.indexOf('?');
   var path = decodePath(mark === -1 ? target : target.slice(0, mark));
   if (path === null) return 403;
@@ -158,7 +216,7 @@ function check(r) {
   var left;
   if (fields === 'missing') {
     // A signature in the URL is checked first; grant cookies only when the URL carries none.
-    left = grantSecondsLeft(r, path);
+    left = grantSecondsLeft(r, path, nowS);
   } else if (typeof fields === 'string') {
     return 403;
   } else {
@@ -169,9 +227,9 @@ function check(r) {
       signed = segments.slice(0, Number(fields.scope)).join('/') + '/';
     }
     if (!macMatches(stringToSign(signed, fields.expiry, fields.kid, fields.scope), fields.kid, fields.mac)) return 403;
-    left = Number(fields.expiry) - Math.floor(Date.now() / 1000);
+    left = secondsLeft(fields.expiry, nowS);
   }
-  if (left <= 0) return 403;
+  if (left === -1) return 403;
   r.variables.signed_max_age = String(left);
   // Dotfiles stay hidden, as with the Node guard's dotfiles: 'ignore'.
   if (/(^|\/)\./.test(path)) return 404;
