@@ -3,6 +3,7 @@
 // by the Node signer, and the attack corpus replayed against it. Run by `npm run test:engines`.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import http from 'node:http'
+import net from 'node:net'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
@@ -41,6 +42,8 @@ function modules() {
 
 interface Worker {
   send(target: string, options?: Options): Promise<RawResponse>
+  /** One raw request line (latin1 bytes, sent as given: spaces and all), with a Host header; resolves with the status. */
+  sendLine(line: string): Promise<number>
   log(): string
   stop(): Promise<void>
 }
@@ -61,7 +64,21 @@ async function startWorker(bindings: Record<string, string>, withBucket = true):
     },
   })
   const url = await mf.ready
-  return { mf, send: (target, options) => sendTo(Number(url.port), target, options), log: () => log, stop: () => mf.dispose() }
+  const port = Number(url.port)
+  return { mf, send: (target, options) => sendTo(port, target, options), sendLine: (line) => sendLine(port, line), log: () => log, stop: () => mf.dispose() }
+}
+
+/** Writes a request line byte for byte over a socket (Node's HTTP client refuses spaces in a path). */
+function sendLine(port: number, line: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1')
+    let answer = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk: string) => { answer += chunk })
+    socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3}) /.exec(answer)?.[1] ?? 0)))
+    socket.on('error', reject)
+    socket.end(`${line}\r\nHost: localhost\r\nConnection: close\r\n\r\n`, 'latin1')
+  })
 }
 
 // miniflare types its R2 bucket through @cloudflare/workers-types, which is not installed: only put is used.
@@ -212,6 +229,46 @@ describe('a Cloudflare Worker (examples/worker) in workerd, serving from R2', ()
     }
   }, 60_000)
 
+  it('keeps key ids named like object properties apart (constructor, __proto__, toString): 200, and 403 for others', async () => {
+    const secrets = { constructor: OTHER_KEY, __proto__: KEY, toString: `${KEY}-third` }
+    const ring = await startWorker({ SIGNING_KEYS: Object.entries(secrets).map(([id, secret]) => `${id}:${secret}`).join(',') })
+    try {
+      await upload(ring.mf)
+      const bytes = fixture('private/image.png')
+      for (const [id, secret] of Object.entries(secrets)) {
+        const own = await ring.send(createSigner({ keys: [{ id, secret }] }).sign('private/image.png'))
+        expect({ id, status: own.status, body: own.body }).toEqual({ id, status: 200, body: bytes })
+        const grant = createSigner({ keys: [{ id, secret }] }).grant('private/videos/42/').value
+        expect({ id, status: (await ring.send('/private/videos/42/seg-1.ts', { headers: { Cookie: `signed-grant=${grant}` } })).status }).toEqual({ id, status: 200 })
+      }
+      // Another key's id on a good signature, and ids the ring does not hold (Object.prototype's among them).
+      expect((await ring.send(createSigner({ keys: [{ id: 'constructor', secret: KEY }] }).sign('private/image.png'))).status).toBe(403)
+      for (const id of ['valueOf', 'hasOwnProperty', 'isPrototypeOf', '__defineGetter__', 'k1']) {
+        const link = await ring.send(createSigner({ keys: [{ id, secret: KEY }] }).sign('private/image.png'))
+        const grant = createSigner({ keys: [{ id, secret: KEY }] }).grant('private/videos/42/').value
+        const cookie = await ring.send('/private/videos/42/seg-1.ts', { headers: { Cookie: `signed-grant=${grant}` } })
+        expect({ id, link: [link.status, link.body.toString()], cookie: cookie.status }).toEqual({ id, link: [403, 'Forbidden\n'], cookie: 403 })
+      }
+      expect(ring.log()).not.toMatch(/error|exception/i)
+    } finally {
+      await ring.stop()
+    }
+  }, 60_000)
+
+  it('refuses the traces of a target Node refuses that reach it (a raw \\ in the query), and cannot see the rest', async () => {
+    const link = signer.sign('private/image.png')
+    // A `\` left in `request.url` (workerd keeps it raw in the query): the Node guard refuses it too (403).
+    expect(await worker.sendLine(`GET ${link}&v=\\ HTTP/1.1`)).toBe(403)
+    expect(await worker.sendLine(`GET ${link}&v=%5C HTTP/1.1`)).toBe(200) // escaped, as Node serves it
+    // Hidden by workerd before the Worker runs, so served as the link they spell (the Node guard refuses them):
+    // a fragment (dropped), text after a space in the request line (dropped; Node's parser: 400).
+    expect(await worker.sendLine(`GET ${link}#x HTTP/1.1`)).toBe(200)
+    expect(await worker.sendLine(`GET ${link} x HTTP/1.1`)).toBe(200)
+    expect(await worker.sendLine(`GET ${link}\tx HTTP/1.1`)).toBe(200)
+    // A byte that is not UTF-8 arrives as U+FFFD, escaped: another path, whose signature this is not.
+    expect(await worker.sendLine(`GET /private/caf\xe9.png?${signer.sign('private/café.png').split('?')[1]} HTTP/1.1`)).toBe(403)
+  })
+
   it.each([
     ['an entry whose text before ":" is not a key id', { SIGNING_KEYS: `not an id:${KEY}` }, "SIGNING_KEYS entry 1 has a ':' after something that is not a key id"],
     ['a short key', { SIGNING_KEY: 'short-secret' }, 'must be at least 32 bytes'],
@@ -223,6 +280,8 @@ describe('a Cloudflare Worker (examples/worker) in workerd, serving from R2', ()
     try {
       const res = await bad.send(signer.sign('private/image.png'))
       expect([res.status, res.body.toString(), res.headers['cache-control']]).toEqual([500, 'Internal Server Error\n', 'no-store'])
+      // workerd's stderr reaches this process on its own pipe, possibly after the response: wait for it.
+      for (const deadline = Date.now() + 5000; !bad.log().includes(reason) && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20))
       expect(bad.log()).toContain(reason)
       expect(bad.log()).not.toContain(KEY.slice(0, 12))
       expect(bad.log()).not.toContain('short-secret')
@@ -300,27 +359,49 @@ describe('the Worker proxying to a private origin (ORIGIN, no bucket)', () => {
   })
 })
 
-// The whole corpus, at the root mount, with the Node guard's outcome except where listed. Two kinds of difference:
-// - workerd's HTTP server refuses every absolute-form target (`GET http://host/path`) itself with a 500 before the
-//   worker runs; it fails closed, including for the two good links sent that way. (Cloudflare's edge, not workerd,
-//   takes the requests of a deployed Worker.)
-// - The runtime resolves `.`, `..`, `%2e` and `\` in the URL before the worker sees it (see worker.mjs), so a link
-//   spelled with them but signed for the path they resolve to is served: the very file the signature names.
-const ABSOLUTE = { status: 500, why: 'workerd refuses absolute-form targets' }
-const RESOLVED = { status: 200, why: 'the runtime resolved the path before the worker saw it' }
+// The whole corpus, at the root mount, with the Node guard's outcome except where listed. The Worker reads
+// `request.url` as workerd rebuilt it, not the request line (see worker.mjs), so the differences are of three kinds:
+// - Refused by workerd's HTTP server itself: every absolute-form target (`GET http://host/path`) gets a 500 before
+//   the worker runs. It fails closed, also for the three good links sent that way and for the two Node leaves to its
+//   routers (404). (Cloudflare's edge, not workerd, takes the requests of a deployed Worker.)
+// - Hidden by workerd, so served where the Node guard refuses: the link is valid and the file served is the one its
+//   signature names (checked below), but the spelling is one Node refuses; the Worker cannot see it to refuse it.
+//   `.`, `..`, `%2e` and a `\` of the path arrive resolved; a `#fragment` arrives dropped (no trace in `request.url`,
+//   its `hash` or a header); raw bytes above 0x7E arrive percent-encoded, as the link's own escapes, where Node's HTTP
+//   parser refuses the request line (400).
+// - Nothing else: a `\` or `#` that does reach `request.url` is refused by the worker, and every other rule (field
+//   spellings, key ids, empty segments) is the shared one of express-signed-url/web.
+const ABSOLUTE = { status: 500, why: 'workerd refuses absolute-form targets before the worker runs' }
+const RESOLVED = { status: 200, why: 'workerd resolved the path before the worker saw it', file: 'private/image.png' }
+const NO_FRAGMENT = { status: 200, why: 'workerd dropped the fragment before the worker saw it', file: 'private/image.png' }
+const ENCODED = { status: 200, why: 'workerd percent-encoded the raw bytes Node refuses (400) before the worker saw them' }
 const byWorker: Record<string, { status: number; why: string; file?: string }> = {
   'good: an absolute-form target': ABSOLUTE,
-  'good: an absolute-form target with a port and user': ABSOLUTE,
+  'good: an absolute-form target with a port': ABSOLUTE,
   'non-canonical path: an absolute-form target whose host hides a folder (h%70rivate)': ABSOLUTE,
   "non-canonical path: an absolute-form target whose host ends in ';'": ABSOLUTE,
   'non-canonical path: an absolute-form target whose host has a quote': ABSOLUTE,
   'non-canonical path: an absolute-form target with a second colon (h:x:)': ABSOLUTE,
   'non-canonical path: an absolute-form target with ..': ABSOLUTE,
   'non-canonical path: an absolute-form target with %2F': ABSOLUTE,
-  'non-canonical path: .. resolving to the signed path': { ...RESOLVED, file: 'private/image.png' },
-  'non-canonical path: %2e%2e resolving to the signed path': { ...RESOLVED, file: 'private/image.png' },
-  'non-canonical path: a . segment resolving to the signed path': { ...RESOLVED, file: 'private/image.png' },
+  'request target: an absolute-form target with userinfo': ABSOLUTE,
+  'request target: an absolute-form target with an @ in the authority and a #': ABSOLUTE,
+  "request target: an absolute-form target with a raw ' (url.parse escapes it)": ABSOLUTE,
+  'request target: an absolute-form target with a raw { in the query': ABSOLUTE,
+  'request target: an absolute-form target with another scheme': ABSOLUTE,
+  'request target: an absolute-form target whose host url.parse cannot read (xn--a)': ABSOLUTE,
+  'request target: an absolute-form target with an unclosed IPv6 literal': ABSOLUTE,
+  'request target: an absolute-form target with an IPv6 literal and a port': ABSOLUTE,
+  'non-canonical path: .. resolving to the signed path': RESOLVED,
+  'non-canonical path: %2e%2e resolving to the signed path': RESOLVED,
+  'non-canonical path: a . segment resolving to the signed path': RESOLVED,
   'non-canonical path: a backslash resolving to the signed path': { ...RESOLVED, file: 'private/dir/index.html' },
+  'request target: a # after a plain link': NO_FRAGMENT,
+  'request target: a # and a fragment after the link': NO_FRAGMENT,
+  "request target: a raw ' and a # after the link (url.parse escapes the ')": { ...NO_FRAGMENT, file: "private/it's (1).jpg" },
+  "request target: a raw ' in the query and a #": NO_FRAGMENT,
+  'request target: raw UTF-8 bytes in the path': { ...ENCODED, file: 'private/café.png' },
+  'request target: a raw U+00A0 byte in the query': { ...ENCODED, file: 'private/image.png' },
 }
 
 describe('the attack corpus against the Worker', () => {
@@ -335,8 +416,11 @@ describe('the attack corpus against the Worker', () => {
     if (expected.status !== 200) expect(res.body.toString()).not.toMatch(/PNG|PDF|secret/)
   })
 
-  it('lists only cases that exist', () => {
+  it('lists only cases that exist, each refused or served with the file its signature names', () => {
     const names = new Set(attackCorpus.map((c) => `${c.category}: ${c.name}`))
     expect(Object.keys(byWorker).filter((name) => !names.has(name))).toEqual([])
+    // A listed 200 must name the file it serves, which the replay then compares byte for byte.
+    expect(Object.entries(byWorker).filter(([, d]) => d.status === 200 && d.file === undefined)).toEqual([])
+    expect(Object.values(byWorker).filter((d) => d.status !== 200 && d.status < 400)).toEqual([])
   })
 })

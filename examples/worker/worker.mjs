@@ -6,10 +6,20 @@
 // `id:secret`), read with parseKeyList as the Node apps and the nginx script read them. Folder grants arrive as the
 // `signed-grant` cookie set by the app's res.locals.grantAccess.
 //
-// The runtime hands a Worker `request.url` already parsed as a WHATWG URL: `.`/`..` segments (also `%2e`) are
-// resolved and `\` turned into `/` before this code runs. So a non-canonical spelling of a signed path is served
-// as the path it resolves to, which is the path the signature names, where the Node guard refuses the spelling.
-// What is checked and what is served are the same resolved path, so nothing unsigned is ever served.
+// What a Worker sees of the request target: not the request line, but `request.url` as the runtime rebuilt it (in
+// workerd, as measured by the engine test; on Cloudflare the edge parses requests and may normalise more). The Node
+// guard's one reading of the target (refuse `#`, `\`, a leading `//`, raw bytes outside visible ASCII, odd
+// absolute-form authorities) applies to what is left of it:
+// - refused here, as by the Node guard: a `\` or `#` still in `request.url` (workerd leaves a `\` in the query raw;
+//   it drops fragments, so the `#` check is for runtimes that keep one), and all that the shared link rules of
+//   `express-signed-url/web` refuse: empty segments (so a leading `//`), encoded `/`, `\` and controls, bad UTF-8,
+//   other spellings of a signed field (`[expiry]=`, `exp%69ry=`), unknown key ids (`constructor`, `__proto__` too).
+// - not visible, so not refused: `.`, `..` and `%2e` segments arrive resolved and a `\` in the path as `/`; a
+//   `#fragment` arrives dropped, without a trace; raw bytes above 0x7E, controls and quotes arrive percent-encoded,
+//   like the link's own escapes; a space or tab ends the target, the rest of the request line is dropped. Such a
+//   spelling of a valid link is served as the path it resolves to, the path its signature names, where the Node guard
+//   refuses it (403, or its HTTP parser 400): what is checked and what is served are one path, nothing unsigned is
+//   served. workerd itself answers every absolute-form target (`GET http://host/path`) with 500.
 import { createWebSigner, grantsFromCookies, parseKeyList } from 'express-signed-url/web'
 
 const REFUSED = { 403: 'Forbidden\n', 404: 'Not Found\n', 412: 'Precondition Failed\n', 416: 'Range Not Satisfiable\n', 500: 'Internal Server Error\n', 502: 'Bad Gateway\n' }
@@ -44,6 +54,8 @@ export default {
       console.error(`signed-files worker cannot serve: ${err.message}`)
       return refuse(500, request.method)
     }
+    // A target with `#` or `\` anywhere is one the Node guard refuses (see above for what the runtime hides).
+    if (/[#\\]/.test(request.url)) return refuse(403, request.method)
     const url = new URL(request.url)
     const result = await config.signer.verify(url.pathname + url.search, {
       method: request.method,
