@@ -3,12 +3,11 @@
 // of the file the link names (or, for a folder grant, of a file inside that folder). CI runs a modest number of
 // targets; DIFFERENTIAL_RUNS=2000 npm test -- differential runs a long campaign.
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import fc from 'fast-check'
 import { createSigner } from 'express-signed-url'
-import { buildApp, frameworks, guards, KEY, listen, mounts, now, refuseUnparsable, SITE, type TestServer } from './helpers'
+import { buildApp, frameworks, guards, KEY, listen, mounts, now, rawRequest, refuseUnparsable, SITE, type TestServer } from './helpers'
 
 const runs = Number(process.env.DIFFERENTIAL_RUNS ?? 15)
 // A long campaign sends thousands of requests per test: allow 20 ms each.
@@ -59,26 +58,6 @@ function apply(target: string, edits: readonly Edit[]): string {
   return out
 }
 
-/** One request with the target as raw bytes (latin1: one byte per character), whatever it holds. */
-function rawSend(port: number, target: string, headers: Record<string, string>): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
-    const socket = net.connect(port, '127.0.0.1', () => {
-      // write, not end: Node's server drops a response it has not started when the client half-closes.
-      socket.write(Buffer.from(`GET ${target} HTTP/1.1\r\nHost: localhost\r\n${extra}Connection: close\r\n\r\n`, 'latin1'))
-    })
-    const chunks: Buffer[] = []
-    socket.on('data', (chunk) => chunks.push(chunk))
-    socket.on('error', reject)
-    socket.on('close', () => {
-      const all = Buffer.concat(chunks)
-      const split = all.indexOf('\r\n\r\n')
-      const status = Number(all.subarray(0, 12).toString('latin1').split(' ')[1])
-      resolve({ status: Number.isInteger(status) ? status : -1, body: split === -1 ? Buffer.alloc(0) : all.subarray(split + 4) })
-    })
-  })
-}
-
 /**
  * A tree in which a cut in the wrong place opens a real file: every folder holds `x.txt` and the folders `d`, `de`,
  * `private` and `files` (to a depth of three), and each file's bytes are its own path. A router cut moved by one
@@ -115,7 +94,7 @@ describe.each(guards)('one reading of the request target through $name', (guardU
         let servedCount = 0
         await fc.assert(fc.asyncProperty(fc.constantFrom(...files), edits, async (file, changes) => {
           const target = apply(signer.sign(mount.signed(file)), changes)
-          const res = await rawSend(port, target, {})
+          const res = await rawRequest(port, target, {})
           expect([target, res.status > 0]).toEqual([target, true]) // every request gets an answer
           if (res.status >= 200 && res.status < 300) {
             servedCount++
@@ -134,7 +113,7 @@ describe.each(guards)('one reading of the request target through $name', (guardU
         await fc.assert(fc.asyncProperty(fc.constantFrom(...TAILS), fc.boolean(), edits, async (tail, byCookie, changes) => {
           const base = `${mount.url(FOLDER)}${tail}`
           const target = apply(byCookie ? base : `${base}?${query}`, changes)
-          const res = await rawSend(port, target, byCookie ? cookie : {})
+          const res = await rawRequest(port, target, byCookie ? cookie : {})
           expect([target, res.status > 0]).toEqual([target, true]) // every request gets an answer
           if (res.status >= 200 && res.status < 300) {
             servedCount++

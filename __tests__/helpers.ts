@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import net, { type AddressInfo } from 'node:net'
 import path from 'node:path'
 import url from 'node:url'
 import connect from 'connect'
@@ -236,6 +236,26 @@ export function sendTo(port: number, target: string, options: { method?: string;
     })
     req.on('error', reject)
     req.end()
+  })
+}
+
+/** One request with the target as raw bytes (latin1: one byte per character), whatever it holds. */
+export function rawRequest(port: number, target: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+    const socket = net.connect(port, '127.0.0.1', () => {
+      // write, not end: Node's server drops a response it has not started when the client half-closes.
+      socket.write(Buffer.from(`GET ${target} HTTP/1.1\r\nHost: localhost\r\n${extra}Connection: close\r\n\r\n`, 'latin1'))
+    })
+    const chunks: Buffer[] = []
+    socket.on('data', (chunk) => chunks.push(chunk))
+    socket.on('error', reject)
+    socket.on('close', () => {
+      const all = Buffer.concat(chunks)
+      const split = all.indexOf('\r\n\r\n')
+      const status = Number(all.subarray(0, 12).toString('latin1').split(' ')[1])
+      resolve({ status: Number.isInteger(status) ? status : -1, body: split === -1 ? Buffer.alloc(0) : all.subarray(split + 4) })
+    })
   })
 }
 

@@ -1,7 +1,6 @@
 import fs from 'node:fs'
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import connect from 'connect'
@@ -10,7 +9,7 @@ import express5 from 'express'
 import express4 from 'express4'
 import { createSigner, requireSignature, signedStatic } from 'express-signed-url'
 import { readRequestTarget } from '../lib/request-target'
-import { KEY, now, recordCode, refuseUnparsable } from './helpers'
+import { KEY, now, rawRequest, recordCode, refuseUnparsable } from './helpers'
 
 const numRuns = Number(process.env.FC_NUM_RUNS ?? 300)
 const signer = createSigner({ key: KEY, now })
@@ -107,21 +106,9 @@ describe('readRequestTarget()', () => {
   })
 })
 
-/** A raw request over a socket, so that no client normalises the target; resolves with status and body. */
-function rawGet(port: number, target: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => {
-      socket.write(Buffer.from(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`, 'latin1'))
-    })
-    const chunks: Buffer[] = []
-    socket.on('data', (chunk) => chunks.push(chunk))
-    socket.on('error', reject)
-    socket.on('end', () => {
-      const text = Buffer.concat(chunks).toString()
-      const split = text.indexOf('\r\n\r\n')
-      resolve({ status: Number(text.split(' ')[1]), body: split === -1 ? '' : text.slice(split + 4) })
-    })
-  })
+const text = async (port: number, target: string) => {
+  const { status, body } = await rawRequest(port, target)
+  return { status, body: body.toString() }
 }
 
 async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ port: number; close: () => Promise<void> }> {
@@ -155,10 +142,10 @@ describe('the findings that showed the class, as raw requests', () => {
       try {
         const link = signer.sign("o'b/files/d/secret.txt")
         const raw = link.replace('%27', "'")
-        expect(await rawGet(server.port, link)).toEqual({ status: 200, body: 'the file in d\n' })
-        expect(await rawGet(server.port, raw)).toEqual({ status: 200, body: 'the file in d\n' })
+        expect(await text(server.port, link)).toEqual({ status: 200, body: 'the file in d\n' })
+        expect(await text(server.port, raw)).toEqual({ status: 200, body: 'the file in d\n' })
         for (const target of [`${raw}#`, `${link}#`, `${raw}#x`, `${raw}&v=%22#`]) {
-          expect([target, (await rawGet(server.port, target)).status]).toEqual([target, 403])
+          expect([target, (await rawRequest(server.port, target)).status]).toEqual([target, 403])
         }
       } finally {
         await server.close()
@@ -172,11 +159,11 @@ describe('the findings that showed the class, as raw requests', () => {
       const server = await serve(app)
       try {
         const link = signer.sign('private/dir/index.html')
-        expect(await rawGet(server.port, link)).toEqual({ status: 200, body: 'the index under private\n' })
-        expect((await rawGet(server.port, `//user@host${link}#`)).status).toBe(403)
+        expect(await text(server.port, link)).toEqual({ status: 200, body: 'the index under private\n' })
+        expect((await rawRequest(server.port, `//user@host${link}#`)).status).toBe(403)
         const backslash = signer.sign('d/secret.txt').replace('d/', 'd\\')
-        expect((await rawGet(server.port, `${backslash}#`)).status).toBe(403)
-        expect((await rawGet(server.port, backslash)).status).toBe(403)
+        expect((await rawRequest(server.port, `${backslash}#`)).status).toBe(403)
+        expect((await rawRequest(server.port, backslash)).status).toBe(403)
       } finally {
         await server.close()
       }
@@ -224,8 +211,8 @@ describe('the findings that showed the class, as raw requests', () => {
       app.use(signedStatic(root, { signer }))
       const server = await serve(refuseUnparsable(app))
       try {
-        expect((await rawGet(server.port, target)).status).toBe(400)
-        expect(await rawGet(server.port, signer.sign('d/secret.txt'))).toEqual({ status: 200, body: 'the file in d\n' })
+        expect((await rawRequest(server.port, target)).status).toBe(400)
+        expect(await text(server.port, signer.sign('d/secret.txt'))).toEqual({ status: 200, body: 'the file in d\n' })
       } finally {
         await server.close()
       }
