@@ -1,6 +1,6 @@
 import crypto from 'node:crypto'
 import { createSigner, parseKeyList, SignedUrlError } from 'express-signed-url'
-import { stringToSign } from '../lib/canonical'
+import { stringToSign } from '../lib/link-format'
 import { forge, ittybitSign, KEY, NOW_MS, now, OTHER_KEY, vectors } from './helpers'
 
 const NOW_S = NOW_MS / 1000

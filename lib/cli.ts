@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { parseLink } from './canonical.js'
+import { parseLink } from './link-format.js'
 import type { SignedUrlErrorCode } from './errors.js'
 import { createSigner, type SignOptions } from './signer.js'
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { encodePath } from './canonical.js'
-import { COOKIE_NAME, GRANT_COOKIE } from './cookie-header.js'
+import { COOKIE_NAME, GRANT_COOKIE } from './grant-cookie.js'
+import { encodePath } from './link-path.js'
 import type { Grant } from './signer-core.js'
 import { describe } from './options.js'
 

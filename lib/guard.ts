@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { STATUS_CODES } from 'node:http'
-import { grantsFromCookies } from './cookie-header.js'
+import { grantsFromCookies } from './grant-cookie.js'
 import { cookieName } from './cookies.js'
 import { SignedUrlError } from './errors.js'
 import { asOptions, assertKnownOptions, describe, kind } from './options.js'

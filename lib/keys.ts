@@ -1,5 +1,12 @@
-import { isKeyId } from './canonical.js'
+import { sixtet } from './base64url.js'
 import { describe, kind } from './options.js'
+
+/** True for a key id: 1 to 32 characters of `A-Z a-z 0-9 _ -`. */
+export function isKeyId(text: string): boolean {
+  if (text.length === 0 || text.length > 32) return false
+  for (let i = 0; i < text.length; i++) if (sixtet(text, i) < 0) return false
+  return true
+}
 
 /** A node:crypto `KeyObject`, known by its shape so this module needs no `node:` import (the web entry uses it). */
 export interface KeyObjectLike {

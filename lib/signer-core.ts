@@ -1,4 +1,6 @@
-import { canonicalLinkPath, folderDepth, folderOf, isCanonicalPath, MAX_SCOPE, parseGrant, parseLink, readPath, stringToSign, type ParsedLink } from './canonical.js'
+import { parseGrant } from './grant-cookie.js'
+import { parseLink, readPath, stringToSign, type ParsedLink } from './link-format.js'
+import { canonicalLinkPath, folderDepth, folderOf, isCanonicalPath, MAX_SCOPE } from './link-path.js'
 import { SignedUrlError, type SignedUrlErrorCode } from './errors.js'
 import { createKeyRing, type IdentifiedSecret, type KeyMaterial, type KeyRing, type Secret } from './keys.js'
 import { asOptions, assertKnownOptions, describe, kind, toSeconds, type Duration } from './options.js'

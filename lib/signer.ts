@@ -1,7 +1,8 @@
 import { createHmac, createSecretKey, KeyObject, timingSafeEqual } from 'node:crypto'
-import { decodeSignature } from './canonical.js'
+import { decodeSignature } from './base64url.js'
+import { encodeGrant } from './grant-cookie.js'
 import type { KeyMaterial } from './keys.js'
-import { encodeGrant, type ParsedLink } from './canonical.js'
+import type { ParsedLink } from './link-format.js'
 import { createSignerCore, refuse, type Grant, type GrantOptions, type SignerOptions, type SignOptions, type VerifyOptions, type VerifyResult } from './signer-core.js'
 
 export type { Grant, GrantOptions, KeyOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-core.js'

@@ -1,13 +1,15 @@
 // The Web Crypto entry point, `express-signed-url/web`: no `node:` imports and no Express, for edge runtimes,
 // server actions, workers and browsers. Same options and same links as `createSigner`.
-import { decodeSignature, encodeGrant, toBase64Url, type ParsedLink } from './canonical.js'
+import { decodeSignature, toBase64Url } from './base64url.js'
+import { encodeGrant } from './grant-cookie.js'
+import type { ParsedLink } from './link-format.js'
 import type { KeyMaterial } from './keys.js'
 import { createSignerCore, refuse, type Grant, type GrantOptions, type SignerOptions, type SignOptions, type VerifyOptions, type VerifyResult } from './signer-core.js'
 
 export { SignedUrlError } from './errors.js'
 export type { SignedUrlErrorCode } from './errors.js'
 export { parseKeyList } from './keys.js'
-export { grantsFromCookies } from './cookie-header.js'
+export { grantsFromCookies } from './grant-cookie.js'
 export type { IdentifiedSecret, Secret } from './keys.js'
 export type { Duration } from './options.js'
 export type { Grant, GrantOptions, KeyOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-core.js'

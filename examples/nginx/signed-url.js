@@ -86,7 +86,7 @@ function parseQuery(query) {
 }
 
 // Whether a parameter name, not a signed field's plain spelling, is one some query parser reads as a signed field:
-// lib/canonical.ts's spellsSignedField, exactly. Every well-formed %XX decoded as one byte, leading `[` and `.`
+// lib/link-format.ts's spellsSignedField, exactly. Every well-formed %XX decoded as one byte, leading `[` and `.`
 // dropped, then a field name (any case) followed by the end or a character no name holds.
 function spellsField(name) {
   if (name.indexOf('%') !== -1) {

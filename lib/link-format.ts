@@ -1,4 +1,6 @@
 import type { SignedUrlErrorCode } from './errors.js'
+import { isKeyId } from './keys.js'
+import { decodePath, folderOf } from './link-path.js'
 
 /**
  * The signed fields of a link. `path` is the decoded URL path without its leading `/`; `kid` names the key that
@@ -29,156 +31,10 @@ export function stringToSign(path: string, expiry: number, kid?: string, scope?:
   return `${v1}${kid === undefined ? '' : `&kid=${kid}`}${scope === undefined ? '' : `&scope=${scope}`}`
 }
 
-/** The deepest folder a scope may grant: `scope` is one or two digits. */
-export const MAX_SCOPE = 99
-
-/** How many segments a folder (ending in `/`) has: its `scope`. */
-export function folderDepth(folder: string): number {
-  let depth = 0
-  for (let i = folder.indexOf('/'); i !== -1; i = folder.indexOf('/', i + 1)) depth++
-  return depth
-}
-
-/** The folder made of a path's first `segments` segments (with its trailing `/`), or undefined if it has fewer. */
-export function folderOf(path: string, segments: number): string | undefined {
-  let end = -1
-  for (let i = 0; i < segments; i++) {
-    end = path.indexOf('/', end + 1)
-    if (end === -1) return undefined
-  }
-  return path.slice(0, end + 1)
-}
-
 const ABSOLUTE_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/
-// Character tables, so the per-request checks are single passes without regular expressions.
-const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-const SIXTET = new Int8Array(128).fill(-1)
-for (let i = 0; i < 64; i++) SIXTET[BASE64URL.charCodeAt(i)] = i
-const UNRESERVED = new Uint8Array(128)
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/') UNRESERVED[c.charCodeAt(0)] = 1
-
-/**
- * True when a decoded path (no leading `/`) is one this project will sign or serve: not empty, well-formed
- * Unicode, no control characters (C0, DEL, C1) or `\\` (which url.parse and some servers read as `/`), no `.`,
- * `..` or empty segments (a trailing `/` is allowed, for a folder).
- */
-export function isCanonicalPath(path: string): boolean {
-  return pathKind(path) !== NOT_CANONICAL
-}
-
-/** A canonical path's link form: itself when it has only unreserved characters, else percent-encoded. */
-export function canonicalLinkPath(path: string): string | undefined {
-  const kind = pathKind(path)
-  return kind === NOT_CANONICAL ? undefined : kind === PLAIN ? path : encodePath(path)
-}
-
-const NOT_CANONICAL = 0
-const NEEDS_ENCODING = 1
-const PLAIN = 2
-
-// One pass: whether the path is canonical, and whether it needs percent-encoding in a link.
-function pathKind(path: string): number {
-  const length = path.length
-  if (length === 0) return NOT_CANONICAL
-  let segment = 0 // length of the current segment
-  let dots = 0 // how many of its characters are dots
-  let surrogates = false
-  let plain = true
-  for (let i = 0; i < length; i++) {
-    const c = path.charCodeAt(i)
-    if (c === 47) {
-      if (segment === 0 || (segment === dots && dots <= 2)) return NOT_CANONICAL
-      segment = dots = 0
-      continue
-    }
-    if (c < 32 || (c >= 127 && c <= 159) || c === 92) return NOT_CANONICAL
-    if (c === 46) dots++
-    else if (c >= 0xd800 && c <= 0xdfff) surrogates = true
-    if (plain && (c >= 128 || UNRESERVED[c] === 0)) plain = false
-    segment++
-  }
-  if (segment !== 0 && segment === dots && dots <= 2) return NOT_CANONICAL
-  if (surrogates && !path.isWellFormed()) return NOT_CANONICAL
-  return plain ? PLAIN : NEEDS_ENCODING
-}
-
-/** Decodes a raw URL path (starting with `/`) exactly once; `undefined` when it is not canonical. */
-export function decodePath(rawPath: string): string | undefined {
-  if (rawPath.charCodeAt(0) !== 47) return undefined
-  let path = rawPath.slice(1)
-  let escape = path.indexOf('%')
-  if (escape !== -1) {
-    // An encoded `/` or `\` would pass as one segment here but be opened as two by the file server.
-    for (; escape !== -1; escape = path.indexOf('%', escape + 1)) {
-      const hi = path.charCodeAt(escape + 1)
-      const lo = path.charCodeAt(escape + 2) | 0x20
-      if ((hi === 50 && lo === 102) || (hi === 53 && lo === 99)) return undefined
-    }
-    try {
-      path = decodeURIComponent(path)
-    } catch {
-      return undefined // malformed or overlong escape, or bytes that are not UTF-8
-    }
-  }
-  return isCanonicalPath(path) ? path : undefined
-}
-
-/** Percent-encodes a canonical path segment by segment, leaving only RFC 3986 unreserved characters. */
-export function encodePath(path: string): string {
-  let plain = true
-  for (let i = 0; i < path.length && plain; i++) {
-    const c = path.charCodeAt(i)
-    plain = c < 128 && UNRESERVED[c] === 1
-  }
-  if (plain) return path
-  return path
-    .split('/')
-    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
-    .join('/')
-}
-
-/**
- * Decodes a canonical 43-character base64url signature into `out` (32 bytes); false when it is not one. The last
- * character carries 4 bits, so only 16 letters are canonical there: without that check, four spellings would
- * decode to the same MAC.
- */
-export function decodeSignature(signature: string, out: Uint8Array): boolean {
-  if (signature.length !== 43) return false
-  let o = 0
-  for (let i = 0; i < 40; i += 4) {
-    const a = sixtet(signature, i)
-    const b = sixtet(signature, i + 1)
-    const c = sixtet(signature, i + 2)
-    const d = sixtet(signature, i + 3)
-    if ((a | b | c | d) < 0) return false
-    out[o++] = (a << 2) | (b >> 4)
-    out[o++] = ((b & 15) << 4) | (c >> 2)
-    out[o++] = ((c & 3) << 6) | d
-  }
-  const a = sixtet(signature, 40)
-  const b = sixtet(signature, 41)
-  const c = sixtet(signature, 42)
-  if ((a | b | c) < 0 || (c & 3) !== 0) return false
-  out[30] = (a << 2) | (b >> 4)
-  out[31] = ((b & 15) << 4) | (c >> 2)
-  return true
-}
-
-const SCRATCH = new Uint8Array(32)
-
-/** Whether a signature is 43 base64url characters in their one canonical spelling: what decodeSignature accepts. */
-export function isCanonicalSignature(signature: string): boolean {
-  return decodeSignature(signature, SCRATCH)
-}
-
-// The 6-bit value of a base64url character, or -1.
-function sixtet(text: string, i: number): number {
-  const c = text.charCodeAt(i)
-  return c < 128 ? SIXTET[c] : -1
-}
 
 /** Unix seconds from `^[1-9][0-9]{0,10}$`, or -1. */
-function toExpiry(text: string): number {
+export function toExpiry(text: string): number {
   const length = text.length
   if (length === 0 || length > 11 || text.charCodeAt(0) === 48) return -1
   let value = 0
@@ -194,13 +50,6 @@ function toExpiry(text: string): number {
 function toSegments(text: string): number {
   const value = toExpiry(text)
   return text.length <= 2 ? value : -1
-}
-
-/** True for a key id: 1 to 32 characters of `A-Z a-z 0-9 _ -`. */
-export function isKeyId(text: string): boolean {
-  if (text.length === 0 || text.length > 32) return false
-  for (let i = 0; i < text.length; i++) if (sixtet(text, i) < 0) return false
-  return true
 }
 
 /**
@@ -317,73 +166,6 @@ function fragmentStart(url: string, start: number): number {
 function queryMark(url: string, start: number, end: number): number {
   const mark = url.indexOf('?', start)
   return mark === -1 || mark > end ? end : mark
-}
-
-/**
- * A folder grant as a cookie value: `<folder, UTF-8 in base64url>.<expiry>.<kid or empty>.<signature>`, only
- * characters a cookie may hold. It signs what a `scope` link for the folder signs.
- */
-export function encodeGrant(folder: string, expiry: number, kid: string | undefined, signature: string): string {
-  return `${toBase64Url(new TextEncoder().encode(folder))}.${expiry}.${kid ?? ''}.${signature}`
-}
-
-/** Reads a grant cookie value back into the link fields it signs (path: the folder), or undefined. */
-export function parseGrant(value: string): ParsedLink | undefined {
-  const parts = value.split('.')
-  if (parts.length !== 4) return undefined
-  const [encodedFolder, expiryText, kid, signature] = parts
-  const bytes = fromBase64Url(encodedFolder)
-  let folder: string
-  try {
-    folder = bytes === undefined ? '' : new TextDecoder('utf-8', { fatal: true }).decode(bytes)
-  } catch {
-    return undefined
-  }
-  const expiry = toExpiry(expiryText)
-  if (!folder.endsWith('/') || !isCanonicalPath(folder) || expiry === -1 || (kid !== '' && !isKeyId(kid)) || !isCanonicalSignature(signature)) return undefined
-  const scope = folderDepth(folder)
-  if (scope > MAX_SCOPE) return undefined
-  const id = kid === '' ? undefined : kid
-  return { path: folder, expiry, kid: id, scope, signature, message: stringToSign(folder, expiry, id, scope) }
-}
-
-/** base64url without padding. */
-export function toBase64Url(bytes: Uint8Array): string {
-  let out = ''
-  let i = 0
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2]
-    out += BASE64URL[n >>> 18] + BASE64URL[(n >>> 12) & 63] + BASE64URL[(n >>> 6) & 63] + BASE64URL[n & 63]
-  }
-  if (i + 1 === bytes.length) {
-    const n = bytes[i] << 16
-    out += BASE64URL[n >>> 18] + BASE64URL[(n >>> 12) & 63]
-  } else if (i + 2 === bytes.length) {
-    const n = (bytes[i] << 16) | (bytes[i + 1] << 8)
-    out += BASE64URL[n >>> 18] + BASE64URL[(n >>> 12) & 63] + BASE64URL[(n >>> 6) & 63]
-  }
-  return out
-}
-
-// Strict base64url (no padding, canonical last character), or undefined.
-function fromBase64Url(text: string): Uint8Array | undefined {
-  if (text.length % 4 === 1) return undefined
-  const out = new Uint8Array(Math.floor((text.length * 3) / 4))
-  let bits = 0
-  let value = 0
-  let o = 0
-  for (let i = 0; i < text.length; i++) {
-    const v = sixtet(text, i)
-    if (v < 0) return undefined
-    value = (value << 6) | v
-    bits += 6
-    if (bits >= 8) {
-      bits -= 8
-      out[o++] = (value >> bits) & 255
-    }
-  }
-  if ((value & ((1 << bits) - 1)) !== 0) return undefined
-  return out
 }
 
 /**
