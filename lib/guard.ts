@@ -6,6 +6,7 @@ import { SignedUrlError } from './errors.js'
 import { asOptions, assertKnownOptions, describe, kind } from './options.js'
 import { readRequestTarget } from './request-target.js'
 import { buildSigner, type Signer, type SignerOptions } from './signer.js'
+import { SIGNER_OPTIONS } from './signer-core.js'
 
 export type Next = (err?: unknown) => void
 /** A Connect/Express middleware; `req`/`res` are Node's, so Express's and Connect's objects both fit. */
@@ -38,7 +39,8 @@ export type RequireSignatureOptions = GuardOptions
  */
 export type Guard = (req: IncomingMessage, res: ServerResponse, next: Next) => string | undefined
 
-export const GUARD_OPTIONS: readonly string[] = ['signer', 'key', 'keys', 'ttl', 'maxTtl', 'clockTolerance', 'baseUrl', 'now', 'status', 'expiredStatus', 'onReject', 'grantCookie']
+/** Every option a guard takes: the signer's (one list, in signer-core), or a signer, and the guard's own. */
+export const GUARD_OPTIONS: readonly string[] = ['signer', ...SIGNER_OPTIONS, 'status', 'expiredStatus', 'onReject', 'grantCookie']
 
 /**
  * Refuses requests whose link is missing, forged or expired; passes the rest on with
@@ -61,7 +63,7 @@ export function requireSignature(options: Readonly<RequireSignatureOptions>): Mi
 export function createGuard(factory: string, options: unknown, known: ReadonlySet<string>): Guard {
   const opts = asOptions<GuardOptions>(factory, options)
   assertKnownOptions(factory, opts, known)
-  const signer = toSigner(factory, opts)
+  const signer = guardSigner(factory, opts)
   const status = pick(factory, 'status', opts.status, [403, 404], 403)
   const expiredStatus = pick(factory, 'expiredStatus', opts.expiredStatus, [403, 404, 410], status)
   const grantCookie = cookieName(factory, opts.grantCookie)
@@ -97,12 +99,15 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
   }
 }
 
-function toSigner(factory: string, opts: Readonly<Partial<GuardOptions>>): Pick<Signer, 'verify'> {
-  const { signer, ...rest } = opts as Partial<SignerOptions> & { signer?: Pick<Signer, 'verify'> }
-  const signerOptions = { key: rest.key, keys: rest.keys, ttl: rest.ttl, maxTtl: rest.maxTtl, clockTolerance: rest.clockTolerance, baseUrl: rest.baseUrl, now: rest.now }
-  if (signer === undefined) return buildSigner(factory, signerOptions as Partial<SignerOptions>)
+// The guard's signer: the one given, or one built from the signer options among the guard's (SIGNER_OPTIONS, so an
+// option added to the signer reaches the guards without a second list).
+function guardSigner(factory: string, opts: Readonly<Partial<GuardOptions>>): Pick<Signer, 'verify'> {
+  const { signer } = opts as { signer?: Pick<Signer, 'verify'> }
+  const signerOptions: Record<string, unknown> = {}
+  for (const name of SIGNER_OPTIONS) signerOptions[name] = (opts as Record<string, unknown>)[name]
+  if (signer === undefined) return buildSigner(factory, signerOptions)
   // Options beside a signer would be silently ignored: the signer was configured when it was created.
-  const ignored = Object.keys(signerOptions).filter((name) => signerOptions[name as keyof typeof signerOptions] !== undefined)
+  const ignored = Object.keys(signerOptions).filter((name) => signerOptions[name] !== undefined)
   if (ignored.length > 0) {
     throw new TypeError(`${factory}: give either "signer" or signer options, not both: set ${ignored.map((n) => `"${n}"`).join(', ')} in createSigner()`)
   }

@@ -8,16 +8,22 @@ import { decodePath, folderOf } from './link-path.js'
  * segments, and everything below it (extensions: a link without them is exactly v1).
  */
 export interface LinkFields {
-  path: string
-  expiry: number
-  kid?: string
-  scope?: number
+  readonly path: string
+  readonly expiry: number
+  readonly kid?: string
+  readonly scope?: number
 }
 
-/** A link read back from a URL: its signed fields, the string they sign, and the signature it carries (unchecked). */
+/** The signed fields a query carries, and its signature (unchecked): a link without its path. */
+export type QueryFields = Omit<ParsedLink, 'path' | 'message'>
+
+/**
+ * A link read back from a URL (or a grant cookie): its signed fields, the string they sign, and the signature it
+ * carries (unchecked). For a grant, `path` is the path requested and `message` signs the granted folder.
+ */
 export interface ParsedLink extends LinkFields {
-  signature: string
-  message: string
+  readonly signature: string
+  readonly message: string
 }
 
 /**
@@ -57,7 +63,7 @@ function toSegments(text: string): number {
  * one `kid`, each in its one valid spelling. Other parameters (a cache-buster) are ignored: they are not signed and
  * change nothing. Linear in the length of the query, however it is built.
  */
-export function parseQuery(query: string): ParsedLink | SignedUrlErrorCode {
+export function parseQuery(query: string): QueryFields | SignedUrlErrorCode {
   let expiry: string | undefined
   let method: string | undefined
   let signature: string | undefined
@@ -104,8 +110,7 @@ export function parseQuery(query: string): ParsedLink | SignedUrlErrorCode {
   if (seconds === -1 || method !== 'get' || signature.length !== 43 || (kid !== undefined && !isKeyId(kid)) || segments === -1) {
     return 'ERR_QUERY_MALFORMED'
   }
-  // The path and message are filled in by parseLink: one object per link.
-  return { path: '', expiry: seconds, kid, scope: segments, signature, message: '' }
+  return { expiry: seconds, kid, scope: segments, signature }
 }
 
 const SIGNED_FIELDS = ['expiry', 'method', 'signature', 'kid', 'scope']
@@ -182,14 +187,9 @@ export function parseLink(url: string): ParsedLink | SignedUrlErrorCode {
   if (path === undefined) return 'ERR_PATH_NOT_CANONICAL'
   const query = parseQuery(mark < end ? url.slice(mark + 1, end) : '')
   if (typeof query === 'string') return query
-  query.path = path
-  if (query.scope === undefined) {
-    query.message = stringToSign(path, query.expiry, query.kid)
-    return query
-  }
+  if (query.scope === undefined) return { ...query, path, message: stringToSign(path, query.expiry, query.kid) }
   // A folder grant: the signature covers the folder of the path's first `scope` segments, whatever lies below.
   const folder = folderOf(path, query.scope)
   if (folder === undefined) return 'ERR_QUERY_MALFORMED'
-  query.message = stringToSign(folder, query.expiry, query.kid, query.scope)
-  return query
+  return { ...query, path, message: stringToSign(folder, query.expiry, query.kid, query.scope) }
 }

@@ -42,7 +42,7 @@ declare global {
  * // in a view: <img src="<%= signUrl('private/image.png') %>">
  */
 export function signUrls(signerOrOptions: Signer | Readonly<SignerOptions>, options?: Readonly<SignUrlsOptions>): Middleware {
-  const signer = toSigner(signerOrOptions)
+  const signer = signerFrom(signerOrOptions)
   const opts = asOptions<SignUrlsOptions>('signUrls', options)
   assertKnownOptions('signUrls', opts, new Set(['grantCookie']))
   const name = cookieName('signUrls', opts.grantCookie)
@@ -63,7 +63,8 @@ export function signUrls(signerOrOptions: Signer | Readonly<SignerOptions>, opti
   }
 }
 
-function toSigner(value: unknown): Signer {
+// A signer from createSigner, used as it is, or one built from the signer's options.
+function signerFrom(value: unknown): Signer {
   const opts = asOptions<SignerOptions & Signer>('signUrls', value)
   if (typeof opts.sign === 'function') return opts as Signer
   return buildSigner('signUrls', opts)

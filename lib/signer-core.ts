@@ -94,7 +94,7 @@ export interface SignerCore<K> {
   grantsFor(url: string, grants: VerifyOptions['grants']): ParsedLink[]
 }
 
-export const SIGNER_OPTIONS: ReadonlySet<string> = new Set(['key', 'keys', 'ttl', 'maxTtl', 'clockTolerance', 'baseUrl', 'now'])
+export const SIGNER_OPTIONS: ReadonlySet<string> = new Set(['key', 'keys', 'ttl', 'maxTtl', 'clockTolerance', 'baseUrl', 'now'] satisfies Array<keyof SignerOptions>)
 const LOOKS_LIKE_MILLISECONDS = 1e11 // Unix seconds reach 1e11 in the year 5138
 const ORIGIN = /^https?:\/\/[^/?#@\s]+\/?$/
 
@@ -190,8 +190,8 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
     for (let i = 0; i < grants.length && found.length < 8; i++) {
       const grant = typeof grants[i] === 'string' ? parseGrant(grants[i]) : undefined
       if (grant === undefined || !path.startsWith(grant.path)) continue
-      grant.path = path
-      found.push(grant)
+      // The grant's message signs its folder; what it serves is the path requested.
+      found.push({ ...grant, path })
     }
     return found
   }
