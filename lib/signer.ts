@@ -1,9 +1,8 @@
 import { createHmac, createSecretKey, KeyObject, timingSafeEqual } from 'node:crypto'
-import { decodeSignature } from './base64url.js'
 import { encodeGrant } from './grant-cookie.js'
 import type { KeyMaterial } from './keys.js'
-import type { ParsedLink } from './link-format.js'
-import { createSignerCore, refuse, type Grant, type GrantOptions, type SignerOptions, type SignOptions, type VerifyOptions, type VerifyResult } from './signer-core.js'
+import { runSync, verification, type MacCheck } from './verification.js'
+import { createSignerCore, type Grant, type GrantOptions, type SignerOptions, type SignOptions, type VerifyOptions, type VerifyResult } from './signer-core.js'
 
 export type { Grant, GrantOptions, KeyOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-core.js'
 
@@ -33,8 +32,6 @@ export function createSigner(options: Readonly<SignerOptions>): Signer {
 export function buildSigner(factory: string, options: unknown, known?: ReadonlySet<string>): Signer {
   const core = createSignerCore(factory, options, toKeyObject, known)
   const { ring } = core
-  // Reused by every verify: verification is synchronous, so no two calls can share it at once.
-  const expected = Buffer.alloc(32)
 
   function sign(path: string, signOptions?: SignOptions): string {
     const { message, link } = core.prepareSign(path, signOptions)
@@ -42,42 +39,7 @@ export function buildSigner(factory: string, options: unknown, known?: ReadonlyS
   }
 
   function verify(url: string, verifyOptions?: VerifyOptions): VerifyResult {
-    const link = core.prepareVerify(url, verifyOptions)
-    if ('ok' in link) {
-      const grants = verifyOptions?.grants
-      return link.error.code === 'ERR_SIGNATURE_MISSING' && grants !== undefined ? verifyGrants(url, grants, link) : link
-    }
-    return check(link)
-  }
-
-  // A URL without a signature may be covered by a folder grant: the first good one wins; otherwise the refusal
-  // of the last grant that covered the path (forged, expired), or the missing signature if none did.
-  function verifyGrants(url: string, grants: NonNullable<VerifyOptions['grants']>, missing: VerifyResult): VerifyResult {
-    let result = missing
-    for (const grant of core.grantsFor(url, grants)) {
-      result = check(grant)
-      if (result.ok) return result
-    }
-    return result
-  }
-
-  function check(link: ParsedLink): VerifyResult {
-    const { message } = link
-    if (!decodeSignature(link.signature, expected)) return refuse('ERR_QUERY_MALFORMED')
-    let matched = false
-    if (link.kid !== undefined) {
-      // The link names its key: one HMAC, whatever the number of keys. An unknown id is just a bad signature.
-      const key = ring.byId.get(link.kid)
-      matched = key !== undefined && timingSafeEqual(createHmac('sha256', key).update(message).digest(), expected)
-    } else {
-      for (const key of ring.anonymous) {
-        if (timingSafeEqual(createHmac('sha256', key).update(message).digest(), expected)) {
-          matched = true
-          break
-        }
-      }
-    }
-    return core.finishVerify(link, matched)
+    return runSync(verification(core, url, verifyOptions), macMatches)
   }
 
   function grant(folder: string, grantOptions?: GrantOptions): Grant {
@@ -87,6 +49,11 @@ export function buildSigner(factory: string, options: unknown, known?: ReadonlyS
   }
 
   return { sign, verify, grant }
+}
+
+// Constant time: timingSafeEqual on two 32-byte buffers.
+function macMatches({ key, message, signature }: MacCheck<KeyObject>): boolean {
+  return timingSafeEqual(createHmac('sha256', key).update(message).digest(), signature)
 }
 
 function toKeyObject(material: KeyMaterial): KeyObject {

@@ -1,10 +1,10 @@
 // The Web Crypto entry point, `express-signed-url/web`: no `node:` imports and no Express, for edge runtimes,
 // server actions, workers and browsers. Same options and same links as `createSigner`.
-import { decodeSignature, toBase64Url } from './base64url.js'
+import { toBase64Url } from './base64url.js'
 import { encodeGrant } from './grant-cookie.js'
-import type { ParsedLink } from './link-format.js'
 import type { KeyMaterial } from './keys.js'
-import { createSignerCore, refuse, type Grant, type GrantOptions, type SignerOptions, type SignOptions, type VerifyOptions, type VerifyResult } from './signer-core.js'
+import { runAsync, verification } from './verification.js'
+import { createSignerCore, type Grant, type GrantOptions, type SignerOptions, type SignOptions, type VerifyOptions, type VerifyResult } from './signer-core.js'
 
 export { SignedUrlError } from './errors.js'
 export type { SignedUrlErrorCode } from './errors.js'
@@ -47,39 +47,10 @@ export function createWebSigner(options: Readonly<SignerOptions>): WebSigner {
     return ring.signing.then(async (key) => link + toBase64Url(new Uint8Array(await subtle.sign('HMAC', key, encoder.encode(message)))))
   }
 
-  async function verify(url: string, verifyOptions?: VerifyOptions): Promise<VerifyResult> {
-    const link = core.prepareVerify(url, verifyOptions)
-    if (!('ok' in link)) return check(link)
-    const grants = verifyOptions?.grants
-    if (link.error.code !== 'ERR_SIGNATURE_MISSING' || grants === undefined) return link
-    // As the Node signer: the first good grant wins, else the last covering grant's refusal.
-    let result: VerifyResult = link
-    for (const grant of core.grantsFor(url, grants)) {
-      result = await check(grant)
-      if (result.ok) return result
-    }
-    return result
-  }
-
-  async function check(link: ParsedLink): Promise<VerifyResult> {
-    const { message } = link
-    const signature = new Uint8Array(32)
-    if (!decodeSignature(link.signature, signature)) return refuse('ERR_QUERY_MALFORMED')
-    const data = encoder.encode(message)
+  function verify(url: string, verifyOptions?: VerifyOptions): Promise<VerifyResult> {
     // subtle.verify compares in constant time.
-    let matched = false
-    if (link.kid !== undefined) {
-      const key = ring.byId.get(link.kid)
-      matched = key !== undefined && (await subtle.verify('HMAC', await key, signature, data))
-    } else {
-      for (const key of ring.anonymous) {
-        if (await subtle.verify('HMAC', await key, signature, data)) {
-          matched = true
-          break
-        }
-      }
-    }
-    return core.finishVerify(link, matched)
+    return runAsync(verification(core, url, verifyOptions), async ({ key, message, signature }) =>
+      subtle.verify('HMAC', await key, signature as Uint8Array<ArrayBuffer>, encoder.encode(message)))
   }
 
   function grant(folder: string, grantOptions?: GrantOptions): Promise<Grant> {
