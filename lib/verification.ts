@@ -18,34 +18,36 @@ export type Verification<K> = Generator<MacCheck<K>, VerifyResult, boolean>
 /** The steps of verifying a URL, or the grants given with it. */
 export function* verification<K>(core: SignerCore<K>, url: string, options: VerifyOptions | undefined): Verification<K> {
   const link = core.prepareVerify(url, options)
-  if (!('ok' in link)) return yield* checkLink(core, link)
-  const grants = options?.grants
-  if (link.error.code !== 'ERR_SIGNATURE_MISSING' || grants === undefined) return link
-  // A URL without a signature may be covered by a folder grant: the first good one wins; otherwise the refusal of
-  // the last grant that covered the path (forged, expired), or the missing signature if none did.
-  let result: VerifyResult = link
-  for (const grant of core.grantsFor(url, grants)) {
-    result = yield* checkLink(core, grant)
+  let candidates: readonly ParsedLink[]
+  let result: VerifyResult | undefined
+  if (!('ok' in link)) {
+    candidates = [link]
+  } else {
+    const grants = options?.grants
+    if (link.error.code !== 'ERR_SIGNATURE_MISSING' || grants === undefined) return link
+    // A URL without a signature may be covered by a folder grant: the first good one wins; otherwise the refusal
+    // of the last grant that covered the path (forged, expired), or the missing signature if none did.
+    candidates = core.grantsFor(url, grants)
+    result = link
+  }
+  const { ring } = core
+  for (const candidate of candidates) {
+    const signature = new Uint8Array(32)
+    if (!decodeSignature(candidate.signature, signature)) {
+      result = refuse('ERR_QUERY_MALFORMED')
+      continue
+    }
+    // A link that names its key costs one HMAC, whatever the number of keys; an unknown id is just a bad signature.
+    const named = candidate.kid === undefined ? undefined : ring.byId.get(candidate.kid)
+    const keys = candidate.kid === undefined ? ring.anonymous : named === undefined ? [] : [named]
+    let matched = false
+    for (let i = 0; i < keys.length && !matched; i++) matched = yield { key: keys[i], message: candidate.message, signature }
+    result = core.finishVerify(candidate, matched)
     if (result.ok) return result
   }
-  return result
-}
-
-function* checkLink<K>(core: SignerCore<K>, link: ParsedLink): Verification<K> {
-  const signature = new Uint8Array(32)
-  if (!decodeSignature(link.signature, signature)) return refuse('ERR_QUERY_MALFORMED')
-  const { ring } = core
-  // A link that names its key costs one HMAC, whatever the number of keys; an unknown id is just a bad signature.
-  const byId = link.kid === undefined ? undefined : ring.byId.get(link.kid)
-  const keys = link.kid === undefined ? ring.anonymous : byId === undefined ? [] : [byId]
-  let matched = false
-  for (const key of keys) {
-    if (yield { key, message: link.message, signature }) {
-      matched = true
-      break
-    }
-  }
-  return core.finishVerify(link, matched)
+  // Set by now: a link is always checked, and grants start from the missing signature. (No refusal is built
+  // ahead of need: an Error with its stack trace is the costly part of a refusal.)
+  return result ?? refuse('ERR_SIGNATURE_INVALID')
 }
 
 /** Runs verification steps with a synchronous MAC check. */
