@@ -42,10 +42,10 @@ const ABSOLUTE_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/
 /** Unix seconds from `^[1-9][0-9]{0,10}$`, or -1. */
 export function toExpiry(text: string): number {
   const length = text.length
-  if (length === 0 || length > 11 || text.charCodeAt(0) === 48) return -1
+  if (length === 0 || length > 11 || text.charCodeAt(0) === 0x30 /* 0 */) return -1
   let value = 0
   for (let i = 0; i < length; i++) {
-    const d = text.charCodeAt(i) - 48
+    const d = text.charCodeAt(i) - 0x30 /* 0 */
     if (d < 0 || d > 9) return -1
     value = value * 10 + d
   }
@@ -156,7 +156,7 @@ export function readPath(url: string): string | undefined {
 // Where the path of a request target begins: 0 in origin-form, after the authority in absolute-form; -1 for
 // anything else.
 function targetStart(url: string): number {
-  if (url.charCodeAt(0) === 47) return 0
+  if (url.charCodeAt(0) === 0x2f /* / */) return 0
   const origin = ABSOLUTE_PREFIX.exec(url)
   return origin === null ? -1 : origin[0].length
 }

@@ -31,13 +31,13 @@ function pathKind(path: string): number {
   let plain = true
   for (let i = 0; i < length; i++) {
     const c = path.charCodeAt(i)
-    if (c === 47) {
+    if (c === 0x2f /* / */) {
       if (segment === 0 || (segment === dots && dots <= 2)) return NOT_CANONICAL
       segment = dots = 0
       continue
     }
-    if (c < 32 || (c >= 127 && c <= 159) || c === 92) return NOT_CANONICAL
-    if (c === 46) dots++
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x5c /* \ */) return NOT_CANONICAL // C0, DEL, C1
+    if (c === 0x2e /* . */) dots++
     else if (c >= 0xd800 && c <= 0xdfff) surrogates = true
     if (plain && (c >= 128 || UNRESERVED[c] === 0)) plain = false
     segment++
@@ -57,7 +57,7 @@ export function decodePath(rawPath: string): string | undefined {
     for (; escape !== -1; escape = path.indexOf('%', escape + 1)) {
       const hi = path.charCodeAt(escape + 1)
       const lo = path.charCodeAt(escape + 2) | 0x20
-      if ((hi === 50 && lo === 102) || (hi === 53 && lo === 99)) return undefined
+      if ((hi === 0x32 && lo === 0x66) /* %2f */ || (hi === 0x35 && lo === 0x63) /* %5c */) return undefined
     }
     try {
       path = decodeURIComponent(path)

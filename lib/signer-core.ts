@@ -114,7 +114,7 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
 
   function prepareSign(path: string, signOptions: SignOptions | undefined): { message: string; link: string } {
     if (typeof path !== 'string') throw new TypeError(`sign: path must be a string, got ${describe(path)}`)
-    const relative = path.charCodeAt(0) === 47 ? path.slice(1) : path
+    const relative = path.charCodeAt(0) === 0x2f /* / */ ? path.slice(1) : path
     const linkPath = canonicalLinkPath(relative)
     if (linkPath === undefined) {
       throw new TypeError(`sign: path ${JSON.stringify(path.slice(0, 200))} is not canonical (empty, ".", ".." or empty segments, "\\" or control characters)`)
@@ -173,7 +173,7 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
 
   function prepareGrant(folder: string, grantOptions: GrantOptions | undefined) {
     if (typeof folder !== 'string') throw new TypeError(`grant: folder must be a string, got ${describe(folder)}`)
-    const relative = scopeFolder(folder.charCodeAt(0) === 47 ? folder.slice(1) : folder, 'prefix')
+    const relative = scopeFolder(folder.charCodeAt(0) === 0x2f /* / */ ? folder.slice(1) : folder, 'prefix')
     const expiry = expiryOf(grantOptions)
     const segments = folderDepth(relative)
     return { message: stringToSign(relative, expiry, ring.signingId, segments), folder: relative, expiry, maxAge: expiry - Math.floor(now() / 1000) }
@@ -201,7 +201,7 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
 
 /** The folder a `scope` option names, checked: a canonical folder (ending in `/`) that contains the path. */
 export function scopeFolder(relative: string, scope: unknown): string {
-  const folder = scope === 'prefix' ? relative : typeof scope === 'string' && scope.charCodeAt(0) === 47 ? scope.slice(1) : scope
+  const folder = scope === 'prefix' ? relative : typeof scope === 'string' && scope.charCodeAt(0) === 0x2f /* / */ ? scope.slice(1) : scope
   if (typeof folder !== 'string' || !folder.endsWith('/') || !isCanonicalPath(folder)) {
     const what = scope === 'prefix' ? `the folder ${JSON.stringify(relative.slice(0, 200))}` : describe(scope)
     throw new TypeError(`sign: "scope" must be 'prefix' (for a path ending in "/") or a folder ending in "/", got ${what}`)

@@ -7,6 +7,11 @@
 // Node sees, it refuses more (design rule 14). Keys come from the environment, passed through nginx's `env`
 // directive: SIGNING_KEY (one secret) or SIGNING_KEYS (comma-separated, newest first, each `secret` or `id:secret`),
 // read with the grammar of the package's parseKeyList, so one variable gives Node, nginx and the Worker one ring.
+// nginx cannot load the package, so this file mirrors its modules, each function naming its source: the target rule
+// of lib/request-target.ts, the grammar of lib/link-format.ts and lib/link-path.ts, the grant cookie of
+// lib/grant-cookie.ts, the key list of lib/keys.ts and the steps of lib/verification.ts. The engine suite replays
+// the package's vectors, attack corpus and grant-cookie cases against it, so a change there that is not made here
+// fails a test.
 var crypto = require('crypto');
 
 var KID = /^[A-Za-z0-9_-]{1,32}$/;
