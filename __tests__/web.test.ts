@@ -107,7 +107,7 @@ describe('createWebSigner()', () => {
       path.join(__dirname, 'fixtures', 'web-only-runtime.mjs'), path.join(root, 'dist', 'esm'), path.join(__dirname, 'fixtures', 'links-v1.json')])
     const { globals, modules, results } = JSON.parse(stdout)
     expect(globals).toBe('undefined,undefined,undefined,undefined')
-    expect(modules).toEqual(['base64url.js', 'errors.js', 'grant-cookie.js', 'keys.js', 'link-format.js', 'link-path.js', 'options.js', 'signer-core.js', 'verification.js', 'web.js'])
+    expect(modules).toEqual(['base64url.js', 'errors.js', 'grant-cookie.js', 'keys.js', 'link-format.js', 'link-path.js', 'option-checks.js', 'signer-core.js', 'verification.js', 'web.js'])
     expect(results).toHaveLength(vectors.length)
     results.forEach((r: { signature: string; ok: boolean }, i: number) => {
       expect(r.signature).toBe(vectors[i].signature)

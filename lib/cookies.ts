@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { COOKIE_NAME, GRANT_COOKIE } from './grant-cookie.js'
 import { encodePath } from './link-path.js'
 import type { Grant } from './signer-core.js'
-import { describe } from './options.js'
+import { describeValue } from './option-checks.js'
 
 /**
  * The cookie's Path: the folder, cut before the first segment whose name could be spelled two ways in a URL.
@@ -23,7 +23,7 @@ export function cookiePath(folder: string): string {
 export function cookieName(factory: string, value: unknown): string {
   if (value === undefined) return GRANT_COOKIE
   if (typeof value !== 'string' || !COOKIE_NAME.test(value)) {
-    throw new TypeError(`${factory}: "grantCookie" must be a cookie name (letters, digits, ! # $ % & ' * + . ^ _ \` | ~ -), got ${describe(value)}`)
+    throw new TypeError(`${factory}: "grantCookie" must be a cookie name (letters, digits, ! # $ % & ' * + . ^ _ \` | ~ -), got ${describeValue(value)}`)
   }
   return value
 }

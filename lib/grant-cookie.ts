@@ -4,7 +4,7 @@ import { fromBase64Url, isCanonicalSignature, toBase64Url } from './base64url.js
 import { isKeyId } from './keys.js'
 import { stringToSign, toExpiry, type ParsedLink } from './link-format.js'
 import { folderDepth, isCanonicalPath, MAX_SCOPE } from './link-path.js'
-import { describe } from './options.js'
+import { describeValue } from './option-checks.js'
 
 /** The default name of the folder-grant cookie. */
 export const GRANT_COOKIE = 'signed-grant'
@@ -20,10 +20,10 @@ export const COOKIE_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/
  */
 export function grantsFromCookies(header: string | null | undefined, name: string = GRANT_COOKIE): string[] | undefined {
   if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
-    throw new TypeError(`grantsFromCookies: the cookie name must be an HTTP token, got ${describe(name)}`)
+    throw new TypeError(`grantsFromCookies: the cookie name must be an HTTP token, got ${describeValue(name)}`)
   }
   if (header === null || header === undefined) return undefined
-  if (typeof header !== 'string') throw new TypeError(`grantsFromCookies: the header must be a string, got ${describe(header)}`)
+  if (typeof header !== 'string') throw new TypeError(`grantsFromCookies: the header must be a string, got ${describeValue(header)}`)
   if (!header.includes(name)) return undefined
   const values: string[] = []
   for (const pair of header.split(';')) {

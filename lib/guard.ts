@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http'
 import { grantsFromCookies } from './grant-cookie.js'
 import { cookieName } from './cookies.js'
 import { SignedUrlError } from './errors.js'
-import { asOptions, assertKnownOptions, describe, kind } from './options.js'
+import { asOptions, assertKnownOptions, describeValue, kind } from './option-checks.js'
 import { readRequestTarget } from './request-target.js'
 import { buildSigner, type Signer, type SignerOptions } from './signer.js'
 import { SIGNER_OPTIONS } from './signer-core.js'
@@ -68,7 +68,7 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
   const expiredStatus = pick(factory, 'expiredStatus', opts.expiredStatus, [403, 404, 410], status)
   const grantCookie = cookieName(factory, opts.grantCookie)
   const onReject = opts.onReject ?? respondRefused
-  if (typeof onReject !== 'function') throw new TypeError(`${factory}: "onReject" must be a function, got ${describe(onReject)}`)
+  if (typeof onReject !== 'function') throw new TypeError(`${factory}: "onReject" must be a function, got ${describeValue(onReject)}`)
 
   function reject(error: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next): undefined {
     error.status = error.code === 'ERR_URL_EXPIRED' ? expiredStatus : status
@@ -120,7 +120,7 @@ function guardSigner(factory: string, opts: Readonly<Partial<GuardOptions>>): Pi
 function pick<T extends number>(factory: string, name: string, value: unknown, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback
   if (!allowed.includes(value as T)) {
-    throw new TypeError(`${factory}: "${name}" must be one of ${allowed.join(', ')}, got ${describe(value)}`)
+    throw new TypeError(`${factory}: "${name}" must be one of ${allowed.join(', ')}, got ${describeValue(value)}`)
   }
   return value as T
 }

@@ -1,5 +1,5 @@
 import { sixtet } from './base64url.js'
-import { describe, kind } from './options.js'
+import { describeValue, kind } from './option-checks.js'
 
 /** True for a key id: 1 to 32 characters of `A-Z a-z 0-9 _ -`. */
 export function isKeyId(text: string): boolean {
@@ -77,7 +77,7 @@ export function createKeyRing<K>(factory: string, options: { key?: unknown; keys
       anonymous.push(converted)
     } else {
       if (typeof id !== 'string' || !isKeyId(id)) {
-        throw new TypeError(`${factory}: "${name}.id" must be 1 to 32 characters of A-Z a-z 0-9 _ -, got ${describe(id)}`)
+        throw new TypeError(`${factory}: "${name}.id" must be 1 to 32 characters of A-Z a-z 0-9 _ -, got ${describeValue(id)}`)
       }
       if (byId.has(id)) throw new TypeError(`${factory}: "${name}.id" repeats the key id "${id}"`)
       byId.set(id, converted)

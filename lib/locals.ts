@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { cookieName, setGrantCookie } from './cookies.js'
 import type { Middleware } from './guard.js'
-import { asOptions, assertKnownOptions } from './options.js'
+import { asOptions, assertKnownOptions } from './option-checks.js'
 import { buildSigner, type Grant, type GrantOptions, type SignOptions, type Signer, type SignerOptions } from './signer.js'
 
 /** `res.locals.signUrl`: returns a signed link for a decoded path, as `Signer#sign` does. */

@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs'
 import type { ServerResponse } from 'node:http'
 import serveStatic from 'serve-static'
 import { createGuard, GUARD_OPTIONS, type GuardOptions, type Middleware } from './guard.js'
-import { asOptions, describe } from './options.js'
+import { asOptions, describeValue } from './option-checks.js'
 
 /** Options of {@link signedStatic}: the guard's, plus serve-static's (`express.static`'s). */
 export type SignedStaticOptions = GuardOptions & Omit<serveStatic.ServeStaticOptions, 'setHeaders' | 'extensions'> & {
@@ -37,7 +37,7 @@ type SignedResponse = ServerResponse & { [kCacheControl]?: string }
  */
 export function signedStatic(root: string, options: Readonly<SignedStaticOptions>): Middleware {
   if (typeof root !== 'string' || root.length === 0) {
-    throw new TypeError(`signedStatic: "root" must be a folder path, got ${describe(root)}`)
+    throw new TypeError(`signedStatic: "root" must be a folder path, got ${describeValue(root)}`)
   }
   const opts = asOptions<SignedStaticOptions>('signedStatic', options)
   const guard = createGuard('signedStatic', opts, KNOWN)
@@ -45,7 +45,7 @@ export function signedStatic(root: string, options: Readonly<SignedStaticOptions
   for (const [name, [isValid, expected]] of Object.entries(STATIC_OPTIONS)) {
     const value = (opts as Record<string, unknown>)[name]
     if (value === undefined) continue
-    if (!isValid(value)) throw new TypeError(`signedStatic: "${name}" ${expected}, got ${describe(value)}`)
+    if (!isValid(value)) throw new TypeError(`signedStatic: "${name}" ${expected}, got ${describeValue(value)}`)
     ;(staticOptions as Record<string, unknown>)[name] = value
   }
   staticOptions.dotfiles = opts.dotfiles ?? 'ignore'

@@ -3,7 +3,7 @@ import { parseLink, readPath, stringToSign, type ParsedLink } from './link-forma
 import { canonicalLinkPath, folderDepth, folderOf, isCanonicalPath, MAX_SCOPE } from './link-path.js'
 import { SignedUrlError, type SignedUrlErrorCode } from './errors.js'
 import { createKeyRing, type IdentifiedSecret, type KeyMaterial, type KeyRing, type Secret } from './keys.js'
-import { asOptions, assertKnownOptions, describe, kind, toSeconds, type Duration } from './options.js'
+import { asOptions, assertKnownOptions, describeValue, kind, toSeconds, type Duration } from './option-checks.js'
 
 /** Options of `createSigner` and `createWebSigner`. Exactly one of `key` or `keys` is required. */
 export type SignerOptions = KeyOptions & {
@@ -108,12 +108,12 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
   if (ttl > maxTtl) throw new TypeError(`${factory}: "ttl" (${ttl} s) must not exceed "maxTtl" (${maxTtl} s)`)
   const tolerance = seconds(factory, 'clockTolerance', opts.clockTolerance ?? 0, 0)
   const now = opts.now ?? Date.now
-  if (typeof now !== 'function') throw new TypeError(`${factory}: "now" must be a function returning milliseconds, got ${describe(now)}`)
+  if (typeof now !== 'function') throw new TypeError(`${factory}: "now" must be a function returning milliseconds, got ${describeValue(now)}`)
   const origin = toOrigin(factory, opts.baseUrl)
   const kidParam = ring.signingId === undefined ? '' : `&kid=${ring.signingId}`
 
   function prepareSign(path: string, signOptions: SignOptions | undefined): { message: string; link: string } {
-    if (typeof path !== 'string') throw new TypeError(`sign: path must be a string, got ${describe(path)}`)
+    if (typeof path !== 'string') throw new TypeError(`sign: path must be a string, got ${describeValue(path)}`)
     const relative = path.charCodeAt(0) === 0x2f /* / */ ? path.slice(1) : path
     const linkPath = canonicalLinkPath(relative)
     if (linkPath === undefined) {
@@ -172,7 +172,7 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
   }
 
   function prepareGrant(folder: string, grantOptions: GrantOptions | undefined) {
-    if (typeof folder !== 'string') throw new TypeError(`grant: folder must be a string, got ${describe(folder)}`)
+    if (typeof folder !== 'string') throw new TypeError(`grant: folder must be a string, got ${describeValue(folder)}`)
     const relative = scopeFolder(folder.charCodeAt(0) === 0x2f /* / */ ? folder.slice(1) : folder, 'prefix')
     const expiry = expiryOf(grantOptions)
     const segments = folderDepth(relative)
@@ -203,7 +203,7 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
 export function scopeFolder(relative: string, scope: unknown): string {
   const folder = scope === 'prefix' ? relative : typeof scope === 'string' && scope.charCodeAt(0) === 0x2f /* / */ ? scope.slice(1) : scope
   if (typeof folder !== 'string' || !folder.endsWith('/') || !isCanonicalPath(folder)) {
-    const what = scope === 'prefix' ? `the folder ${JSON.stringify(relative.slice(0, 200))}` : describe(scope)
+    const what = scope === 'prefix' ? `the folder ${JSON.stringify(relative.slice(0, 200))}` : describeValue(scope)
     throw new TypeError(`sign: "scope" must be 'prefix' (for a path ending in "/") or a folder ending in "/", got ${what}`)
   }
   if (!relative.startsWith(folder)) throw new TypeError(`sign: "scope" ${JSON.stringify(folder)} does not contain the path`)
@@ -220,7 +220,7 @@ function seconds(factory: string, name: string, value: unknown, min: number): nu
   const result = toSeconds(value)
   if (result === undefined || result < min) {
     const what = min > 0 ? 'a positive whole number of seconds' : 'a whole number of seconds'
-    throw new TypeError(`${factory}: "${name}" must be ${what} or a string such as '10m', got ${describe(value)}`)
+    throw new TypeError(`${factory}: "${name}" must be ${what} or a string such as '10m', got ${describeValue(value)}`)
   }
   return result
 }
@@ -228,7 +228,7 @@ function seconds(factory: string, name: string, value: unknown, min: number): nu
 function expiresAtSeconds(value: unknown): number {
   const expiry = value instanceof Date ? Math.floor(value.getTime() / 1000) : value
   if (typeof expiry !== 'number' || !Number.isSafeInteger(expiry) || expiry <= 0) {
-    throw new TypeError(`sign: "expiresAt" must be a Date or whole Unix seconds, got ${describe(value)}`)
+    throw new TypeError(`sign: "expiresAt" must be a Date or whole Unix seconds, got ${describeValue(value)}`)
   }
   if (expiry >= LOOKS_LIKE_MILLISECONDS) {
     throw new TypeError(`sign: "expiresAt" must be Unix time in seconds; ${expiry} looks like milliseconds`)

@@ -11,7 +11,7 @@ export type { SignedUrlErrorCode } from './errors.js'
 export { parseKeyList } from './keys.js'
 export { grantsFromCookies } from './grant-cookie.js'
 export type { IdentifiedSecret, Secret } from './keys.js'
-export type { Duration } from './options.js'
+export type { Duration } from './option-checks.js'
 export type { Grant, GrantOptions, KeyOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-core.js'
 
 /** Makes and checks signed links with Web Crypto; the same links as the Node signer, asynchronously. */

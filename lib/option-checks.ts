@@ -14,7 +14,7 @@ export function toSeconds(value: unknown): number | undefined {
 
 /** Shows a bad option value in a message; strings longer than a short word are not echoed (a secret pasted
  * into the wrong option must not reach a log). */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (typeof value === 'string') return value.length <= 12 ? JSON.stringify(value) : `a string of ${value.length} characters`
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value)
   if (typeof value === 'function') return 'a function'
@@ -26,7 +26,7 @@ export function describe(value: unknown): string {
 /** Names only the kind of a value, never a string's content: for places a secret may be passed by mistake. */
 export function kind(value: unknown): string {
   if (typeof value === 'string') return `a string of ${value.length} characters`
-  return typeof value === 'object' || value === undefined ? describe(value) : `a ${typeof value}`
+  return typeof value === 'object' || value === undefined ? describeValue(value) : `a ${typeof value}`
 }
 
 /** Throws a TypeError for an option name the factory does not know, suggesting the closest known one. */
