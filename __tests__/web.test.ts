@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import crypto from 'node:crypto'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import vm from 'node:vm'
 import fc from 'fast-check'
 import { createSigner } from 'express-signed-url'
 import { createWebSigner } from 'express-signed-url/web'
@@ -75,7 +76,7 @@ describe('createWebSigner()', () => {
   })
 
   it('takes key bytes made in another realm (a vm context, an edge host)', async () => {
-    const foreign = require('node:vm').runInNewContext('new Uint8Array(40).fill(7)') as Uint8Array
+    const foreign = vm.runInNewContext('new Uint8Array(40).fill(7)') as Uint8Array
     expect(foreign instanceof Uint8Array).toBe(false)
     const link = await createWebSigner({ key: foreign, now }).sign('a.png')
     expect(link).toBe(createSigner({ key: Buffer.alloc(40, 7), now }).sign('a.png'))

@@ -19,8 +19,6 @@ const BATCH = 100 // operations per timed call, so timer overhead stays out of t
 
 const key = randomBytes(32).toString('base64url')
 const path = 'private/images/photo-2026-11-28.jpg'
-const nowMs = Date.now()
-const expiry = Math.floor(nowMs / 1000) + 3600
 
 // The floor gets the same advantage as our signer: a KeyObject made once, not a key imported on every call.
 const keyObject = createSecretKey(Buffer.from(key))

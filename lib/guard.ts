@@ -70,21 +70,23 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
   const onReject = opts.onReject ?? respondRefused
   if (typeof onReject !== 'function') throw new TypeError(`${factory}: "onReject" must be a function, got ${describeValue(onReject)}`)
 
-  function reject(error: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next): undefined {
+  function reject(error: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next): void {
     error.status = error.code === 'ERR_URL_EXPIRED' ? expiredStatus : status
     try {
       onReject(error, req, res, next)
     } catch (err) {
       next(err)
     }
-    return undefined
   }
 
   return function check(req, res, next) {
     // One reading of the target, before any other work: the string verified is the one the routers cut their
     // mounts from and serve-static opens, and req.url is exactly what the mounts left of it.
     const target = readRequestTarget(req)
-    if (typeof target === 'string') return reject(new SignedUrlError(target), req, res, next)
+    if (typeof target === 'string') {
+      reject(new SignedUrlError(target), req, res, next)
+      return undefined
+    }
     let result
     try {
       // A signature in the URL is checked first; grant cookies are read only when the URL carries none.
@@ -94,7 +96,10 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
       next(err)
       return undefined
     }
-    if (!result.ok) return reject(result.error, req, res, next)
+    if (!result.ok) {
+      reject(result.error, req, res, next)
+      return undefined
+    }
     return `private, max-age=${result.secondsLeft}`
   }
 }
@@ -125,7 +130,8 @@ function pick<T extends number>(factory: string, name: string, value: unknown, a
   return value as T
 }
 
-const BODIES = new Map([403, 404, 410].map((code) => [code, Buffer.from(`${STATUS_CODES[code]}\n`)]))
+const BODIES = new Map([403, 404, 410].map((code) => [code, Buffer.from(`${STATUS_CODES[code] ?? ''}\n`)]))
+const FORBIDDEN = Buffer.from(`${STATUS_CODES[403] ?? 'Forbidden'}\n`)
 
 /**
  * The default refusal: `err.status`, a short text body and `Cache-Control: no-store`; nothing about the link.
@@ -133,7 +139,7 @@ const BODIES = new Map([403, 404, 410].map((code) => [code, Buffer.from(`${STATU
  */
 export function respondRefused(err: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next): void {
   if (res.headersSent) return next(err)
-  const body = BODIES.get(err.status) ?? BODIES.get(403)!
+  const body = BODIES.get(err.status) ?? FORBIDDEN
   res.statusCode = err.status
   res.setHeader('Cache-Control', 'no-store')
   res.setHeader('Content-Type', 'text/plain; charset=utf-8')

@@ -41,7 +41,7 @@ export function signedStatic(root: string, options: Readonly<SignedStaticOptions
   }
   const opts = asOptions<SignedStaticOptions>('signedStatic', options)
   const guard = createGuard('signedStatic', opts, KNOWN)
-  const staticOptions: serveStatic.ServeStaticOptions<ServerResponse> = {}
+  const staticOptions: serveStatic.ServeStaticOptions = {}
   for (const [name, [isValid, expected]] of Object.entries(STATIC_OPTIONS)) {
     const value = (opts as Record<string, unknown>)[name]
     if (value === undefined) continue
@@ -54,7 +54,7 @@ export function signedStatic(root: string, options: Readonly<SignedStaticOptions
   const userSetHeaders = opts.setHeaders
   // Runs only once a file was found (also before a 304), so a fall-through 404 gets no cacheable header; it
   // runs after the user's setHeaders so no maxAge or setHeaders outlives the link.
-  staticOptions.setHeaders = function setSignedHeaders(res: SignedResponse, path, stat) {
+  staticOptions.setHeaders = function setSignedHeaders(res: SignedResponse, path: string, stat: Stats) {
     if (userSetHeaders) userSetHeaders(res, path, stat)
     const cacheControl = res[kCacheControl]
     if (cacheControl !== undefined) res.setHeader('Cache-Control', cacheControl)

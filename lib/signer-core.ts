@@ -36,7 +36,7 @@ export type SignOptions = (
    * Makes the link grant a whole folder: `'prefix'` when the signed path is itself the folder (ends in `/`), or
    * a folder containing the path (`sign('videos/42/index.m3u8', { scope: 'videos/42/' })`). Default: the path only.
    */
-  scope?: 'prefix' | string
+  scope?: 'prefix' | (string & Record<never, never>)
 }
 
 /** Options of `verify`. */
