@@ -22,7 +22,10 @@ export default tseslint.config(
       // checks are the point (a TypeError naming the option), not dead code.
       '@typescript-eslint/no-unnecessary-condition': 'off',
       // `return reject(...)` and `(l) => console.log(l)` say what they mean.
-      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true, ignoreVoidReturningFunctions: true }],
+      '@typescript-eslint/no-confusing-void-expression': [
+        'error',
+        { ignoreArrowShorthand: true, ignoreVoidReturningFunctions: true },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', UNUSED],
     },
   },

@@ -8,7 +8,10 @@ const CLI = path.join(__dirname, '..', 'dist', 'cli.js')
 const KEY = 'cli-test-key-0123456789-0123456789-0123456789'
 
 /** Runs the built CLI as a child process, the way a user's shell does. */
-function cli(args: string[], env: Record<string, string | undefined> = { SIGNING_KEY: KEY }): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string | undefined> = { SIGNING_KEY: KEY },
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const childEnv = { ...process.env, SIGNING_KEY: undefined, ...env }
   return new Promise((resolve) => {
     execFile(process.execPath, [CLI, ...args], { env: childEnv as NodeJS.ProcessEnv }, (err, stdout, stderr) => {
@@ -28,7 +31,11 @@ describe('the command line', () => {
 
   it.each([
     ['a right-to-left override (U+202E)', 'private/\u202Etxt.exe', 'private/\\u{202E}txt.exe'],
-    ['a left-to-right isolate (U+2066) and a pop (U+2069)', 'private/\u2066a\u2069.png', 'private/\\u{2066}a\\u{2069}.png'],
+    [
+      'a left-to-right isolate (U+2066) and a pop (U+2069)',
+      'private/\u2066a\u2069.png',
+      'private/\\u{2066}a\\u{2069}.png',
+    ],
     ['a C1 control (U+009B, a terminal escape)', 'private/a\u009b.png', null],
     ['a line separator (U+2028)', 'private/a\u2028b.png', 'private/a\\u{2028}b.png'],
   ])('escapes %s in the paths it prints', async (_what, decoded, shown) => {
@@ -53,13 +60,24 @@ describe('the command line', () => {
     expect(createSigner({ key }).verify(link)).toMatchObject({ ok: true, path: 'private/a b.png' })
     const verified = await cli(['verify', link], { SIGNING_KEY: key })
     expect(verified).toMatchObject({ code: 0, stderr: '' })
-    expect(verified.stdout).toMatch(/^valid: grants GET and HEAD of \/private\/a b\.png until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(for (9|10) minutes\)/)
+    expect(verified.stdout).toMatch(
+      /^valid: grants GET and HEAD of \/private\/a b\.png until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(for (9|10) minutes\)/,
+    )
   })
 
   it('signs with --expires-at and --base-url, and verifies the absolute link', async () => {
     const expiry = Math.floor(Date.now() / 1000) + 3600
-    const { stdout } = await cli(['sign', '/private/image.png', '--expires-at', String(expiry), '--base-url', 'https://files.example.com'])
-    expect(stdout.trim()).toBe(createSigner({ key: KEY, baseUrl: 'https://files.example.com' }).sign('private/image.png', { expiresAt: expiry }))
+    const { stdout } = await cli([
+      'sign',
+      '/private/image.png',
+      '--expires-at',
+      String(expiry),
+      '--base-url',
+      'https://files.example.com',
+    ])
+    expect(stdout.trim()).toBe(
+      createSigner({ key: KEY, baseUrl: 'https://files.example.com' }).sign('private/image.png', { expiresAt: expiry }),
+    )
     expect((await cli(['verify', stdout.trim()])).code).toBe(0)
   })
 
@@ -73,12 +91,28 @@ describe('the command line', () => {
   })
 
   it.each([
-    ['an expired link', () => createSigner({ key: KEY, now: () => Date.now() - 7_200_000 }).sign('a.png', { ttl: 60 }), /^refused \(ERR_URL_EXPIRED\): the link expired (1 hour|59 minutes) ago \(\d{4}-/],
-    ['an edited link', () => createSigner({ key: KEY }).sign('a.png').replace('a.png', 'b.png'), /^refused \(ERR_SIGNATURE_INVALID\): the signature does not match/],
+    [
+      'an expired link',
+      () => createSigner({ key: KEY, now: () => Date.now() - 7_200_000 }).sign('a.png', { ttl: 60 }),
+      /^refused \(ERR_URL_EXPIRED\): the link expired (1 hour|59 minutes) ago \(\d{4}-/,
+    ],
+    [
+      'an edited link',
+      () => createSigner({ key: KEY }).sign('a.png').replace('a.png', 'b.png'),
+      /^refused \(ERR_SIGNATURE_INVALID\): the signature does not match/,
+    ],
     ['a link for another key', () => createSigner({ key: `${KEY}-other` }).sign('a.png'), /ERR_SIGNATURE_INVALID/],
-    ['a non-canonical path', () => '/private/../secret.txt?expiry=1&method=get&signature=x', /^refused \(ERR_PATH_NOT_CANONICAL\): the path is not canonical/],
+    [
+      'a non-canonical path',
+      () => '/private/../secret.txt?expiry=1&method=get&signature=x',
+      /^refused \(ERR_PATH_NOT_CANONICAL\): the path is not canonical/,
+    ],
     ['an unsigned path', () => '/private/image.png', /^refused \(ERR_SIGNATURE_MISSING\)/],
-    ['a duplicated parameter', () => `${createSigner({ key: KEY }).sign('a.png')}&expiry=1`, /^refused \(ERR_QUERY_MALFORMED\)/],
+    [
+      'a duplicated parameter',
+      () => `${createSigner({ key: KEY }).sign('a.png')}&expiry=1`,
+      /^refused \(ERR_QUERY_MALFORMED\)/,
+    ],
   ])('verify explains %s and exits 1', async (_what, makeLink, reason) => {
     const res = await cli(['verify', makeLink()])
     expect(res.code).toBe(1)
@@ -88,7 +122,10 @@ describe('the command line', () => {
 
   it('verify refuses a POST with --method', async () => {
     const res = await cli(['verify', createSigner({ key: KEY }).sign('a.png'), '--method', 'POST'])
-    expect([res.code, res.stderr.trim()]).toEqual([1, 'refused (ERR_METHOD_NOT_ALLOWED): a signed link only allows GET and HEAD'])
+    expect([res.code, res.stderr.trim()]).toEqual([
+      1,
+      'refused (ERR_METHOD_NOT_ALLOWED): a signed link only allows GET and HEAD',
+    ])
   })
 
   it('reads a binary --key-file as bytes, not as text', async () => {
@@ -99,7 +136,11 @@ describe('the command line', () => {
       fs.writeFileSync(path.join(dir, 'a'), a)
       fs.writeFileSync(path.join(dir, 'b'), Buffer.concat([b, Buffer.from('\r\n')]))
       const expiresAt = Math.floor(Date.now() / 1000) + 3600
-      const [la, lb] = await Promise.all(['a', 'b'].map((f) => cli(['sign', 'x.png', '--expires-at', String(expiresAt), '--key-file', path.join(dir, f)], {})))
+      const [la, lb] = await Promise.all(
+        ['a', 'b'].map((f) =>
+          cli(['sign', 'x.png', '--expires-at', String(expiresAt), '--key-file', path.join(dir, f)], {}),
+        ),
+      )
       expect(la.stdout.trim()).toBe(createSigner({ key: a }).sign('x.png', { expiresAt }))
       expect(lb.stdout.trim()).toBe(createSigner({ key: b }).sign('x.png', { expiresAt }))
     } finally {
@@ -120,16 +161,31 @@ describe('the command line', () => {
   })
 
   it.each([
-    ['a key as an argument', ['sign', 'a.png', '--key', KEY], { SIGNING_KEY: undefined }, /--key is refused: arguments are visible to other users/],
+    [
+      'a key as an argument',
+      ['sign', 'a.png', '--key', KEY],
+      { SIGNING_KEY: undefined },
+      /--key is refused: arguments are visible to other users/,
+    ],
     ['no key', ['sign', 'a.png'], { SIGNING_KEY: undefined }, /no key: set SIGNING_KEY or pass --key-file/],
     ['a short key', ['sign', 'a.png'], { SIGNING_KEY: 'short-key' }, /"key" must be at least 32 bytes, got 9/],
     ['a non-canonical path to sign', ['sign', '../etc/passwd'], { SIGNING_KEY: KEY }, /is not canonical/],
-    ['--ttl and --expires-at', ['sign', 'a.png', '--ttl', '1m', '--expires-at', '2000000000'], { SIGNING_KEY: KEY }, /give --ttl or --expires-at, not both/],
+    [
+      '--ttl and --expires-at',
+      ['sign', 'a.png', '--ttl', '1m', '--expires-at', '2000000000'],
+      { SIGNING_KEY: KEY },
+      /give --ttl or --expires-at, not both/,
+    ],
     ['a ttl beyond 7 days', ['sign', 'a.png', '--ttl', '8d'], { SIGNING_KEY: KEY }, /exceeds "maxTtl"/],
     ['an unknown option', ['sign', 'a.png', '--tll', '1m'], { SIGNING_KEY: KEY }, /Unknown option '--tll'/],
     ['an unknown command', ['mint', 'a.png'], { SIGNING_KEY: KEY }, /unknown command "mint"/],
     ['a missing path', ['sign'], { SIGNING_KEY: KEY }, /sign takes exactly one path/],
-    ['both SIGNING_KEY and --key-file', ['sign', 'a.png', '--key-file', __filename], { SIGNING_KEY: KEY }, /give the key once: SIGNING_KEY or --key-file, not both/],
+    [
+      'both SIGNING_KEY and --key-file',
+      ['sign', 'a.png', '--key-file', __filename],
+      { SIGNING_KEY: KEY },
+      /give the key once: SIGNING_KEY or --key-file, not both/,
+    ],
     ['keygen with arguments', ['keygen', 'extra'], {}, /keygen takes no arguments or options/],
   ])('exits 2 on %s, without printing the key', async (_what, args, env, message) => {
     const res = await cli(args as string[], env as Record<string, string | undefined>)
@@ -141,7 +197,18 @@ describe('the command line', () => {
   it('--help documents the commands, the key sources and the exit codes', async () => {
     const res = await cli(['--help'], {})
     expect(res.code).toBe(0)
-    for (const text of ['sign <path>', 'verify <url-or-path>', 'keygen', '--ttl', '--expires-at', '--base-url', 'SIGNING_KEY', '--key-file', 'process list', 'Exit status']) {
+    for (const text of [
+      'sign <path>',
+      'verify <url-or-path>',
+      'keygen',
+      '--ttl',
+      '--expires-at',
+      '--base-url',
+      'SIGNING_KEY',
+      '--key-file',
+      'process list',
+      'Exit status',
+    ]) {
       expect(res.stdout).toContain(text)
     }
   })

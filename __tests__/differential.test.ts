@@ -7,7 +7,19 @@ import os from 'node:os'
 import path from 'node:path'
 import fc from 'fast-check'
 import { createSigner } from 'express-signed-url'
-import { buildApp, frameworks, guards, KEY, listen, mounts, now, rawRequest, refuseUnparsable, SITE, type TestServer } from './helpers'
+import {
+  buildApp,
+  frameworks,
+  guards,
+  KEY,
+  listen,
+  mounts,
+  now,
+  rawRequest,
+  refuseUnparsable,
+  SITE,
+  type TestServer,
+} from './helpers'
 
 const runs = Number(process.env.DIFFERENTIAL_RUNS ?? 15)
 // A long campaign sends thousands of requests per test: allow 20 ms each.
@@ -16,12 +28,65 @@ const signer = createSigner({ key: KEY, now })
 
 /** Pieces that url.parse, the routers, qs or a file server read in more than one way; `#` (which sends parseurl to
  * url.parse) is drawn most often. */
-const RISKY = ['?', '\\', '//', '/', '@', "'", '"', '<', '>', '^', '`', '{', '|', '}', ' ', '\t', '%23', '%3F', '%5C', '%5c', '%2F',
-  '%40', '%27', '%22', '%20', '%25', '%', '.', '..', '/..', '/.', '%2e', '%2E%2E', '&', '=', ';', '+', '&expiry=1', '&[expiry]=1',
-  '&method[]=get', '&%5Bsignature%5D=x', '\u00a0', '\u00e9', '\u00c3\u00a9', '\u0000', '\r', '\n', 'private/', 'd/']
+const RISKY = [
+  '?',
+  '\\',
+  '//',
+  '/',
+  '@',
+  "'",
+  '"',
+  '<',
+  '>',
+  '^',
+  '`',
+  '{',
+  '|',
+  '}',
+  ' ',
+  '\t',
+  '%23',
+  '%3F',
+  '%5C',
+  '%5c',
+  '%2F',
+  '%40',
+  '%27',
+  '%22',
+  '%20',
+  '%25',
+  '%',
+  '.',
+  '..',
+  '/..',
+  '/.',
+  '%2e',
+  '%2E%2E',
+  '&',
+  '=',
+  ';',
+  '+',
+  '&expiry=1',
+  '&[expiry]=1',
+  '&method[]=get',
+  '&%5Bsignature%5D=x',
+  '\u00a0',
+  '\u00e9',
+  '\u00c3\u00a9',
+  '\u0000',
+  '\r',
+  '\n',
+  'private/',
+  'd/',
+]
 const piece = fc.oneof({ weight: 6, arbitrary: fc.constant('#') }, { weight: 50, arbitrary: fc.constantFrom(...RISKY) })
 /** Authorities of every length, so one can be as long as a mount the router strips by length. */
-const prefix = fc.tuple(fc.constantFrom('//u@', 'http://', 'HTTP://', 'http://u@', 'https://', '//'), fc.integer({ min: 1, max: 12 }), fc.constantFrom('', ':80', ']'))
+const prefix = fc
+  .tuple(
+    fc.constantFrom('//u@', 'http://', 'HTTP://', 'http://u@', 'https://', '//'),
+    fc.integer({ min: 1, max: 12 }),
+    fc.constantFrom('', ':80', ']'),
+  )
   .map(([head, n, tail]) => `${head}${'h'.repeat(n)}${tail}`)
 
 type Edit =
@@ -94,15 +159,18 @@ describe.each(guards)('one reading of the request target through $name', (guardU
 
       it('a 2xx answer to any spelling of a link carries exactly the signed file', async () => {
         let servedCount = 0
-        await fc.assert(fc.asyncProperty(fc.constantFrom(...files), edits, async (file, changes) => {
-          const target = apply(signer.sign(mount.signed(file)), changes)
-          const res = await rawRequest(port, target, {})
-          expect([target, res.status > 0]).toEqual([target, true]) // every request gets an answer
-          if (res.status >= 200 && res.status < 300) {
-            servedCount++
-            expect([target, res.body.toString()]).toEqual([target, file])
-          }
-        }), { numRuns: runs * 10, examples: files.map((file) => [file, []] as [string, Edit[]]) })
+        await fc.assert(
+          fc.asyncProperty(fc.constantFrom(...files), edits, async (file, changes) => {
+            const target = apply(signer.sign(mount.signed(file)), changes)
+            const res = await rawRequest(port, target, {})
+            expect([target, res.status > 0]).toEqual([target, true]) // every request gets an answer
+            if (res.status >= 200 && res.status < 300) {
+              servedCount++
+              expect([target, res.body.toString()]).toEqual([target, file])
+            }
+          }),
+          { numRuns: runs * 10, examples: files.map((file) => [file, []] as [string, Edit[]]) },
+        )
         // The property is only worth something if it sees files served: every unedited link is among its examples.
         expect(servedCount).toBeGreaterThanOrEqual(files.length)
       })
@@ -112,16 +180,28 @@ describe.each(guards)('one reading of the request target through $name', (guardU
         const query = signer.sign(folder, { scope: 'prefix' }).split('?')[1]
         const cookie = { Cookie: `signed-grant=${signer.grant(folder).value}` }
         let servedCount = 0
-        await fc.assert(fc.asyncProperty(fc.constantFrom(...TAILS), fc.boolean(), edits, async (tail, byCookie, changes) => {
-          const base = `${mount.url(FOLDER)}${tail}`
-          const target = apply(byCookie ? base : `${base}?${query}`, changes)
-          const res = await rawRequest(port, target, byCookie ? cookie : {})
-          expect([target, res.status > 0]).toEqual([target, true]) // every request gets an answer
-          if (res.status >= 200 && res.status < 300) {
-            servedCount++
-            expect([target, res.body.toString().startsWith(FOLDER)]).toEqual([target, true])
-          }
-        }), { numRuns: runs * 5, examples: INSIDE.flatMap((tail) => [[tail, true, []], [tail, false, []]] as Array<[string, boolean, Edit[]]>) })
+        await fc.assert(
+          fc.asyncProperty(fc.constantFrom(...TAILS), fc.boolean(), edits, async (tail, byCookie, changes) => {
+            const base = `${mount.url(FOLDER)}${tail}`
+            const target = apply(byCookie ? base : `${base}?${query}`, changes)
+            const res = await rawRequest(port, target, byCookie ? cookie : {})
+            expect([target, res.status > 0]).toEqual([target, true]) // every request gets an answer
+            if (res.status >= 200 && res.status < 300) {
+              servedCount++
+              expect([target, res.body.toString().startsWith(FOLDER)]).toEqual([target, true])
+            }
+          }),
+          {
+            numRuns: runs * 5,
+            examples: INSIDE.flatMap(
+              (tail) =>
+                [
+                  [tail, true, []],
+                  [tail, false, []],
+                ] as Array<[string, boolean, Edit[]]>,
+            ),
+          },
+        )
         expect(servedCount).toBeGreaterThanOrEqual(INSIDE.length * 2)
       })
     })

@@ -19,7 +19,8 @@ const engines: Array<[string, AppFactory]> = [
 /** What a browser does to an attribute value: decode the character references. */
 function unescapeHtml(text: string): string {
   return text.replace(/&(#x[0-9a-f]+|#[0-9]+|amp|lt|gt|quot|apos);/gi, (_m, ref: string) => {
-    if (ref[0] === '#') return String.fromCodePoint(ref[1].toLowerCase() === 'x' ? parseInt(ref.slice(2), 16) : Number(ref.slice(1)))
+    if (ref[0] === '#')
+      return String.fromCodePoint(ref[1].toLowerCase() === 'x' ? parseInt(ref.slice(2), 16) : Number(ref.slice(1)))
     return ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" } as Record<string, string>)[ref.toLowerCase()]
   })
 }
@@ -75,10 +76,15 @@ describe('examples/app.js, as npm start runs it', () => {
     const child = spawn(process.execPath, [path.join(EXAMPLES, 'app.js')], { env, cwd: path.join(__dirname, '..') })
     let stdout = ''
     let stderr = ''
-    child.stderr.on('data', (d: Buffer) => { stderr += d })
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d
+    })
     try {
       await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => { stdout += d; if (stdout.includes('http://localhost:')) resolve() })
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d
+          if (stdout.includes('http://localhost:')) resolve()
+        })
         child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)))
       })
       expect(stderr).toMatch(/SIGNING_KEY is not set: using a random development key/)
@@ -89,9 +95,14 @@ describe('examples/app.js, as npm start runs it', () => {
   })
 
   it('refuses to start with a short SIGNING_KEY, without printing it', async () => {
-    const child = spawn(process.execPath, [path.join(EXAMPLES, 'app.js')], { env: { ...process.env, PORT: '0', SIGNING_KEY: 'tooshortsecret' }, cwd: path.join(__dirname, '..') })
+    const child = spawn(process.execPath, [path.join(EXAMPLES, 'app.js')], {
+      env: { ...process.env, PORT: '0', SIGNING_KEY: 'tooshortsecret' },
+      cwd: path.join(__dirname, '..'),
+    })
     let stderr = ''
-    child.stderr.on('data', (d: Buffer) => { stderr += d })
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d
+    })
     const code = await new Promise((resolve) => child.on('exit', resolve))
     expect(code).toBe(1)
     expect(stderr).toMatch(/Cannot start: createSigner: "key" must be at least 32 bytes, got 14/)

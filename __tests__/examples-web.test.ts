@@ -19,10 +19,16 @@ describe('examples/edge-handler.mjs', () => {
     console.log(JSON.stringify(results))`
 
   it('signs links that the Node guard accepts, and refuses bad requests', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: { ...process.env, KEY } })
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: ROOT,
+      env: { ...process.env, KEY },
+    })
     const [ok, traversal, forbidden, missing, notFound, slashed] = JSON.parse(stdout)
     const now = () => 1767225600000
-    expect(ok).toEqual({ status: 200, body: { link: createSigner({ key: KEY, now, ttl: '10m' }).sign('private/image.png') } })
+    expect(ok).toEqual({
+      status: 200,
+      body: { link: createSigner({ key: KEY, now, ttl: '10m' }).sign('private/image.png') },
+    })
     expect(createSigner({ key: KEY, now }).verify(ok.body.link)).toMatchObject({ ok: true, secondsLeft: 600 })
     expect(traversal.status).toBe(400)
     expect(traversal.body.error).toMatch(/not canonical/)
@@ -38,8 +44,10 @@ describe('examples/next-server-action.ts', () => {
     process.env.SIGNING_KEY = KEY
     process.env.FILES_ORIGIN = 'https://files.example.com'
     try {
+      // Required after the environment is set: the example reads it when it loads.
+      type ServerAction = typeof import('../examples/next-server-action')
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { signedFileUrl } = require('../examples/next-server-action') as typeof import('../examples/next-server-action')
+      const { signedFileUrl } = require('../examples/next-server-action') as ServerAction
       const link = await signedFileUrl('private/report.pdf')
       expect(link).toMatch(/^https:\/\/files\.example\.com\/private\/report\.pdf\?expiry=\d+&method=get&signature=/)
       expect(createSigner({ key: KEY }).verify(link)).toMatchObject({ ok: true, path: 'private/report.pdf' })

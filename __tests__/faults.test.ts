@@ -5,7 +5,18 @@ import os from 'node:os'
 import path from 'node:path'
 import { createSigner, signedStatic, type Signer } from 'express-signed-url'
 import { attackCorpus, outcomeOn, type AttackContext } from './attack-corpus'
-import { buildApp, frameworks, KEY, listen, mounts, NOW_MS, now, OTHER_KEY, recordCode, type TestServer } from './helpers'
+import {
+  buildApp,
+  frameworks,
+  KEY,
+  listen,
+  mounts,
+  NOW_MS,
+  now,
+  OTHER_KEY,
+  recordCode,
+  type TestServer,
+} from './helpers'
 
 const NOW_S = NOW_MS / 1000
 const atRoot = mounts[0]
@@ -43,10 +54,17 @@ describe.each(frameworks)('faults on $name', (fw) => {
 
   it('answers 500 when onReject throws, and goes on refusing and serving', async () => {
     let calls = 0
-    const server = await listen(buildApp(fw, atRoot, (root) => signedStatic(root, {
-      signer,
-      onReject: () => { calls++; throw Object.assign(new Error('error page template missing'), { code: 'TEMPLATE' }) },
-    })))
+    const server = await listen(
+      buildApp(fw, atRoot, (root) =>
+        signedStatic(root, {
+          signer,
+          onReject: () => {
+            calls++
+            throw Object.assign(new Error('error page template missing'), { code: 'TEMPLATE' })
+          },
+        }),
+      ),
+    )
     try {
       expect((await server.send('/private/image.png')).status).toBe(500)
       expect((await server.send('/private/image.png')).status).toBe(500)
@@ -82,7 +100,10 @@ describe.each(frameworks)('faults on $name', (fw) => {
         req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' ? undefined : reject(err)))
       })
       expect(received).toBeLessThan(8 * 1024 * 1024)
-      await new Promise<void>((resolve) => { const wait = () => (closed.length ? resolve() : setImmediate(wait)); wait() })
+      await new Promise<void>((resolve) => {
+        const wait = () => (closed.length ? resolve() : setImmediate(wait))
+        wait()
+      })
       expect(closed).toEqual([false])
       const server2 = await listen(app)
       try {
@@ -101,7 +122,10 @@ describe.each(frameworks)('faults on $name', (fw) => {
     fs.writeFileSync(file, 'soon gone')
     const app = fw.create()
     app.use(signedStatic(dir, { signer, onReject: recordCode }))
-    app.use((_req: IncomingMessage, res: ServerResponse) => { res.statusCode = 404; res.end('not found') })
+    app.use((_req: IncomingMessage, res: ServerResponse) => {
+      res.statusCode = 404
+      res.end('not found')
+    })
     const server = await listen(app)
     try {
       const valid = signer.sign('report.pdf')
@@ -111,7 +135,11 @@ describe.each(frameworks)('faults on $name', (fw) => {
       fs.unlinkSync(file)
       expect((await server.send(valid)).status).toBe(404)
       const after = await server.send(forged)
-      const comparable = (r: typeof before) => ({ status: r.status, body: r.body.toString(), headers: { ...r.headers, date: undefined } })
+      const comparable = (r: typeof before) => ({
+        status: r.status,
+        body: r.body.toString(),
+        headers: { ...r.headers, date: undefined },
+      })
       expect(comparable(after)).toEqual(comparable(before))
       expect(before.headers['x-test-refusal']).toBe('ERR_SIGNATURE_INVALID')
     } finally {
@@ -128,7 +156,8 @@ describe.each(frameworks)('faults on $name', (fw) => {
 
     it('makes not a single file-system call', async () => {
       const calls = ['stat', 'lstat', 'open', 'access', 'readdir', 'createReadStream', 'realpath'].map((name) =>
-        jest.spyOn(fs, name as 'stat'))
+        jest.spyOn(fs, name as 'stat'),
+      )
       const ctx: AttackContext = { base: '', expiry: NOW_S + 3600, past: NOW_S - 1, key: KEY, otherKey: OTHER_KEY }
       const refusals = attackCorpus.filter((c) => outcomeOn(c, fw.name).status === 403)
       for (const attack of refusals) {

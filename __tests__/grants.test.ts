@@ -2,7 +2,21 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import express5 from 'express'
 import { createSigner, grantsFromCookies, signUrls } from 'express-signed-url'
 import { createWebSigner } from 'express-signed-url/web'
-import { buildApp, fixture, frameworks, guards, KEY, listen, mounts, NOW_MS, now, OTHER_KEY, recordCode, type RawResponse, type TestServer } from './helpers'
+import {
+  buildApp,
+  fixture,
+  frameworks,
+  guards,
+  KEY,
+  listen,
+  mounts,
+  NOW_MS,
+  now,
+  OTHER_KEY,
+  recordCode,
+  type RawResponse,
+  type TestServer,
+} from './helpers'
 
 const NOW_S = NOW_MS / 1000
 
@@ -11,7 +25,11 @@ describe.each(guards)('folder grants through $name', (guardUnderTest) => {
     describe.each(mounts)('mounted $name', (mount) => {
       const signer = createSigner({ key: KEY, now })
       const folder = (id: string) => mount.signed(`private/videos/${id}/`).slice(1)
-      const grantRoute = (req: IncomingMessage, res: ServerResponse & { locals: { grantAccess: (f: string, o?: object) => unknown } }, next: () => void) => {
+      const grantRoute = (
+        req: IncomingMessage,
+        res: ServerResponse & { locals: { grantAccess: (f: string, o?: object) => unknown } },
+        next: () => void,
+      ) => {
         const match = /^\/watch\/(\w+)$/.exec(req.url ?? '')
         if (!match) return next()
         res.locals.grantAccess(folder(match[1] === 'quoted' ? "it's (1)" : match[1]), { ttl: 600 })
@@ -23,7 +41,9 @@ describe.each(guards)('folder grants through $name', (guardUnderTest) => {
         // Before the guard, which at the root sees every request.
         const before = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) =>
           locals(req, res, (err) => (err ? next(err) : grantRoute(req, res as never, next)))
-        server = await listen(buildApp(fw, mount, (root) => guardUnderTest.make(root, { signer, onReject: recordCode }), before))
+        server = await listen(
+          buildApp(fw, mount, (root) => guardUnderTest.make(root, { signer, onReject: recordCode }), before),
+        )
       })
       afterAll(() => server.close())
 
@@ -49,7 +69,11 @@ describe.each(guards)('folder grants through $name', (guardUnderTest) => {
 
       it('sets an HttpOnly, SameSite=Lax cookie scoped to the folder for the seconds it lives', async () => {
         const cookie = await grantCookie('42')
-        expect(cookie).toMatch(new RegExp(`^signed-grant=[\\w-]+\\.${NOW_S + 600}\\.\\.[\\w-]{43}; Path=${plainPath(folder('42'))}; Max-Age=600; HttpOnly; SameSite=Lax$`))
+        expect(cookie).toMatch(
+          new RegExp(
+            `^signed-grant=[\\w-]+\\.${NOW_S + 600}\\.\\.[\\w-]{43}; Path=${plainPath(folder('42'))}; Max-Age=600; HttpOnly; SameSite=Lax$`,
+          ),
+        )
       })
 
       it('serves every file below the folder with the cookie, and refuses them without it', async () => {
@@ -66,7 +90,9 @@ describe.each(guards)('folder grants through $name', (guardUnderTest) => {
 
       it('does not open another folder, nor one whose name only starts the same', async () => {
         const cookie = cookieHeader(await grantCookie('4'))
-        expect((await server.send(mount.url('private/videos/4/x.ts'), { headers: { Cookie: cookie } })).status).toBe(200)
+        expect((await server.send(mount.url('private/videos/4/x.ts'), { headers: { Cookie: cookie } })).status).toBe(
+          200,
+        )
         for (const file of ['private/videos/42/seg-0.ts', 'private/videos/43/x.ts', 'private/image.png']) {
           expectRefused(await server.send(mount.url(file), { headers: { Cookie: cookie } }), 'ERR_SIGNATURE_MISSING')
         }
@@ -88,14 +114,20 @@ describe.each(guards)('folder grants through $name', (guardUnderTest) => {
       it('skips junk grant cookies before counting, so they cannot push out a good one', async () => {
         const good = (await grantCookie('42')).split(';')[0]
         const junk = Array.from({ length: 12 }, (_, i) => `signed-grant=junk${i}`).join('; ')
-        const res = await server.send(mount.url('private/videos/42/seg-0.ts'), { headers: { Cookie: `${junk}; ${good}` } })
+        const res = await server.send(mount.url('private/videos/42/seg-0.ts'), {
+          headers: { Cookie: `${junk}; ${good}` },
+        })
         expect(res.status).toBe(200)
       })
 
       it('lets several grants for different folders coexist', async () => {
         const cookie = cookieHeader(await grantCookie('42'), await grantCookie('43'))
-        expect((await server.send(mount.url('private/videos/42/seg-0.ts'), { headers: { Cookie: cookie } })).status).toBe(200)
-        expect((await server.send(mount.url('private/videos/43/x.ts'), { headers: { Cookie: cookie } })).status).toBe(200)
+        expect(
+          (await server.send(mount.url('private/videos/42/seg-0.ts'), { headers: { Cookie: cookie } })).status,
+        ).toBe(200)
+        expect((await server.send(mount.url('private/videos/43/x.ts'), { headers: { Cookie: cookie } })).status).toBe(
+          200,
+        )
       })
 
       it('refuses a forged, a re-aimed and an expired grant like a link', async () => {
@@ -103,11 +135,17 @@ describe.each(guards)('folder grants through $name', (guardUnderTest) => {
         const [folderPart, expiry, kid, signature] = value.split('.')
         const url = mount.url('private/videos/42/seg-0.ts')
         const forged = createSigner({ key: OTHER_KEY, now }).grant(folder('42'), { ttl: 600 }).value
-        expectRefused(await server.send(url, { headers: { Cookie: `signed-grant=${forged}` } }), 'ERR_SIGNATURE_INVALID')
+        expectRefused(
+          await server.send(url, { headers: { Cookie: `signed-grant=${forged}` } }),
+          'ERR_SIGNATURE_INVALID',
+        )
         const later = `${folderPart}.${Number(expiry) + 3600}.${kid}.${signature}`
         expectRefused(await server.send(url, { headers: { Cookie: `signed-grant=${later}` } }), 'ERR_SIGNATURE_INVALID')
         const reaimed = `${Buffer.from(folder('43')).toString('base64url')}.${expiry}.${kid}.${signature}`
-        expectRefused(await server.send(mount.url('private/videos/43/x.ts'), { headers: { Cookie: `signed-grant=${reaimed}` } }), 'ERR_SIGNATURE_INVALID')
+        expectRefused(
+          await server.send(mount.url('private/videos/43/x.ts'), { headers: { Cookie: `signed-grant=${reaimed}` } }),
+          'ERR_SIGNATURE_INVALID',
+        )
         const old = createSigner({ key: KEY, now: () => NOW_MS - 3_600_000 }).grant(folder('42'), { ttl: 60 }).value
         expectRefused(await server.send(url, { headers: { Cookie: `signed-grant=${old}` } }), 'ERR_URL_EXPIRED')
         expectRefused(await server.send(url, { headers: { Cookie: 'signed-grant=garbage' } }), 'ERR_SIGNATURE_MISSING')
@@ -115,7 +153,7 @@ describe.each(guards)('folder grants through $name', (guardUnderTest) => {
 
       it('checks a signature in the URL before any cookie, so a bad link is not rescued by a grant', async () => {
         const cookie = cookieHeader(await grantCookie('42'))
-        const bad = createSigner({ key: OTHER_KEY, now }).sign(mount.signed("private/videos/42/seg-0.ts"))
+        const bad = createSigner({ key: OTHER_KEY, now }).sign(mount.signed('private/videos/42/seg-0.ts'))
         expectRefused(await server.send(bad, { headers: { Cookie: cookie } }), 'ERR_SIGNATURE_INVALID')
       })
 
@@ -136,7 +174,10 @@ describe('the grant cookie over HTTPS', () => {
     const app = express5()
     app.set('trust proxy', true)
     app.use(signUrls({ key: KEY, now }))
-    app.get('/watch', (_req, res) => { res.locals.grantAccess('private/videos/42/', { ttl: 60 }); res.end() })
+    app.get('/watch', (_req, res) => {
+      res.locals.grantAccess('private/videos/42/', { ttl: 60 })
+      res.end()
+    })
     const server = await listen(app)
     try {
       const https = await server.send('/watch', { headers: { 'X-Forwarded-Proto': 'https' } })
@@ -163,7 +204,9 @@ describe('grantsFromCookies(header, name?)', () => {
   })
 
   it('throws a TypeError on a cookie name that is not a token or a header that is not a string', () => {
-    expect(() => grantsFromCookies('a=1', 'a b')).toThrow(new TypeError('grantsFromCookies: the cookie name must be an HTTP token, got "a b"'))
+    expect(() => grantsFromCookies('a=1', 'a b')).toThrow(
+      new TypeError('grantsFromCookies: the cookie name must be an HTTP token, got "a b"'),
+    )
     expect(() => grantsFromCookies(42 as unknown as string)).toThrow(TypeError)
   })
 
@@ -171,10 +214,12 @@ describe('grantsFromCookies(header, name?)', () => {
     const web = createWebSigner({ key: KEY, now })
     const grant = await web.grant('private/videos/42/', { ttl: 600 })
     const cookie = `theme=dark; signed-grant=${grant.value}`
-    await expect(web.verify('/private/videos/42/seg-1.ts', { grants: () => grantsFromCookies(cookie) }))
-      .resolves.toMatchObject({ ok: true, path: 'private/videos/42/seg-1.ts', folder: 'private/videos/42/' })
-    await expect(web.verify('/private/videos/43/seg-1.ts', { grants: () => grantsFromCookies(cookie) }))
-      .resolves.toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_MISSING' } })
+    await expect(
+      web.verify('/private/videos/42/seg-1.ts', { grants: () => grantsFromCookies(cookie) }),
+    ).resolves.toMatchObject({ ok: true, path: 'private/videos/42/seg-1.ts', folder: 'private/videos/42/' })
+    await expect(
+      web.verify('/private/videos/43/seg-1.ts', { grants: () => grantsFromCookies(cookie) }),
+    ).resolves.toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_MISSING' } })
   })
 })
 
@@ -186,14 +231,24 @@ describe('the cap of 8 covering grants', () => {
   it('skips covering grants whose signature is not one canonical base64url MAC before counting', () => {
     // Same folder and expiry, signatures that could never verify: the wrong alphabet, or unused low bits set.
     const last = signature[42] === 'A' ? 'B' : 'A'
-    const junk = [...Array.from({ length: 5 }, () => `${folder}.${expiry}.${kid}.${'!'.repeat(43)}`),
-      ...Array.from({ length: 5 }, () => `${folder}.${expiry}.${kid}.${signature.slice(0, 42)}${last === 'A' ? 'B' : 'F'}`)]
+    const junk = [
+      ...Array.from({ length: 5 }, () => `${folder}.${expiry}.${kid}.${'!'.repeat(43)}`),
+      ...Array.from(
+        { length: 5 },
+        () => `${folder}.${expiry}.${kid}.${signature.slice(0, 42)}${last === 'A' ? 'B' : 'F'}`,
+      ),
+    ]
     expect(signer.verify('/private/videos/42/seg-0.ts', { grants: [...junk, good] })).toMatchObject({ ok: true })
   })
 
   it('counts covering grants that parse: a ninth good grant behind eight forged ones is not checked', () => {
     const forged = Array.from({ length: 8 }, (_, i) => `${folder}.${Number(expiry) + i + 1}.${kid}.${signature}`)
-    expect(signer.verify('/private/videos/42/seg-0.ts', { grants: [...forged, good] })).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
-    expect(signer.verify('/private/videos/42/seg-0.ts', { grants: [...forged.slice(1), good] })).toMatchObject({ ok: true })
+    expect(signer.verify('/private/videos/42/seg-0.ts', { grants: [...forged, good] })).toMatchObject({
+      ok: false,
+      error: { code: 'ERR_SIGNATURE_INVALID' },
+    })
+    expect(signer.verify('/private/videos/42/seg-0.ts', { grants: [...forged.slice(1), good] })).toMatchObject({
+      ok: true,
+    })
   })
 })

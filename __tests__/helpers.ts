@@ -8,7 +8,14 @@ import connect from 'connect'
 import express5 from 'express'
 import express4 from 'express4'
 import serveStatic from 'serve-static'
-import { requireSignature, respondRefused, signedStatic, type RejectHandler, type SignedUrlError, type Signer } from '../lib'
+import {
+  requireSignature,
+  respondRefused,
+  signedStatic,
+  type RejectHandler,
+  type SignedUrlError,
+  type Signer,
+} from '../lib'
 
 export const KEY = 'test-key-0123456789-0123456789-0123456789'
 export const OTHER_KEY = 'another-key-abcdefghij-abcdefghij-abcdefghij'
@@ -27,7 +34,9 @@ export interface Vector {
   signature: string
   link?: string
 }
-export const vectors: Vector[] = JSON.parse(readFileSync(path.join(__dirname, 'fixtures', 'links-v1.json'), 'utf8')).vectors
+export const vectors: Vector[] = JSON.parse(
+  readFileSync(path.join(__dirname, 'fixtures', 'links-v1.json'), 'utf8'),
+).vectors
 
 /** ittybit's reference snippet, as its documentation gives it: the compatibility contract. */
 export function ittybitSign(key: string, urlPath: string, expiry: number): string {
@@ -52,7 +61,8 @@ export interface GuardUnderTest {
 export const guards: GuardUnderTest[] = [
   {
     name: 'signedStatic()',
-    make: (root, options, redirect) => signedStatic(root, { ...options, ...(redirect === undefined ? {} : { redirect }) }),
+    make: (root, options, redirect) =>
+      signedStatic(root, { ...options, ...(redirect === undefined ? {} : { redirect }) }),
   },
   {
     name: 'requireSignature() before serve-static',
@@ -94,7 +104,7 @@ export interface Mount {
 }
 
 /** A tenant segment that url.parse would escape if it were raw (`'`), as `sign` writes it. */
-export const TENANT = "o%27b"
+export const TENANT = 'o%27b'
 /** A mount path that only matches in percent-encoded form: the routers compare raw paths. */
 export const ENCODED_MOUNT = '/caf%C3%A9'
 
@@ -172,7 +182,12 @@ export function buildApp(fw: Framework, mount: Mount, make: (root: string) => Ha
     res.statusCode = 404
     res.end('fell through')
   })
-  app.use(function onError(err: { code?: string; message?: string }, _req: IncomingMessage, res: ServerResponse, _next: unknown) {
+  app.use(function onError(
+    err: { code?: string; message?: string },
+    _req: IncomingMessage,
+    res: ServerResponse,
+    _next: unknown,
+  ) {
     res.statusCode = 500
     res.setHeader('X-Error-Code', String(err.code ?? 'none'))
     res.end(`error handler: ${err.message}`)
@@ -184,7 +199,9 @@ export function buildApp(fw: Framework, mount: Mount, make: (root: string) => Ha
  * The wrapper the README puts in front of a bare Connect app: Connect parses the target in its own next(), before
  * any middleware, and url.parse throws on some hosts (`http://xn--a/`), which escapes the request handler.
  */
-export function refuseUnparsable(app: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
+export function refuseUnparsable(
+  app: (req: IncomingMessage, res: ServerResponse) => void,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return function refuseUnparsableTargets(req, res) {
     try {
       url.parse(req.url ?? '')
@@ -226,26 +243,42 @@ export async function listen(app: (req: IncomingMessage, res: ServerResponse) =>
 }
 
 /** One request to a loopback port, with the request target exactly as given; resolves with the whole response. */
-export function sendTo(port: number, target: string, options: { method?: string; headers?: Record<string, string> } = {}, agent: http.Agent | false = false): Promise<RawResponse> {
+export function sendTo(
+  port: number,
+  target: string,
+  options: { method?: string; headers?: Record<string, string> } = {},
+  agent: http.Agent | false = false,
+): Promise<RawResponse> {
   return new Promise<RawResponse>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: target, method: options.method ?? 'GET', headers: options.headers, agent }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
-      res.on('error', reject)
-    })
+    const req = http.request(
+      { host: '127.0.0.1', port, path: target, method: options.method ?? 'GET', headers: options.headers, agent },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
+        res.on('error', reject)
+      },
+    )
     req.on('error', reject)
     req.end()
   })
 }
 
 /** One request with the target as raw bytes (latin1: one byte per character), whatever it holds. */
-export function rawRequest(port: number, target: string, headers: Record<string, string> = {}): Promise<{ status: number; body: Buffer }> {
+export function rawRequest(
+  port: number,
+  target: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('')
+    const extra = Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('')
     const socket = net.connect(port, '127.0.0.1', () => {
       // write, not end: Node's server drops a response it has not started when the client half-closes.
-      socket.write(Buffer.from(`GET ${target} HTTP/1.1\r\nHost: localhost\r\n${extra}Connection: close\r\n\r\n`, 'latin1'))
+      socket.write(
+        Buffer.from(`GET ${target} HTTP/1.1\r\nHost: localhost\r\n${extra}Connection: close\r\n\r\n`, 'latin1'),
+      )
     })
     const chunks: Buffer[] = []
     socket.on('data', (chunk) => chunks.push(chunk))
@@ -254,7 +287,10 @@ export function rawRequest(port: number, target: string, headers: Record<string,
       const all = Buffer.concat(chunks)
       const split = all.indexOf('\r\n\r\n')
       const status = Number(all.subarray(0, 12).toString('latin1').split(' ')[1])
-      resolve({ status: Number.isInteger(status) ? status : -1, body: split === -1 ? Buffer.alloc(0) : all.subarray(split + 4) })
+      resolve({
+        status: Number.isInteger(status) ? status : -1,
+        body: split === -1 ? Buffer.alloc(0) : all.subarray(split + 4),
+      })
     })
   })
 }
@@ -262,10 +298,13 @@ export function rawRequest(port: number, target: string, headers: Record<string,
 /** A port free on loopback right now, for a server started by another process. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = http.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo
-      server.close(() => resolve(port))
-    }).on('error', reject)
+    const server = http
+      .createServer()
+      .listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo
+        server.close(() => resolve(port))
+      })
+      .on('error', reject)
   })
 }
 
@@ -287,7 +326,12 @@ export async function send(
 }
 
 /** onReject for tests: the default refusal, plus the code in a header so a test can tell which rule fired. */
-export function recordCode(err: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void {
+export function recordCode(
+  err: SignedUrlError,
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (err?: unknown) => void,
+): void {
   res.setHeader('X-Test-Refusal', err.code)
   respondRefused(err, req, res, next)
 }

@@ -12,7 +12,9 @@ describe('link format', () => {
     })
 
     it('appends the key id after the v1 fields', () => {
-      expect(stringToSign('private/image.png', 1765432100, 'k1')).toBe('private/image.png?expiry=1765432100&method=get&kid=k1')
+      expect(stringToSign('private/image.png', 1765432100, 'k1')).toBe(
+        'private/image.png?expiry=1765432100&method=get&kid=k1',
+      )
     })
   })
 
@@ -42,7 +44,11 @@ describe('link format', () => {
 
   describe('parseQuery()', () => {
     it('reads the three signed fields and ignores the rest', () => {
-      expect(parseQuery(`x=1&expiry=1765432100&y&method=get&signature=${SIG}&=z`)).toMatchObject({ expiry: 1765432100, signature: SIG, kid: undefined })
+      expect(parseQuery(`x=1&expiry=1765432100&y&method=get&signature=${SIG}&=z`)).toMatchObject({
+        expiry: 1765432100,
+        signature: SIG,
+        kid: undefined,
+      })
     })
 
     it.each([
@@ -80,36 +86,90 @@ describe('link format', () => {
         ['qs with allowDots', (q) => qs.parse(q, { allowPrototypes: true, allowDots: true })],
         ['querystring', (q) => querystring.parse(q)],
       ]
-      const piece = fc.constantFrom(...FIELDS, ...FIELDS.map((f) => f.toUpperCase()), '[', ']', '[]', '%5B', '%5D', '%5b', '.', '+', '%20',
-        '%0A', '%E2%80%A8', '%00', '%65', '%69', '%6B', 'exp', 'iry', 'x', '0', '_', '-', '%', '%2', '=', ']=', '%3D', '__proto__')
+      const piece = fc.constantFrom(
+        ...FIELDS,
+        ...FIELDS.map((f) => f.toUpperCase()),
+        '[',
+        ']',
+        '[]',
+        '%5B',
+        '%5D',
+        '%5b',
+        '.',
+        '+',
+        '%20',
+        '%0A',
+        '%E2%80%A8',
+        '%00',
+        '%65',
+        '%69',
+        '%6B',
+        'exp',
+        'iry',
+        'x',
+        '0',
+        '_',
+        '-',
+        '%',
+        '%2',
+        '=',
+        ']=',
+        '%3D',
+        '__proto__',
+      )
       const name = fc.array(piece, { minLength: 1, maxLength: 5 }).map((pieces) => pieces.join(''))
 
       it('refuses every name some parser reads as a signed field (property over names built from risky pieces)', () => {
-        fc.assert(fc.property(name, fc.boolean(), (extra, first) => {
-          const query = first ? `${extra}=1&${good}` : `${good}&${extra}=1`
-          const part = `${extra}=1`
-          const readAsField = readers.some(([, read]) => FIELDS.some((f) => Object.hasOwn(read(part), f)))
-          if (readAsField && !FIELDS.some((f) => part.startsWith(`${f}=`))) expect([query, parseQuery(query)]).toEqual([query, 'ERR_QUERY_MALFORMED'])
-        }), { numRuns: Number(process.env.FC_NUM_RUNS ?? 2000) })
+        fc.assert(
+          fc.property(name, fc.boolean(), (extra, first) => {
+            const query = first ? `${extra}=1&${good}` : `${good}&${extra}=1`
+            const part = `${extra}=1`
+            const readAsField = readers.some(([, read]) => FIELDS.some((f) => Object.hasOwn(read(part), f)))
+            if (readAsField && !FIELDS.some((f) => part.startsWith(`${f}=`)))
+              expect([query, parseQuery(query)]).toEqual([query, 'ERR_QUERY_MALFORMED'])
+          }),
+          { numRuns: Number(process.env.FC_NUM_RUNS ?? 2000) },
+        )
       })
 
-      it.each(['[expiry]', '%5Bexpiry%5D', '[method]', '[signature]', '[kid]', '[scope]', 'expiry[%0A]', 'method[%E2%80%A8]', 'exp%69ry',
-        'expiry[]', 'method.x', 'Signature', 'expiry+', '[[expiry]]'])('refuses %s=1 beside the signed fields', (spelling) => {
+      it.each([
+        '[expiry]',
+        '%5Bexpiry%5D',
+        '[method]',
+        '[signature]',
+        '[kid]',
+        '[scope]',
+        'expiry[%0A]',
+        'method[%E2%80%A8]',
+        'exp%69ry',
+        'expiry[]',
+        'method.x',
+        'Signature',
+        'expiry+',
+        '[[expiry]]',
+      ])('refuses %s=1 beside the signed fields', (spelling) => {
         expect(parseQuery(`${good}&${spelling}=1`)).toBe('ERR_QUERY_MALFORMED')
         expect(parseQuery(`${spelling}=1&${good}`)).toBe('ERR_QUERY_MALFORMED')
       })
 
-      it.each(['expiryx', 'kids', 'methods', 'v', '_', 'x[expiry]', 'signature_v2', 'scoped'])('ignores %s=1, which no parser reads as a field', (other) => {
-        for (const [, read] of readers) expect(FIELDS.filter((f) => Object.hasOwn(read(`${other}=1`), f))).toEqual([])
-        expect(parseQuery(`${good}&${other}=1`)).toMatchObject({ expiry: 1765432100 })
-      })
+      it.each(['expiryx', 'kids', 'methods', 'v', '_', 'x[expiry]', 'signature_v2', 'scoped'])(
+        'ignores %s=1, which no parser reads as a field',
+        (other) => {
+          for (const [, read] of readers) expect(FIELDS.filter((f) => Object.hasOwn(read(`${other}=1`), f))).toEqual([])
+          expect(parseQuery(`${good}&${other}=1`)).toMatchObject({ expiry: 1765432100 })
+        },
+      )
     })
   })
 
   describe('parseLink()', () => {
     it('reads a link into its fields without any cryptography', () => {
       expect(parseLink(`/private/caf%C3%A9.png?expiry=1765432100&method=get&signature=${SIG}`)).toEqual({
-        path: 'private/café.png', expiry: 1765432100, signature: SIG, kid: undefined, message: 'private/café.png?expiry=1765432100&method=get',
+        path: 'private/café.png',
+        expiry: 1765432100,
+        signature: SIG,
+        kid: undefined,
+        message: 'private/café.png?expiry=1765432100&method=get',
       })
     })
 

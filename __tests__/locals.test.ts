@@ -42,7 +42,9 @@ describe.each(frameworks)('signUrls() on $name', (fw) => {
   it('lets a template error surface when a path is not canonical', async () => {
     const app = fw.create()
     app.use(signUrls({ key: KEY, now }))
-    app.use((_req: IncomingMessage, res: ServerResponse) => res.end(ejs.render(`<%= signUrl('../secret') %>`, (res as Res).locals)))
+    app.use((_req: IncomingMessage, res: ServerResponse) =>
+      res.end(ejs.render(`<%= signUrl('../secret') %>`, (res as Res).locals)),
+    )
     app.use((err: Error, _req: IncomingMessage, res: ServerResponse, _next: unknown) => {
       res.statusCode = 500
       res.end(err.message)
@@ -64,6 +66,8 @@ describe.each([
     app.use(signUrls({ key: KEY, now }))
     app.get('/', (_req, res) => res.render('page'))
     const html = (await send(app, '/')).body.toString()
-    expect(html).toContain(`<img src="${createSigner({ key: KEY, now }).sign('private/image.png').replace(/&/g, '&amp;')}">`)
+    expect(html).toContain(
+      `<img src="${createSigner({ key: KEY, now }).sign('private/image.png').replace(/&/g, '&amp;')}">`,
+    )
   })
 })

@@ -21,16 +21,31 @@ describe('the built package', () => {
   })
 
   it('loads with CommonJS require', () => {
-    const out = execFileSync(process.execPath, ['-e', `
+    const out = execFileSync(
+      process.execPath,
+      [
+        '-e',
+        `
       const { createSigner, signUrls, signedStatic, requireSignature, SignedUrlError, respondRefused, parseKeyList } = require('express-signed-url')
-      ${SCRIPT}`], { cwd: ROOT, encoding: 'utf8' })
+      ${SCRIPT}`,
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    )
     expect(JSON.parse(out)).toEqual(EXPECTED)
   })
 
   it('loads with an ESM import of named exports', () => {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
       import { createSigner, signUrls, signedStatic, requireSignature, SignedUrlError, respondRefused, parseKeyList } from 'express-signed-url'
-      ${SCRIPT}`], { cwd: ROOT, encoding: 'utf8' })
+      ${SCRIPT}`,
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    )
     expect(JSON.parse(out)).toEqual(EXPECTED)
   })
 })

@@ -19,7 +19,11 @@ const fakeRequest = (target: unknown, original?: unknown) =>
 describe('readRequestTarget()', () => {
   it.each([
     ['an origin-form target', '/a/b.png?x=1', '/a/b.png?x=1'],
-    ["raw ' ( ) ! * \" < > ^ ` { | } which parseurl's fast path keeps", "/it's%20(1)/a*b!\"<>^`{|}.png?x='y'", "/it's%20(1)/a*b!\"<>^`{|}.png?x='y'"],
+    [
+      "raw ' ( ) ! * \" < > ^ ` { | } which parseurl's fast path keeps",
+      "/it's%20(1)/a*b!\"<>^`{|}.png?x='y'",
+      "/it's%20(1)/a*b!\"<>^`{|}.png?x='y'",
+    ],
     ['an absolute-form target', 'http://example.com/a/b.png?x=1', '/a/b.png?x=1'],
     ['an absolute-form target with a port and upper-case scheme', 'HTTPS://example.com:8443/a', '/a'],
     ['an absolute-form target with an IPv6 literal', 'http://[::1]:8080/a?b', '/a?b'],
@@ -68,7 +72,11 @@ describe('readRequestTarget()', () => {
       ['a prefix', '/private/a.png?x', '/a.png?x'],
       ['two prefixes', '/app/private/a.png?x', '/a.png?x'],
       ['the whole path of a folder', '/private/dir/?x', '/?x'],
-      ['a prefix of an absolute-form target (the router keeps the authority)', 'http://h/private/a.png', 'http://h/a.png'],
+      [
+        'a prefix of an absolute-form target (the router keeps the authority)',
+        'http://h/private/a.png',
+        'http://h/a.png',
+      ],
     ])('accepts the tail left by %s', (_what, original, current) => {
       const result = readRequestTarget(fakeRequest(current, original))
       expect(result).toEqual({ target: original.replace('http://h', ''), served: current.replace('http://h', '') })
@@ -81,7 +89,7 @@ describe('readRequestTarget()', () => {
       ['a rewritten path', '/private/a.png', '/private/b.png'],
       ['a rewritten query', '/a.png?x=1', '/a.png?x=2'],
       ['a path that is longer than the original', '/a.png', '/private/a.png'],
-      ["an escape the original spelled raw (o'b for o%27b)", "/o%27b/a.png", "/o'b/a.png"],
+      ["an escape the original spelled raw (o'b for o%27b)", '/o%27b/a.png', "/o'b/a.png"],
     ])('refuses %s as ERR_PATH_MISMATCH', (_what, original, current) => {
       expect(readRequestTarget(fakeRequest(current, original))).toBe('ERR_PATH_MISMATCH')
     })
@@ -92,17 +100,30 @@ describe('readRequestTarget()', () => {
   })
 
   it('never throws, for any string as the original or current target', () => {
-    const text = fc.string({ unit: fc.oneof(fc.constantFrom(...'/?#\\@:[]%.\' "<>^`{|}azAZ09'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 40 })
-    const target = fc.oneof(text, text.map((t) => `http://${t}`), text.map((t) => `/${t}`))
-    fc.assert(fc.property(target, fc.option(target), (current, original) => {
-      const result = readRequestTarget(fakeRequest(current, original ?? undefined))
-      expect(typeof result === 'string' ? result : 'ok').toMatch(/^(ok|ERR_TARGET_NOT_CANONICAL|ERR_PATH_MISMATCH)$/)
-      if (typeof result !== 'string') {
-        // What is verified is always plain origin-form, and what is served a tail of it.
-        expect(result.target).toMatch(/^\/[^/][\x21-\x7e]*$|^\/$/)
-        expect(result.target.endsWith(result.served)).toBe(true)
-      }
-    }), { numRuns })
+    const text = fc.string({
+      unit: fc.oneof(
+        fc.constantFrom(...'/?#\\@:[]%.\' "<>^`{|}azAZ09'),
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+      ),
+      maxLength: 40,
+    })
+    const target = fc.oneof(
+      text,
+      text.map((t) => `http://${t}`),
+      text.map((t) => `/${t}`),
+    )
+    fc.assert(
+      fc.property(target, fc.option(target), (current, original) => {
+        const result = readRequestTarget(fakeRequest(current, original ?? undefined))
+        expect(typeof result === 'string' ? result : 'ok').toMatch(/^(ok|ERR_TARGET_NOT_CANONICAL|ERR_PATH_MISMATCH)$/)
+        if (typeof result !== 'string') {
+          // What is verified is always plain origin-form, and what is served a tail of it.
+          expect(result.target).toMatch(/^\/[^/][\x21-\x7e]*$|^\/$/)
+          expect(result.target.endsWith(result.served)).toBe(true)
+        }
+      }),
+      { numRuns },
+    )
   })
 })
 
@@ -111,10 +132,15 @@ const text = async (port: number, target: string) => {
   return { status, body: body.toString() }
 }
 
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ port: number; close: () => Promise<void> }> {
+async function serve(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ port: number; close: () => Promise<void> }> {
   const server = http.createServer(handler)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { port: (server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) }
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  }
 }
 
 describe('the findings that showed the class, as raw requests', () => {
@@ -172,17 +198,22 @@ describe('the findings that showed the class, as raw requests', () => {
 
   describe('when a guard is called straight from node:http', () => {
     it.each(['http://xn--a', 'http://[::1', 'http://a@b', 'http://h%70rivate', '//user@host'])(
-      'refuses %s<link> with a code, never a 500', async (prefix) => {
+      'refuses %s<link> with a code, never a 500',
+      async (prefix) => {
         const guard = signedStatic(root, { signer, onReject: recordCode })
         const check = requireSignature({ signer, onReject: recordCode })
         for (const middleware of [guard, check]) {
-          const server = await serve((req, res) => middleware(req, res, (err) => {
-            res.statusCode = err ? 500 : 404
-            res.end()
-          }))
+          const server = await serve((req, res) =>
+            middleware(req, res, (err) => {
+              res.statusCode = err ? 500 : 404
+              res.end()
+            }),
+          )
           try {
             const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-              http.get({ host: '127.0.0.1', port: server.port, path: `${prefix}${signer.sign('d/secret.txt')}` }, resolve).on('error', reject)
+              http
+                .get({ host: '127.0.0.1', port: server.port, path: `${prefix}${signer.sign('d/secret.txt')}` }, resolve)
+                .on('error', reject)
             })
             res.resume()
             expect([res.statusCode, res.headers['x-test-refusal']]).toEqual([403, 'ERR_TARGET_NOT_CANONICAL'])
@@ -190,7 +221,8 @@ describe('the findings that showed the class, as raw requests', () => {
             await server.close()
           }
         }
-      })
+      },
+    )
   })
 
   describe('on Connect', () => {

@@ -51,16 +51,18 @@ describe.each(frameworks)('responses on $name', (fw) => {
 
     it('lets onReject render its own answer with the code, or pass the error on', async () => {
       const seen: string[] = []
-      const custom = buildApp(fw, atRoot, (root) => signedStatic(root, {
-        signer,
-        expiredStatus: 410,
-        onReject(err: SignedUrlError, _req: IncomingMessage, res: ServerResponse, next: (e?: unknown) => void) {
-          seen.push(`${err.code}:${err.status}:${err.expose}`)
-          if (err.code === 'ERR_URL_EXPIRED') return next(err)
-          res.statusCode = err.status
-          res.end('custom page')
-        },
-      }))
+      const custom = buildApp(fw, atRoot, (root) =>
+        signedStatic(root, {
+          signer,
+          expiredStatus: 410,
+          onReject(err: SignedUrlError, _req: IncomingMessage, res: ServerResponse, next: (e?: unknown) => void) {
+            seen.push(`${err.code}:${err.status}:${err.expose}`)
+            if (err.code === 'ERR_URL_EXPIRED') return next(err)
+            res.statusCode = err.status
+            res.end('custom page')
+          },
+        }),
+      )
       const refused = await send(custom, forged)
       expect([refused.status, refused.body.toString()]).toEqual([403, 'custom page'])
       const passed = await send(custom, expired)
@@ -71,15 +73,17 @@ describe.each(frameworks)('responses on $name', (fw) => {
 
   describe('when a link is served', () => {
     it('caches privately for the seconds left, whatever maxAge and setHeaders say', async () => {
-      const longCache = buildApp(fw, atRoot, (root) => signedStatic(root, {
-        signer,
-        maxAge: '30d',
-        immutable: true,
-        setHeaders(res) {
-          res.setHeader('Cache-Control', 'public, max-age=31536000')
-          res.setHeader('X-From-User', 'yes')
-        },
-      }))
+      const longCache = buildApp(fw, atRoot, (root) =>
+        signedStatic(root, {
+          signer,
+          maxAge: '30d',
+          immutable: true,
+          setHeaders(res) {
+            res.setHeader('Cache-Control', 'public, max-age=31536000')
+            res.setHeader('X-From-User', 'yes')
+          },
+        }),
+      )
       const res = await send(longCache, link)
       expect(res.status).toBe(200)
       expect(res.headers['cache-control']).toBe('private, max-age=600')
@@ -116,21 +120,31 @@ describe.each(frameworks)('responses on $name', (fw) => {
       expect(res.headers['cache-control']).toBeUndefined()
     })
 
-    it.each(vectors.map((v) => [v.path, v.key.slice(0, 6), v]))('serves the vector link for %s (key %s) before its expiry', async (_p, _k, v) => {
-      const vectorApp = buildApp(fw, atRoot, (root) => signedStatic(root, { key: v.key, now: () => (v.expiry - 1) * 1000 }))
-      const ours = createSigner({ key: v.key, now: () => (v.expiry - 1) * 1000 }).sign(v.path, { expiresAt: v.expiry })
-      // Other spellings a browser or proxy may use for the same path: lower-case escapes, encodeURI's set.
-      const targets = new Set([v.link ?? ours, ours.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()),
-        `/${v.path.split('/').map(encodeURIComponent).join('/')}?${ours.split('?')[1]}`])
-      for (const target of targets) {
-        const res = await send(vectorApp, target)
-        expect(res.status).toBe(200)
-        expect(res.body).toEqual(fixture(v.path))
-        expect(res.headers['cache-control']).toBe('private, max-age=1')
-      }
-      const late = buildApp(fw, atRoot, (root) => signedStatic(root, { key: v.key, now: () => v.expiry * 1000 }))
-      expect((await send(late, v.link ?? ours)).status).toBe(403)
-    })
+    it.each(vectors.map((v) => [v.path, v.key.slice(0, 6), v]))(
+      'serves the vector link for %s (key %s) before its expiry',
+      async (_p, _k, v) => {
+        const vectorApp = buildApp(fw, atRoot, (root) =>
+          signedStatic(root, { key: v.key, now: () => (v.expiry - 1) * 1000 }),
+        )
+        const ours = createSigner({ key: v.key, now: () => (v.expiry - 1) * 1000 }).sign(v.path, {
+          expiresAt: v.expiry,
+        })
+        // Other spellings a browser or proxy may use for the same path: lower-case escapes, encodeURI's set.
+        const targets = new Set([
+          v.link ?? ours,
+          ours.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()),
+          `/${v.path.split('/').map(encodeURIComponent).join('/')}?${ours.split('?')[1]}`,
+        ])
+        for (const target of targets) {
+          const res = await send(vectorApp, target)
+          expect(res.status).toBe(200)
+          expect(res.body).toEqual(fixture(v.path))
+          expect(res.headers['cache-control']).toBe('private, max-age=1')
+        }
+        const late = buildApp(fw, atRoot, (root) => signedStatic(root, { key: v.key, now: () => v.expiry * 1000 }))
+        expect((await send(late, v.link ?? ours)).status).toBe(403)
+      },
+    )
   })
 
   describe('requireSignature()', () => {
@@ -143,7 +157,10 @@ describe.each(frameworks)('responses on $name', (fw) => {
 
     it('passes a valid link to the handler with a private cache lifetime', async () => {
       const res = await send(guarded, signer.sign('reports/42.pdf', { ttl: 120 }))
-      expect([res.status, res.body.toString()]).toEqual([200, `report for /42.pdf?expiry=${NOW_S + 120}&method=get&signature=${signer.sign('reports/42.pdf', { ttl: 120 }).split('signature=')[1]}`])
+      expect([res.status, res.body.toString()]).toEqual([
+        200,
+        `report for /42.pdf?expiry=${NOW_S + 120}&method=get&signature=${signer.sign('reports/42.pdf', { ttl: 120 }).split('signature=')[1]}`,
+      ])
       expect(res.headers['cache-control']).toBe('private, max-age=120')
     })
 
@@ -170,8 +187,26 @@ describe('rule 12 on a direct call, without a framework to catch anything', () =
   const request = () => ({ method: 'GET', url: '/x', headers: {} }) as IncomingMessage
 
   it.each([
-    ['signedStatic', signedStatic(SITE, { signer: { verify: () => { throw failure } } })],
-    ['requireSignature', requireSignature({ signer: { verify: () => { throw failure } } })],
+    [
+      'signedStatic',
+      signedStatic(SITE, {
+        signer: {
+          verify: () => {
+            throw failure
+          },
+        },
+      }),
+    ],
+    [
+      'requireSignature',
+      requireSignature({
+        signer: {
+          verify: () => {
+            throw failure
+          },
+        },
+      }),
+    ],
   ])('%s calls next(err) synchronously when the signer throws', (_name, middleware) => {
     const next = jest.fn()
     middleware(request(), {} as ServerResponse, next)
@@ -179,8 +214,24 @@ describe('rule 12 on a direct call, without a framework to catch anything', () =
   })
 
   it.each([
-    ['signedStatic', signedStatic(SITE, { key: KEY, onReject: () => { throw failure } })],
-    ['requireSignature', requireSignature({ key: KEY, onReject: () => { throw failure } })],
+    [
+      'signedStatic',
+      signedStatic(SITE, {
+        key: KEY,
+        onReject: () => {
+          throw failure
+        },
+      }),
+    ],
+    [
+      'requireSignature',
+      requireSignature({
+        key: KEY,
+        onReject: () => {
+          throw failure
+        },
+      }),
+    ],
   ])('%s calls next(err) synchronously when onReject throws', (_name, middleware) => {
     const next = jest.fn()
     expect(() => middleware(request(), {} as ServerResponse, next)).not.toThrow()

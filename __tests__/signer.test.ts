@@ -7,17 +7,23 @@ const NOW_S = NOW_MS / 1000
 
 describe('createSigner()', () => {
   describe('with the published test vectors', () => {
-    it.each(vectors.map((v) => [v.path, v.key.slice(0, 6), v]))('builds the string to sign for %s (key %s)', (_p, _k, v) => {
-      expect(stringToSign(v.path, v.expiry)).toBe(v.stringToSign)
-    })
+    it.each(vectors.map((v) => [v.path, v.key.slice(0, 6), v]))(
+      'builds the string to sign for %s (key %s)',
+      (_p, _k, v) => {
+        expect(stringToSign(v.path, v.expiry)).toBe(v.stringToSign)
+      },
+    )
 
-    it.each(vectors.map((v) => [v.path, v.key.slice(0, 6), v]))('reproduces the signature and link for %s (key %s)', (_p, _k, v) => {
-      const signer = createSigner({ key: v.key, now: () => (v.expiry - 60) * 1000 })
-      const link = signer.sign(v.path, { expiresAt: v.expiry })
-      expect(new URLSearchParams(link.split('?')[1]).get('signature')).toBe(v.signature)
-      if (v.link !== undefined) expect(link).toBe(v.link)
-      expect(signer.verify(link)).toEqual({ ok: true, path: v.path, expiresAt: v.expiry, secondsLeft: 60 })
-    })
+    it.each(vectors.map((v) => [v.path, v.key.slice(0, 6), v]))(
+      'reproduces the signature and link for %s (key %s)',
+      (_p, _k, v) => {
+        const signer = createSigner({ key: v.key, now: () => (v.expiry - 60) * 1000 })
+        const link = signer.sign(v.path, { expiresAt: v.expiry })
+        expect(new URLSearchParams(link.split('?')[1]).get('signature')).toBe(v.signature)
+        if (v.link !== undefined) expect(link).toBe(v.link)
+        expect(signer.verify(link)).toEqual({ ok: true, path: v.path, expiresAt: v.expiry, secondsLeft: 60 })
+      },
+    )
   })
 
   describe('compatibility with ittybit', () => {
@@ -29,7 +35,9 @@ describe('createSigner()', () => {
 
     it('makes the byte-identical link for an ASCII path', () => {
       const signer = createSigner({ key: KEY, now })
-      expect(signer.sign('private/docs/report-2026.pdf', { ttl: 600 })).toBe(ittybitSign(KEY, 'private/docs/report-2026.pdf', NOW_S + 600))
+      expect(signer.sign('private/docs/report-2026.pdf', { ttl: 600 })).toBe(
+        ittybitSign(KEY, 'private/docs/report-2026.pdf', NOW_S + 600),
+      )
     })
   })
 
@@ -38,11 +46,17 @@ describe('createSigner()', () => {
 
     it('gives the same link with or without a leading slash', () => {
       expect(signer.sign('/private/image.png')).toBe(signer.sign('private/image.png'))
-      expect(signer.sign('private/image.png')).toMatch(/^\/private\/image\.png\?expiry=\d+&method=get&signature=[A-Za-z0-9_-]{43}$/)
+      expect(signer.sign('private/image.png')).toMatch(
+        /^\/private\/image\.png\?expiry=\d+&method=get&signature=[A-Za-z0-9_-]{43}$/,
+      )
     })
 
     it('uses the default ttl, in seconds', () => {
-      expect(signer.verify(signer.sign('private/image.png'))).toMatchObject({ ok: true, expiresAt: NOW_S + 600, secondsLeft: 600 })
+      expect(signer.verify(signer.sign('private/image.png'))).toMatchObject({
+        ok: true,
+        expiresAt: NOW_S + 600,
+        secondsLeft: 600,
+      })
     })
 
     it.each([
@@ -126,17 +140,35 @@ describe('createSigner()', () => {
 
     it('returns the path, the expiry in Unix seconds and the seconds left', () => {
       expect(signer.verify(signer.sign('private/image.png', { ttl: 300 }))).toEqual({
-        ok: true, path: 'private/image.png', expiresAt: NOW_S + 300, secondsLeft: 300,
+        ok: true,
+        path: 'private/image.png',
+        expiresAt: NOW_S + 300,
+        secondsLeft: 300,
       })
     })
 
     it('ignores unknown parameters and the fragment, and accepts any parameter order', () => {
       const sig = forge(KEY, 'a.png', NOW_S + 60)
-      expect(signer.verify(`/a.png?v=3&signature=${sig}&method=get&expiry=${NOW_S + 60}#top`)).toMatchObject({ ok: true })
+      expect(signer.verify(`/a.png?v=3&signature=${sig}&method=get&expiry=${NOW_S + 60}#top`)).toMatchObject({
+        ok: true,
+      })
     })
 
     it('never throws, whatever it is given', () => {
-      for (const input of [undefined, null, 42, {}, '', '?', '#', 'http://', 'x'.repeat(10_000), '/%', '/a?signature=%', '/\u0000']) {
+      for (const input of [
+        undefined,
+        null,
+        42,
+        {},
+        '',
+        '?',
+        '#',
+        'http://',
+        'x'.repeat(10_000),
+        '/%',
+        '/a?signature=%',
+        '/\u0000',
+      ]) {
         const result = signer.verify(input as never)
         expect(result.ok).toBe(false)
         if (!result.ok) expect(result.error).toBeInstanceOf(SignedUrlError)
@@ -168,15 +200,23 @@ describe('createSigner()', () => {
     })
 
     it('checks the MAC before the expiry: a forged expired link is "invalid", not "expired"', () => {
-      expect(signer.verify(ittybitSign(OTHER_KEY, 'a.png', NOW_S - 60))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
-      expect(signer.verify(ittybitSign(KEY, 'a.png', NOW_S - 60))).toMatchObject({ ok: false, error: { code: 'ERR_URL_EXPIRED' } })
+      expect(signer.verify(ittybitSign(OTHER_KEY, 'a.png', NOW_S - 60))).toMatchObject({
+        ok: false,
+        error: { code: 'ERR_SIGNATURE_INVALID' },
+      })
+      expect(signer.verify(ittybitSign(KEY, 'a.png', NOW_S - 60))).toMatchObject({
+        ok: false,
+        error: { code: 'ERR_URL_EXPIRED' },
+      })
     })
 
     it('refuses a signature with non-zero padding bits, which decodes to the same bytes', () => {
       const good = ittybitSign(KEY, 'a.png', NOW_S + 60)
       const last = good.at(-1)!
       const twin = good.slice(0, -1) + String.fromCharCode(last.charCodeAt(0) + 1)
-      expect(Buffer.from(twin.split('signature=')[1], 'base64url')).toEqual(Buffer.from(good.split('signature=')[1], 'base64url'))
+      expect(Buffer.from(twin.split('signature=')[1], 'base64url')).toEqual(
+        Buffer.from(good.split('signature=')[1], 'base64url'),
+      )
       expect(signer.verify(good).ok).toBe(true)
       expect(signer.verify(twin)).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
     })
@@ -188,10 +228,18 @@ describe('createSigner()', () => {
     it('signs a folder with scope: prefix, and the same query opens any file below it', () => {
       const link = signer.sign('private/videos/42/', { scope: 'prefix', ttl: 600 })
       const expiry = NOW_S + 600
-      expect(link).toBe(`/private/videos/42/?expiry=${expiry}&method=get&scope=3&signature=${crypto.createHmac('sha256', KEY).update(`private/videos/42/?expiry=${expiry}&method=get&scope=3`).digest('base64url')}`)
+      expect(link).toBe(
+        `/private/videos/42/?expiry=${expiry}&method=get&scope=3&signature=${crypto.createHmac('sha256', KEY).update(`private/videos/42/?expiry=${expiry}&method=get&scope=3`).digest('base64url')}`,
+      )
       const query = link.split('?')[1]
       for (const file of ['private/videos/42/', 'private/videos/42/seg-001.ts', 'private/videos/42/720p/seg-001.ts']) {
-        expect(signer.verify(`/${file}?${query}`)).toEqual({ ok: true, path: file, expiresAt: expiry, secondsLeft: 600, folder: 'private/videos/42/' })
+        expect(signer.verify(`/${file}?${query}`)).toEqual({
+          ok: true,
+          path: file,
+          expiresAt: expiry,
+          secondsLeft: 600,
+          folder: 'private/videos/42/',
+        })
       }
     })
 
@@ -202,27 +250,57 @@ describe('createSigner()', () => {
 
     it('grants on a segment boundary only, and never outside the folder', () => {
       const query = signer.sign('private/videos/4/', { scope: 'prefix' }).split('?')[1]
-      for (const file of ['private/videos/42/x.ts', 'private/videos/x.ts', 'private/other/4/x.ts', 'private/videos/4x/y.ts']) {
+      for (const file of [
+        'private/videos/42/x.ts',
+        'private/videos/x.ts',
+        'private/other/4/x.ts',
+        'private/videos/4x/y.ts',
+      ]) {
         expect(signer.verify(`/${file}?${query}`).ok).toBe(false)
       }
-      expect(signer.verify(`/private/videos/?${query}`)).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
-      expect(signer.verify(`/private/videos/4/../../secret.txt?${query}`)).toMatchObject({ ok: false, error: { code: 'ERR_PATH_NOT_CANONICAL' } })
+      expect(signer.verify(`/private/videos/?${query}`)).toMatchObject({
+        ok: false,
+        error: { code: 'ERR_QUERY_MALFORMED' },
+      })
+      expect(signer.verify(`/private/videos/4/../../secret.txt?${query}`)).toMatchObject({
+        ok: false,
+        error: { code: 'ERR_PATH_NOT_CANONICAL' },
+      })
     })
 
     it('refuses a changed scope, a scope added to a file link, and a malformed scope', () => {
       const folder = signer.sign('private/videos/42/', { scope: 'prefix' })
       const file = signer.sign('private/videos/42/a.ts')
-      expect(signer.verify(folder.replace('scope=3', 'scope=2'))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
-      expect(signer.verify(file.replace('&signature=', '&scope=3&signature='))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
+      expect(signer.verify(folder.replace('scope=3', 'scope=2'))).toMatchObject({
+        ok: false,
+        error: { code: 'ERR_SIGNATURE_INVALID' },
+      })
+      expect(signer.verify(file.replace('&signature=', '&scope=3&signature='))).toMatchObject({
+        ok: false,
+        error: { code: 'ERR_SIGNATURE_INVALID' },
+      })
       for (const bad of ['scope=0', 'scope=03', 'scope=100', 'scope=x', 'scope=', 'scope=3&scope=3']) {
-        expect(signer.verify(folder.replace('scope=3', bad))).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
+        expect(signer.verify(folder.replace('scope=3', bad))).toMatchObject({
+          ok: false,
+          error: { code: 'ERR_QUERY_MALFORMED' },
+        })
       }
     })
 
     it.each([
-      ['a file path with scope: prefix', 'private/a.png', 'prefix', /"scope" must be 'prefix' \(for a path ending in "\/"\) or a folder/],
+      [
+        'a file path with scope: prefix',
+        'private/a.png',
+        'prefix',
+        /"scope" must be 'prefix' \(for a path ending in "\/"\) or a folder/,
+      ],
       ['a folder without its slash', 'private/videos/42/a.ts', 'private/videos/42', /"scope" must be/],
-      ['a folder that does not contain the path', 'private/videos/42/a.ts', 'private/videos/43/', /does not contain the path/],
+      [
+        'a folder that does not contain the path',
+        'private/videos/42/a.ts',
+        'private/videos/43/',
+        /does not contain the path/,
+      ],
       ['a non-canonical folder', 'private/a/b.ts', 'private/../', /"scope" must be/],
     ])('throws a TypeError for %s', (_what, path, scope, message) => {
       expect(() => signer.sign(path, { scope })).toThrow(message)
@@ -232,7 +310,8 @@ describe('createSigner()', () => {
   describe('expiry and clock tolerance', () => {
     const expiry = NOW_S + 100
     const link = ittybitSign(KEY, 'a.png', expiry)
-    const at = (seconds: number, clockTolerance = 0) => createSigner({ key: KEY, now: () => seconds * 1000, clockTolerance }).verify(link)
+    const at = (seconds: number, clockTolerance = 0) =>
+      createSigner({ key: KEY, now: () => seconds * 1000, clockTolerance }).verify(link)
 
     it('is good until the last millisecond before the expiry, and never caches past it', () => {
       expect(at(expiry - 1)).toMatchObject({ ok: true, secondsLeft: 1 })
@@ -255,7 +334,10 @@ describe('createSigner()', () => {
       expect(rotated.verify(old.sign('a.png')).ok).toBe(true)
       expect(rotated.sign('a.png', { ttl: 60 })).toBe(createSigner({ key: OTHER_KEY, now }).sign('a.png', { ttl: 60 }))
       expect(old.verify(rotated.sign('a.png'))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
-      expect(rotated.verify(stranger.sign('a.png'))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
+      expect(rotated.verify(stranger.sign('a.png'))).toMatchObject({
+        ok: false,
+        error: { code: 'ERR_SIGNATURE_INVALID' },
+      })
     })
 
     describe('with key ids', () => {
@@ -265,7 +347,10 @@ describe('createSigner()', () => {
       it('signs links that name their key, with kid in the string to sign after the v1 fields', () => {
         const link = ring.sign('a.png', { ttl: 60 })
         const expiry = NOW_S + 60
-        const signature = crypto.createHmac('sha256', `${KEY}-0`).update(`a.png?expiry=${expiry}&method=get&kid=k0`).digest('base64url')
+        const signature = crypto
+          .createHmac('sha256', `${KEY}-0`)
+          .update(`a.png?expiry=${expiry}&method=get&kid=k0`)
+          .digest('base64url')
         expect(link).toBe(`/a.png?expiry=${expiry}&method=get&kid=k0&signature=${signature}`)
         expect(ring.verify(link)).toMatchObject({ ok: true, path: 'a.png' })
       })
@@ -293,7 +378,11 @@ describe('createSigner()', () => {
 
       it('refuses a link whose kid was changed, removed or is unknown', () => {
         const link = ring.sign('a.png')
-        for (const edited of [link.replace('kid=k0', 'kid=k1'), link.replace('&kid=k0', ''), link.replace('kid=k0', 'kid=nope')]) {
+        for (const edited of [
+          link.replace('kid=k0', 'kid=k1'),
+          link.replace('&kid=k0', ''),
+          link.replace('kid=k0', 'kid=nope'),
+        ]) {
           expect(ring.verify(edited)).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
         }
       })
@@ -301,7 +390,10 @@ describe('createSigner()', () => {
       it('verifies plain v1 links only against keys without an id', () => {
         const mixed = createSigner({ keys: [ids[0], KEY], now })
         expect(mixed.verify(createSigner({ key: KEY, now }).sign('a.png')).ok).toBe(true)
-        expect(mixed.verify(createSigner({ key: `${KEY}-0`, now }).sign('a.png'))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
+        expect(mixed.verify(createSigner({ key: `${KEY}-0`, now }).sign('a.png'))).toMatchObject({
+          ok: false,
+          error: { code: 'ERR_SIGNATURE_INVALID' },
+        })
         expect(mixed.sign('a.png')).toContain('&kid=k0&')
       })
     })
@@ -339,10 +431,18 @@ describe('parseKeyList()', () => {
     ['undefined', undefined, 'SIGNING_KEYS must be a non-empty list of secrets'],
     ['an empty string', '', 'SIGNING_KEYS must be a non-empty list of secrets'],
     ['spaces only', '   ', 'SIGNING_KEYS must be a non-empty list of secrets'],
-    ['an array', [KEY], 'SIGNING_KEYS must be a non-empty list of secrets (comma-separated, newest first), got an array'],
+    [
+      'an array',
+      [KEY],
+      'SIGNING_KEYS must be a non-empty list of secrets (comma-separated, newest first), got an array',
+    ],
     ['an empty entry', `${KEY},,${OTHER_KEY}`, 'SIGNING_KEYS entry 2 is empty'],
     ['a trailing comma', `${KEY},`, 'SIGNING_KEYS entry 2 is empty'],
-    ['text before ":" that is not a key id', `my secret:${KEY}`, "SIGNING_KEYS entry 1 has a ':' after something that is not a key id"],
+    [
+      'text before ":" that is not a key id',
+      `my secret:${KEY}`,
+      "SIGNING_KEYS entry 1 has a ':' after something that is not a key id",
+    ],
     ['an empty key id', `:${KEY}`, "SIGNING_KEYS entry 1 has a ':' after something that is not a key id"],
   ])('throws a TypeError naming the variable for %s, quoting no key text', (_name, text, message) => {
     let thrown: unknown
@@ -358,7 +458,9 @@ describe('parseKeyList()', () => {
   })
 
   it('leaves key checks to the signer: a short secret or a repeated id is refused there', () => {
-    expect(() => createSigner({ keys: parseKeyList('k1:short') })).toThrow(/"keys\[0\]\.secret" must be at least 32 bytes/)
+    expect(() => createSigner({ keys: parseKeyList('k1:short') })).toThrow(
+      /"keys\[0\]\.secret" must be at least 32 bytes/,
+    )
     expect(() => createSigner({ keys: parseKeyList(`k1:${KEY},k1:${OTHER_KEY}`) })).toThrow(/repeats the key id "k1"/)
   })
 })

@@ -7,7 +7,8 @@ import { KEY, NOW_MS, now, OTHER_KEY } from './helpers'
 
 const THIRD_KEY = 'a-third-key-0123456789-0123456789-0123456789'
 // Keys as their bytes, so a test can see which key each MAC check names.
-const core = (options: SignerOptions) => createSignerCore('test', { now, ...options }, (material: KeyMaterial) => Buffer.from(material.bytes!).toString())
+const core = (options: SignerOptions) =>
+  createSignerCore('test', { now, ...options }, (material: KeyMaterial) => Buffer.from(material.bytes!).toString())
 
 /** Runs the steps with real HMACs, recording the key of every MAC check asked for. */
 function run(options: SignerOptions, url: string, grants?: string[]) {
@@ -21,30 +22,43 @@ function run(options: SignerOptions, url: string, grants?: string[]) {
 }
 
 describe('verification()', () => {
-  const link = (key: string, sitePath = 'private/image.png', at = NOW_MS) => createSigner({ key, now: () => at }).sign(sitePath)
+  const link = (key: string, sitePath = 'private/image.png', at = NOW_MS) =>
+    createSigner({ key, now: () => at }).sign(sitePath)
 
   it('tries keys without ids in turn and stops at the first that matches', () => {
     const keys = [KEY, OTHER_KEY, THIRD_KEY]
     expect(run({ keys }, link(KEY)).asked).toEqual([KEY])
     expect(run({ keys }, link(OTHER_KEY))).toMatchObject({ asked: [KEY, OTHER_KEY], result: { ok: true } })
-    expect(run({ keys: [KEY, OTHER_KEY] }, link(THIRD_KEY))).toMatchObject({ asked: [KEY, OTHER_KEY], result: { ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } } })
+    expect(run({ keys: [KEY, OTHER_KEY] }, link(THIRD_KEY))).toMatchObject({
+      asked: [KEY, OTHER_KEY],
+      result: { ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } },
+    })
   })
 
   it('asks for one MAC for a link that names its key, whatever the ring holds, and none for an unknown id', () => {
     const keys = [{ id: 'a', secret: KEY }, { id: 'b', secret: OTHER_KEY }, THIRD_KEY]
     const signed = createSigner({ keys: [{ id: 'b', secret: OTHER_KEY }], now }).sign('private/image.png')
     expect(run({ keys }, signed)).toMatchObject({ asked: [OTHER_KEY], result: { ok: true } })
-    expect(run({ keys }, signed.replace('kid=b', 'kid=constructor'))).toMatchObject({ asked: [], result: { ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } } })
+    expect(run({ keys }, signed.replace('kid=b', 'kid=constructor'))).toMatchObject({
+      asked: [],
+      result: { ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } },
+    })
   })
 
   it('checks the MAC before the expiry: an expired forgery is a bad signature, an expired link is expired', () => {
     const expired = link(KEY, 'private/image.png', NOW_MS - 7200_000)
     expect(run({ key: KEY }, expired).result).toMatchObject({ ok: false, error: { code: 'ERR_URL_EXPIRED' } })
-    expect(run({ key: OTHER_KEY }, expired)).toMatchObject({ asked: [OTHER_KEY], result: { ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } } })
+    expect(run({ key: OTHER_KEY }, expired)).toMatchObject({
+      asked: [OTHER_KEY],
+      result: { ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } },
+    })
   })
 
   it('asks for no MAC when the link does not parse', () => {
-    expect(run({ key: KEY }, '/private/../image.png?expiry=1&method=get&signature=x')).toMatchObject({ asked: [], result: { error: { code: 'ERR_PATH_NOT_CANONICAL' } } })
+    expect(run({ key: KEY }, '/private/../image.png?expiry=1&method=get&signature=x')).toMatchObject({
+      asked: [],
+      result: { error: { code: 'ERR_PATH_NOT_CANONICAL' } },
+    })
   })
 
   describe('with grants', () => {
@@ -52,20 +66,31 @@ describe('verification()', () => {
     const url = '/private/videos/42/seg-0.ts'
 
     it('takes the first good grant that covers the path', () => {
-      const { result, asked } = run({ key: KEY }, url, [grant(OTHER_KEY, 'private/videos/42/'), grant(KEY, 'private/videos/'), grant(KEY, 'private/')])
+      const { result, asked } = run({ key: KEY }, url, [
+        grant(OTHER_KEY, 'private/videos/42/'),
+        grant(KEY, 'private/videos/'),
+        grant(KEY, 'private/'),
+      ])
       expect(result).toMatchObject({ ok: true, path: 'private/videos/42/seg-0.ts', folder: 'private/videos/' })
       expect(asked).toHaveLength(2)
     })
 
     it("answers the last covering grant's refusal when none is good, and a missing signature when none covers", () => {
-      expect(run({ key: KEY }, url, [grant(OTHER_KEY, 'private/'), grant(KEY, 'private/', NOW_MS - 7200_000)]).result)
-        .toMatchObject({ ok: false, error: { code: 'ERR_URL_EXPIRED' } })
-      expect(run({ key: KEY }, url, [grant(KEY, 'private/videos/43/')])).toMatchObject({ asked: [], result: { error: { code: 'ERR_SIGNATURE_MISSING' } } })
+      expect(
+        run({ key: KEY }, url, [grant(OTHER_KEY, 'private/'), grant(KEY, 'private/', NOW_MS - 7200_000)]).result,
+      ).toMatchObject({ ok: false, error: { code: 'ERR_URL_EXPIRED' } })
+      expect(run({ key: KEY }, url, [grant(KEY, 'private/videos/43/')])).toMatchObject({
+        asked: [],
+        result: { error: { code: 'ERR_SIGNATURE_MISSING' } },
+      })
     })
 
     it('checks grants only when the URL carries no signature', () => {
       const forged = link(OTHER_KEY, url.slice(1))
-      expect(run({ key: KEY }, forged, [grant(KEY, 'private/')])).toMatchObject({ asked: [KEY], result: { ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } } })
+      expect(run({ key: KEY }, forged, [grant(KEY, 'private/')])).toMatchObject({
+        asked: [KEY],
+        result: { ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } },
+      })
     })
 
     it('asks for at most 8 MACs, however many covering grants come', () => {
@@ -76,9 +101,15 @@ describe('verification()', () => {
 
   it('gives the same results run asynchronously, as the Web signer runs it', async () => {
     const options = { keys: [KEY, OTHER_KEY] }
-    const urls = [link(OTHER_KEY), link(THIRD_KEY), link(KEY, 'private/image.png', NOW_MS - 7200_000), '/x?expiry=1&method=get']
+    const urls = [
+      link(OTHER_KEY),
+      link(THIRD_KEY),
+      link(KEY, 'private/image.png', NOW_MS - 7200_000),
+      '/x?expiry=1&method=get',
+    ]
     for (const url of urls) {
-      const matches = async ({ key, message, signature }: MacCheck<string>) => timingSafeEqual(createHmac('sha256', key).update(message).digest(), signature)
+      const matches = async ({ key, message, signature }: MacCheck<string>) =>
+        timingSafeEqual(createHmac('sha256', key).update(message).digest(), signature)
       expect(await runAsync(verification(core(options), url, undefined), matches)).toEqual(run(options, url).result)
     }
   })

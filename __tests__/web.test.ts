@@ -13,52 +13,99 @@ const numRuns = Number(process.env.FC_NUM_RUNS ?? 100)
 
 describe('createWebSigner()', () => {
   describe('with the published test vectors', () => {
-    it.each(vectors.map((v) => [v.path, v.key.slice(0, 6), v]))('signs and verifies %s (key %s) like the Node signer', async (_p, _k, v) => {
-      const clock = () => (v.expiry - 60) * 1000
-      const web = createWebSigner({ key: v.key, now: clock })
-      const link = await web.sign(v.path, { expiresAt: v.expiry })
-      expect(new URLSearchParams(link.split('?')[1]).get('signature')).toBe(v.signature)
-      if (v.link !== undefined) expect(link).toBe(v.link)
-      expect(link).toBe(createSigner({ key: v.key, now: clock }).sign(v.path, { expiresAt: v.expiry }))
-      expect(await web.verify(v.link ?? link)).toEqual({ ok: true, path: v.path, expiresAt: v.expiry, secondsLeft: 60 })
-      expect(await createWebSigner({ key: v.key, now: () => v.expiry * 1000 }).verify(link)).toMatchObject({ ok: false, error: { code: 'ERR_URL_EXPIRED' } })
-    })
+    it.each(vectors.map((v) => [v.path, v.key.slice(0, 6), v]))(
+      'signs and verifies %s (key %s) like the Node signer',
+      async (_p, _k, v) => {
+        const clock = () => (v.expiry - 60) * 1000
+        const web = createWebSigner({ key: v.key, now: clock })
+        const link = await web.sign(v.path, { expiresAt: v.expiry })
+        expect(new URLSearchParams(link.split('?')[1]).get('signature')).toBe(v.signature)
+        if (v.link !== undefined) expect(link).toBe(v.link)
+        expect(link).toBe(createSigner({ key: v.key, now: clock }).sign(v.path, { expiresAt: v.expiry }))
+        expect(await web.verify(v.link ?? link)).toEqual({
+          ok: true,
+          path: v.path,
+          expiresAt: v.expiry,
+          secondsLeft: 60,
+        })
+        expect(await createWebSigner({ key: v.key, now: () => v.expiry * 1000 }).verify(link)).toMatchObject({
+          ok: false,
+          error: { code: 'ERR_URL_EXPIRED' },
+        })
+      },
+    )
   })
 
   it('makes the same links as createSigner and accepts them, for random paths, keys and clocks', async () => {
-    const path = fc.string({ unit: 'binary', minLength: 1, maxLength: 30 })
-      .map((s) => s.toWellFormed().replace(/[\u0000-\u001f\u007f-\u009f\\]/g, '_').replace(/\/+/g, '/').replace(/^\/|\/$/g, '') || 'x')
+    const path = fc
+      .string({ unit: 'binary', minLength: 1, maxLength: 30 })
+      .map(
+        (s) =>
+          s
+            .toWellFormed()
+            .replace(/[\u0000-\u001f\u007f-\u009f\\]/g, '_')
+            .replace(/\/+/g, '/')
+            .replace(/^\/|\/$/g, '') || 'x',
+      )
       .filter((p) => p.split('/').every((s) => s !== '.' && s !== '..' && s !== ''))
-    await fc.assert(fc.asyncProperty(path, fc.uint8Array({ minLength: 32, maxLength: 48 }), fc.integer({ min: 1.5e12, max: 4e12 }), async (p, bytes, clock) => {
-      const options = { key: Buffer.from(bytes), now: () => clock }
-      const link = createSigner(options).sign(p)
-      expect(await createWebSigner(options).sign(p)).toBe(link)
-      expect(await createWebSigner(options).verify(link)).toEqual(createSigner(options).verify(link))
-    }), { numRuns })
+    await fc.assert(
+      fc.asyncProperty(
+        path,
+        fc.uint8Array({ minLength: 32, maxLength: 48 }),
+        fc.integer({ min: 1.5e12, max: 4e12 }),
+        async (p, bytes, clock) => {
+          const options = { key: Buffer.from(bytes), now: () => clock }
+          const link = createSigner(options).sign(p)
+          expect(await createWebSigner(options).sign(p)).toBe(link)
+          expect(await createWebSigner(options).verify(link)).toEqual(createSigner(options).verify(link))
+        },
+      ),
+      { numRuns },
+    )
   })
 
   it('refuses what the Node signer refuses, with the same code', async () => {
     const node = createSigner({ key: KEY, now })
     const web = createWebSigner({ key: KEY, now })
     const good = node.sign('private/image.png')
-    const targets = [good.replace('image', 'imagf'), good.replace(/.$/, 'B'), `${good}&expiry=1`, '/private/../x?expiry=1&method=get&signature=x',
-      '/private/image.png', good.replace(/expiry=\d+/, `expiry=${NOW_S - 10}`), createSigner({ key: KEY, now: () => NOW_MS - 7_200_000 }).sign('a'), 'not a url']
+    const targets = [
+      good.replace('image', 'imagf'),
+      good.replace(/.$/, 'B'),
+      `${good}&expiry=1`,
+      '/private/../x?expiry=1&method=get&signature=x',
+      '/private/image.png',
+      good.replace(/expiry=\d+/, `expiry=${NOW_S - 10}`),
+      createSigner({ key: KEY, now: () => NOW_MS - 7_200_000 }).sign('a'),
+      'not a url',
+    ]
     for (const target of targets) {
       const [a, b] = [node.verify(target), await web.verify(target)]
-      expect({ ok: b.ok, code: b.ok ? undefined : b.error.code }).toEqual({ ok: a.ok, code: a.ok ? undefined : a.error.code })
+      expect({ ok: b.ok, code: b.ok ? undefined : b.error.code }).toEqual({
+        ok: a.ok,
+        code: a.ok ? undefined : a.error.code,
+      })
       expect(b.ok).toBe(false)
     }
-    expect(await web.verify(good, { method: 'POST' })).toMatchObject({ ok: false, error: { code: 'ERR_METHOD_NOT_ALLOWED' } })
+    expect(await web.verify(good, { method: 'POST' })).toMatchObject({
+      ok: false,
+      error: { code: 'ERR_METHOD_NOT_ALLOWED' },
+    })
   })
 
   it('signs with key ids and verifies any key of the ring', async () => {
-    const keys = [{ id: 'new', secret: `${KEY}-new` }, { id: 'old', secret: `${KEY}-old` }]
+    const keys = [
+      { id: 'new', secret: `${KEY}-new` },
+      { id: 'old', secret: `${KEY}-old` },
+    ]
     const web = createWebSigner({ keys, now })
     const link = await web.sign('a.png')
     expect(link).toContain('&kid=new&')
     expect(link).toBe(createSigner({ keys, now }).sign('a.png'))
     expect((await web.verify(createSigner({ keys: [keys[1]], now }).sign('a.png'))).ok).toBe(true)
-    expect(await web.verify(link.replace('kid=new', 'kid=old'))).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
+    expect(await web.verify(link.replace('kid=new', 'kid=old'))).toMatchObject({
+      ok: false,
+      error: { code: 'ERR_SIGNATURE_INVALID' },
+    })
   })
 
   it('checks a kid link with one subtle.verify whatever the ring, and a lying kid fails', async () => {
@@ -88,11 +135,22 @@ describe('createWebSigner()', () => {
     const node = createSigner({ key: KEY, now })
     const grant = await web.grant('private/videos/42/', { ttl: 600 })
     expect(grant).toEqual(node.grant('private/videos/42/', { ttl: 600 }))
-    expect(await web.verify('/private/videos/42/seg-0.ts', { grants: [grant.value] })).toEqual(node.verify('/private/videos/42/seg-0.ts', { grants: [grant.value] }))
-    expect(await web.verify('/private/videos/42/seg-0.ts', { grants: [grant.value] })).toMatchObject({ ok: true, folder: 'private/videos/42/' })
-    expect(await web.verify('/private/videos/43/x.ts', { grants: [grant.value] })).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_MISSING' } })
+    expect(await web.verify('/private/videos/42/seg-0.ts', { grants: [grant.value] })).toEqual(
+      node.verify('/private/videos/42/seg-0.ts', { grants: [grant.value] }),
+    )
+    expect(await web.verify('/private/videos/42/seg-0.ts', { grants: [grant.value] })).toMatchObject({
+      ok: true,
+      folder: 'private/videos/42/',
+    })
+    expect(await web.verify('/private/videos/43/x.ts', { grants: [grant.value] })).toMatchObject({
+      ok: false,
+      error: { code: 'ERR_SIGNATURE_MISSING' },
+    })
     const forged = await createWebSigner({ key: `${KEY}-other`, now }).grant('private/videos/42/')
-    expect(await web.verify('/private/videos/42/seg-0.ts', { grants: [forged.value] })).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
+    expect(await web.verify('/private/videos/42/seg-0.ts', { grants: [forged.value] })).toMatchObject({
+      ok: false,
+      error: { code: 'ERR_SIGNATURE_INVALID' },
+    })
   })
 
   it('validates options like createSigner, and throws synchronously from sign', () => {
@@ -104,11 +162,27 @@ describe('createWebSigner()', () => {
 
   it('loads and works in a context with only Web APIs (no require, process or Buffer)', async () => {
     const root = path.join(__dirname, '..')
-    const { stdout } = await promisify(execFile)(process.execPath, ['--experimental-vm-modules', '--no-warnings',
-      path.join(__dirname, 'fixtures', 'web-only-runtime.mjs'), path.join(root, 'dist', 'esm'), path.join(__dirname, 'fixtures', 'links-v1.json')])
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      '--experimental-vm-modules',
+      '--no-warnings',
+      path.join(__dirname, 'fixtures', 'web-only-runtime.mjs'),
+      path.join(root, 'dist', 'esm'),
+      path.join(__dirname, 'fixtures', 'links-v1.json'),
+    ])
     const { globals, modules, results } = JSON.parse(stdout)
     expect(globals).toBe('undefined,undefined,undefined,undefined')
-    expect(modules).toEqual(['base64url.js', 'errors.js', 'grant-cookie.js', 'keys.js', 'link-format.js', 'link-path.js', 'option-checks.js', 'signer-core.js', 'verification.js', 'web.js'])
+    expect(modules).toEqual([
+      'base64url.js',
+      'errors.js',
+      'grant-cookie.js',
+      'keys.js',
+      'link-format.js',
+      'link-path.js',
+      'option-checks.js',
+      'signer-core.js',
+      'verification.js',
+      'web.js',
+    ])
     expect(results).toHaveLength(vectors.length)
     results.forEach((r: { signature: string; ok: boolean }, i: number) => {
       expect(r.signature).toBe(vectors[i].signature)

@@ -60,14 +60,19 @@ const verifyGroup = {
   title: 'verify: one request URL',
   baseline: 'floor: HMAC + timingSafeEqual',
   tasks: {
-    'floor: HMAC + timingSafeEqual': () => timingSafeEqual(createHmac('sha256', keyObject).update(stringToSign).digest(), expected),
+    'floor: HMAC + timingSafeEqual': () =>
+      timingSafeEqual(createHmac('sha256', keyObject).update(stringToSign).digest(), expected),
     'express-signed-url verify()': () => ours.verify(link).ok,
     'keygrip (sha256) verify + parse': () => {
       const at = keygripLink.lastIndexOf('&signature=')
       return keygrip.verify(keygripLink.slice(1, at), keygripLink.slice(at + 11))
     },
     'signed (sha1 hash) verify': () => {
-      try { return signed.verify(signedLink) } catch { return false }
+      try {
+        return signed.verify(signedLink)
+      } catch {
+        return false
+      }
     },
   },
 }
@@ -79,14 +84,23 @@ const tenWithIds = createSigner({ keys: tenKeys })
 const tenWithoutIds = createSigner({ keys: tenKeys.map((k) => k.secret) })
 // The worst case without ids: the link was signed by the oldest key, so every key is tried.
 const oldestLink = createSigner({ key: tenKeys[9].secret }).sign(path)
-const keygrip10 = new Keygrip(tenKeys.map((k) => k.secret), 'sha256')
+const keygrip10 = new Keygrip(
+  tenKeys.map((k) => k.secret),
+  'sha256',
+)
 const keygripOldest = new Keygrip([tenKeys[9].secret], 'sha256').sign(stringToSign)
 const keysGroup = {
   title: 'verify with rotated keys',
   baseline: '1 key, key id',
   tasks: {
-    '1 key, key id': (() => { const l = oneWithId.sign(path); return () => oneWithId.verify(l).ok })(),
-    '10 keys, key id': (() => { const l = tenWithIds.sign(path); return () => tenWithIds.verify(l).ok })(),
+    '1 key, key id': (() => {
+      const l = oneWithId.sign(path)
+      return () => oneWithId.verify(l).ok
+    })(),
+    '10 keys, key id': (() => {
+      const l = tenWithIds.sign(path)
+      return () => tenWithIds.verify(l).ok
+    })(),
     '10 keys, no ids, oldest key': () => tenWithoutIds.verify(oldestLink).ok,
     'keygrip, 10 keys, oldest key': () => keygrip10.verify(stringToSign, keygripOldest),
   },
@@ -101,8 +115,16 @@ const pageGroup = {
   baseline: '500 string concatenations',
   batch: 1,
   tasks: {
-    '500 string concatenations': () => { let html = ''; for (let i = 0; i < 500; i++) html += `<img src="/private/img-${i}.png">`; return html },
-    '500 res.locals.signUrl': () => { let html = ''; for (let i = 0; i < 500; i++) html += `<img src="${res.locals.signUrl(`private/img-${i}.png`)}">`; return html },
+    '500 string concatenations': () => {
+      let html = ''
+      for (let i = 0; i < 500; i++) html += `<img src="/private/img-${i}.png">`
+      return html
+    },
+    '500 res.locals.signUrl': () => {
+      let html = ''
+      for (let i = 0; i < 500; i++) html += `<img src="${res.locals.signUrl(`private/img-${i}.png`)}">`
+      return html
+    },
   },
 }
 
@@ -130,7 +152,10 @@ async function runGroup(group) {
     for (const name of order) {
       const fn = group.tasks[name]
       if (batch === 1) bench.add(name, fn)
-      else bench.add(name, () => { for (let i = 0; i < batch; i++) fn() })
+      else
+        bench.add(name, () => {
+          for (let i = 0; i < batch; i++) fn()
+        })
     }
     await bench.run()
     for (const task of bench.tasks) opsPerRound.get(task.name).push(task.result.throughput.mean * batch)
@@ -149,12 +174,17 @@ function format(ops) {
 async function main() {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
   console.log(`express-signed-url micro-benchmarks: Node ${process.version}, ${cpu}, ${os.cpus().length} cores`)
-  console.log(`${ROUNDS} interleaved rounds of ${TIME} ms per task; medians; ratio = ops/s against the group's first row\n`)
+  console.log(
+    `${ROUNDS} interleaved rounds of ${TIME} ms per task; medians; ratio = ops/s against the group's first row\n`,
+  )
   for (const group of [signGroup, verifyGroup, keysGroup, pageGroup]) {
     const rows = await runGroup(group)
     console.log(`${group.title}`)
     console.log(`  ${'task'.padEnd(36)}${'ops/s'.padStart(12)}${'ratio'.padStart(9)}`)
-    for (const row of rows) console.log(`  ${row.name.padEnd(36)}${format(row.ops).padStart(12)}${row.ratio.toFixed(row.ratio < 0.1 ? 4 : 2).padStart(9)}`)
+    for (const row of rows)
+      console.log(
+        `  ${row.name.padEnd(36)}${format(row.ops).padStart(12)}${row.ratio.toFixed(row.ratio < 0.1 ? 4 : 2).padStart(9)}`,
+      )
     console.log('')
   }
 }

@@ -43,11 +43,15 @@ function freePort() {
 
 function get(url) {
   return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      let body = ''
-      res.on('data', (d) => { body += d })
-      res.on('end', () => resolve({ status: res.statusCode, body }))
-    }).on('error', reject)
+    http
+      .get(url, (res) => {
+        let body = ''
+        res.on('data', (d) => {
+          body += d
+        })
+        res.on('end', () => resolve({ status: res.statusCode, body }))
+      })
+      .on('error', reject)
   })
 }
 
@@ -87,7 +91,9 @@ function cpuTicks(pids) {
     try {
       const text = fs.readFileSync(`/proc/${entry}/stat`, 'utf8')
       stats.set(Number(entry), text.slice(text.lastIndexOf(')') + 2).split(' '))
-    } catch { /* ended meanwhile */ }
+    } catch {
+      /* ended meanwhile */
+    }
   }
   for (const [pid, fields] of stats) if (all.has(Number(fields[1]))) all.add(pid)
   let ticks = 0
@@ -96,14 +102,19 @@ function cpuTicks(pids) {
 }
 
 async function nginxRows(root, key) {
-  if (!fs.existsSync(NGINX)) return console.log(`nginx: skipped (no ${NGINX}; apt-get install nginx libnginx-mod-http-js)\n`)
+  if (!fs.existsSync(NGINX))
+    return console.log(`nginx: skipped (no ${NGINX}; apt-get install nginx libnginx-mod-http-js)\n`)
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'signed-url-bench-nginx-'))
   const port = await freePort()
   const example = path.join(ROOT, 'examples', 'nginx')
   // The example config as tested, plus a plain location serving the same folder without any check: the floor.
-  const config = fs.readFileSync(path.join(example, 'nginx.conf.template'), 'utf8')
+  const config = fs
+    .readFileSync(path.join(example, 'nginx.conf.template'), 'utf8')
     .replace('    location / {', '    location /plain/ {\n      alias __ROOT__/private/;\n    }\n    location / {')
-    .replaceAll('__PREFIX__', prefix).replaceAll('__PORT__', String(port)).replaceAll('__ROOT__', root).replaceAll('__SCRIPT_DIR__', example)
+    .replaceAll('__PREFIX__', prefix)
+    .replaceAll('__PORT__', String(port))
+    .replaceAll('__ROOT__', root)
+    .replaceAll('__SCRIPT_DIR__', example)
   fs.writeFileSync(path.join(prefix, 'nginx.conf'), config)
   const env = { ...process.env, SIGNING_KEY: key }
   delete env.SIGNING_KEYS
@@ -111,7 +122,10 @@ async function nginxRows(root, key) {
   const signer = createSigner({ key, ttl: '1d' })
   // Node's signedStatic on the same folder, in its own process (one, as nginx runs one worker here): what moving
   // the serving to nginx gains.
-  const node = spawn(process.execPath, [path.join(__dirname, 'http-server.js')], { env: { ...process.env, BENCH_ROOT: root, BENCH_KEY: key }, stdio: ['ignore', 'pipe', 'inherit'] })
+  const node = spawn(process.execPath, [path.join(__dirname, 'http-server.js')], {
+    env: { ...process.env, BENCH_ROOT: root, BENCH_KEY: key },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   const nodePorts = await new Promise((resolve, reject) => {
     node.stdout.once('data', (d) => resolve(JSON.parse(String(d))))
     node.on('exit', (code) => reject(new Error(`bench server exited with ${code}`)))
@@ -126,30 +140,39 @@ async function nginxRows(root, key) {
         await new Promise((resolve) => setTimeout(resolve, 25))
       }
     }
-    console.log(`nginx ${CONNECTIONS} connections, ${AMOUNT === undefined ? `${SECONDS} s` : `${AMOUNT} requests`} per load; ratios against nginx's plain location:\n  requests/s (capped by the client where the server is fast), and server CPU per request (user + system)`)
+    console.log(
+      `nginx ${CONNECTIONS} connections, ${AMOUNT === undefined ? `${SECONDS} s` : `${AMOUNT} requests`} per load; ratios against nginx's plain location:\n  requests/s (capped by the client where the server is fast), and server CPU per request (user + system)`,
+    )
     for (const file of ['1kB.bin', '1MB.bin']) {
       const nginxPids = [Number(fs.readFileSync(path.join(prefix, 'nginx.pid'), 'utf8'))]
       const variants = {
         'plain location': { url: `http://127.0.0.1:${port}/plain/${file}`, pids: nginxPids },
         'njs verifier': { url: `http://127.0.0.1:${port}${signer.sign(`private/${file}`)}`, pids: nginxPids },
-        'Node signedStatic': { url: `http://127.0.0.1:${nodePorts.ours}${signer.sign(`private/${file}`)}`, pids: [node.pid] },
+        'Node signedStatic': {
+          url: `http://127.0.0.1:${nodePorts.ours}${signer.sign(`private/${file}`)}`,
+          pids: [node.pid],
+        },
       }
       // Requests/s is capped by the load generator where the server is fast (it shares the two cores), so the
       // server's own CPU time per request is measured too: that is what the verifier adds.
-      const load = (name, { url, pids }) => new Promise((resolve, reject) => {
-        const size = AMOUNT === undefined ? { duration: SECONDS } : { amount: AMOUNT }
-        const before = cpuTicks(pids)
-        autocannon({ url, connections: CONNECTIONS, ...size }, (err, r) => {
-          if (err) return reject(err)
-          if (r.non2xx > 0 || r.errors > 0) return reject(new Error(`nginx ${name}: ${r.non2xx} non-2xx, ${r.errors} errors`))
-          const cpu = ((cpuTicks(pids) - before) / CLK_TCK) * 1e6 / Math.max(1, r.requests.total)
-          resolve({ rps: r.requests.average, cpu: Math.max(cpu, 1e-3) })
+      const load = (name, { url, pids }) =>
+        new Promise((resolve, reject) => {
+          const size = AMOUNT === undefined ? { duration: SECONDS } : { amount: AMOUNT }
+          const before = cpuTicks(pids)
+          autocannon({ url, connections: CONNECTIONS, ...size }, (err, r) => {
+            if (err) return reject(err)
+            if (r.non2xx > 0 || r.errors > 0)
+              return reject(new Error(`nginx ${name}: ${r.non2xx} non-2xx, ${r.errors} errors`))
+            const cpu = (((cpuTicks(pids) - before) / CLK_TCK) * 1e6) / Math.max(1, r.requests.total)
+            resolve({ rps: r.requests.average, cpu: Math.max(cpu, 1e-3) })
+          })
         })
-      })
       if (AMOUNT === undefined) for (const [name, variant] of Object.entries(variants)) await load(name, variant)
       for (const row of await rounds(variants, load)) {
-        console.log(`  ${file.padEnd(9)}${row.name.padEnd(18)}${row.rps.toFixed(0).padStart(9)} req/s${row['rps ratio'].toFixed(2).padStart(7)}` +
-          `${row.cpu.toFixed(0).padStart(9)} µs CPU/req${row['cpu ratio'].toFixed(2).padStart(7)}`)
+        console.log(
+          `  ${file.padEnd(9)}${row.name.padEnd(18)}${row.rps.toFixed(0).padStart(9)} req/s${row['rps ratio'].toFixed(2).padStart(7)}` +
+            `${row.cpu.toFixed(0).padStart(9)} µs CPU/req${row['cpu ratio'].toFixed(2).padStart(7)}`,
+        )
       }
     }
     console.log()
@@ -194,9 +217,20 @@ async function workerdRows(key) {
   const modules = [{ type: 'ESModule', path: path.join(ROOT, 'bench', 'loop.mjs'), contents: LOOP_WORKER }]
   for (const file of fs.readdirSync(dist).filter((f) => f.endsWith('.js'))) {
     const name = file === 'web.js' ? 'express-signed-url/web' : `express-signed-url/${file}`
-    modules.push({ type: 'ESModule', path: path.join(ROOT, 'bench', name), contents: fs.readFileSync(path.join(dist, file), 'utf8') })
+    modules.push({
+      type: 'ESModule',
+      path: path.join(ROOT, 'bench', name),
+      contents: fs.readFileSync(path.join(dist, file), 'utf8'),
+    })
   }
-  const mf = new Miniflare({ modules, modulesRoot: path.join(ROOT, 'bench'), compatibilityDate: '2026-04-01', bindings: { KEY: key }, host: '127.0.0.1', port: 0 })
+  const mf = new Miniflare({
+    modules,
+    modulesRoot: path.join(ROOT, 'bench'),
+    compatibilityDate: '2026-04-01',
+    bindings: { KEY: key },
+    host: '127.0.0.1',
+    port: 0,
+  })
   try {
     const base = await mf.ready
     const variants = { 'floor: subtle.verify': 'floor', 'verify()': 'verify' }
@@ -204,13 +238,18 @@ async function workerdRows(key) {
       const started = process.hrtime.bigint()
       const res = await get(new URL(`/?task=${task}&n=${LOOP}`, base))
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
-      if (res.status !== 200 || Number(res.body) !== LOOP) throw new Error(`workerd ${name}: ${res.status} ${res.body} of ${LOOP}`)
+      if (res.status !== 200 || Number(res.body) !== LOOP)
+        throw new Error(`workerd ${name}: ${res.status} ${res.body} of ${LOOP}`)
       return { rate: LOOP / seconds }
     }
     for (const task of Object.values(variants)) await measure(task, task) // warm up
-    console.log(`workerd (miniflare ${require('miniflare/package.json').version}), loops of ${LOOP} in one request; ratio = verifications/s against the floor`)
+    console.log(
+      `workerd (miniflare ${require('miniflare/package.json').version}), loops of ${LOOP} in one request; ratio = verifications/s against the floor`,
+    )
     for (const row of await rounds(variants, measure)) {
-      console.log(`  ${row.name.padEnd(27)}${(row.rate / 1000).toFixed(1).padStart(8)} k/s${row['rate ratio'].toFixed(2).padStart(8)}`)
+      console.log(
+        `  ${row.name.padEnd(27)}${(row.rate / 1000).toFixed(1).padStart(8)} k/s${row['rate ratio'].toFixed(2).padStart(8)}`,
+      )
     }
   } finally {
     await mf.dispose()
@@ -225,7 +264,9 @@ async function main() {
   fs.writeFileSync(path.join(root, 'private', '1kB.bin'), randomBytes(1024))
   fs.writeFileSync(path.join(root, 'private', '1MB.bin'), randomBytes(1024 * 1024))
   const key = randomBytes(32).toString('base64url')
-  console.log(`Engines on loopback: Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores; ${ROUNDS} alternating rounds, medians\n`)
+  console.log(
+    `Engines on loopback: Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores; ${ROUNDS} alternating rounds, medians\n`,
+  )
   try {
     await nginxRows(root, key)
     await workerdRows(key)

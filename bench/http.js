@@ -47,7 +47,8 @@ function median(values) {
 async function main() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'signed-url-bench-'))
   const sizes = { '1 kB': 1024, '1 MB': 1024 * 1024 }
-  for (const [label, bytes] of Object.entries(sizes)) fs.writeFileSync(path.join(root, `${label.replace(' ', '')}.bin`), randomBytes(bytes))
+  for (const [label, bytes] of Object.entries(sizes))
+    fs.writeFileSync(path.join(root, `${label.replace(' ', '')}.bin`), randomBytes(bytes))
   const key = randomBytes(32).toString('base64url')
   const ours = createSigner({ key, ttl: '1d' })
   const peer = signedPeer({ secret: key, ttl: 86400 })
@@ -70,7 +71,8 @@ async function main() {
         for (let i = 0; i < names.length; i++) {
           const name = names[(i + round) % names.length]
           const r = await load(variants[name](file))
-          if (r.non2xx > 0 || r.errors > 0) throw new Error(`${name} ${label}: ${r.non2xx} non-2xx responses, ${r.errors} errors`)
+          if (r.non2xx > 0 || r.errors > 0)
+            throw new Error(`${name} ${label}: ${r.non2xx} non-2xx responses, ${r.errors} errors`)
           runs.get(name).push(r)
         }
       }
@@ -90,12 +92,20 @@ async function main() {
     child.kill()
     fs.rmSync(root, { recursive: true, force: true })
   }
-  console.log(`HTTP on loopback: Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores`)
+  console.log(
+    `HTTP on loopback: Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores`,
+  )
   const each = AMOUNT === undefined ? `${SECONDS} s` : `${AMOUNT} requests`
-  console.log(`${ROUNDS} alternating rounds of ${each}, ${CONNECTIONS} connections; medians; ratio = requests/s against express.static\n`)
-  console.log(`${'file'.padEnd(7)}${'server'.padEnd(26)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'ratio'.padStart(8)}`)
+  console.log(
+    `${ROUNDS} alternating rounds of ${each}, ${CONNECTIONS} connections; medians; ratio = requests/s against express.static\n`,
+  )
+  console.log(
+    `${'file'.padEnd(7)}${'server'.padEnd(26)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'ratio'.padStart(8)}`,
+  )
   for (const r of results) {
-    console.log(`${r.size.padEnd(7)}${r.name.padEnd(26)}${r.rps.toFixed(0).padStart(9)}${String(r.p50).padStart(9)}${String(r.p99).padStart(9)}${r.ratio.toFixed(2).padStart(8)}`)
+    console.log(
+      `${r.size.padEnd(7)}${r.name.padEnd(26)}${r.rps.toFixed(0).padStart(9)}${String(r.p50).padStart(9)}${String(r.p99).padStart(9)}${r.ratio.toFixed(2).padStart(8)}`,
+    )
   }
 }
 

@@ -12,7 +12,8 @@ if (!signer.verify(link).ok) throw new Error('the link to profile does not verif
 
 const session = new Session()
 session.connect()
-const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))))
+const post = (method, params) =>
+  new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))))
 
 async function main() {
   await post('Profiler.enable')
@@ -30,7 +31,9 @@ async function main() {
     self.set(name, (self.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0))
   })
   const total = [...self.values()].reduce((a, b) => a + b, 0)
-  console.log(`verify() profile: ${accepted} verifications in ${SECONDS} s, Node ${process.version}; self time by function\n`)
+  console.log(
+    `verify() profile: ${accepted} verifications in ${SECONDS} s, Node ${process.version}; self time by function\n`,
+  )
   for (const [name, time] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 14)) {
     console.log(`${((100 * time) / total).toFixed(1).padStart(6)}%  ${name}`)
   }

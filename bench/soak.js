@@ -27,15 +27,39 @@ const kinds = [
   { name: 'valid image', status: 200, target: () => signer.sign('private/image.png') },
   { name: 'valid download', status: 200, target: () => signer.sign('private/report.pdf', { ttl: '5m' }) },
   { name: 'valid HEAD', status: 200, method: 'HEAD', target: () => signer.sign('private/image.png') },
-  { name: 'valid Range', status: 206, headers: { Range: 'bytes=0-99' }, target: () => signer.sign('private/image.png') },
+  {
+    name: 'valid Range',
+    status: 206,
+    headers: { Range: 'bytes=0-99' },
+    target: () => signer.sign('private/image.png'),
+  },
   { name: 'valid + cache-buster', status: 200, target: () => `${signer.sign('private/image.png')}&v=${Math.random()}` },
   { name: 'forged signature', status: 403, target: () => forger.sign('private/image.png') },
   { name: 'expired', status: 403, target: () => pastSigner.sign('private/image.png', { ttl: 60 }) },
-  { name: 'edited expiry', status: 403, target: () => signer.sign('private/image.png').replace(/expiry=(\d+)/, (_m, e) => `expiry=${Number(e) + 1}`) },
-  { name: 'other file', status: 403, target: () => signer.sign('private/image.png').replace('image.png', 'report.pdf') },
+  {
+    name: 'edited expiry',
+    status: 403,
+    target: () => signer.sign('private/image.png').replace(/expiry=(\d+)/, (_m, e) => `expiry=${Number(e) + 1}`),
+  },
+  {
+    name: 'other file',
+    status: 403,
+    target: () => signer.sign('private/image.png').replace('image.png', 'report.pdf'),
+  },
   { name: 'unsigned', status: 403, target: () => '/private/image.png' },
-  { name: 'traversal', status: 403, target: () => signer.sign('private/image.png').replace('/private/', '/private/%2e%2e/private/') },
-  { name: 'duplicated signature', status: 403, target: () => { const l = signer.sign('private/image.png'); return `${l}&signature=${l.split('signature=')[1]}` } },
+  {
+    name: 'traversal',
+    status: 403,
+    target: () => signer.sign('private/image.png').replace('/private/', '/private/%2e%2e/private/'),
+  },
+  {
+    name: 'duplicated signature',
+    status: 403,
+    target: () => {
+      const l = signer.sign('private/image.png')
+      return `${l}&signature=${l.split('signature=')[1]}`
+    },
+  },
   { name: 'POST', status: 403, method: 'POST', target: () => signer.sign('private/image.png') },
 ]
 
@@ -46,7 +70,10 @@ function rssOf(pid) {
 
 function startServer() {
   const app = path.join(__dirname, '..', 'examples', 'app.js')
-  const child = spawn(process.execPath, [app], { env: { ...process.env, SIGNING_KEY: key, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [app], {
+    env: { ...process.env, SIGNING_KEY: key, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   return new Promise((resolve, reject) => {
     let out = ''
     child.stdout.on('data', (d) => {
@@ -60,11 +87,14 @@ function startServer() {
 
 function request(agent, port, kind) {
   return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, agent, method: kind.method ?? 'GET', path: kind.target(), headers: kind.headers }, (res) => {
-      res.resume()
-      res.on('end', () => resolve(res.statusCode))
-      res.on('error', (err) => resolve(err))
-    })
+    const req = http.request(
+      { host: '127.0.0.1', port, agent, method: kind.method ?? 'GET', path: kind.target(), headers: kind.headers },
+      (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode))
+        res.on('error', (err) => resolve(err))
+      },
+    )
     req.setTimeout(10_000, () => req.destroy(new Error('timeout')))
     req.on('error', (err) => resolve(err))
     req.end()
@@ -93,7 +123,10 @@ async function main() {
       tally.sent++
       expectedByStatus.set(kind.status, (expectedByStatus.get(kind.status) ?? 0) + 1)
       const status = await request(agent, port, kind)
-      if (typeof status !== 'number') { errors++; continue }
+      if (typeof status !== 'number') {
+        errors++
+        continue
+      }
       byStatus.set(status, (byStatus.get(status) ?? 0) + 1)
       if (status === kind.status) tally.ok++
       else tally.wrong.set(status, (tally.wrong.get(status) ?? 0) + 1)
@@ -107,17 +140,23 @@ async function main() {
 
   const sent = [...counts.values()].reduce((n, t) => n + t.sent, 0)
   let mismatches = 0
-  console.log(`\nsoak: ${sent} requests (${TOTAL} planned), concurrency ${CONCURRENCY}, ${seconds.toFixed(1)} s, ${(sent / seconds).toFixed(0)} requests/s, Node ${process.version}`)
+  console.log(
+    `\nsoak: ${sent} requests (${TOTAL} planned), concurrency ${CONCURRENCY}, ${seconds.toFixed(1)} s, ${(sent / seconds).toFixed(0)} requests/s, Node ${process.version}`,
+  )
   console.log('\nkind                      expected   sent     as expected   other')
   for (const kind of kinds) {
     const t = counts.get(kind.name)
     const other = [...t.wrong].map(([s, n]) => `${n}x${s}`).join(' ')
     mismatches += t.sent - t.ok
-    console.log(`${kind.name.padEnd(26)}${String(kind.status).padEnd(11)}${String(t.sent).padEnd(9)}${String(t.ok).padEnd(14)}${other}`)
+    console.log(
+      `${kind.name.padEnd(26)}${String(kind.status).padEnd(11)}${String(t.sent).padEnd(9)}${String(t.ok).padEnd(14)}${other}`,
+    )
   }
   console.log('\nstatus   expected   received')
   for (const status of new Set([...expectedByStatus.keys(), ...byStatus.keys()])) {
-    console.log(`${String(status).padEnd(9)}${String(expectedByStatus.get(status) ?? 0).padEnd(11)}${byStatus.get(status) ?? 0}`)
+    console.log(
+      `${String(status).padEnd(9)}${String(expectedByStatus.get(status) ?? 0).padEnd(11)}${byStatus.get(status) ?? 0}`,
+    )
   }
   console.log(`\nerrors: ${errors}   mismatches: ${mismatches}   server RSS: ${rssBefore} before, ${rssAfter} after`)
   if (sent < TOTAL) console.log(`stopped at the ${SECONDS} s limit before all requests were sent`)

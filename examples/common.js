@@ -20,13 +20,16 @@ function createSignedFilesApp({ key, keys, now = Date.now }) {
 
   const app = express()
   app.use(signUrls(signer))
-  app.use('/private', signedStatic(path.join(__dirname, 'private'), {
-    signer,
-    // Downloads arrive as attachments with their own name (res.attachment quotes and encodes any file name).
-    setHeaders(res, file) {
-      if (file.endsWith('.pdf')) res.attachment(path.basename(file))
-    },
-  }))
+  app.use(
+    '/private',
+    signedStatic(path.join(__dirname, 'private'), {
+      signer,
+      // Downloads arrive as attachments with their own name (res.attachment quotes and encodes any file name).
+      setHeaders(res, file) {
+        if (file.endsWith('.pdf')) res.attachment(path.basename(file))
+      },
+    }),
+  )
   app.get('/', (_req, res) => {
     const image = res.locals.signUrl('private/image.png')
     res.render('index', {

@@ -8,12 +8,15 @@ const { createSignedFilesApp, start } = require('./common')
 
 function createApp(options) {
   const app = createSignedFilesApp(options)
-  app.engine('handlebars', engine({
-    defaultLayout: false,
-    helpers: {
-      signUrl: (file, helper) => helper.data.root.signUrl(file, helper.hash),
-    },
-  }))
+  app.engine(
+    'handlebars',
+    engine({
+      defaultLayout: false,
+      helpers: {
+        signUrl: (file, helper) => helper.data.root.signUrl(file, helper.hash),
+      },
+    }),
+  )
   app.set('view engine', 'handlebars')
   app.set('views', path.join(__dirname, 'views', 'handlebars'))
   return app

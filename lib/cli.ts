@@ -37,8 +37,14 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
       args: argv,
       allowPositionals: true,
       options: {
-        ttl: { type: 'string' }, 'expires-at': { type: 'string' }, 'base-url': { type: 'string' }, method: { type: 'string' },
-        'key-file': { type: 'string' }, 'key-id': { type: 'string' }, key: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        ttl: { type: 'string' },
+        'expires-at': { type: 'string' },
+        'base-url': { type: 'string' },
+        method: { type: 'string' },
+        'key-file': { type: 'string' },
+        'key-id': { type: 'string' },
+        key: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
     })
   } catch (err) {
@@ -50,15 +56,19 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
   if (values.help || command === 'help') return (io.out(HELP), 0)
   if (command === undefined) return (io.err(HELP), 2)
   if (values.key !== undefined) {
-    io.err('error: --key is refused: arguments are visible to other users in the process list. Set SIGNING_KEY or use --key-file.')
+    io.err(
+      'error: --key is refused: arguments are visible to other users in the process list. Set SIGNING_KEY or use --key-file.',
+    )
     return 2
   }
   if (command === 'keygen') {
-    if (target !== undefined || Object.keys(values).length > 0) return (io.err('error: keygen takes no arguments or options'), 2)
+    if (target !== undefined || Object.keys(values).length > 0)
+      return (io.err('error: keygen takes no arguments or options'), 2)
     return (io.out(randomBytes(32).toString('base64url')), 0)
   }
   if (command !== 'sign' && command !== 'verify') return (io.err(`error: unknown command "${command}"\n\n${HELP}`), 2)
-  if (target === undefined || extra.length > 0) return (io.err(`error: ${command} takes exactly one ${command === 'sign' ? 'path' : 'URL'}`), 2)
+  if (target === undefined || extra.length > 0)
+    return (io.err(`error: ${command} takes exactly one ${command === 'sign' ? 'path' : 'URL'}`), 2)
 
   try {
     const secret = readKey(values['key-file'], env)
@@ -73,7 +83,8 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
 }
 
 function readKey(keyFile: string | undefined, env: NodeJS.ProcessEnv): string | Uint8Array {
-  if (keyFile !== undefined && env.SIGNING_KEY) throw new Error('give the key once: SIGNING_KEY or --key-file, not both')
+  if (keyFile !== undefined && env.SIGNING_KEY)
+    throw new Error('give the key once: SIGNING_KEY or --key-file, not both')
   if (keyFile !== undefined) {
     // The file's bytes, as they are: decoding them as text would turn every non-UTF-8 byte into U+FFFD.
     let bytes = readFileSync(keyFile)
@@ -97,27 +108,41 @@ function signOptions(ttl: string | undefined, expiresAt: string | undefined): Si
 const REASONS: Record<SignedUrlErrorCode, string> = {
   ERR_SIGNATURE_MISSING: 'the URL carries no signature parameter',
   ERR_QUERY_MALFORMED: 'expiry, method or signature is missing, malformed, or given more than once',
-  ERR_PATH_NOT_CANONICAL: 'the path is not canonical (".", ".." or empty segments, an encoded / or \\, control characters, or a bad escape)',
+  ERR_PATH_NOT_CANONICAL:
+    'the path is not canonical (".", ".." or empty segments, an encoded / or \\, control characters, or a bad escape)',
   ERR_SIGNATURE_INVALID: 'the signature does not match this path and expiry under this key',
   ERR_URL_EXPIRED: 'the link has expired',
   ERR_METHOD_NOT_ALLOWED: 'a signed link only allows GET and HEAD',
   ERR_PATH_MISMATCH: 'the path served is not the signed path',
-  ERR_TARGET_NOT_CANONICAL: 'the request target is not plain origin-form (#, \\, spaces, control or non-ASCII characters, a leading //, or an odd authority)',
+  ERR_TARGET_NOT_CANONICAL:
+    'the request target is not plain origin-form (#, \\, spaces, control or non-ASCII characters, a leading //, or an odd authority)',
 }
 
-function verify(signer: ReturnType<typeof createSigner>, url: string, method: string | undefined, keyId: string | undefined, io: Out): number {
+function verify(
+  signer: ReturnType<typeof createSigner>,
+  url: string,
+  method: string | undefined,
+  keyId: string | undefined,
+  io: Out,
+): number {
   const result = signer.verify(url, { method: method ?? 'GET' })
   const now = Math.floor(Date.now() / 1000)
   if (result.ok) {
-    io.out(`valid: grants GET and HEAD of /${printable(result.path)} until ${iso(result.expiresAt)} (for ${duration(result.secondsLeft)})`)
+    io.out(
+      `valid: grants GET and HEAD of /${printable(result.path)} until ${iso(result.expiresAt)} (for ${duration(result.secondsLeft)})`,
+    )
     return 0
   }
   const { code } = result.error
   const link = parseLink(url)
   let reason = REASONS[code]
-  if (code === 'ERR_URL_EXPIRED' && typeof link !== 'string') reason = `the link expired ${duration(now - link.expiry)} ago (${iso(link.expiry)})`
+  if (code === 'ERR_URL_EXPIRED' && typeof link !== 'string')
+    reason = `the link expired ${duration(now - link.expiry)} ago (${iso(link.expiry)})`
   if (code === 'ERR_SIGNATURE_INVALID' && typeof link !== 'string' && link.kid !== keyId) {
-    reason += link.kid === undefined ? ` (the link names no key id, but --key-id ${keyId} was given)` : ` (the link names key id "${link.kid}": pass --key-id ${link.kid} with that key)`
+    reason +=
+      link.kid === undefined
+        ? ` (the link names no key id, but --key-id ${keyId} was given)`
+        : ` (the link names key id "${link.kid}": pass --key-id ${link.kid} with that key)`
   }
   io.err(`refused (${code}): ${reason}`)
   return 1
@@ -129,8 +154,10 @@ function verify(signer: ReturnType<typeof createSigner>, url: string, method: st
  * so an escape in a printed path always stands for one character.
  */
 export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, (c) =>
-    `\\u{${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}}`)
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g,
+    (c) => `\\u{${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}}`,
+  )
 }
 
 function iso(unixSeconds: number): string {
@@ -138,7 +165,12 @@ function iso(unixSeconds: number): string {
 }
 
 function duration(seconds: number): string {
-  const units: Array<[string, number]> = [['day', 86400], ['hour', 3600], ['minute', 60], ['second', 1]]
+  const units: Array<[string, number]> = [
+    ['day', 86400],
+    ['hour', 3600],
+    ['minute', 60],
+    ['second', 1],
+  ]
   for (const [name, size] of units) {
     if (seconds >= size || size === 1) {
       const n = Math.floor(seconds / size)
@@ -149,5 +181,8 @@ function duration(seconds: number): string {
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2), process.env, { out: (l) => console.log(l), err: (l) => console.error(l) })
+  process.exitCode = main(process.argv.slice(2), process.env, {
+    out: (l) => console.log(l),
+    err: (l) => console.error(l),
+  })
 }

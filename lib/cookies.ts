@@ -23,7 +23,9 @@ export function cookiePath(folder: string): string {
 export function cookieName(factory: string, value: unknown): string {
   if (value === undefined) return GRANT_COOKIE
   if (typeof value !== 'string' || !COOKIE_NAME.test(value)) {
-    throw new TypeError(`${factory}: "grantCookie" must be a cookie name (letters, digits, ! # $ % & ' * + . ^ _ \` | ~ -), got ${describeValue(value)}`)
+    throw new TypeError(
+      `${factory}: "grantCookie" must be a cookie name (letters, digits, ! # $ % & ' * + . ^ _ \` | ~ -), got ${describeValue(value)}`,
+    )
   }
   return value
 }
@@ -34,8 +36,12 @@ export function cookieName(factory: string, value: unknown): string {
  * the connection itself is TLS).
  */
 export function setGrantCookie(req: IncomingMessage, res: ServerResponse, name: string, grant: Grant): void {
-  const secure = (req as { secure?: boolean }).secure ?? (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true
+  const secure =
+    (req as { secure?: boolean }).secure ?? (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true
   const cookie = `${name}=${grant.value}; Path=${cookiePath(grant.folder)}; Max-Age=${grant.maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
   const previous = res.getHeader('Set-Cookie')
-  res.setHeader('Set-Cookie', previous === undefined ? [cookie] : [...(Array.isArray(previous) ? previous : [String(previous)]), cookie])
+  res.setHeader(
+    'Set-Cookie',
+    previous === undefined ? [cookie] : [...(Array.isArray(previous) ? previous : [String(previous)]), cookie],
+  )
 }

@@ -18,12 +18,16 @@ export const COOKIE_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/
  * @example
  * await signer.verify(url.pathname + url.search, { grants: () => grantsFromCookies(request.headers.get('cookie')) })
  */
-export function grantsFromCookies(header: string | null | undefined, name: string = GRANT_COOKIE): string[] | undefined {
+export function grantsFromCookies(
+  header: string | null | undefined,
+  name: string = GRANT_COOKIE,
+): string[] | undefined {
   if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
     throw new TypeError(`grantsFromCookies: the cookie name must be an HTTP token, got ${describeValue(name)}`)
   }
   if (header === null || header === undefined) return undefined
-  if (typeof header !== 'string') throw new TypeError(`grantsFromCookies: the header must be a string, got ${describeValue(header)}`)
+  if (typeof header !== 'string')
+    throw new TypeError(`grantsFromCookies: the header must be a string, got ${describeValue(header)}`)
   if (!header.includes(name)) return undefined
   const values: string[] = []
   for (const pair of header.split(';')) {
@@ -57,7 +61,14 @@ export function parseGrant(value: string): ParsedLink | undefined {
     return undefined
   }
   const expiry = toExpiry(expiryText)
-  if (!folder.endsWith('/') || !isCanonicalPath(folder) || expiry === -1 || (kid !== '' && !isKeyId(kid)) || !isCanonicalSignature(signature)) return undefined
+  if (
+    !folder.endsWith('/') ||
+    !isCanonicalPath(folder) ||
+    expiry === -1 ||
+    (kid !== '' && !isKeyId(kid)) ||
+    !isCanonicalSignature(signature)
+  )
+    return undefined
   const scope = folderDepth(folder)
   if (scope > MAX_SCOPE) return undefined
   const id = kid === '' ? undefined : kid

@@ -17,7 +17,11 @@ export type RejectHandler = (err: SignedUrlError, req: IncomingMessage, res: Ser
 
 /** Options shared by both guards: where the signer comes from, and how refusals look. */
 export type GuardOptions = (
-  | { /** A signer from `createSigner` (the guards only call its `verify`). */ signer: Pick<Signer, 'verify'>; key?: never; keys?: never }
+  | {
+      /** A signer from `createSigner` (the guards only call its `verify`). */ signer: Pick<Signer, 'verify'>
+      key?: never
+      keys?: never
+    }
   | (SignerOptions & { signer?: never })
 ) & {
   /** Status for every refusal: 403, or 404 to hide that the path exists. Default `403`. */
@@ -40,7 +44,14 @@ export type RequireSignatureOptions = GuardOptions
 export type Guard = (req: IncomingMessage, res: ServerResponse, next: Next) => string | undefined
 
 /** Every option a guard takes: the signer's (one list, in signer-core), or a signer, and the guard's own. */
-export const GUARD_OPTIONS: readonly string[] = ['signer', ...SIGNER_OPTIONS, 'status', 'expiredStatus', 'onReject', 'grantCookie']
+export const GUARD_OPTIONS: readonly string[] = [
+  'signer',
+  ...SIGNER_OPTIONS,
+  'status',
+  'expiredStatus',
+  'onReject',
+  'grantCookie',
+]
 
 /**
  * Refuses requests whose link is missing, forged or expired; passes the rest on with
@@ -68,7 +79,8 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
   const expiredStatus = pick(factory, 'expiredStatus', opts.expiredStatus, [403, 404, 410], status)
   const grantCookie = cookieName(factory, opts.grantCookie)
   const onReject = opts.onReject ?? respondRefused
-  if (typeof onReject !== 'function') throw new TypeError(`${factory}: "onReject" must be a function, got ${describeValue(onReject)}`)
+  if (typeof onReject !== 'function')
+    throw new TypeError(`${factory}: "onReject" must be a function, got ${describeValue(onReject)}`)
 
   function reject(error: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next): void {
     error.status = error.code === 'ERR_URL_EXPIRED' ? expiredStatus : status
@@ -90,7 +102,8 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
     let result
     try {
       // A signature in the URL is checked first; grant cookies are read only when the URL carries none.
-      const grants = req.headers.cookie === undefined ? undefined : () => grantsFromCookies(req.headers.cookie, grantCookie)
+      const grants =
+        req.headers.cookie === undefined ? undefined : () => grantsFromCookies(req.headers.cookie, grantCookie)
       result = signer.verify(target.target, { method: req.method, grants })
     } catch (err) {
       next(err)
@@ -114,7 +127,9 @@ function guardSigner(factory: string, opts: Readonly<Partial<GuardOptions>>): Pi
   // Options beside a signer would be silently ignored: the signer was configured when it was created.
   const ignored = Object.keys(signerOptions).filter((name) => signerOptions[name] !== undefined)
   if (ignored.length > 0) {
-    throw new TypeError(`${factory}: give either "signer" or signer options, not both: set ${ignored.map((n) => `"${n}"`).join(', ')} in createSigner()`)
+    throw new TypeError(
+      `${factory}: give either "signer" or signer options, not both: set ${ignored.map((n) => `"${n}"`).join(', ')} in createSigner()`,
+    )
   }
   if (typeof signer !== 'object' || signer === null || typeof signer.verify !== 'function') {
     throw new TypeError(`${factory}: "signer" must come from createSigner(), got ${kind(signer)}`)

@@ -1,5 +1,14 @@
 export { createSigner } from './signer.js'
-export type { Grant, GrantOptions, KeyOptions, SignOptions, Signer, SignerOptions, VerifyOptions, VerifyResult } from './signer.js'
+export type {
+  Grant,
+  GrantOptions,
+  KeyOptions,
+  SignOptions,
+  Signer,
+  SignerOptions,
+  VerifyOptions,
+  VerifyResult,
+} from './signer.js'
 export { signUrls } from './locals.js'
 export type { GrantAccess, SignUrl, SignUrlsOptions } from './locals.js'
 export { requireSignature, respondRefused } from './guard.js'

@@ -48,7 +48,11 @@ const MIN_BYTES = 32
  * caller's crypto (`toKey`). Throws a TypeError naming the option when a secret is missing, of the wrong type, or
  * shorter than 32 bytes, or a key id is malformed or repeated; the message never contains the secret.
  */
-export function createKeyRing<K>(factory: string, options: { key?: unknown; keys?: unknown }, toKey: (material: KeyMaterial) => K): KeyRing<K> {
+export function createKeyRing<K>(
+  factory: string,
+  options: { key?: unknown; keys?: unknown },
+  toKey: (material: KeyMaterial) => K,
+): KeyRing<K> {
   const { key, keys } = options
   if (key !== undefined && keys !== undefined) {
     throw new TypeError(`${factory}: give either "key" or "keys", not both`)
@@ -77,7 +81,9 @@ export function createKeyRing<K>(factory: string, options: { key?: unknown; keys
       anonymous.push(converted)
     } else {
       if (typeof id !== 'string' || !isKeyId(id)) {
-        throw new TypeError(`${factory}: "${name}.id" must be 1 to 32 characters of A-Z a-z 0-9 _ -, got ${describeValue(id)}`)
+        throw new TypeError(
+          `${factory}: "${name}.id" must be 1 to 32 characters of A-Z a-z 0-9 _ -, got ${describeValue(id)}`,
+        )
       }
       if (byId.has(id)) throw new TypeError(`${factory}: "${name}.id" repeats the key id "${id}"`)
       byId.set(id, converted)
@@ -88,8 +94,12 @@ export function createKeyRing<K>(factory: string, options: { key?: unknown; keys
 }
 
 function isKeyObjectLike(value: unknown): value is KeyObjectLike {
-  return typeof value === 'object' && value !== null && typeof (value as KeyObjectLike).export === 'function' &&
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as KeyObjectLike).export === 'function' &&
     typeof (value as KeyObjectLike).type === 'string'
+  )
 }
 
 // By tag, not instanceof: bytes made in another realm (a vm context, an edge runtime's host) are bytes too.
@@ -98,8 +108,13 @@ function isBytes(value: unknown): value is Uint8Array {
 }
 
 function isIdentified(entry: unknown): entry is IdentifiedSecret {
-  return typeof entry === 'object' && entry !== null && !isBytes(entry) && !isKeyObjectLike(entry) &&
+  return (
+    typeof entry === 'object' &&
+    entry !== null &&
+    !isBytes(entry) &&
+    !isKeyObjectLike(entry) &&
     ('id' in entry || 'secret' in entry)
+  )
 }
 
 function toMaterial(factory: string, name: string, secret: unknown): KeyMaterial {
@@ -110,7 +125,8 @@ function toMaterial(factory: string, name: string, secret: unknown): KeyMaterial
   if (typeof secret === 'string') material = { bytes: new TextEncoder().encode(secret) }
   else if (isBytes(secret)) material = { bytes: new Uint8Array(secret) }
   else if (isKeyObjectLike(secret)) material = { keyObject: secret }
-  else throw new TypeError(`${factory}: "${name}" must be a string, a Buffer or a secret KeyObject, got ${kind(secret)}`)
+  else
+    throw new TypeError(`${factory}: "${name}" must be a string, a Buffer or a secret KeyObject, got ${kind(secret)}`)
 
   if (material.keyObject !== undefined) {
     if (material.keyObject.type !== 'secret') {
@@ -135,7 +151,9 @@ function toMaterial(factory: string, name: string, secret: unknown): KeyMaterial
  */
 export function parseKeyList(text: unknown, name = 'keys'): (string | IdentifiedSecret)[] {
   if (typeof text !== 'string' || text.trim() === '') {
-    throw new TypeError(`parseKeyList: ${name} must be a non-empty list of secrets (comma-separated, newest first), got ${kind(text)}`)
+    throw new TypeError(
+      `parseKeyList: ${name} must be a non-empty list of secrets (comma-separated, newest first), got ${kind(text)}`,
+    )
   }
   return text.split(',').map((raw, i) => {
     const entry = raw.trim()
@@ -144,7 +162,9 @@ export function parseKeyList(text: unknown, name = 'keys'): (string | Identified
     if (colon === -1) return entry
     // A secret in the list never holds ':' (base64 and hex don't): text before it must be a key id.
     if (!isKeyId(entry.slice(0, colon))) {
-      throw new TypeError(`parseKeyList: ${name} entry ${i + 1} has a ':' after something that is not a key id (1 to 32 characters of A-Z a-z 0-9 _ -)`)
+      throw new TypeError(
+        `parseKeyList: ${name} entry ${i + 1} has a ':' after something that is not a key id (1 to 32 characters of A-Z a-z 0-9 _ -)`,
+      )
     }
     return { id: entry.slice(0, colon), secret: entry.slice(colon + 1) }
   })

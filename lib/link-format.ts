@@ -107,7 +107,13 @@ export function parseQuery(query: string): QueryFields | SignedUrlErrorCode {
   if (signature === undefined) return 'ERR_SIGNATURE_MISSING'
   const seconds = expiry === undefined ? -1 : toExpiry(expiry)
   const segments = scope === undefined ? undefined : toSegments(scope)
-  if (seconds === -1 || method !== 'get' || signature.length !== 43 || (kid !== undefined && !isKeyId(kid)) || segments === -1) {
+  if (
+    seconds === -1 ||
+    method !== 'get' ||
+    signature.length !== 43 ||
+    (kid !== undefined && !isKeyId(kid)) ||
+    segments === -1
+  ) {
     return 'ERR_QUERY_MALFORMED'
   }
   return { expiry: seconds, kid, scope: segments, signature }
@@ -139,7 +145,9 @@ function spellsSignedField(query: string, start: number, end: number): boolean {
 }
 
 function isNameCharacter(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x5f /* _ */ || c === 0x2d /* - */
+  return (
+    (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c === 0x5f /* _ */ || c === 0x2d
+  ) /* - */
 }
 
 // Every well-formed `%XX` as one character (a byte), the rest as it is: the most a lenient decoder makes of it.

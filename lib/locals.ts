@@ -2,7 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { cookieName, setGrantCookie } from './cookies.js'
 import type { Middleware } from './guard.js'
 import { asOptions, assertKnownOptions } from './option-checks.js'
-import { buildSigner, type Grant, type GrantOptions, type SignOptions, type Signer, type SignerOptions } from './signer.js'
+import {
+  buildSigner,
+  type Grant,
+  type GrantOptions,
+  type SignOptions,
+  type Signer,
+  type SignerOptions,
+} from './signer.js'
 
 /** `res.locals.signUrl`: returns a signed link for a decoded path, as `Signer#sign` does. */
 export type SignUrl = (path: string, options?: SignOptions) => string
@@ -41,7 +48,10 @@ declare global {
  * app.use(signUrls({ key: process.env.SIGNING_KEY, ttl: '10m' }))
  * // in a view: <img src="<%= signUrl('private/image.png') %>">
  */
-export function signUrls(signerOrOptions: Signer | Readonly<SignerOptions>, options?: Readonly<SignUrlsOptions>): Middleware {
+export function signUrls(
+  signerOrOptions: Signer | Readonly<SignerOptions>,
+  options?: Readonly<SignUrlsOptions>,
+): Middleware {
   const signer = signerFrom(signerOrOptions)
   const opts = asOptions<SignUrlsOptions>('signUrls', options)
   assertKnownOptions('signUrls', opts, new Set(['grantCookie']))
@@ -49,12 +59,17 @@ export function signUrls(signerOrOptions: Signer | Readonly<SignerOptions>, opti
   // Made once: per request the middleware only assigns this function (and binds grantAccess to the response).
   const signUrl: SignUrl = (path, signOptions) => signer.sign(path, signOptions)
 
-  return function signUrlsMiddleware(req: IncomingMessage, res: ServerResponse & { locals?: Record<string, unknown> }, next) {
+  return function signUrlsMiddleware(
+    req: IncomingMessage,
+    res: ServerResponse & { locals?: Record<string, unknown> },
+    next,
+  ) {
     // Connect has no res.locals; Express creates it per request.
     if (res.locals === undefined) res.locals = Object.create(null) as Record<string, unknown>
     res.locals.signUrl = signUrl
     res.locals.grantAccess = function grantAccess(folder: string, grantOptions?: GrantOptions): Grant {
-      if (typeof signer.grant !== 'function') throw new TypeError('grantAccess: the signer has no grant(); use one from createSigner()')
+      if (typeof signer.grant !== 'function')
+        throw new TypeError('grantAccess: the signer has no grant(); use one from createSigner()')
       const grant = signer.grant(folder, grantOptions)
       setGrantCookie(req, res, name, grant)
       return grant

@@ -15,7 +15,8 @@ export function toSeconds(value: unknown): number | undefined {
 /** Shows a bad option value in a message; strings longer than a short word are not echoed (a secret pasted
  * into the wrong option must not reach a log). */
 export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return value.length <= 12 ? JSON.stringify(value) : `a string of ${value.length} characters`
+  if (typeof value === 'string')
+    return value.length <= 12 ? JSON.stringify(value) : `a string of ${value.length} characters`
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value)
   if (typeof value === 'function') return 'a function'
   if (Array.isArray(value)) return 'an array'

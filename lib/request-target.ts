@@ -98,6 +98,8 @@ function isPlainText(raw: string): boolean {
 function pathStart(raw: string): number {
   const scheme = /^https?:\/\//i.exec(raw)
   if (scheme === null) return -1
-  const authority = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?(?=\/)/.exec(raw.slice(scheme[0].length))
+  const authority = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?(?=\/)/.exec(
+    raw.slice(scheme[0].length),
+  )
   return authority === null ? -1 : scheme[0].length + authority[0].length
 }

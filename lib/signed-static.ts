@@ -5,23 +5,38 @@ import { createGuard, GUARD_OPTIONS, type GuardOptions, type Middleware } from '
 import { asOptions, describeValue } from './option-checks.js'
 
 /** Options of {@link signedStatic}: the guard's, plus serve-static's (`express.static`'s). */
-export type SignedStaticOptions = GuardOptions & Omit<serveStatic.ServeStaticOptions, 'setHeaders' | 'extensions'> & {
-  /** As in serve-static; runs before the guard sets `Cache-Control`, which it cannot override. */
-  setHeaders?: (res: ServerResponse, path: string, stat: Stats) => void
-}
+export type SignedStaticOptions = GuardOptions &
+  Omit<serveStatic.ServeStaticOptions, 'setHeaders' | 'extensions'> & {
+    /** As in serve-static; runs before the guard sets `Cache-Control`, which it cannot override. */
+    setHeaders?: (res: ServerResponse, path: string, stat: Stats) => void
+  }
 
 const BOOLEAN = [(v: unknown) => typeof v === 'boolean', 'must be a boolean'] as const
-const NAMES = [(v: unknown) => v === false || typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')),
-  'must be false, a string or an array of strings'] as const
+const NAMES = [
+  (v: unknown) => v === false || typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')),
+  'must be false, a string or an array of strings',
+] as const
 /** serve-static's options with their checks: send would check some only on the first request, and throw there. */
 const STATIC_OPTIONS: Record<string, readonly [(v: unknown) => boolean, string]> = {
-  acceptRanges: BOOLEAN, cacheControl: BOOLEAN, etag: BOOLEAN, fallthrough: BOOLEAN, immutable: BOOLEAN,
-  lastModified: BOOLEAN, redirect: BOOLEAN, index: NAMES,
+  acceptRanges: BOOLEAN,
+  cacheControl: BOOLEAN,
+  etag: BOOLEAN,
+  fallthrough: BOOLEAN,
+  immutable: BOOLEAN,
+  lastModified: BOOLEAN,
+  redirect: BOOLEAN,
+  index: NAMES,
   // serve-static would answer a link for `report` with `report.pdf` or `report.txt`, whichever exists: a link
   // must open the file it names, so the option is refused rather than passed on.
-  extensions: [(v) => v === false, 'is not supported: a link must name the exact file (sign "report.pdf", not "report")'],
+  extensions: [
+    (v) => v === false,
+    'is not supported: a link must name the exact file (sign "report.pdf", not "report")',
+  ],
   dotfiles: [(v) => v === 'allow' || v === 'deny' || v === 'ignore', "must be 'allow', 'deny' or 'ignore'"],
-  maxAge: [(v) => (typeof v === 'number' && v >= 0) || typeof v === 'string', "must be milliseconds or a string such as '1d'"],
+  maxAge: [
+    (v) => (typeof v === 'number' && v >= 0) || typeof v === 'string',
+    "must be milliseconds or a string such as '1d'",
+  ],
   setHeaders: [(v) => typeof v === 'function', 'must be a function'],
 }
 const KNOWN = new Set([...GUARD_OPTIONS, ...Object.keys(STATIC_OPTIONS)])

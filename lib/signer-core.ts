@@ -24,8 +24,7 @@ export type SignerOptions = KeyOptions & {
  * as `{ id, secret }` signs links that carry `kid=<id>`; those cost one HMAC to verify whatever the ring's size.
  */
 export type KeyOptions =
-  | { key: Secret | IdentifiedSecret; keys?: never }
-  | { keys: readonly (Secret | IdentifiedSecret)[]; key?: never }
+  { key: Secret | IdentifiedSecret; keys?: never } | { keys: readonly (Secret | IdentifiedSecret)[]; key?: never }
 
 /** Per-link options of `sign`: a lifetime (`ttl`) or an absolute expiry (`expiresAt`), not both. */
 export type SignOptions = (
@@ -69,12 +68,12 @@ export interface Grant {
 /** What `verify` found: the signed path and expiry, or the reason for refusal. */
 export type VerifyResult =
   | {
-    ok: true
-    /** Decoded path without its leading `/`. */ path: string
-    /** Unix seconds. */ expiresAt: number
-    secondsLeft: number
-    /** For a folder grant, the folder it covers (ending in `/`). */ folder?: string
-  }
+      ok: true
+      /** Decoded path without its leading `/`. */ path: string
+      /** Unix seconds. */ expiresAt: number
+      secondsLeft: number
+      /** For a folder grant, the folder it covers (ending in `/`). */ folder?: string
+    }
   | { ok: false; error: SignedUrlError }
 
 export type Refusal = Extract<VerifyResult, { ok: false }>
@@ -89,17 +88,33 @@ export interface SignerCore<K> {
   /** The result for a link whose signature has been checked: refused, expired, or good. */
   finishVerify(link: ParsedLink, matched: boolean): VerifyResult
   /** The string to sign for a folder grant, and what the grant will say once signed. */
-  prepareGrant(folder: string, options: GrantOptions | undefined): { message: string; folder: string; expiry: number; maxAge: number }
+  prepareGrant(
+    folder: string,
+    options: GrantOptions | undefined,
+  ): { message: string; folder: string; expiry: number; maxAge: number }
   /** The grants whose folder covers the URL's path (at most 8), as links to check; empty when none does. */
   grantsFor(url: string, grants: VerifyOptions['grants']): ParsedLink[]
 }
 
-export const SIGNER_OPTIONS: ReadonlySet<string> = new Set(['key', 'keys', 'ttl', 'maxTtl', 'clockTolerance', 'baseUrl', 'now'] satisfies Array<keyof SignerOptions>)
+export const SIGNER_OPTIONS: ReadonlySet<string> = new Set([
+  'key',
+  'keys',
+  'ttl',
+  'maxTtl',
+  'clockTolerance',
+  'baseUrl',
+  'now',
+] satisfies Array<keyof SignerOptions>)
 const LOOKS_LIKE_MILLISECONDS = 1e11 // Unix seconds reach 1e11 in the year 5138
 const ORIGIN = /^https?:\/\/[^/?#@\s]+\/?$/
 
 /** Validates signer options (throwing TypeErrors that name them) and builds the shared core. */
-export function createSignerCore<K>(factory: string, options: unknown, toKey: (material: KeyMaterial) => K, known = SIGNER_OPTIONS): SignerCore<K> {
+export function createSignerCore<K>(
+  factory: string,
+  options: unknown,
+  toKey: (material: KeyMaterial) => K,
+  known = SIGNER_OPTIONS,
+): SignerCore<K> {
   const opts = asOptions<SignerOptions>(factory, options)
   assertKnownOptions(factory, opts, known)
   const ring = createKeyRing(factory, opts, toKey)
@@ -108,7 +123,8 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
   if (ttl > maxTtl) throw new TypeError(`${factory}: "ttl" (${ttl} s) must not exceed "maxTtl" (${maxTtl} s)`)
   const tolerance = seconds(factory, 'clockTolerance', opts.clockTolerance ?? 0, 0)
   const now = opts.now ?? Date.now
-  if (typeof now !== 'function') throw new TypeError(`${factory}: "now" must be a function returning milliseconds, got ${describeValue(now)}`)
+  if (typeof now !== 'function')
+    throw new TypeError(`${factory}: "now" must be a function returning milliseconds, got ${describeValue(now)}`)
   const origin = toOrigin(factory, opts.baseUrl)
   const kidParam = ring.signingId === undefined ? '' : `&kid=${ring.signingId}`
 
@@ -117,7 +133,9 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
     const relative = path.charCodeAt(0) === 0x2f /* / */ ? path.slice(1) : path
     const linkPath = canonicalLinkPath(relative)
     if (linkPath === undefined) {
-      throw new TypeError(`sign: path ${JSON.stringify(path.slice(0, 200))} is not canonical (empty, ".", ".." or empty segments, "\\" or control characters)`)
+      throw new TypeError(
+        `sign: path ${JSON.stringify(path.slice(0, 200))} is not canonical (empty, ".", ".." or empty segments, "\\" or control characters)`,
+      )
     }
     const expiry = expiryOf(signOptions)
     if (signOptions?.scope === undefined) {
@@ -138,7 +156,8 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
     const current = Math.floor(now() / 1000)
     if (signOptions === undefined) return current + ttl
     const o = asOptions<{ ttl: Duration; expiresAt: Date | number }>('sign', signOptions)
-    if (o.ttl !== undefined && o.expiresAt !== undefined) throw new TypeError('sign: give either "ttl" or "expiresAt", not both')
+    if (o.ttl !== undefined && o.expiresAt !== undefined)
+      throw new TypeError('sign: give either "ttl" or "expiresAt", not both')
     if (o.expiresAt === undefined) {
       const lifetime = o.ttl === undefined ? ttl : seconds('sign', 'ttl', o.ttl, 1)
       if (lifetime > maxTtl) throw new TypeError(`sign: "ttl" (${lifetime} s) exceeds "maxTtl" (${maxTtl} s)`)
@@ -146,7 +165,8 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
     }
     const expiry = expiresAtSeconds(o.expiresAt)
     if (expiry <= current) throw new TypeError(`sign: "expiresAt" (${expiry}) is not in the future`)
-    if (expiry - current > maxTtl) throw new TypeError(`sign: "expiresAt" is ${expiry - current} s away, beyond "maxTtl" (${maxTtl} s)`)
+    if (expiry - current > maxTtl)
+      throw new TypeError(`sign: "expiresAt" is ${expiry - current} s away, beyond "maxTtl" (${maxTtl} s)`)
     return expiry
   }
 
@@ -176,7 +196,12 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
     const relative = scopeFolder(folder.charCodeAt(0) === 0x2f /* / */ ? folder.slice(1) : folder, 'prefix')
     const expiry = expiryOf(grantOptions)
     const segments = folderDepth(relative)
-    return { message: stringToSign(relative, expiry, ring.signingId, segments), folder: relative, expiry, maxAge: expiry - Math.floor(now() / 1000) }
+    return {
+      message: stringToSign(relative, expiry, ring.signingId, segments),
+      folder: relative,
+      expiry,
+      maxAge: expiry - Math.floor(now() / 1000),
+    }
   }
 
   function grantsFor(url: string, given: VerifyOptions['grants']): ParsedLink[] {
@@ -201,12 +226,20 @@ export function createSignerCore<K>(factory: string, options: unknown, toKey: (m
 
 /** The folder a `scope` option names, checked: a canonical folder (ending in `/`) that contains the path. */
 export function scopeFolder(relative: string, scope: unknown): string {
-  const folder = scope === 'prefix' ? relative : typeof scope === 'string' && scope.charCodeAt(0) === 0x2f /* / */ ? scope.slice(1) : scope
+  const folder =
+    scope === 'prefix'
+      ? relative
+      : typeof scope === 'string' && scope.charCodeAt(0) === 0x2f /* / */
+        ? scope.slice(1)
+        : scope
   if (typeof folder !== 'string' || !folder.endsWith('/') || !isCanonicalPath(folder)) {
     const what = scope === 'prefix' ? `the folder ${JSON.stringify(relative.slice(0, 200))}` : describeValue(scope)
-    throw new TypeError(`sign: "scope" must be 'prefix' (for a path ending in "/") or a folder ending in "/", got ${what}`)
+    throw new TypeError(
+      `sign: "scope" must be 'prefix' (for a path ending in "/") or a folder ending in "/", got ${what}`,
+    )
   }
-  if (!relative.startsWith(folder)) throw new TypeError(`sign: "scope" ${JSON.stringify(folder)} does not contain the path`)
+  if (!relative.startsWith(folder))
+    throw new TypeError(`sign: "scope" ${JSON.stringify(folder)} does not contain the path`)
   if (folderDepth(folder) > MAX_SCOPE) throw new TypeError(`sign: "scope" may be at most ${MAX_SCOPE} folders deep`)
   return folder
 }
@@ -239,7 +272,9 @@ function expiresAtSeconds(value: unknown): number {
 function toOrigin(factory: string, baseUrl: unknown): string {
   if (baseUrl === undefined) return ''
   if (typeof baseUrl !== 'string' || !ORIGIN.test(baseUrl)) {
-    throw new TypeError(`${factory}: "baseUrl" must be an http(s) origin such as 'https://files.example.com', got ${kind(baseUrl)}`)
+    throw new TypeError(
+      `${factory}: "baseUrl" must be an http(s) origin such as 'https://files.example.com', got ${kind(baseUrl)}`,
+    )
   }
   try {
     return new URL(baseUrl).origin

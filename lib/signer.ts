@@ -2,9 +2,25 @@ import { createHmac, createSecretKey, KeyObject, timingSafeEqual } from 'node:cr
 import { encodeGrant } from './grant-cookie.js'
 import type { KeyMaterial } from './keys.js'
 import { runSync, verification, type MacCheck } from './verification.js'
-import { createSignerCore, type Grant, type GrantOptions, type SignerOptions, type SignOptions, type VerifyOptions, type VerifyResult } from './signer-core.js'
+import {
+  createSignerCore,
+  type Grant,
+  type GrantOptions,
+  type SignerOptions,
+  type SignOptions,
+  type VerifyOptions,
+  type VerifyResult,
+} from './signer-core.js'
 
-export type { Grant, GrantOptions, KeyOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-core.js'
+export type {
+  Grant,
+  GrantOptions,
+  KeyOptions,
+  SignerOptions,
+  SignOptions,
+  VerifyOptions,
+  VerifyResult,
+} from './signer-core.js'
 
 /** Makes and checks signed links; pure and synchronous, with no dependency on Express. */
 export interface Signer {
@@ -45,7 +61,12 @@ export function buildSigner(factory: string, options: unknown, known?: ReadonlyS
   function grant(folder: string, grantOptions?: GrantOptions): Grant {
     const { message, folder: relative, expiry, maxAge } = core.prepareGrant(folder, grantOptions)
     const signature = createHmac('sha256', ring.signing).update(message).digest('base64url')
-    return { value: encodeGrant(relative, expiry, ring.signingId, signature), folder: relative, expiresAt: expiry, maxAge }
+    return {
+      value: encodeGrant(relative, expiry, ring.signingId, signature),
+      folder: relative,
+      expiresAt: expiry,
+      maxAge,
+    }
   }
 
   return { sign, verify, grant }
@@ -58,6 +79,7 @@ function macMatches({ key, message, signature }: MacCheck<KeyObject>): boolean {
 
 function toKeyObject(material: KeyMaterial): KeyObject {
   if (material.keyObject === undefined) return createSecretKey(material.bytes)
-  if (!(material.keyObject instanceof KeyObject)) throw new TypeError('createSigner: a KeyObject must come from node:crypto')
+  if (!(material.keyObject instanceof KeyObject))
+    throw new TypeError('createSigner: a KeyObject must come from node:crypto')
   return material.keyObject
 }

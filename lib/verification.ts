@@ -16,7 +16,11 @@ export interface MacCheck<K> {
 export type Verification<K> = Generator<MacCheck<K>, VerifyResult, boolean>
 
 /** The steps of verifying a URL, or the grants given with it. */
-export function* verification<K>(core: SignerCore<K>, url: string, options: VerifyOptions | undefined): Verification<K> {
+export function* verification<K>(
+  core: SignerCore<K>,
+  url: string,
+  options: VerifyOptions | undefined,
+): Verification<K> {
   const link = core.prepareVerify(url, options)
   let candidates: readonly ParsedLink[]
   let result: VerifyResult | undefined
@@ -41,7 +45,8 @@ export function* verification<K>(core: SignerCore<K>, url: string, options: Veri
     const named = candidate.kid === undefined ? undefined : ring.byId.get(candidate.kid)
     const keys = candidate.kid === undefined ? ring.anonymous : named === undefined ? [] : [named]
     let matched = false
-    for (let i = 0; i < keys.length && !matched; i++) matched = yield { key: keys[i], message: candidate.message, signature }
+    for (let i = 0; i < keys.length && !matched; i++)
+      matched = yield { key: keys[i], message: candidate.message, signature }
     result = core.finishVerify(candidate, matched)
     if (result.ok) return result
   }
@@ -58,7 +63,10 @@ export function runSync<K>(steps: Verification<K>, matches: (check: MacCheck<K>)
 }
 
 /** Runs verification steps with an asynchronous MAC check. */
-export async function runAsync<K>(steps: Verification<K>, matches: (check: MacCheck<K>) => Promise<boolean>): Promise<VerifyResult> {
+export async function runAsync<K>(
+  steps: Verification<K>,
+  matches: (check: MacCheck<K>) => Promise<boolean>,
+): Promise<VerifyResult> {
   let step = steps.next()
   while (step.done !== true) step = steps.next(await matches(step.value))
   return step.value

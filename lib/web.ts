@@ -4,7 +4,15 @@ import { toBase64Url } from './base64url.js'
 import { encodeGrant } from './grant-cookie.js'
 import type { KeyMaterial } from './keys.js'
 import { runAsync, verification } from './verification.js'
-import { createSignerCore, type Grant, type GrantOptions, type SignerOptions, type SignOptions, type VerifyOptions, type VerifyResult } from './signer-core.js'
+import {
+  createSignerCore,
+  type Grant,
+  type GrantOptions,
+  type SignerOptions,
+  type SignOptions,
+  type VerifyOptions,
+  type VerifyResult,
+} from './signer-core.js'
 
 export { SignedUrlError } from './errors.js'
 export type { SignedUrlErrorCode } from './errors.js'
@@ -12,7 +20,15 @@ export { parseKeyList } from './keys.js'
 export { grantsFromCookies } from './grant-cookie.js'
 export type { IdentifiedSecret, Secret } from './keys.js'
 export type { Duration } from './option-checks.js'
-export type { Grant, GrantOptions, KeyOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-core.js'
+export type {
+  Grant,
+  GrantOptions,
+  KeyOptions,
+  SignerOptions,
+  SignOptions,
+  VerifyOptions,
+  VerifyResult,
+} from './signer-core.js'
 
 /** Makes and checks signed links with Web Crypto; the same links as the Node signer, asynchronously. */
 export interface WebSigner {
@@ -38,26 +54,35 @@ const encoder = new TextEncoder()
  */
 export function createWebSigner(options: Readonly<SignerOptions>): WebSigner {
   const subtle = globalThis.crypto?.subtle
-  if (subtle === undefined) throw new TypeError('createWebSigner: this runtime has no Web Crypto (globalThis.crypto.subtle)')
+  if (subtle === undefined)
+    throw new TypeError('createWebSigner: this runtime has no Web Crypto (globalThis.crypto.subtle)')
   const core = createSignerCore('createWebSigner', options, (material) => importKey(subtle, material))
   const { ring } = core
 
   function sign(path: string, signOptions?: SignOptions): Promise<string> {
     const { message, link } = core.prepareSign(path, signOptions)
-    return ring.signing.then(async (key) => link + toBase64Url(new Uint8Array(await subtle.sign('HMAC', key, encoder.encode(message)))))
+    return ring.signing.then(
+      async (key) => link + toBase64Url(new Uint8Array(await subtle.sign('HMAC', key, encoder.encode(message)))),
+    )
   }
 
   function verify(url: string, verifyOptions?: VerifyOptions): Promise<VerifyResult> {
     // subtle.verify compares in constant time.
     return runAsync(verification(core, url, verifyOptions), async ({ key, message, signature }) =>
-      subtle.verify('HMAC', await key, signature as Uint8Array<ArrayBuffer>, encoder.encode(message)))
+      subtle.verify('HMAC', await key, signature as Uint8Array<ArrayBuffer>, encoder.encode(message)),
+    )
   }
 
   function grant(folder: string, grantOptions?: GrantOptions): Promise<Grant> {
     const { message, folder: relative, expiry, maxAge } = core.prepareGrant(folder, grantOptions)
     return ring.signing.then(async (key) => {
       const signature = toBase64Url(new Uint8Array(await subtle.sign('HMAC', key, encoder.encode(message))))
-      return { value: encodeGrant(relative, expiry, ring.signingId, signature), folder: relative, expiresAt: expiry, maxAge }
+      return {
+        value: encodeGrant(relative, expiry, ring.signingId, signature),
+        folder: relative,
+        expiresAt: expiry,
+        maxAge,
+      }
     })
   }
 
@@ -65,7 +90,8 @@ export function createWebSigner(options: Readonly<SignerOptions>): WebSigner {
 }
 
 function importKey(subtle: SubtleCrypto, material: KeyMaterial): Promise<CryptoKey> {
-  if (material.bytes === undefined) throw new TypeError('createWebSigner: a KeyObject is Node-only; pass the secret as a string or bytes')
+  if (material.bytes === undefined)
+    throw new TypeError('createWebSigner: a KeyObject is Node-only; pass the secret as a string or bytes')
   const key = subtle.importKey('raw', material.bytes as Uint8Array<ArrayBuffer>, HMAC, false, ['sign', 'verify'])
   key.catch(() => {}) // the error surfaces where the key is awaited; no unhandled rejection meanwhile
   return key

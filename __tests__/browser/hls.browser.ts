@@ -8,7 +8,9 @@ import { KEY, now } from '../helpers'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { createApp } = require('../../examples/hls/app.js') as { createApp: (o: { key: string; now?: () => number }) => { listen(p: number, h: string, cb: () => void): Server } }
+const { createApp } = require('../../examples/hls/app.js') as {
+  createApp: (o: { key: string; now?: () => number }) => { listen(p: number, h: string, cb: () => void): Server }
+}
 
 let browser: Browser
 let server: Server
@@ -16,9 +18,20 @@ let base: string
 beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
   })
-  await new Promise<void>((resolve) => { server = createApp({ key: KEY, now }).listen(0, '127.0.0.1', resolve) })
+  await new Promise<void>((resolve) => {
+    server = createApp({ key: KEY, now }).listen(0, '127.0.0.1', resolve)
+  })
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 }, 60_000)
 afterAll(async () => {
@@ -35,9 +48,17 @@ it('plays the video through a single grant, and refuses its segments to a browse
     if (pathname.startsWith('/private/')) media.set(pathname, res.status())
   })
   await page.goto(`${base}/`)
-  await page.waitForFunction(() => document.body.dataset.playing === 'yes' || document.title.startsWith('error'), undefined, { timeout: 30_000 })
+  await page.waitForFunction(
+    () => document.body.dataset.playing === 'yes' || document.title.startsWith('error'),
+    undefined,
+    { timeout: 30_000 },
+  )
   expect(await page.title()).not.toMatch(/^error/)
-  await page.waitForFunction(() => (document.getElementById('video') as HTMLVideoElement).currentTime > 0.5, undefined, { timeout: 30_000 })
+  await page.waitForFunction(
+    () => (document.getElementById('video') as HTMLVideoElement).currentTime > 0.5,
+    undefined,
+    { timeout: 30_000 },
+  )
   console.log(`HLS requests seen by Chromium: ${JSON.stringify(Object.fromEntries(media))}`)
   expect(media.get('/private/videos/demo/index.m3u8')).toBe(200)
   const segments = [...media.keys()].filter((p) => p.endsWith('.ts'))

@@ -25,12 +25,21 @@ const engines: Array<[string, string, (o: { key: string; now?: () => number }) =
 
 let browser: Browser
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`)
+  if (!existsSync(CHROMIUM))
+    throw new Error(`No Chromium at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`)
   mkdirSync(SCREENSHOTS, { recursive: true })
   console.log(`screenshots: ${SCREENSHOTS}`)
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   })
 }, 60_000)
 afterAll(() => browser?.close())
@@ -39,7 +48,9 @@ describe.each(engines)('the %s example in Chromium', (_name, file, createApp) =>
   let server: Server
   let base: string
   beforeAll(async () => {
-    await new Promise<void>((resolve) => { server = createApp({ key: KEY, now }).listen(0, '127.0.0.1', resolve) })
+    await new Promise<void>((resolve) => {
+      server = createApp({ key: KEY, now }).listen(0, '127.0.0.1', resolve)
+    })
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   })
   afterAll(() => new Promise((resolve) => server.close(resolve)))
@@ -57,7 +68,10 @@ describe.each(engines)('the %s example in Chromium', (_name, file, createApp) =>
       await page.screenshot({ path: path.join(SCREENSHOTS, `${file}.png`), fullPage: true })
 
       // No `download` attribute in the views: only the server's Content-Disposition makes this a download.
-      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), page.click('#download')])
+      const [download] = await Promise.all([
+        page.waitForEvent('download', { timeout: 10_000 }),
+        page.click('#download'),
+      ])
       expect(download.suggestedFilename()).toBe('report.pdf')
       expect(readFileSync((await download.path())!)).toEqual(readFileSync(path.join(EXAMPLES, 'private', 'report.pdf')))
 

@@ -24,15 +24,23 @@ interface Nginx {
 
 /** Starts nginx with the example config on a free loopback port and the given key variables; resolves once it answers. */
 async function startNginx(keys: Record<string, string>): Promise<Nginx> {
-  if (!existsSync(NGINX)) throw new Error(`No nginx at ${NGINX}: apt-get install nginx libnginx-mod-http-js, or set NGINX_PATH`)
+  if (!existsSync(NGINX))
+    throw new Error(`No nginx at ${NGINX}: apt-get install nginx libnginx-mod-http-js, or set NGINX_PATH`)
   const prefix = mkdtempSync(path.join(os.tmpdir(), 'signed-url-nginx-'))
   const port = await freePort()
   const config = readFileSync(path.join(EXAMPLE, 'nginx.conf.template'), 'utf8')
-    .replaceAll('__PREFIX__', prefix).replaceAll('__PORT__', String(port)).replaceAll('__ROOT__', SITE).replaceAll('__SCRIPT_DIR__', EXAMPLE)
+    .replaceAll('__PREFIX__', prefix)
+    .replaceAll('__PORT__', String(port))
+    .replaceAll('__ROOT__', SITE)
+    .replaceAll('__SCRIPT_DIR__', EXAMPLE)
   writeFileSync(path.join(prefix, 'nginx.conf'), config)
   const env = { ...process.env, SIGNING_KEY: undefined, SIGNING_KEYS: undefined, ...keys }
-  const child: ChildProcess = spawn(NGINX, ['-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { env, stdio: 'ignore' })
-  const errorLog = () => (existsSync(path.join(prefix, 'error.log')) ? readFileSync(path.join(prefix, 'error.log'), 'utf8') : '')
+  const child: ChildProcess = spawn(NGINX, ['-p', prefix, '-c', path.join(prefix, 'nginx.conf')], {
+    env,
+    stdio: 'ignore',
+  })
+  const errorLog = () =>
+    existsSync(path.join(prefix, 'error.log')) ? readFileSync(path.join(prefix, 'error.log'), 'utf8') : ''
   const stop = () => {
     child.kill()
     rmSync(prefix, { recursive: true, force: true })
@@ -71,7 +79,8 @@ function sendRaw(port: number, requestLine: Buffer): Promise<{ status: number; r
 const JS_EXCEPTION = /js exception|Error:|^\s+at /m
 
 let nginx: Nginx
-const send = (target: string, options?: { method?: string; headers?: Record<string, string> }) => nginx.send(target, options)
+const send = (target: string, options?: { method?: string; headers?: Record<string, string> }) =>
+  nginx.send(target, options)
 
 beforeAll(async () => {
   nginx = await startNginx({ SIGNING_KEYS: KEY })
@@ -123,12 +132,24 @@ describe('nginx with examples/nginx/signed-url.js', () => {
         expect([res.status, res.body]).toEqual([200, image])
       }
       const grant = protoSigner.grant('private/videos/42/')
-      expect((await ring.send('/private/videos/42/seg-1.ts', { headers: { Cookie: `signed-grant=${grant.value}` } })).status).toBe(200)
+      expect(
+        (await ring.send('/private/videos/42/seg-1.ts', { headers: { Cookie: `signed-grant=${grant.value}` } })).status,
+      ).toBe(200)
       // Each id is bound to its own secret, and plain links have no key in this ring.
-      expect((await ring.send(createSigner({ keys: [{ id: 'constructor', secret: OTHER_KEY }] }).sign('private/image.png'))).status).toBe(403)
+      expect(
+        (await ring.send(createSigner({ keys: [{ id: 'constructor', secret: OTHER_KEY }] }).sign('private/image.png')))
+          .status,
+      ).toBe(403)
       expect((await ring.send(createSigner({ key: KEY }).sign('private/image.png'))).status).toBe(403)
       // Names of Object.prototype's properties that are not in the ring: a bad signature (403), never a 500.
-      for (const kid of ['toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', '__defineGetter__']) {
+      for (const kid of [
+        'toString',
+        'valueOf',
+        'hasOwnProperty',
+        'isPrototypeOf',
+        'propertyIsEnumerable',
+        '__defineGetter__',
+      ]) {
         const named = createSigner({ keys: [{ id: kid, secret: KEY }] })
         expect((await ring.send(named.sign('private/image.png'))).status).toBe(403)
         const cookie = { Cookie: `signed-grant=${named.grant('private/videos/42/').value}` }
@@ -150,7 +171,10 @@ describe('nginx with examples/nginx/signed-url.js', () => {
     const grant = signer.grant('private/videos/42/', { ttl: 600 })
     for (let i = 0; i < 10; i++) {
       const before = Date.now() / 1000
-      const res = i % 2 === 0 ? await send(link) : await send('/private/videos/42/seg-1.ts', { headers: { Cookie: `signed-grant=${grant.value}` } })
+      const res =
+        i % 2 === 0
+          ? await send(link)
+          : await send('/private/videos/42/seg-1.ts', { headers: { Cookie: `signed-grant=${grant.value}` } })
       const after = Date.now() / 1000
       const limit = i % 2 === 0 ? expiry : grant.expiresAt
       expect(res.status).toBe(200)
@@ -174,44 +198,69 @@ describe('nginx with examples/nginx/signed-url.js', () => {
       Buffer.from(`${link}&v=\u00a0`), // a raw U+00A0 in the query
       Buffer.concat([Buffer.from(link), Buffer.from([0x7f])]), // DEL
     ]) {
-      const { status, response } = await sendRaw(nginx.port, Buffer.concat([Buffer.from('GET '), target, Buffer.from(' HTTP/1.1')]))
+      const { status, response } = await sendRaw(
+        nginx.port,
+        Buffer.concat([Buffer.from('GET '), target, Buffer.from(' HTTP/1.1')]),
+      )
       expect([400, 403]).toContain(status)
       expect(response.toString('latin1')).not.toMatch(/PNG/)
     }
   })
 
   it.each([
-    ['an entry whose text before ":" is not a key id', { SIGNING_KEYS: `not an id:${KEY}` }, "has a ':' after something that is not a key id"],
+    [
+      'an entry whose text before ":" is not a key id',
+      { SIGNING_KEYS: `not an id:${KEY}` },
+      "has a ':' after something that is not a key id",
+    ],
     ['an empty entry', { SIGNING_KEYS: `${KEY},,${OTHER_KEY}` }, 'entry 2 is empty'],
     ['a repeated key id', { SIGNING_KEYS: `k1:${KEY},k1:${OTHER_KEY}` }, 'entry 2 repeats a key id'],
     ['a short key', { SIGNING_KEY: 'short-secret' }, 'at least 32 bytes'],
     ['both variables', { SIGNING_KEY: KEY, SIGNING_KEYS: OTHER_KEY }, 'not both'],
     ['no key at all', {}, 'set SIGNING_KEY or SIGNING_KEYS'],
-  ])('refuses to serve with %s: 500 for every request and the reason in the error log, no key text', async (_name, keys, reason) => {
-    const bad = await startNginx(keys)
-    try {
-      const res = await bad.send(signer.sign('private/image.png'))
-      expect(res.status).toBe(500)
-      expect(res.body.toString()).not.toMatch(/PNG|key/)
-      expect(bad.errorLog()).toContain(reason)
-      expect(bad.errorLog()).not.toContain(KEY.slice(0, 12))
-      expect(bad.errorLog()).not.toContain('short-secret')
-    } finally {
-      bad.stop()
-    }
-  }, 30_000)
+  ])(
+    'refuses to serve with %s: 500 for every request and the reason in the error log, no key text',
+    async (_name, keys, reason) => {
+      const bad = await startNginx(keys)
+      try {
+        const res = await bad.send(signer.sign('private/image.png'))
+        expect(res.status).toBe(500)
+        expect(res.body.toString()).not.toMatch(/PNG|key/)
+        expect(bad.errorLog()).toContain(reason)
+        expect(bad.errorLog()).not.toContain(KEY.slice(0, 12))
+        expect(bad.errorLog()).not.toContain('short-secret')
+      } finally {
+        bad.stop()
+      }
+    },
+    30_000,
+  )
 
   it('serves a folder to the grant cookie the app sets, and only that folder', async () => {
     const grant = signer.grant('private/videos/42/', { ttl: 600 })
-    const cookie = (...values: string[]) => ({ Cookie: ['theme=dark', ...values.map((v) => `signed-grant=${v}`)].join('; ') })
+    const cookie = (...values: string[]) => ({
+      Cookie: ['theme=dark', ...values.map((v) => `signed-grant=${v}`)].join('; '),
+    })
     const segment = await send('/private/videos/42/720p/seg-0.ts', { headers: cookie(grant.value) })
-    expect([segment.status, segment.body, segment.headers['cache-control']]).toEqual([200, fixture('private/videos/42/720p/seg-0.ts'), expect.stringMatching(/^private, max-age=(598|599|600)$/)])
-    expect((await send('/private/videos/42/seg-1.ts', { headers: { Cookie: `signed-grant="${grant.value}"` } })).status).toBe(200)
+    expect([segment.status, segment.body, segment.headers['cache-control']]).toEqual([
+      200,
+      fixture('private/videos/42/720p/seg-0.ts'),
+      expect.stringMatching(/^private, max-age=(598|599|600)$/),
+    ])
+    expect(
+      (await send('/private/videos/42/seg-1.ts', { headers: { Cookie: `signed-grant="${grant.value}"` } })).status,
+    ).toBe(200)
     expect((await send('/private/videos/43/x.ts', { headers: cookie(grant.value) })).status).toBe(403)
     expect((await send('/private/videos/4/x.ts', { headers: cookie(grant.value) })).status).toBe(403)
     expect((await send('/private/videos/42/seg-1.ts')).status).toBe(403)
     // A signature in the URL is checked first: a bad link is not rescued by a good cookie.
-    expect((await send(`/private/videos/42/seg-1.ts?expiry=${nowS + 60}&method=get&signature=${'A'.repeat(43)}`, { headers: cookie(grant.value) })).status).toBe(403)
+    expect(
+      (
+        await send(`/private/videos/42/seg-1.ts?expiry=${nowS + 60}&method=get&signature=${'A'.repeat(43)}`, {
+          headers: cookie(grant.value),
+        })
+      ).status,
+    ).toBe(403)
     // Junk values are skipped before the cap of 8; forged, re-aimed and expired grants are refused.
     const junk = Array.from({ length: 12 }, (_, i) => `junk${i}.1.-.x`)
     expect((await send('/private/videos/42/seg-1.ts', { headers: cookie(...junk, grant.value) })).status).toBe(200)
@@ -223,23 +272,36 @@ describe('nginx with examples/nginx/signed-url.js', () => {
       `${folderPart}.${expiry}.${kid}.${signature.slice(0, 42)}${signature[42] === 'A' ? 'E' : 'A'}`,
       createSigner({ key: KEY, now: () => Date.now() - 7_200_000 }).grant('private/videos/42/', { ttl: 60 }).value,
     ]
-    for (const value of forged) expect((await send('/private/videos/42/seg-1.ts', { headers: cookie(value) })).status).toBe(403)
+    for (const value of forged)
+      expect((await send('/private/videos/42/seg-1.ts', { headers: cookie(value) })).status).toBe(403)
     // The guards' cap, exactly: values whose signature is not canonical base64url are skipped before counting;
     // eight that parse and cover the path are checked, and a good ninth is not.
     const unreadable = Array.from({ length: 10 }, () => `${folderPart}.${expiry}.${kid}.${'!'.repeat(43)}`)
-    expect((await send('/private/videos/42/seg-1.ts', { headers: cookie(...unreadable, grant.value) })).status).toBe(200)
+    expect((await send('/private/videos/42/seg-1.ts', { headers: cookie(...unreadable, grant.value) })).status).toBe(
+      200,
+    )
     const eight = Array.from({ length: 8 }, (_, i) => `${folderPart}.${Number(expiry) + i + 1}.${kid}.${signature}`)
     expect((await send('/private/videos/42/seg-1.ts', { headers: cookie(...eight, grant.value) })).status).toBe(403)
-    expect((await send('/private/videos/42/seg-1.ts', { headers: cookie(...eight.slice(1), grant.value) })).status).toBe(200)
+    expect(
+      (await send('/private/videos/42/seg-1.ts', { headers: cookie(...eight.slice(1), grant.value) })).status,
+    ).toBe(200)
     // The same folder in a non-canonical base64url spelling (unused low bits set), which the Node signer refuses too.
     const four = signer.grant('private/videos/4/').value.split('.')
     const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
     const loose = four[0].slice(0, -1) + B64[B64.indexOf(four[0].slice(-1)) + 1]
     expect(Buffer.from(loose, 'base64url').toString()).toBe('private/videos/4/')
     expect(signer.verify('/private/videos/4/x.ts', { grants: [[loose, ...four.slice(1)].join('.')] }).ok).toBe(false)
-    expect((await send('/private/videos/4/x.ts', { headers: cookie([loose, ...four.slice(1)].join('.')) })).status).toBe(403)
+    expect(
+      (await send('/private/videos/4/x.ts', { headers: cookie([loose, ...four.slice(1)].join('.')) })).status,
+    ).toBe(403)
     expect((await send('/private/videos/4/x.ts', { headers: cookie(four.join('.')) })).status).toBe(200)
-    expect((await send('/private/videos/43/x.ts', { headers: cookie(createSigner({ key: KEY }).grant('private/videos/43/').value) })).status).toBe(200)
+    expect(
+      (
+        await send('/private/videos/43/x.ts', {
+          headers: cookie(createSigner({ key: KEY }).grant('private/videos/43/').value),
+        })
+      ).status,
+    ).toBe(200)
   })
 
   it('verifies key ids and folder grants made by the Node signer', async () => {
@@ -299,7 +361,8 @@ describe('nginx with examples/nginx/signed-url.js', () => {
       return
     }
     expect(res.status).toBe(expected.status)
-    if (expected.status === 200) expect(res.body).toEqual(attack.method === 'HEAD' ? Buffer.alloc(0) : fixture(expected.file))
+    if (expected.status === 200)
+      expect(res.body).toEqual(attack.method === 'HEAD' ? Buffer.alloc(0) : fixture(expected.file))
     if (expected.status !== 200) expect(res.body.toString()).not.toMatch(/PNG|PDF|secret/)
   })
 

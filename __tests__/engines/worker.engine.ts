@@ -22,7 +22,16 @@ const config = JSON.parse(readFileSync(path.join(EXAMPLE, 'wrangler.json'), 'utf
 }
 // Real time: workerd has its own clock. Links are made to expire an hour from now.
 const nowS = Math.floor(Date.now() / 1000)
-const TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.pdf': 'application/pdf', '.mp4': 'video/mp4', '.html': 'text/html', '.txt': 'text/plain', '.m3u8': 'application/vnd.apple.mpegurl', '.ts': 'video/mp2t' }
+const TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.pdf': 'application/pdf',
+  '.mp4': 'video/mp4',
+  '.html': 'text/html',
+  '.txt': 'text/plain',
+  '.m3u8': 'application/vnd.apple.mpegurl',
+  '.ts': 'video/mp2t',
+}
 
 type Options = { method?: string; headers?: Record<string, string> }
 
@@ -32,10 +41,20 @@ type Options = { method?: string; headers?: Record<string, string> }
  */
 function modules() {
   const dist = path.join(ROOT, 'dist', 'esm')
-  const list = [{ type: 'ESModule' as const, path: path.join(EXAMPLE, config.main), contents: readFileSync(path.join(EXAMPLE, config.main), 'utf8') }]
+  const list = [
+    {
+      type: 'ESModule' as const,
+      path: path.join(EXAMPLE, config.main),
+      contents: readFileSync(path.join(EXAMPLE, config.main), 'utf8'),
+    },
+  ]
   for (const file of readdirSync(dist).filter((f) => f.endsWith('.js'))) {
     const name = file === 'web.js' ? 'express-signed-url/web' : `express-signed-url/${file}`
-    list.push({ type: 'ESModule', path: path.join(EXAMPLE, name), contents: readFileSync(path.join(dist, file), 'utf8') })
+    list.push({
+      type: 'ESModule',
+      path: path.join(EXAMPLE, name),
+      contents: readFileSync(path.join(dist, file), 'utf8'),
+    })
   }
   return list
 }
@@ -59,13 +78,23 @@ async function startWorker(bindings: Record<string, string>, withBucket = true):
     host: '127.0.0.1',
     port: 0,
     handleRuntimeStdio(stdout: Readable, stderr: Readable) {
-      stdout.on('data', (d: Buffer) => { log += d })
-      stderr.on('data', (d: Buffer) => { log += d })
+      stdout.on('data', (d: Buffer) => {
+        log += d
+      })
+      stderr.on('data', (d: Buffer) => {
+        log += d
+      })
     },
   })
   const url = await mf.ready
   const port = Number(url.port)
-  return { mf, send: (target, options) => sendTo(port, target, options), sendLine: (line) => sendLine(port, line), log: () => log, stop: () => mf.dispose() }
+  return {
+    mf,
+    send: (target, options) => sendTo(port, target, options),
+    sendLine: (line) => sendLine(port, line),
+    log: () => log,
+    stop: () => mf.dispose(),
+  }
 }
 
 /** Writes a request line byte for byte over a socket (Node's HTTP client refuses spaces in a path). */
@@ -74,7 +103,9 @@ function sendLine(port: number, line: string): Promise<number> {
     const socket = net.connect(port, '127.0.0.1')
     let answer = ''
     socket.setEncoding('latin1')
-    socket.on('data', (chunk: string) => { answer += chunk })
+    socket.on('data', (chunk: string) => {
+      answer += chunk
+    })
     socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3}) /.exec(answer)?.[1] ?? 0)))
     socket.on('error', reject)
     socket.end(`${line}\r\nHost: localhost\r\nConnection: close\r\n\r\n`, 'latin1')
@@ -92,7 +123,10 @@ async function upload(mf: Miniflare): Promise<void> {
     for (const name of readdirSync(dir)) {
       const full = path.join(dir, name)
       if (statSync(full).isDirectory()) await walk(full)
-      else await bucket.put(path.relative(SITE, full).split(path.sep).join('/'), Uint8Array.from(readFileSync(full)), { httpMetadata: { contentType: TYPES[path.extname(name)] ?? 'application/octet-stream' } })
+      else
+        await bucket.put(path.relative(SITE, full).split(path.sep).join('/'), Uint8Array.from(readFileSync(full)), {
+          httpMetadata: { contentType: TYPES[path.extname(name)] ?? 'application/octet-stream' },
+        })
     }
   }
   await walk(SITE)
@@ -118,7 +152,11 @@ describe('a Cloudflare Worker (examples/worker) in workerd, serving from R2', ()
     expect(res.headers['content-type']).toBe('application/pdf')
     expect(res.headers['cache-control']).toMatch(/^private, max-age=(599|600)$/)
     const edited = await worker.send(link.replace('report-2026', 'report-2025'))
-    expect([edited.status, edited.headers['cache-control'], edited.body.toString()]).toEqual([403, 'no-store', 'Forbidden\n'])
+    expect([edited.status, edited.headers['cache-control'], edited.body.toString()]).toEqual([
+      403,
+      'no-store',
+      'Forbidden\n',
+    ])
   })
 
   it('answers a byte range (206), an open and a suffix range, and 416 past the end', async () => {
@@ -126,15 +164,29 @@ describe('a Cloudflare Worker (examples/worker) in workerd, serving from R2', ()
     const bytes = fixture('private/video/clip_01.mp4')
     const cases: [string, number, Buffer | undefined, string | undefined][] = [
       ['bytes=100-199', 206, bytes.subarray(100, 200), `bytes 100-199/${bytes.length}`],
-      [`bytes=${bytes.length - 10}-`, 206, bytes.subarray(bytes.length - 10), `bytes ${bytes.length - 10}-${bytes.length - 1}/${bytes.length}`],
-      ['bytes=-5', 206, bytes.subarray(bytes.length - 5), `bytes ${bytes.length - 5}-${bytes.length - 1}/${bytes.length}`],
+      [
+        `bytes=${bytes.length - 10}-`,
+        206,
+        bytes.subarray(bytes.length - 10),
+        `bytes ${bytes.length - 10}-${bytes.length - 1}/${bytes.length}`,
+      ],
+      [
+        'bytes=-5',
+        206,
+        bytes.subarray(bytes.length - 5),
+        `bytes ${bytes.length - 5}-${bytes.length - 1}/${bytes.length}`,
+      ],
       [`bytes=${bytes.length}-`, 416, undefined, `bytes */${bytes.length}`],
       ['bytes=0-1,5-6', 200, bytes, undefined], // several ranges: the whole file, as serve-static
       ['items=0-1', 200, bytes, undefined],
     ]
     for (const [range, status, body, contentRange] of cases) {
       const res = await worker.send(link, { headers: { Range: range } })
-      expect({ range, status: res.status, contentRange: res.headers['content-range'] }).toEqual({ range, status, contentRange })
+      expect({ range, status: res.status, contentRange: res.headers['content-range'] }).toEqual({
+        range,
+        status,
+        contentRange,
+      })
       if (body !== undefined) expect(res.body).toEqual(body)
     }
   })
@@ -142,10 +194,16 @@ describe('a Cloudflare Worker (examples/worker) in workerd, serving from R2', ()
   it('answers HEAD without a body, and conditional GETs with 304 and 412', async () => {
     const link = signer.sign('private/image.png')
     const head = await worker.send(link, { method: 'HEAD' })
-    expect([head.status, head.headers['content-length'], head.body.length]).toEqual([200, String(fixture('private/image.png').length), 0])
+    expect([head.status, head.headers['content-length'], head.body.length]).toEqual([
+      200,
+      String(fixture('private/image.png').length),
+      0,
+    ])
     const etag = String(head.headers.etag)
     expect((await worker.send(link, { headers: { 'If-None-Match': etag } })).status).toBe(304)
-    expect((await worker.send(link, { headers: { 'If-Modified-Since': String(head.headers['last-modified']) } })).status).toBe(304)
+    expect(
+      (await worker.send(link, { headers: { 'If-Modified-Since': String(head.headers['last-modified']) } })).status,
+    ).toBe(304)
     expect((await worker.send(link, { headers: { 'If-Match': '"other"' } })).status).toBe(412)
     const stale = await worker.send(link, { headers: { Range: 'bytes=0-3', 'If-Range': '"other"' } })
     expect([stale.status, stale.body]).toEqual([200, fixture('private/image.png')])
@@ -154,18 +212,32 @@ describe('a Cloudflare Worker (examples/worker) in workerd, serving from R2', ()
   it("keeps the link's private lifetime over an object's own caching headers, and sends stored bytes as stored", async () => {
     const bucket = await bucketOf(worker.mf)
     const bytes = Uint8Array.from(fixture('private/image.png'))
-    await bucket.put('private/cached/public.png', bytes, { httpMetadata: { contentType: 'image/png', cacheControl: 'public, max-age=31536000', cacheExpiry: new Date(Date.now() + 31_536_000_000) } })
+    await bucket.put('private/cached/public.png', bytes, {
+      httpMetadata: {
+        contentType: 'image/png',
+        cacheControl: 'public, max-age=31536000',
+        cacheExpiry: new Date(Date.now() + 31_536_000_000),
+      },
+    })
     const gzipped = Uint8Array.from(gzipSync('hello, compressed world\n'))
-    await bucket.put('private/cached/notes.txt', gzipped, { httpMetadata: { contentType: 'text/plain', contentEncoding: 'gzip' } })
+    await bucket.put('private/cached/notes.txt', gzipped, {
+      httpMetadata: { contentType: 'text/plain', contentEncoding: 'gzip' },
+    })
     await bucket.put('private/cached/untyped', Uint8Array.from(Buffer.from('<script>alert(1)</script>')))
     for (const headers of [{}, { 'If-None-Match': '*' }] as Record<string, string>[]) {
       const res = await worker.send(signer.sign('private/cached/public.png', { ttl: 600 }), { headers })
-      expect([res.headers['cache-control'], res.headers.expires]).toEqual([expect.stringMatching(/^private, max-age=(599|600)$/), undefined])
+      expect([res.headers['cache-control'], res.headers.expires]).toEqual([
+        expect.stringMatching(/^private, max-age=(599|600)$/),
+        undefined,
+      ])
     }
     const notes = await worker.send(signer.sign('private/cached/notes.txt'))
     expect([notes.status, notes.headers['content-encoding'], notes.body]).toEqual([200, 'gzip', Buffer.from(gzipped)])
     const untyped = await worker.send(signer.sign('private/cached/untyped'))
-    expect([untyped.headers['content-type'], untyped.headers['x-content-type-options']]).toEqual(['application/octet-stream', 'nosniff'])
+    expect([untyped.headers['content-type'], untyped.headers['x-content-type-options']]).toEqual([
+      'application/octet-stream',
+      'nosniff',
+    ])
   })
 
   it('follows RFC 9110 preconditions: If-Match, If-Unmodified-Since, If-None-Match, If-Modified-Since, If-Range', async () => {
@@ -222,8 +294,12 @@ describe('a Cloudflare Worker (examples/worker) in workerd, serving from R2', ()
       expect((await ring.send(withId.sign('private/image.png'))).status).toBe(200)
       expect((await ring.send(signer.sign('private/image.png'))).status).toBe(200)
       const grant = signer.grant('private/videos/42/').value
-      expect((await ring.send('/private/videos/42/seg-1.ts', { headers: { Cookie: `media-grant=${grant}` } })).status).toBe(200)
-      expect((await ring.send('/private/videos/42/seg-1.ts', { headers: { Cookie: `signed-grant=${grant}` } })).status).toBe(403)
+      expect(
+        (await ring.send('/private/videos/42/seg-1.ts', { headers: { Cookie: `media-grant=${grant}` } })).status,
+      ).toBe(200)
+      expect(
+        (await ring.send('/private/videos/42/seg-1.ts', { headers: { Cookie: `signed-grant=${grant}` } })).status,
+      ).toBe(403)
     } finally {
       await ring.stop()
     }
@@ -231,7 +307,11 @@ describe('a Cloudflare Worker (examples/worker) in workerd, serving from R2', ()
 
   it('keeps key ids named like object properties apart (constructor, __proto__, toString): 200, and 403 for others', async () => {
     const secrets = { constructor: OTHER_KEY, __proto__: KEY, toString: `${KEY}-third` }
-    const ring = await startWorker({ SIGNING_KEYS: Object.entries(secrets).map(([id, secret]) => `${id}:${secret}`).join(',') })
+    const ring = await startWorker({
+      SIGNING_KEYS: Object.entries(secrets)
+        .map(([id, secret]) => `${id}:${secret}`)
+        .join(','),
+    })
     try {
       await upload(ring.mf)
       const bytes = fixture('private/image.png')
@@ -239,15 +319,26 @@ describe('a Cloudflare Worker (examples/worker) in workerd, serving from R2', ()
         const own = await ring.send(createSigner({ keys: [{ id, secret }] }).sign('private/image.png'))
         expect({ id, status: own.status, body: own.body }).toEqual({ id, status: 200, body: bytes })
         const grant = createSigner({ keys: [{ id, secret }] }).grant('private/videos/42/').value
-        expect({ id, status: (await ring.send('/private/videos/42/seg-1.ts', { headers: { Cookie: `signed-grant=${grant}` } })).status }).toEqual({ id, status: 200 })
+        expect({
+          id,
+          status: (await ring.send('/private/videos/42/seg-1.ts', { headers: { Cookie: `signed-grant=${grant}` } }))
+            .status,
+        }).toEqual({ id, status: 200 })
       }
       // Another key's id on a good signature, and ids the ring does not hold (Object.prototype's among them).
-      expect((await ring.send(createSigner({ keys: [{ id: 'constructor', secret: KEY }] }).sign('private/image.png'))).status).toBe(403)
+      expect(
+        (await ring.send(createSigner({ keys: [{ id: 'constructor', secret: KEY }] }).sign('private/image.png')))
+          .status,
+      ).toBe(403)
       for (const id of ['valueOf', 'hasOwnProperty', 'isPrototypeOf', '__defineGetter__', 'k1']) {
         const link = await ring.send(createSigner({ keys: [{ id, secret: KEY }] }).sign('private/image.png'))
         const grant = createSigner({ keys: [{ id, secret: KEY }] }).grant('private/videos/42/').value
         const cookie = await ring.send('/private/videos/42/seg-1.ts', { headers: { Cookie: `signed-grant=${grant}` } })
-        expect({ id, link: [link.status, link.body.toString()], cookie: cookie.status }).toEqual({ id, link: [403, 'Forbidden\n'], cookie: 403 })
+        expect({ id, link: [link.status, link.body.toString()], cookie: cookie.status }).toEqual({
+          id,
+          link: [403, 'Forbidden\n'],
+          cookie: 403,
+        })
       }
       expect(ring.log()).not.toMatch(/error|exception/i)
     } finally {
@@ -266,29 +357,48 @@ describe('a Cloudflare Worker (examples/worker) in workerd, serving from R2', ()
     expect(await worker.sendLine(`GET ${link} x HTTP/1.1`)).toBe(200)
     expect(await worker.sendLine(`GET ${link}\tx HTTP/1.1`)).toBe(200)
     // A byte that is not UTF-8 arrives as U+FFFD, escaped: another path, whose signature this is not.
-    expect(await worker.sendLine(`GET /private/caf\xe9.png?${signer.sign('private/café.png').split('?')[1]} HTTP/1.1`)).toBe(403)
+    expect(
+      await worker.sendLine(`GET /private/caf\xe9.png?${signer.sign('private/café.png').split('?')[1]} HTTP/1.1`),
+    ).toBe(403)
   })
 
   it.each([
-    ['an entry whose text before ":" is not a key id', { SIGNING_KEYS: `not an id:${KEY}` }, "SIGNING_KEYS entry 1 has a ':' after something that is not a key id"],
+    [
+      'an entry whose text before ":" is not a key id',
+      { SIGNING_KEYS: `not an id:${KEY}` },
+      "SIGNING_KEYS entry 1 has a ':' after something that is not a key id",
+    ],
     ['a short key', { SIGNING_KEY: 'short-secret' }, 'must be at least 32 bytes'],
     ['no key at all', {}, 'set the secret SIGNING_KEY or SIGNING_KEYS'],
     ['both variables', { SIGNING_KEY: KEY, SIGNING_KEYS: OTHER_KEY }, 'not both'],
-    ['a grant cookie name that is not a token', { SIGNING_KEY: KEY, GRANT_COOKIE: 'a b' }, 'the cookie name must be an HTTP token'],
-  ])('refuses to serve with %s: 500, the reason logged, no key text', async (_name, bindings, reason) => {
-    const bad = await startWorker(bindings)
-    try {
-      const res = await bad.send(signer.sign('private/image.png'))
-      expect([res.status, res.body.toString(), res.headers['cache-control']]).toEqual([500, 'Internal Server Error\n', 'no-store'])
-      // workerd's stderr reaches this process on its own pipe, possibly after the response: wait for it.
-      for (const deadline = Date.now() + 5000; !bad.log().includes(reason) && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20))
-      expect(bad.log()).toContain(reason)
-      expect(bad.log()).not.toContain(KEY.slice(0, 12))
-      expect(bad.log()).not.toContain('short-secret')
-    } finally {
-      await bad.stop()
-    }
-  }, 60_000)
+    [
+      'a grant cookie name that is not a token',
+      { SIGNING_KEY: KEY, GRANT_COOKIE: 'a b' },
+      'the cookie name must be an HTTP token',
+    ],
+  ])(
+    'refuses to serve with %s: 500, the reason logged, no key text',
+    async (_name, bindings, reason) => {
+      const bad = await startWorker(bindings)
+      try {
+        const res = await bad.send(signer.sign('private/image.png'))
+        expect([res.status, res.body.toString(), res.headers['cache-control']]).toEqual([
+          500,
+          'Internal Server Error\n',
+          'no-store',
+        ])
+        // workerd's stderr reaches this process on its own pipe, possibly after the response: wait for it.
+        for (const deadline = Date.now() + 5000; !bad.log().includes(reason) && Date.now() < deadline;)
+          await new Promise((r) => setTimeout(r, 20))
+        expect(bad.log()).toContain(reason)
+        expect(bad.log()).not.toContain(KEY.slice(0, 12))
+        expect(bad.log()).not.toContain('short-secret')
+      } finally {
+        await bad.stop()
+      }
+    },
+    60_000,
+  )
 })
 
 describe('the Worker proxying to a private origin (ORIGIN, no bucket)', () => {
@@ -301,7 +411,14 @@ describe('the Worker proxying to a private origin (ORIGIN, no bucket)', () => {
     origin = http.createServer((req, res) => {
       seen.push(req.url ?? '')
       if (req.url === '/private/notes.txt') {
-        res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Encoding': 'gzip', 'CDN-Cache-Control': 'public, max-age=99999', 'Surrogate-Control': 'max-age=99999', 'Set-Cookie': 'origin=1', 'X-Origin-Secret': 'internal' })
+        res.writeHead(200, {
+          'Content-Type': 'text/plain',
+          'Content-Encoding': 'gzip',
+          'CDN-Cache-Control': 'public, max-age=99999',
+          'Surrogate-Control': 'max-age=99999',
+          'Set-Cookie': 'origin=1',
+          'X-Origin-Secret': 'internal',
+        })
         return res.end(GZIPPED)
       }
       if (req.url === '/private/fail') {
@@ -314,7 +431,10 @@ describe('the Worker proxying to a private origin (ORIGIN, no bucket)', () => {
       })
     })
     await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve))
-    proxy = await startWorker({ SIGNING_KEY: KEY, ORIGIN: `http://127.0.0.1:${(origin.address() as { port: number }).port}/` }, false)
+    proxy = await startWorker(
+      { SIGNING_KEY: KEY, ORIGIN: `http://127.0.0.1:${(origin.address() as { port: number }).port}/` },
+      false,
+    )
   }, 60_000)
 
   afterAll(async () => {
@@ -325,7 +445,11 @@ describe('the Worker proxying to a private origin (ORIGIN, no bucket)', () => {
   it('fetches the signed path without the query, passes Range through, and sends refused requests nowhere', async () => {
     seen.length = 0
     const res = await proxy.send(signer.sign("private/it's (1).jpg"))
-    expect([res.status, res.body, res.headers['cache-control']]).toEqual([200, fixture("private/it's (1).jpg"), expect.stringMatching(/^private, max-age=\d+$/)])
+    expect([res.status, res.body, res.headers['cache-control']]).toEqual([
+      200,
+      fixture("private/it's (1).jpg"),
+      expect.stringMatching(/^private, max-age=\d+$/),
+    ])
     const range = await proxy.send(signer.sign('private/video/clip_01.mp4'), { headers: { Range: 'bytes=10-19' } })
     expect([range.status, range.body]).toEqual([206, fixture('private/video/clip_01.mp4').subarray(10, 20)])
     expect(seen).toEqual(["/private/it's%20(1).jpg", '/private/video/clip_01.mp4'])
@@ -338,7 +462,8 @@ describe('the Worker proxying to a private origin (ORIGIN, no bucket)', () => {
     const res = await proxy.send(signer.sign('private/notes.txt', { ttl: 600 }))
     expect([res.status, res.headers['content-encoding'], res.body]).toEqual([200, 'gzip', GZIPPED])
     expect(gunzipSync(res.body).toString()).toBe('hello, compressed world\n')
-    for (const name of ['cdn-cache-control', 'surrogate-control', 'set-cookie', 'x-origin-secret']) expect(res.headers[name]).toBeUndefined()
+    for (const name of ['cdn-cache-control', 'surrogate-control', 'set-cookie', 'x-origin-secret'])
+      expect(res.headers[name]).toBeUndefined()
     expect(res.headers['cache-control']).toMatch(/^private, max-age=(599|600)$/)
   })
 
@@ -347,7 +472,11 @@ describe('the Worker proxying to a private origin (ORIGIN, no bucket)', () => {
     const first = await proxy.send(link)
     expect((await proxy.send(link, { headers: { 'If-None-Match': String(first.headers.etag) } })).status).toBe(304)
     const unsatisfiable = await proxy.send(link, { headers: { Range: 'bytes=99999999-' } })
-    expect([unsatisfiable.status, unsatisfiable.headers['cache-control'], unsatisfiable.headers['content-range']]).toEqual([416, 'no-store', `bytes */${fixture('private/image.png').length}`])
+    expect([
+      unsatisfiable.status,
+      unsatisfiable.headers['cache-control'],
+      unsatisfiable.headers['content-range'],
+    ]).toEqual([416, 'no-store', `bytes */${fixture('private/image.png').length}`])
     const failed = await proxy.send(link, { headers: { 'If-Match': '"other"' } })
     expect([failed.status, failed.headers['cache-control']]).toEqual([412, 'no-store'])
     expect((await proxy.send(signer.sign('private/absent.png'))).status).toBe(404)
@@ -373,8 +502,15 @@ describe('the Worker proxying to a private origin (ORIGIN, no bucket)', () => {
 //   spellings, key ids, empty segments) is the shared one of express-signed-url/web.
 const ABSOLUTE = { status: 500, why: 'workerd refuses absolute-form targets before the worker runs' }
 const RESOLVED = { status: 200, why: 'workerd resolved the path before the worker saw it', file: 'private/image.png' }
-const NO_FRAGMENT = { status: 200, why: 'workerd dropped the fragment before the worker saw it', file: 'private/image.png' }
-const ENCODED = { status: 200, why: 'workerd percent-encoded the raw bytes Node refuses (400) before the worker saw them' }
+const NO_FRAGMENT = {
+  status: 200,
+  why: 'workerd dropped the fragment before the worker saw it',
+  file: 'private/image.png',
+}
+const ENCODED = {
+  status: 200,
+  why: 'workerd percent-encoded the raw bytes Node refuses (400) before the worker saw them',
+}
 const byWorker: Record<string, { status: number; why: string; file?: string }> = {
   'good: an absolute-form target': ABSOLUTE,
   'good: an absolute-form target with a port': ABSOLUTE,
@@ -398,7 +534,10 @@ const byWorker: Record<string, { status: number; why: string; file?: string }> =
   'non-canonical path: a backslash resolving to the signed path': { ...RESOLVED, file: 'private/dir/index.html' },
   'request target: a # after a plain link': NO_FRAGMENT,
   'request target: a # and a fragment after the link': NO_FRAGMENT,
-  "request target: a raw ' and a # after the link (url.parse escapes the ')": { ...NO_FRAGMENT, file: "private/it's (1).jpg" },
+  "request target: a raw ' and a # after the link (url.parse escapes the ')": {
+    ...NO_FRAGMENT,
+    file: "private/it's (1).jpg",
+  },
   "request target: a raw ' in the query and a #": NO_FRAGMENT,
   'request target: raw UTF-8 bytes in the path': { ...ENCODED, file: 'private/café.png' },
   'request target: a raw U+00A0 byte in the query': { ...ENCODED, file: 'private/image.png' },
@@ -412,7 +551,8 @@ describe('the attack corpus against the Worker', () => {
     const expected = listed ?? attack.expect
     expect({ name, status: res.status }).toEqual({ name, status: expected.status })
     const file = listed?.file ?? (attack.expect.status === 200 ? attack.expect.file : undefined)
-    if (expected.status === 200 && file !== undefined) expect(res.body).toEqual(attack.method === 'HEAD' ? Buffer.alloc(0) : fixture(file))
+    if (expected.status === 200 && file !== undefined)
+      expect(res.body).toEqual(attack.method === 'HEAD' ? Buffer.alloc(0) : fixture(file))
     if (expected.status !== 200) expect(res.body.toString()).not.toMatch(/PNG|PDF|secret/)
   })
 

@@ -37,7 +37,14 @@ if (result.ok) {
   const seconds: number = result.secondsLeft + result.expiresAt
   void seconds
 } else {
-  const code: 'ERR_SIGNATURE_MISSING' | 'ERR_SIGNATURE_INVALID' | 'ERR_URL_EXPIRED' | 'ERR_METHOD_NOT_ALLOWED' |
-    'ERR_PATH_NOT_CANONICAL' | 'ERR_QUERY_MALFORMED' | 'ERR_PATH_MISMATCH' | 'ERR_TARGET_NOT_CANONICAL' = result.error.code
+  const code:
+    | 'ERR_SIGNATURE_MISSING'
+    | 'ERR_SIGNATURE_INVALID'
+    | 'ERR_URL_EXPIRED'
+    | 'ERR_METHOD_NOT_ALLOWED'
+    | 'ERR_PATH_NOT_CANONICAL'
+    | 'ERR_QUERY_MALFORMED'
+    | 'ERR_PATH_MISMATCH'
+    | 'ERR_TARGET_NOT_CANONICAL' = result.error.code
   void code
 }

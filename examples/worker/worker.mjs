@@ -22,25 +22,53 @@
 //   served. workerd itself answers every absolute-form target (`GET http://host/path`) with 500.
 import { createWebSigner, grantsFromCookies, parseKeyList } from 'express-signed-url/web'
 
-const REFUSED = { 403: 'Forbidden\n', 404: 'Not Found\n', 412: 'Precondition Failed\n', 416: 'Range Not Satisfiable\n', 500: 'Internal Server Error\n', 502: 'Bad Gateway\n' }
+const REFUSED = {
+  403: 'Forbidden\n',
+  404: 'Not Found\n',
+  412: 'Precondition Failed\n',
+  416: 'Range Not Satisfiable\n',
+  500: 'Internal Server Error\n',
+  502: 'Bad Gateway\n',
+}
 
 // One signer per isolate (its keys are imported once), rebuilt only if the configuration changes.
 let cached
 
 function configure(env) {
-  if (cached !== undefined && cached.keys === env.SIGNING_KEYS && cached.key === env.SIGNING_KEY && cached.cookie === env.GRANT_COOKIE) return cached
-  if (env.FILES === undefined && env.ORIGIN === undefined) throw new TypeError('bind an R2 bucket as FILES, or set ORIGIN')
-  if (env.SIGNING_KEYS !== undefined && env.SIGNING_KEY !== undefined) throw new TypeError('set SIGNING_KEY or SIGNING_KEYS, not both')
-  if (env.SIGNING_KEYS === undefined && env.SIGNING_KEY === undefined) throw new TypeError('set the secret SIGNING_KEY or SIGNING_KEYS')
-  const options = env.SIGNING_KEYS !== undefined ? { keys: parseKeyList(env.SIGNING_KEYS, 'SIGNING_KEYS') } : { key: env.SIGNING_KEY }
+  if (
+    cached !== undefined &&
+    cached.keys === env.SIGNING_KEYS &&
+    cached.key === env.SIGNING_KEY &&
+    cached.cookie === env.GRANT_COOKIE
+  )
+    return cached
+  if (env.FILES === undefined && env.ORIGIN === undefined)
+    throw new TypeError('bind an R2 bucket as FILES, or set ORIGIN')
+  if (env.SIGNING_KEYS !== undefined && env.SIGNING_KEY !== undefined)
+    throw new TypeError('set SIGNING_KEY or SIGNING_KEYS, not both')
+  if (env.SIGNING_KEYS === undefined && env.SIGNING_KEY === undefined)
+    throw new TypeError('set the secret SIGNING_KEY or SIGNING_KEYS')
+  const options =
+    env.SIGNING_KEYS !== undefined ? { keys: parseKeyList(env.SIGNING_KEYS, 'SIGNING_KEYS') } : { key: env.SIGNING_KEY }
   const grantCookie = env.GRANT_COOKIE ?? 'signed-grant'
   grantsFromCookies(null, grantCookie) // throws a TypeError on a name that is not a cookie token
-  cached = { keys: env.SIGNING_KEYS, key: env.SIGNING_KEY, cookie: env.GRANT_COOKIE, signer: createWebSigner(options), grantCookie }
+  cached = {
+    keys: env.SIGNING_KEYS,
+    key: env.SIGNING_KEY,
+    cookie: env.GRANT_COOKIE,
+    signer: createWebSigner(options),
+    grantCookie,
+  }
   return cached
 }
 
 function refuse(status, method, extra = {}) {
-  const headers = { 'Cache-Control': 'no-store', 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff', ...extra }
+  const headers = {
+    'Cache-Control': 'no-store',
+    'Content-Type': 'text/plain; charset=utf-8',
+    'X-Content-Type-Options': 'nosniff',
+    ...extra,
+  }
   return new Response(method === 'HEAD' ? null : REFUSED[status], { status, headers })
 }
 
@@ -67,7 +95,9 @@ export default {
     const cacheControl = `private, max-age=${result.secondsLeft}`
     // A folder link (signed with its '/') serves the folder's index.
     const key = result.path.endsWith('/') ? `${result.path}index.html` : result.path
-    return env.FILES !== undefined ? fromBucket(request, env.FILES, key, cacheControl) : fromOrigin(request, env.ORIGIN, key, cacheControl)
+    return env.FILES !== undefined
+      ? fromBucket(request, env.FILES, key, cacheControl)
+      : fromOrigin(request, env.ORIGIN, key, cacheControl)
   },
 }
 
@@ -114,10 +144,14 @@ async function fromBucket(request, bucket, key, cacheControl) {
     return new Response(null, { headers, encodeBody })
   }
   let range = byteRange(request.headers.get('Range'), head.size)
-  if (range !== undefined && !ifRangeHolds(request.headers.get('If-Range'), head.httpEtag, lastModified.getTime())) range = undefined
+  if (range !== undefined && !ifRangeHolds(request.headers.get('If-Range'), head.httpEtag, lastModified.getTime()))
+    range = undefined
   if (range === 'unsatisfiable') return refuse(416, request.method, { 'Content-Range': `bytes */${head.size}` })
   // onlyIf: the object must still be the one whose size and ETag were read, or the range could be wrong.
-  const object = await bucket.get(key, { onlyIf: { etagMatches: head.etag }, ...(range === undefined ? {} : { range }) })
+  const object = await bucket.get(key, {
+    onlyIf: { etagMatches: head.etag },
+    ...(range === undefined ? {} : { range }),
+  })
   if (object === null || !('body' in object)) return refuse(404, request.method) // replaced or deleted meanwhile
   if (range === undefined) {
     headers.set('Content-Length', String(head.size))
@@ -157,9 +191,11 @@ function ifRangeHolds(ifRange, etag, modifiedMs) {
 
 const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)'
 const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)'
-const HTTP_DATE = new RegExp(`^(?:${DAY}, \\d{2} ${MONTH} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT` + // IMF-fixdate
-  `|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} \\d{2}:\\d{2}:\\d{2} GMT` + // RFC 850
-  `|${DAY} ${MONTH} [ \\d]\\d \\d{2}:\\d{2}:\\d{2} \\d{4})$`) // asctime
+const HTTP_DATE = new RegExp(
+  `^(?:${DAY}, \\d{2} ${MONTH} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT` + // IMF-fixdate
+    `|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} \\d{2}:\\d{2}:\\d{2} GMT` + // RFC 850
+    `|${DAY} ${MONTH} [ \\d]\\d \\d{2}:\\d{2}:\\d{2} \\d{4})$`,
+) // asctime
 
 /** Milliseconds of an HTTP-date (the three forms RFC 9110 names); undefined for anything else, which is ignored. */
 function httpDate(text) {
@@ -189,7 +225,18 @@ function byteRange(header, size) {
 
 // The origin's headers that describe the file; any other (its caching for CDNs, cookies, server details) stays
 // behind.
-const FILE_HEADERS = ['Content-Type', 'Content-Length', 'Content-Range', 'Content-Encoding', 'Content-Disposition', 'Content-Language', 'ETag', 'Last-Modified', 'Accept-Ranges', 'Vary']
+const FILE_HEADERS = [
+  'Content-Type',
+  'Content-Length',
+  'Content-Range',
+  'Content-Encoding',
+  'Content-Disposition',
+  'Content-Language',
+  'ETag',
+  'Last-Modified',
+  'Accept-Ranges',
+  'Vary',
+]
 
 /**
  * Fetches the object from the origin (which must not be reachable from the internet itself) without the link's
@@ -204,15 +251,29 @@ async function fromOrigin(request, origin, key, cacheControl) {
   }
   // encodeResponseBody 'manual': a compressed answer stays compressed, as its Content-Encoding says, instead of
   // being decompressed by the runtime under the same header.
-  const response = await fetch(upstream, { method: request.method, headers: forwarded, redirect: 'manual', encodeResponseBody: 'manual' })
+  const response = await fetch(upstream, {
+    method: request.method,
+    headers: forwarded,
+    redirect: 'manual',
+    encodeResponseBody: 'manual',
+  })
   // A missing file is a 404; a failed precondition or range is answered as the R2 path answers it; anything else
   // but a file (a redirect, the origin's own refusal, an error) is a 502 without the origin's body.
   if (response.status === 404 || response.status === 410) return refuse(404, request.method)
   if (response.status === 412) return refuse(412, request.method)
-  if (response.status === 416) return refuse(416, request.method, response.headers.has('Content-Range') ? { 'Content-Range': response.headers.get('Content-Range') } : {})
+  if (response.status === 416)
+    return refuse(
+      416,
+      request.method,
+      response.headers.has('Content-Range') ? { 'Content-Range': response.headers.get('Content-Range') } : {},
+    )
   if (![200, 206, 304].includes(response.status)) return refuse(502, request.method)
   const headers = fileHeaders((h) => {
     for (const name of FILE_HEADERS) if (response.headers.has(name)) h.set(name, response.headers.get(name))
   }, cacheControl)
-  return new Response(response.body, { status: response.status, headers, encodeBody: headers.has('Content-Encoding') ? 'manual' : 'automatic' })
+  return new Response(response.body, {
+    status: response.status,
+    headers,
+    encodeBody: headers.has('Content-Encoding') ? 'manual' : 'automatic',
+  })
 }
