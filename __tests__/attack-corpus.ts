@@ -408,8 +408,8 @@ const queryStructure: AttackCase[] = [
   refused('query structure', 'an empty query', 'ERR_SIGNATURE_MISSING', (c) => `${c.base}/${IMAGE}?`),
   refused(
     'query structure',
-    'no signature',
-    'ERR_SIGNATURE_MISSING',
+    'no signature (half a link: signed fields without their signature)',
+    'ERR_QUERY_MALFORMED',
     (c) => `${c.base}/${IMAGE}?expiry=${c.expiry}&method=get`,
   ),
   refused('query structure', 'no expiry', 'ERR_QUERY_MALFORMED', (c) => link(c, IMAGE).replace(/expiry=\d+&/, '')),
@@ -490,8 +490,8 @@ const queryStructure: AttackCase[] = [
   refused('query structure', 'a duplicated signature, forged first', 'ERR_QUERY_MALFORMED', (c) =>
     link(c, IMAGE).replace('signature=', `signature=${'A'.repeat(43)}&signature=`),
   ),
-  refused('query structure', '; separators', 'ERR_SIGNATURE_MISSING', (c) => link(c, IMAGE).replace(/&/g, ';')),
-  refused('query structure', 'the signature behind ;', 'ERR_SIGNATURE_MISSING', (c) =>
+  refused('query structure', '; separators', 'ERR_QUERY_MALFORMED', (c) => link(c, IMAGE).replace(/&/g, ';')),
+  refused('query structure', 'the signature behind ;', 'ERR_QUERY_MALFORMED', (c) =>
     link(c, IMAGE).replace('&signature=', ';signature='),
   ),
   refused('query structure', 'the signature in the fragment', 'ERR_TARGET_NOT_CANONICAL', (c) =>

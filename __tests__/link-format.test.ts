@@ -53,7 +53,9 @@ describe('link format', () => {
 
     it.each([
       ['', 'ERR_SIGNATURE_MISSING'],
-      ['expiry=1&method=get', 'ERR_SIGNATURE_MISSING'],
+      ['expiry=1&method=get', 'ERR_QUERY_MALFORMED'],
+      ['v=1&x', 'ERR_SIGNATURE_MISSING'],
+      ['kid=a', 'ERR_QUERY_MALFORMED'],
       [`expiry=1&method=get&signature`, 'ERR_QUERY_MALFORMED'],
       [`expiry&method=get&signature=${SIG}`, 'ERR_QUERY_MALFORMED'],
       [`expiry=99999999999&method=get&signature=${SIG}`, { expiry: 99999999999, signature: SIG }],

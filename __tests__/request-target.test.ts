@@ -196,6 +196,57 @@ describe('the findings that showed the class, as raw requests', () => {
     })
   })
 
+  describe.each([
+    ['Express 4', express4 as unknown as typeof express5],
+    ['Express 5', express5],
+  ])('a handler behind requireSignature on %s', (_name, express) => {
+    it('never sees signed fields a grant cookie did not sign', async () => {
+      const app = express()
+      const handler = jest.fn((req: { query: unknown }, res: ServerResponse) => res.end(JSON.stringify(req.query)))
+      app.use('/files', requireSignature({ signer, onReject: recordCode }), handler)
+      const server = await serve(app)
+      try {
+        const cookie = `signed-grant=${signer.grant('files/d/').value}`
+        const sendWith = (target: string) =>
+          new Promise<http.IncomingMessage>((resolve, reject) => {
+            http
+              .get({ host: '127.0.0.1', port: server.port, path: target, headers: { cookie } }, resolve)
+              .on('error', reject)
+          })
+        const half = await sendWith('/files/d/a.txt?expiry=9999999999&method=post&kid=evil&scope=99')
+        half.resume()
+        expect([half.statusCode, half.headers['x-test-refusal']]).toEqual([403, 'ERR_QUERY_MALFORMED'])
+        expect(handler).not.toHaveBeenCalled()
+        const plain = await sendWith('/files/d/a.txt?v=3')
+        plain.resume()
+        expect(plain.statusCode).toBe(200)
+        expect(handler).toHaveBeenCalledTimes(1)
+      } finally {
+        await server.close()
+      }
+    })
+  })
+
+  it('refuses, never throws, for request objects built by other code with odd headers', () => {
+    const check = requireSignature({ signer, onReject: recordCode })
+    const link = signer.sign('d/secret.txt')
+    for (const headers of [undefined, { cookie: ['a=b'] }, { cookie: 42 }]) {
+      const req = {
+        url: link.split('?')[0],
+        method: 'GET',
+        headers,
+      } as unknown as IncomingMessage
+      const res = new http.ServerResponse(fakeRequest('/'))
+      const next = jest.fn()
+      check(req, res, next)
+      expect([res.statusCode, res.getHeader('x-test-refusal'), next.mock.calls]).toEqual([
+        403,
+        'ERR_SIGNATURE_MISSING',
+        [],
+      ])
+    }
+  })
+
   describe('when a guard is called straight from node:http', () => {
     it.each(['http://xn--a', 'http://[::1', 'http://a@b', 'http://h%70rivate', '//user@host'])(
       'refuses %s<link> with a code, never a 500',

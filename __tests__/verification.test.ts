@@ -93,6 +93,17 @@ describe('verification()', () => {
       })
     })
 
+    it('reads no grant for half a link: signed fields without their signature are malformed', () => {
+      const good = [grant(KEY, 'private/')]
+      for (const query of ['expiry=9999999999&method=post&kid=evil&scope=99', 'method=get', 'kid=a', 'scope=x']) {
+        expect(run({ key: KEY }, `${url}?${query}`, good)).toMatchObject({
+          asked: [],
+          result: { error: { code: 'ERR_QUERY_MALFORMED' } },
+        })
+      }
+      expect(run({ key: KEY }, `${url}?v=3`, good).result).toMatchObject({ ok: true })
+    })
+
     it('asks for at most 8 MACs, however many covering grants come', () => {
       const forged = Array.from({ length: 20 }, () => grant(OTHER_KEY, 'private/'))
       expect(run({ key: KEY }, url, [...forged, grant(KEY, 'private/')]).asked).toHaveLength(8)

@@ -102,8 +102,9 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
     let result
     try {
       // A signature in the URL is checked first; grant cookies are read only when the URL carries none.
-      const grants =
-        req.headers.cookie === undefined ? undefined : () => grantsFromCookies(req.headers.cookie, grantCookie)
+      // Only a header as Node parses it (a string): a request object built by other code may hold anything.
+      const cookie = (req.headers as IncomingMessage['headers'] | undefined)?.cookie
+      const grants = typeof cookie === 'string' ? () => grantsFromCookies(cookie, grantCookie) : undefined
       result = signer.verify(target.target, { method: req.method, grants })
     } catch (err) {
       next(err)

@@ -104,7 +104,12 @@ export function parseQuery(query: string): QueryFields | SignedUrlErrorCode {
     }
     start = end + 1
   }
-  if (signature === undefined) return 'ERR_SIGNATURE_MISSING'
+  if (signature === undefined) {
+    // Half a link is not a missing one: a grant cookie must not carry signed fields the guard never checked
+    // through to the handler's req.query.
+    const anyField = expiry !== undefined || method !== undefined || kid !== undefined || scope !== undefined
+    return anyField ? 'ERR_QUERY_MALFORMED' : 'ERR_SIGNATURE_MISSING'
+  }
   const seconds = expiry === undefined ? -1 : toExpiry(expiry)
   const segments = scope === undefined ? undefined : toSegments(scope)
   if (

@@ -81,7 +81,8 @@ function parseQuery(query) {
       return 'malformed';
     }
   }
-  if (fields.signature === undefined) return 'missing';
+  // Half a link is not a missing one (lib/link-format.ts): no grant cookie covers unsigned signed fields.
+  if (fields.signature === undefined) return Object.keys(fields).length === 0 ? 'missing' : 'malformed';
   if (!EXPIRY.test(fields.expiry || '') || fields.method !== 'get') return 'malformed';
   fields.mac = decodeSignature(fields.signature);
   if (fields.mac === null) return 'malformed';
