@@ -247,6 +247,54 @@ describe('the findings that showed the class, as raw requests', () => {
     }
   })
 
+  describe.each([
+    ['Express 4', express4 as unknown as typeof express5, '/files/*'],
+    ['Express 5', express5, '/files/*splat'],
+  ])('under a wildcard mount on %s (%s)', (_name, express, wildcard) => {
+    // <root>/index.html and <root>/mine/index.html: a wildcard mount strips the whole path, leaving '/' for both.
+    const site = fs.mkdtempSync(path.join(os.tmpdir(), 'signed-wildcard-'))
+    fs.mkdirSync(path.join(site, 'mine'))
+    fs.writeFileSync(path.join(site, 'index.html'), 'the root index\n')
+    fs.writeFileSync(path.join(site, 'mine', 'index.html'), 'the index of mine\n')
+    afterAll(() => fs.rmSync(site, { recursive: true, force: true }))
+
+    it('refuses folder links and grants, which it cannot map to a folder, and still serves them under a literal mount', async () => {
+      const app = express()
+      app.use(wildcard, signedStatic(site, { signer, onReject: recordCode }))
+      const literal = express()
+      literal.use('/files/mine', signedStatic(path.join(site, 'mine'), { signer }))
+      const [server, plain] = await Promise.all([serve(app), serve(literal)])
+      try {
+        const folderLink = signer.sign('files/mine/')
+        const cookie = `signed-grant=${signer.grant('files/mine/').value}`
+        for (const headers of [{}, { cookie }]) {
+          const target = 'cookie' in headers ? '/files/mine/' : folderLink
+          const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+            http.get({ host: '127.0.0.1', port: server.port, path: target, headers }, resolve).on('error', reject)
+          })
+          res.resume()
+          expect([target, res.statusCode, res.headers['x-test-refusal']]).toEqual([target, 403, 'ERR_PATH_MISMATCH'])
+        }
+        expect((await rawRequest(server.port, signer.sign('files/mine/index.html'))).status).toBe(403)
+        expect(await text(plain.port, folderLink)).toEqual({ status: 200, body: 'the index of mine\n' })
+        // A wildcard in a route strips nothing from req.url: the guard there checks the whole path as usual.
+        const routed = express()
+        routed.get(wildcard, requireSignature({ signer }), (_req: IncomingMessage, res: ServerResponse) =>
+          res.end('handler\n'),
+        )
+        const route = await serve(routed)
+        try {
+          expect(await text(route.port, signer.sign('files/mine/x.pdf'))).toEqual({ status: 200, body: 'handler\n' })
+          expect((await rawRequest(route.port, '/files/mine/x.pdf')).status).toBe(403)
+        } finally {
+          await route.close()
+        }
+      } finally {
+        await Promise.all([server.close(), plain.close()])
+      }
+    })
+  })
+
   describe('when a guard is called straight from node:http', () => {
     it.each(['http://xn--a', 'http://[::1', 'http://a@b', 'http://h%70rivate', '//user@host'])(
       'refuses %s<link> with a code, never a 500',

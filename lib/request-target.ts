@@ -35,7 +35,23 @@ export function readRequestTarget(req: IncomingMessage): RequestTarget | SignedU
   const served = current === raw ? target : originForm(current, () => parseUrl(req))
   if (served === undefined) return 'ERR_TARGET_NOT_CANONICAL'
   if (!isMountTail(target, served)) return 'ERR_PATH_MISMATCH'
+  if (served !== target && spansSegments((req as { params?: unknown }).params)) return 'ERR_PATH_MISMATCH'
   return { target, served }
+}
+
+/**
+ * Whether the router's parameters for this middleware matched across a `/` (a wildcard mount: Express 5's
+ * `*splat`, an array; Express 4's `*`, a string with `/`). Such a mount strips a different length from each path,
+ * so what it leaves says nothing about which folder it maps to: a folder link for `/files/mine/` under
+ * `'/files/*splat'` leaves `/`, exactly what `app.use('/files/mine', ...)` leaves, with the same baseUrl. Refused,
+ * as no mapping from the tail to the signed path can be proven. Parameters of one segment (`/:tenant/files`) pass.
+ */
+function spansSegments(params: unknown): boolean {
+  if (typeof params !== 'object' || params === null) return false
+  for (const value of Object.values(params)) {
+    if (Array.isArray(value) || (typeof value === 'string' && value.includes('/'))) return true
+  }
+  return false
 }
 
 /**
