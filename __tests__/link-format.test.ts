@@ -1,11 +1,21 @@
 import querystring from 'node:querystring'
 import fc from 'fast-check'
 import qs from 'qs'
-import { parseLink, parseQuery, stringToSign } from '../lib/link-format'
+import { linkQuery, parseLink, parseQuery, stringToSign } from '../lib/link-format'
 
 const SIG = 'JAlvetgMrDoUCbglQ1WCmsFg_gDoM_pv_puL2rc6ksc'
 
 describe('link format', () => {
+  describe('linkQuery()', () => {
+    it('writes the signed fields in the order the string to sign has them, then the signature name', () => {
+      expect(linkQuery(1765432100)).toBe('?expiry=1765432100&method=get&signature=')
+      expect(linkQuery(1765432100, 'k1', 2)).toBe('?expiry=1765432100&method=get&kid=k1&scope=2&signature=')
+      expect(`private/a/${linkQuery(1, undefined, 2)}`.replace('&signature=', '')).toBe(
+        stringToSign('private/a/', 1, undefined, 2),
+      )
+    })
+  })
+
   describe('stringToSign()', () => {
     it('is <path>?expiry=<seconds>&method=get', () => {
       expect(stringToSign('private/image.png', 1765432100)).toBe('private/image.png?expiry=1765432100&method=get')

@@ -37,6 +37,15 @@ export function stringToSign(path: string, expiry: number, kid?: string, scope?:
   return `${v1}${kid === undefined ? '' : `&kid=${kid}`}${scope === undefined ? '' : `&scope=${scope}`}`
 }
 
+/**
+ * A link's query up to its signature, the signed fields in the order the string to sign has them:
+ * `?expiry=<expiry>&method=get[&kid=<id>][&scope=<segments>]&signature=` (the signature is appended).
+ */
+export function linkQuery(expiry: number, kid?: string, scope?: number): string {
+  // The string to sign of an empty path is exactly the query's signed part, so the two cannot drift apart.
+  return `${stringToSign('', expiry, kid, scope)}&signature=`
+}
+
 const ABSOLUTE_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/
 
 /** Unix seconds from `^[1-9][0-9]{0,10}$`, or -1. */

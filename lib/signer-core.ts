@@ -1,5 +1,5 @@
 import { parseGrant } from './grant-cookie.js'
-import { parseLink, readPath, stringToSign, type ParsedLink } from './link-format.js'
+import { linkQuery, parseLink, readPath, stringToSign, type ParsedLink } from './link-format.js'
 import { canonicalLinkPath, folderDepth, folderOf, isCanonicalPath, MAX_SCOPE } from './link-path.js'
 import { SignedUrlError, type SignedUrlErrorCode } from './errors.js'
 import { createKeyRing, type IdentifiedSecret, type KeyMaterial, type KeyRing, type Secret } from './keys.js'
@@ -126,7 +126,6 @@ export function createSignerCore<K>(
   if (typeof now !== 'function')
     throw new TypeError(`${factory}: "now" must be a function returning milliseconds, got ${describeValue(now)}`)
   const origin = toOrigin(factory, opts.baseUrl)
-  const kidParam = ring.signingId === undefined ? '' : `&kid=${ring.signingId}`
 
   function prepareSign(path: string, signOptions: SignOptions | undefined): { message: string; link: string } {
     if (typeof path !== 'string') throw new TypeError(`sign: path must be a string, got ${describeValue(path)}`)
@@ -141,14 +140,14 @@ export function createSignerCore<K>(
     if (signOptions?.scope === undefined) {
       return {
         message: stringToSign(relative, expiry, ring.signingId),
-        link: `${origin}/${linkPath}?expiry=${expiry}&method=get${kidParam}&signature=`,
+        link: `${origin}/${linkPath}${linkQuery(expiry, ring.signingId)}`,
       }
     }
     const folder = scopeFolder(relative, signOptions.scope)
     const segments = folderDepth(folder)
     return {
       message: stringToSign(folder, expiry, ring.signingId, segments),
-      link: `${origin}/${linkPath}?expiry=${expiry}&method=get${kidParam}&scope=${segments}&signature=`,
+      link: `${origin}/${linkPath}${linkQuery(expiry, ring.signingId, segments)}`,
     }
   }
 
