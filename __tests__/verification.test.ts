@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { createSigner } from 'express-signed-url'
 import type { KeyMaterial } from '../lib/keys'
-import { createSignerCore, type SignerOptions } from '../lib/signer-core'
+import { createSignerCore } from '../lib/signer-core'
+import type { SignerOptions } from '../lib/signer-options'
 import { runAsync, runSync, verification, type MacCheck } from '../lib/verification'
 import { KEY, NOW_MS, now, OTHER_KEY } from './helpers'
 

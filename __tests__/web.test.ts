@@ -180,6 +180,7 @@ describe('createWebSigner()', () => {
       'link-path.js',
       'option-checks.js',
       'signer-core.js',
+      'signer-options.js',
       'verification.js',
       'web.js',
     ])

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { COOKIE_NAME, GRANT_COOKIE } from './grant-cookie.js'
 import { encodePath } from './link-path.js'
-import type { Grant } from './signer-core.js'
+import type { Grant } from './signer-options.js'
 import { describeValue } from './option-checks.js'
 
 /**

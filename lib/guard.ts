@@ -6,7 +6,7 @@ import { SignedUrlError } from './errors.js'
 import { asOptions, assertKnownOptions, describeValue, kind } from './option-checks.js'
 import { readRequestTarget } from './request-target.js'
 import { buildSigner, type Signer, type SignerOptions } from './signer.js'
-import { SIGNER_OPTIONS } from './signer-core.js'
+import { SIGNER_OPTIONS } from './signer-options.js'
 
 export type Next = (err?: unknown) => void
 /** A Connect/Express middleware; `req`/`res` are Node's, so Express's and Connect's objects both fit. */
@@ -43,7 +43,7 @@ export type RequireSignatureOptions = GuardOptions
  */
 export type Guard = (req: IncomingMessage, res: ServerResponse, next: Next) => string | undefined
 
-/** Every option a guard takes: the signer's (one list, in signer-core), or a signer, and the guard's own. */
+/** Every option a guard takes: the signer's (one list, in signer-options), or a signer, and the guard's own. */
 export const GUARD_OPTIONS: readonly string[] = [
   'signer',
   ...SIGNER_OPTIONS,

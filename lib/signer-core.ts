@@ -2,81 +2,17 @@ import { parseGrant } from './grant-cookie.js'
 import { linkQuery, parseLink, readPath, stringToSign, type ParsedLink } from './link-format.js'
 import { canonicalLinkPath, folderDepth, folderOf, isCanonicalPath, MAX_SCOPE } from './link-path.js'
 import { SignedUrlError, type SignedUrlErrorCode } from './errors.js'
-import { createKeyRing, type IdentifiedSecret, type KeyMaterial, type KeyRing, type Secret } from './keys.js'
+import { createKeyRing, type KeyMaterial, type KeyRing } from './keys.js'
 import { asOptions, assertKnownOptions, describeValue, kind, toSeconds, type Duration } from './option-checks.js'
-
-/** Options of `createSigner` and `createWebSigner`. Exactly one of `key` or `keys` is required. */
-export type SignerOptions = KeyOptions & {
-  /** Lifetime of a link when `sign` is given neither `ttl` nor `expiresAt`: seconds or `'10m'`. Default `'1h'`. */
-  ttl?: Duration
-  /** Longest lifetime `sign` will grant: seconds or `'7d'`. Default `'7d'`. */
-  maxTtl?: Duration
-  /** Seconds a link stays good past its expiry, for clocks that disagree between servers. Default `0`. */
-  clockTolerance?: Duration
-  /** Origin that makes links absolute, such as `'https://files.example.com'`. Default: none (links start `/`). */
-  baseUrl?: string
-  /** Clock in milliseconds, like `Date.now`. Default `Date.now`. Inject one in tests. */
-  now?: () => number
-}
-
-/**
- * The secret(s): `key` for one, or `keys: [newest, ...older]` to rotate (the first signs, all verify). A key given
- * as `{ id, secret }` signs links that carry `kid=<id>`; those cost one HMAC to verify whatever the ring's size.
- */
-export type KeyOptions =
-  { key: Secret | IdentifiedSecret; keys?: never } | { keys: readonly (Secret | IdentifiedSecret)[]; key?: never }
-
-/** Per-link options of `sign`: a lifetime (`ttl`) or an absolute expiry (`expiresAt`), not both. */
-export type SignOptions = (
-  | { ttl?: Duration; expiresAt?: never }
-  | { /** A Date, or Unix time in seconds. */ expiresAt: Date | number; ttl?: never }
-) & {
-  /**
-   * Makes the link grant a whole folder: `'prefix'` when the signed path is itself the folder (ends in `/`), or
-   * a folder containing the path (`sign('videos/42/index.m3u8', { scope: 'videos/42/' })`). Default: the path only.
-   */
-  scope?: 'prefix' | (string & Record<never, never>)
-}
-
-/** Options of `verify`. */
-export interface VerifyOptions {
-  /** The request method; only `GET` and `HEAD` are allowed by a v1 link. Default `'GET'`. */
-  method?: string
-  /**
-   * Folder grants (cookie values from `grant`), checked when the URL itself carries no signature; or a function
-   * returning them, called only then.
-   */
-  grants?: readonly string[] | (() => readonly string[] | undefined)
-}
-
-/** Per-grant options of `grant`: a lifetime (`ttl`) or an absolute expiry (`expiresAt`), not both. */
-export type GrantOptions =
-  | { ttl?: Duration; expiresAt?: never }
-  | { /** A Date, or Unix time in seconds. */ expiresAt: Date | number; ttl?: never }
-
-/** A folder grant to put in a cookie: its value, the folder it covers, and how long it lives. */
-export interface Grant {
-  value: string
-  /** The folder, decoded, without its leading `/`, ending in `/`. */
-  folder: string
-  /** Unix seconds. */
-  expiresAt: number
-  /** Seconds until it expires: the cookie's Max-Age. */
-  maxAge: number
-}
-
-/** What `verify` found: the signed path and expiry, or the reason for refusal. */
-export type VerifyResult =
-  | {
-      ok: true
-      /** Decoded path without its leading `/`. */ path: string
-      /** Unix seconds. */ expiresAt: number
-      secondsLeft: number
-      /** For a folder grant, the folder it covers (ending in `/`). */ folder?: string
-    }
-  | { ok: false; error: SignedUrlError }
-
-export type Refusal = Extract<VerifyResult, { ok: false }>
+import {
+  SIGNER_OPTIONS,
+  type GrantOptions,
+  type Refusal,
+  type SignerOptions,
+  type SignOptions,
+  type VerifyOptions,
+  type VerifyResult,
+} from './signer-options.js'
 
 /** Everything a signer does that is not cryptography, shared by the Node and the Web Crypto signers. */
 export interface SignerCore<K> {
@@ -96,15 +32,6 @@ export interface SignerCore<K> {
   grantsFor(url: string, grants: VerifyOptions['grants']): ParsedLink[]
 }
 
-export const SIGNER_OPTIONS: ReadonlySet<string> = new Set([
-  'key',
-  'keys',
-  'ttl',
-  'maxTtl',
-  'clockTolerance',
-  'baseUrl',
-  'now',
-] satisfies Array<keyof SignerOptions>)
 const LOOKS_LIKE_MILLISECONDS = 1e11 // Unix seconds reach 1e11 in the year 5138
 const ORIGIN = /^https?:\/\/[^/?#@\s]+\/?$/
 

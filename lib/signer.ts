@@ -2,15 +2,8 @@ import { createHmac, createSecretKey, KeyObject, timingSafeEqual } from 'node:cr
 import { encodeGrant } from './grant-cookie.js'
 import type { KeyMaterial } from './keys.js'
 import { runSync, verification, type MacCheck } from './verification.js'
-import {
-  createSignerCore,
-  type Grant,
-  type GrantOptions,
-  type SignerOptions,
-  type SignOptions,
-  type VerifyOptions,
-  type VerifyResult,
-} from './signer-core.js'
+import { createSignerCore } from './signer-core.js'
+import type { Grant, GrantOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-options.js'
 
 export type {
   Grant,
@@ -20,7 +13,7 @@ export type {
   SignOptions,
   VerifyOptions,
   VerifyResult,
-} from './signer-core.js'
+} from './signer-options.js'
 
 /** Makes and checks signed links; pure and synchronous, with no dependency on Express. */
 export interface Signer {

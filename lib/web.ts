@@ -4,15 +4,8 @@ import { toBase64Url } from './base64url.js'
 import { encodeGrant } from './grant-cookie.js'
 import type { KeyMaterial } from './keys.js'
 import { runAsync, verification } from './verification.js'
-import {
-  createSignerCore,
-  type Grant,
-  type GrantOptions,
-  type SignerOptions,
-  type SignOptions,
-  type VerifyOptions,
-  type VerifyResult,
-} from './signer-core.js'
+import { createSignerCore } from './signer-core.js'
+import type { Grant, GrantOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-options.js'
 
 export { SignedUrlError } from './errors.js'
 export type { SignedUrlErrorCode } from './errors.js'
@@ -28,7 +21,7 @@ export type {
   SignOptions,
   VerifyOptions,
   VerifyResult,
-} from './signer-core.js'
+} from './signer-options.js'
 
 /** Makes and checks signed links with Web Crypto; the same links as the Node signer, asynchronously. */
 export interface WebSigner {
