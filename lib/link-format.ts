@@ -150,8 +150,11 @@ function spellsSignedField(query: string, start: number, end: number): boolean {
   if (name.indexOf('%') !== -1) name = decodeEveryEscape(name)
   let from = 0
   while (name.charCodeAt(from) === 0x5b /* [ */ || name.charCodeAt(from) === 0x2e /* . */) from++
+  // Every field name is 3 to 9 characters: one lower-cased slice serves all five comparisons.
+  const head = name.slice(from, from + 10).toLowerCase()
   for (const field of SIGNED_FIELDS) {
-    if (name.length - from < field.length || name.slice(from, from + field.length).toLowerCase() !== field) continue
+    if (!head.startsWith(field)) continue
+    // A match means each of those characters lower-cased to one, so the next one stands at the same place in name.
     const next = name.charCodeAt(from + field.length)
     if (Number.isNaN(next) || !isNameCharacter(next)) return true
   }

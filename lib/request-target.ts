@@ -56,8 +56,9 @@ function spansSegments(params: unknown): boolean {
 
 /**
  * Whether `served` is what a router leaves of `target` after stripping a mount: the same characters from a `/`
- * of the path on, query included. (A router that had to add a `/`, because the mount took the whole path, leaves
- * something that is not a tail: the folder itself, served as its index, which a link for a file never signed.)
+ * of the path on, query included. A router that had to add a `/`, because the mount took the whole path of a
+ * file, leaves something that is not a tail (the folder's index, never signed). For a path ending in `/` the added
+ * `/` is a tail, which is right for a literal mount of that folder and wrong for a wildcard: see spansSegments.
  */
 function isMountTail(target: string, served: string): boolean {
   const cut = target.length - served.length

@@ -60,10 +60,17 @@ export function createWebSigner(options: Readonly<SignerOptions>): WebSigner {
   }
 
   function verify(url: string, verifyOptions?: VerifyOptions): Promise<VerifyResult> {
-    // subtle.verify compares in constant time.
-    return runAsync(verification(core, url, verifyOptions), async ({ key, message, signature }) =>
-      subtle.verify('HMAC', await key, signature as Uint8Array<ArrayBuffer>, encoder.encode(message)),
-    )
+    // The message is encoded once per link, not once per key tried; subtle.verify compares in constant time.
+    let encodedFor: string | undefined
+    let encoded = new Uint8Array(0)
+    return runAsync(verification(core, url, verifyOptions), async ({ key, message, signature }) => {
+      const cryptoKey = await key
+      if (message !== encodedFor) {
+        encoded = encoder.encode(message)
+        encodedFor = message
+      }
+      return subtle.verify('HMAC', cryptoKey, signature as Uint8Array<ArrayBuffer>, encoded)
+    })
   }
 
   function grant(folder: string, grantOptions?: GrantOptions): Promise<Grant> {
