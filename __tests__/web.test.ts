@@ -177,11 +177,13 @@ describe('createWebSigner()', () => {
       'grant-cookie.js',
       'keys.js',
       'link-format.js',
+      'link-lifetime.js',
       'link-path.js',
       'option-checks.js',
       'signer-core.js',
       'signer-options.js',
       'verification.js',
+      'web-mac.js',
       'web.js',
     ])
     expect(results).toHaveLength(vectors.length)

@@ -37,3 +37,14 @@ export class SignedUrlError extends Error {
     this.status = status
   }
 }
+
+/** A refused verification: what `verify` returns instead of throwing. */
+export interface Refusal {
+  ok: false
+  error: SignedUrlError
+}
+
+/** A refusal with a fresh SignedUrlError. */
+export function refuse(code: SignedUrlErrorCode): Refusal {
+  return { ok: false, error: new SignedUrlError(code) }
+}

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { STATUS_CODES } from 'node:http'
 import { grantsFromCookies } from './grant-cookie.js'
-import { cookieName } from './cookies.js'
+import { cookieName } from './set-grant-cookie.js'
 import { SignedUrlError } from './errors.js'
 import { asOptions, assertKnownOptions, describeValue, kind } from './option-checks.js'
 import { readRequestTarget } from './request-target.js'

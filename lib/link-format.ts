@@ -1,6 +1,6 @@
 import type { SignedUrlErrorCode } from './errors.js'
 import { isKeyId } from './keys.js'
-import { decodePath, folderOf } from './link-path.js'
+import { decodePath, folderOf, fragmentStart, queryMark, targetStart } from './link-path.js'
 
 /**
  * The signed fields of a link. `path` is the decoded URL path without its leading `/`; `kid` names the key that
@@ -45,8 +45,6 @@ export function linkQuery(expiry: number, kid?: string, scope?: number): string 
   // The string to sign of an empty path is exactly the query's signed part, so the two cannot drift apart.
   return `${stringToSign('', expiry, kid, scope)}&signature=`
 }
-
-const ABSOLUTE_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/
 
 /** Unix seconds from `^[1-9][0-9]{0,10}$`, or -1. */
 export function toExpiry(text: string): number {
@@ -170,32 +168,6 @@ function isNameCharacter(c: number): boolean {
 // Every well-formed `%XX` as one character (a byte), the rest as it is: the most a lenient decoder makes of it.
 function decodeEveryEscape(text: string): string {
   return text.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
-}
-
-/** The decoded path of a request target (origin- or absolute-form), or undefined when it is not canonical. */
-export function readPath(url: string): string | undefined {
-  const start = targetStart(url)
-  return start === -1 ? undefined : decodePath(url.slice(start, queryMark(url, start, fragmentStart(url, start))))
-}
-
-// Where the path of a request target begins: 0 in origin-form, after the authority in absolute-form; -1 for
-// anything else.
-function targetStart(url: string): number {
-  if (url.charCodeAt(0) === 0x2f /* / */) return 0
-  const origin = ABSOLUTE_PREFIX.exec(url)
-  return origin === null ? -1 : origin[0].length
-}
-
-// Where the fragment begins (the end of path and query).
-function fragmentStart(url: string, start: number): number {
-  const hash = url.indexOf('#', start)
-  return hash === -1 ? url.length : hash
-}
-
-// Where the query's `?` stands, or `end` when there is no query.
-function queryMark(url: string, start: number, end: number): number {
-  const mark = url.indexOf('?', start)
-  return mark === -1 || mark > end ? end : mark
 }
 
 /**

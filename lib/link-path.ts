@@ -1,4 +1,7 @@
-// Link paths: canonical decoded paths, decoding a raw path once, percent-encoding, and folders (scopes).
+// Link paths: canonical decoded paths, decoding a raw path once, percent-encoding, folders (scopes), and where a
+// request target's path, query and fragment begin.
+import { describeValue } from './option-checks.js'
+
 const UNRESERVED = new Uint8Array(128)
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/') UNRESERVED[c.charCodeAt(0)] = 1
 
@@ -102,4 +105,51 @@ export function folderOf(path: string, segments: number): string | undefined {
     if (end === -1) return undefined
   }
   return path.slice(0, end + 1)
+}
+
+/** The folder a `scope` option names, checked: a canonical folder (ending in `/`) that contains the path. */
+export function scopeFolder(relative: string, scope: unknown): string {
+  const folder =
+    scope === 'prefix'
+      ? relative
+      : typeof scope === 'string' && scope.charCodeAt(0) === 0x2f /* / */
+        ? scope.slice(1)
+        : scope
+  if (typeof folder !== 'string' || !folder.endsWith('/') || !isCanonicalPath(folder)) {
+    const what = scope === 'prefix' ? `the folder ${JSON.stringify(relative.slice(0, 200))}` : describeValue(scope)
+    throw new TypeError(
+      `sign: "scope" must be 'prefix' (for a path ending in "/") or a folder ending in "/", got ${what}`,
+    )
+  }
+  if (!relative.startsWith(folder))
+    throw new TypeError(`sign: "scope" ${JSON.stringify(folder)} does not contain the path`)
+  if (folderDepth(folder) > MAX_SCOPE) throw new TypeError(`sign: "scope" may be at most ${MAX_SCOPE} folders deep`)
+  return folder
+}
+
+const ABSOLUTE_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/
+
+/** The decoded path of a request target (origin- or absolute-form), or undefined when it is not canonical. */
+export function readPath(url: string): string | undefined {
+  const start = targetStart(url)
+  return start === -1 ? undefined : decodePath(url.slice(start, queryMark(url, start, fragmentStart(url, start))))
+}
+
+/** Where the path of a request target begins: 0 in origin-form, after the authority in absolute-form; else -1. */
+export function targetStart(url: string): number {
+  if (url.charCodeAt(0) === 0x2f /* / */) return 0
+  const origin = ABSOLUTE_PREFIX.exec(url)
+  return origin === null ? -1 : origin[0].length
+}
+
+/** Where the fragment begins (the end of path and query). */
+export function fragmentStart(url: string, start: number): number {
+  const hash = url.indexOf('#', start)
+  return hash === -1 ? url.length : hash
+}
+
+/** Where the query's `?` stands, or `end` when there is no query. */
+export function queryMark(url: string, start: number, end: number): number {
+  const mark = url.indexOf('?', start)
+  return mark === -1 || mark > end ? end : mark
 }

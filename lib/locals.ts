@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { cookieName, setGrantCookie } from './cookies.js'
+import { cookieName, setGrantCookie } from './set-grant-cookie.js'
 import type { Middleware } from './guard.js'
 import { asOptions, assertKnownOptions } from './option-checks.js'
 import {

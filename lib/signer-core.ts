@@ -1,13 +1,13 @@
 import { parseGrant } from './grant-cookie.js'
-import { linkQuery, parseLink, readPath, stringToSign, type ParsedLink } from './link-format.js'
-import { canonicalLinkPath, folderDepth, folderOf, isCanonicalPath, MAX_SCOPE } from './link-path.js'
-import { SignedUrlError, type SignedUrlErrorCode } from './errors.js'
+import { linkQuery, parseLink, stringToSign, type ParsedLink } from './link-format.js'
+import { canonicalLinkPath, folderDepth, folderOf, readPath, scopeFolder } from './link-path.js'
+import { refuse, type Refusal } from './errors.js'
 import { createKeyRing, type KeyMaterial, type KeyRing } from './keys.js'
-import { asOptions, assertKnownOptions, describeValue, kind, toSeconds, type Duration } from './option-checks.js'
+import { readLifetime } from './link-lifetime.js'
+import { asOptions, assertKnownOptions, describeValue, kind } from './option-checks.js'
 import {
   SIGNER_OPTIONS,
   type GrantOptions,
-  type Refusal,
   type SignerOptions,
   type SignOptions,
   type VerifyOptions,
@@ -32,7 +32,6 @@ export interface SignerCore<K> {
   grantsFor(url: string, grants: VerifyOptions['grants']): ParsedLink[]
 }
 
-const LOOKS_LIKE_MILLISECONDS = 1e11 // Unix seconds reach 1e11 in the year 5138
 const ORIGIN = /^https?:\/\/[^/?#@\s]+\/?$/
 
 /** Validates signer options (throwing TypeErrors that name them) and builds the shared core. */
@@ -45,13 +44,7 @@ export function createSignerCore<K>(
   const opts = asOptions<SignerOptions>(factory, options)
   assertKnownOptions(factory, opts, known)
   const ring = createKeyRing(factory, opts, toKey)
-  const maxTtl = seconds(factory, 'maxTtl', opts.maxTtl ?? '7d', 1)
-  const ttl = seconds(factory, 'ttl', opts.ttl ?? Math.min(3600, maxTtl), 1)
-  if (ttl > maxTtl) throw new TypeError(`${factory}: "ttl" (${ttl} s) must not exceed "maxTtl" (${maxTtl} s)`)
-  const tolerance = seconds(factory, 'clockTolerance', opts.clockTolerance ?? 0, 0)
-  const now = opts.now ?? Date.now
-  if (typeof now !== 'function')
-    throw new TypeError(`${factory}: "now" must be a function returning milliseconds, got ${describeValue(now)}`)
+  const { now, tolerance, expiryOf } = readLifetime(factory, opts)
   const origin = toOrigin(factory, opts.baseUrl)
 
   function prepareSign(path: string, signOptions: SignOptions | undefined): { message: string; link: string } {
@@ -76,24 +69,6 @@ export function createSignerCore<K>(
       message: stringToSign(folder, expiry, ring.signingId, segments),
       link: `${origin}/${linkPath}${linkQuery(expiry, ring.signingId, segments)}`,
     }
-  }
-
-  function expiryOf(signOptions: SignOptions | undefined): number {
-    const current = Math.floor(now() / 1000)
-    if (signOptions === undefined) return current + ttl
-    const o = asOptions<{ ttl: Duration; expiresAt: Date | number }>('sign', signOptions)
-    if (o.ttl !== undefined && o.expiresAt !== undefined)
-      throw new TypeError('sign: give either "ttl" or "expiresAt", not both')
-    if (o.expiresAt === undefined) {
-      const lifetime = o.ttl === undefined ? ttl : seconds('sign', 'ttl', o.ttl, 1)
-      if (lifetime > maxTtl) throw new TypeError(`sign: "ttl" (${lifetime} s) exceeds "maxTtl" (${maxTtl} s)`)
-      return current + lifetime
-    }
-    const expiry = expiresAtSeconds(o.expiresAt)
-    if (expiry <= current) throw new TypeError(`sign: "expiresAt" (${expiry}) is not in the future`)
-    if (expiry - current > maxTtl)
-      throw new TypeError(`sign: "expiresAt" is ${expiry - current} s away, beyond "maxTtl" (${maxTtl} s)`)
-    return expiry
   }
 
   function prepareVerify(url: string, verifyOptions: VerifyOptions | undefined): ParsedLink | Refusal {
@@ -148,51 +123,6 @@ export function createSignerCore<K>(
   }
 
   return { ring, prepareSign, prepareVerify, finishVerify, prepareGrant, grantsFor }
-}
-
-/** The folder a `scope` option names, checked: a canonical folder (ending in `/`) that contains the path. */
-export function scopeFolder(relative: string, scope: unknown): string {
-  const folder =
-    scope === 'prefix'
-      ? relative
-      : typeof scope === 'string' && scope.charCodeAt(0) === 0x2f /* / */
-        ? scope.slice(1)
-        : scope
-  if (typeof folder !== 'string' || !folder.endsWith('/') || !isCanonicalPath(folder)) {
-    const what = scope === 'prefix' ? `the folder ${JSON.stringify(relative.slice(0, 200))}` : describeValue(scope)
-    throw new TypeError(
-      `sign: "scope" must be 'prefix' (for a path ending in "/") or a folder ending in "/", got ${what}`,
-    )
-  }
-  if (!relative.startsWith(folder))
-    throw new TypeError(`sign: "scope" ${JSON.stringify(folder)} does not contain the path`)
-  if (folderDepth(folder) > MAX_SCOPE) throw new TypeError(`sign: "scope" may be at most ${MAX_SCOPE} folders deep`)
-  return folder
-}
-
-/** A refusal with a fresh SignedUrlError. */
-export function refuse(code: SignedUrlErrorCode): Refusal {
-  return { ok: false, error: new SignedUrlError(code) }
-}
-
-function seconds(factory: string, name: string, value: unknown, min: number): number {
-  const result = toSeconds(value)
-  if (result === undefined || result < min) {
-    const what = min > 0 ? 'a positive whole number of seconds' : 'a whole number of seconds'
-    throw new TypeError(`${factory}: "${name}" must be ${what} or a string such as '10m', got ${describeValue(value)}`)
-  }
-  return result
-}
-
-function expiresAtSeconds(value: unknown): number {
-  const expiry = value instanceof Date ? Math.floor(value.getTime() / 1000) : value
-  if (typeof expiry !== 'number' || !Number.isSafeInteger(expiry) || expiry <= 0) {
-    throw new TypeError(`sign: "expiresAt" must be a Date or whole Unix seconds, got ${describeValue(value)}`)
-  }
-  if (expiry >= LOOKS_LIKE_MILLISECONDS) {
-    throw new TypeError(`sign: "expiresAt" must be Unix time in seconds; ${expiry} looks like milliseconds`)
-  }
-  return expiry
 }
 
 function toOrigin(factory: string, baseUrl: unknown): string {

@@ -1,5 +1,5 @@
 // The signer's public options and results, and the list of option names every factory derives its own from.
-import type { SignedUrlError } from './errors.js'
+import type { Refusal } from './errors.js'
 import type { IdentifiedSecret, Secret } from './keys.js'
 import type { Duration } from './option-checks.js'
 
@@ -72,9 +72,7 @@ export type VerifyResult =
       secondsLeft: number
       /** For a folder grant, the folder it covers (ending in `/`). */ folder?: string
     }
-  | { ok: false; error: SignedUrlError }
-
-export type Refusal = Extract<VerifyResult, { ok: false }>
+  | Refusal
 
 /** The signer's option names: the guards and signUrls accept these beside their own. */
 export const SIGNER_OPTIONS: ReadonlySet<string> = new Set([

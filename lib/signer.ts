@@ -1,6 +1,5 @@
-import { createHmac, createSecretKey, KeyObject, timingSafeEqual } from 'node:crypto'
 import { encodeGrant } from './grant-cookie.js'
-import type { KeyMaterial } from './keys.js'
+import { macBase64Url, macKey, macMatches, type MacKey } from './mac.js'
 import { runSync, verification, type MacCheck } from './verification.js'
 import { createSignerCore } from './signer-core.js'
 import type { Grant, GrantOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-options.js'
@@ -39,21 +38,21 @@ export function createSigner(options: Readonly<SignerOptions>): Signer {
 
 /** Builds a signer for a factory; `known` lists the option names it accepts (the guards accept more). */
 export function buildSigner(factory: string, options: unknown, known?: ReadonlySet<string>): Signer {
-  const core = createSignerCore(factory, options, toKeyObject, known)
+  const core = createSignerCore(factory, options, macKey, known)
   const { ring } = core
 
   function sign(path: string, signOptions?: SignOptions): string {
     const { message, link } = core.prepareSign(path, signOptions)
-    return link + createHmac('sha256', ring.signing).update(message).digest('base64url')
+    return link + macBase64Url(ring.signing, message)
   }
 
   function verify(url: string, verifyOptions?: VerifyOptions): VerifyResult {
-    return runSync(verification(core, url, verifyOptions), macMatches)
+    return runSync(verification(core, url, verifyOptions), matches)
   }
 
   function grant(folder: string, grantOptions?: GrantOptions): Grant {
     const { message, folder: relative, expiry, maxAge } = core.prepareGrant(folder, grantOptions)
-    const signature = createHmac('sha256', ring.signing).update(message).digest('base64url')
+    const signature = macBase64Url(ring.signing, message)
     return {
       value: encodeGrant(relative, expiry, ring.signingId, signature),
       folder: relative,
@@ -65,14 +64,6 @@ export function buildSigner(factory: string, options: unknown, known?: ReadonlyS
   return { sign, verify, grant }
 }
 
-// Constant time: timingSafeEqual on two 32-byte buffers.
-function macMatches({ key, message, signature }: MacCheck<KeyObject>): boolean {
-  return timingSafeEqual(createHmac('sha256', key).update(message).digest(), signature)
-}
-
-function toKeyObject(material: KeyMaterial): KeyObject {
-  if (material.keyObject === undefined) return createSecretKey(material.bytes)
-  if (!(material.keyObject instanceof KeyObject))
-    throw new TypeError('createSigner: a KeyObject must come from node:crypto')
-  return material.keyObject
+function matches({ key, message, signature }: MacCheck<MacKey>): boolean {
+  return macMatches(key, message, signature)
 }

@@ -3,7 +3,8 @@
 // the steps are a generator that yields each MAC check and is answered with whether it matched.
 import { decodeSignature } from './base64url.js'
 import type { ParsedLink } from './link-format.js'
-import { refuse, type SignerCore } from './signer-core.js'
+import { refuse } from './errors.js'
+import type { SignerCore } from './signer-core.js'
 import type { VerifyOptions, VerifyResult } from './signer-options.js'
 
 /** One MAC to check: does `signature` (32 bytes) sign `message` under `key`? */

@@ -1,10 +1,10 @@
 import http, { type IncomingMessage } from 'node:http'
-import { cookieName, cookiePath, setGrantCookie } from '../lib/cookies'
+import { cookieName, cookiePath, setGrantCookie } from '../lib/set-grant-cookie'
 
 const grant = { value: 'v', folder: 'private/videos/42/', expiresAt: 1767226200, maxAge: 600 }
 const response = () => new http.ServerResponse({ method: 'GET', headers: {} } as IncomingMessage)
 
-describe('cookies', () => {
+describe('set-grant-cookie', () => {
   describe('cookiePath()', () => {
     it.each([
       ['private/videos/42/', '/private/videos/42/'],
