@@ -6,7 +6,7 @@ module.exports = {
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
   transform: {
     // Types are checked once by `npm run typecheck`; here ts-jest only transpiles.
-    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/__tests__/tsconfig.json', isolatedModules: true }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/__tests__/tsconfig.json' }],
   },
   moduleNameMapper: {
     '^express-signed-url$': '<rootDir>/lib/index.ts',

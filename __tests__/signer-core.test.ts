@@ -1,0 +1,186 @@
+import { createSignerCore } from '../lib/signer-core'
+import { stringToSign, type ParsedLink } from '../lib/link-format'
+import { KEY, NOW_MS } from './helpers'
+
+const NOW = NOW_MS / 1000
+const SIG = 'A'.repeat(43)
+// The core needs no cryptography: keys are their text, so a test can see which one a step would use.
+const asText = (material: { bytes?: Uint8Array }) => Buffer.from(material.bytes ?? []).toString()
+let clock = NOW_MS
+const core = (options: object = {}) => createSignerCore('test', { key: KEY, now: () => clock, ...options }, asText)
+
+beforeEach(() => {
+  clock = NOW_MS
+})
+
+describe('signer-core', () => {
+  describe('prepareSign()', () => {
+    it('gives the string to sign and the link before its signature', () => {
+      expect(core().prepareSign('private/a b.png', undefined)).toEqual({
+        message: `private/a b.png?expiry=${NOW + 3600}&method=get`,
+        link: `/private/a%20b.png?expiry=${NOW + 3600}&method=get&signature=`,
+      })
+      expect(core().prepareSign('/private/a.png', { ttl: 60 }).message).toBe(
+        `private/a.png?expiry=${NOW + 60}&method=get`,
+      )
+    })
+
+    it('signs the folder of a scope, with its depth, and names the signing key', () => {
+      const signed = core({ keys: [{ id: 'k1', secret: KEY }], key: undefined }).prepareSign('v/42/index.m3u8', {
+        scope: 'v/42/',
+      })
+      expect(signed).toEqual({
+        message: `v/42/?expiry=${NOW + 3600}&method=get&kid=k1&scope=2`,
+        link: `/v/42/index.m3u8?expiry=${NOW + 3600}&method=get&kid=k1&scope=2&signature=`,
+      })
+    })
+
+    it('makes links absolute under baseUrl', () => {
+      expect(core({ baseUrl: 'https://files.example.com/' }).prepareSign('a.png', undefined).link).toMatch(
+        /^https:\/\/files\.example\.com\/a\.png\?expiry=/,
+      )
+    })
+
+    it.each([
+      ['', /not canonical/],
+      ['a/../b', /not canonical/],
+      ['a//b', /not canonical/],
+      ['a\\b', /not canonical/],
+      [5, /path must be a string, got 5/],
+    ])('refuses the path %j', (path, message) => {
+      expect(() => core().prepareSign(path as string, undefined)).toThrow(message)
+    })
+
+    it.each([
+      [{ baseUrl: 'ftp://x' }, /"baseUrl" must be an http\(s\) origin/],
+      [{ baseUrl: 'https://x/path' }, /"baseUrl" must be an http\(s\) origin/],
+      [{ baseUrl: 'https://user@x' }, /"baseUrl" must be an http\(s\) origin/],
+      [{ bogus: 1 }, /unknown option "bogus"/],
+    ])('refuses the signer option %p', (options, message) => {
+      expect(() => core(options)).toThrow(message)
+    })
+  })
+
+  describe('prepareVerify()', () => {
+    it.each(['GET', 'HEAD', 'get', 'head', undefined])('reads a link requested by %s', (method) => {
+      const link = core().prepareVerify(`/a.png?expiry=${NOW + 5}&method=get&signature=${SIG}`, { method })
+      expect(link).toEqual({
+        path: 'a.png',
+        expiry: NOW + 5,
+        signature: SIG,
+        message: `a.png?expiry=${NOW + 5}&method=get`,
+      })
+    })
+
+    it.each(['POST', 'PUT', 'OPTIONS', 'GETS', ''])('refuses the method %j before reading the URL', (method) => {
+      expect(core().prepareVerify('not a url', { method })).toMatchObject({
+        ok: false,
+        error: { code: 'ERR_METHOD_NOT_ALLOWED' },
+      })
+    })
+
+    it('refuses what is not a URL with the code of its first fault', () => {
+      expect(core().prepareVerify(5 as never, undefined)).toMatchObject({ error: { code: 'ERR_PATH_NOT_CANONICAL' } })
+      expect(core().prepareVerify('/a/../b', undefined)).toMatchObject({ error: { code: 'ERR_PATH_NOT_CANONICAL' } })
+      expect(core().prepareVerify('/a?expiry=1', undefined)).toMatchObject({ error: { code: 'ERR_QUERY_MALFORMED' } })
+      expect(core().prepareVerify('/a', undefined)).toMatchObject({ error: { code: 'ERR_SIGNATURE_MISSING' } })
+    })
+  })
+
+  describe('finishVerify()', () => {
+    const link = (expiry: number, scope?: number): ParsedLink => ({
+      path: 'v/42/seg.ts',
+      expiry,
+      scope,
+      signature: SIG,
+      message: stringToSign('v/42/seg.ts', expiry),
+    })
+
+    it('refuses an unmatched MAC before looking at the expiry', () => {
+      expect(core().finishVerify(link(NOW - 100), false)).toMatchObject({ error: { code: 'ERR_SIGNATURE_INVALID' } })
+    })
+
+    it('is good up to the second before expiry, with whole seconds left rounded down', () => {
+      clock = NOW_MS + 500
+      expect(core().finishVerify(link(NOW + 10), true)).toEqual({
+        ok: true,
+        path: 'v/42/seg.ts',
+        expiresAt: NOW + 10,
+        secondsLeft: 9,
+      })
+      clock = (NOW + 9) * 1000 + 999
+      expect(core().finishVerify(link(NOW + 10), true)).toMatchObject({ ok: true, secondsLeft: 0 })
+      clock = (NOW + 10) * 1000
+      expect(core().finishVerify(link(NOW + 10), true)).toMatchObject({ error: { code: 'ERR_URL_EXPIRED' } })
+    })
+
+    it('stretches the expiry by the clock tolerance, with nothing left to cache', () => {
+      clock = (NOW + 12) * 1000
+      expect(core({ clockTolerance: 5 }).finishVerify(link(NOW + 10), true)).toMatchObject({ ok: true, secondsLeft: 0 })
+      clock = (NOW + 15) * 1000
+      expect(core({ clockTolerance: 5 }).finishVerify(link(NOW + 10), true)).toMatchObject({ ok: false })
+    })
+
+    it('names the folder a scope link grants', () => {
+      expect(core().finishVerify(link(NOW + 10, 2), true)).toMatchObject({ ok: true, folder: 'v/42/' })
+    })
+  })
+
+  describe('prepareGrant()', () => {
+    it('signs the folder as a scope link for it does, with the cookie lifetime', () => {
+      clock = NOW_MS + 400
+      expect(core().prepareGrant('/v/42/', { ttl: '2h' })).toEqual({
+        message: `v/42/?expiry=${NOW + 7200}&method=get&scope=2`,
+        folder: 'v/42/',
+        expiry: NOW + 7200,
+        maxAge: 7200,
+      })
+    })
+
+    it.each([['v/42'], ['v/../'], [''], [5]])('refuses the folder %j', (folder) => {
+      expect(() => core().prepareGrant(folder as string, undefined)).toThrow(TypeError)
+    })
+  })
+
+  describe('grantsFor()', () => {
+    const grantValue = (folder: string, expiry = NOW + 60) =>
+      `${Buffer.from(folder).toString('base64url')}.${expiry}..${SIG}`
+
+    it('returns the grants that cover the path, each signing its folder and serving the path', () => {
+      const found = core().grantsFor('/v/42/seg.ts?x=1', [grantValue('v/42/'), grantValue('v/43/'), grantValue('v/')])
+      expect(found).toEqual([
+        {
+          path: 'v/42/seg.ts',
+          expiry: NOW + 60,
+          kid: undefined,
+          scope: 2,
+          signature: SIG,
+          message: `v/42/?expiry=${NOW + 60}&method=get&scope=2`,
+        },
+        {
+          path: 'v/42/seg.ts',
+          expiry: NOW + 60,
+          kid: undefined,
+          scope: 1,
+          signature: SIG,
+          message: `v/?expiry=${NOW + 60}&method=get&scope=1`,
+        },
+      ])
+    })
+
+    it('skips junk and foreign grants before counting, and checks at most 8', () => {
+      const junk = Array.from({ length: 50 }, (_, i) => [`junk${i}`, grantValue(`w/${i}/`)]).flat()
+      const good = Array.from({ length: 9 }, () => grantValue('v/'))
+      expect(core().grantsFor('/v/1', [...junk, ...good])).toHaveLength(8)
+    })
+
+    it('calls a function of grants, and finds none for a path that does not read', () => {
+      const given = jest.fn(() => [grantValue('v/')])
+      expect(core().grantsFor('/v/1', given)).toHaveLength(1)
+      expect(given).toHaveBeenCalledTimes(1)
+      expect(core().grantsFor('/v/%2e%2e/x', [grantValue('v/')])).toEqual([])
+      expect(core().grantsFor('/v/1', () => undefined)).toEqual([])
+      expect(core().grantsFor('/v/1', [5 as never])).toEqual([])
+    })
+  })
+})
