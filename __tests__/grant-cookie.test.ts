@@ -21,7 +21,7 @@ describe('grant cookie', () => {
         kid,
         scope: depth,
         signature: SIG,
-        message: stringToSign(folder, 1767229200, kid, depth),
+        message: stringToSign(folder, { expiry: 1767229200, kid, scope: depth }),
       })
     })
 

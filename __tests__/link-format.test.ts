@@ -8,21 +8,25 @@ const SIG = 'JAlvetgMrDoUCbglQ1WCmsFg_gDoM_pv_puL2rc6ksc'
 describe('link format', () => {
   describe('linkQuery()', () => {
     it('writes the signed fields in the order the string to sign has them, then the signature name', () => {
-      expect(linkQuery(1765432100)).toBe('?expiry=1765432100&method=get&signature=')
-      expect(linkQuery(1765432100, 'k1', 2)).toBe('?expiry=1765432100&method=get&kid=k1&scope=2&signature=')
-      expect(`private/a/${linkQuery(1, undefined, 2)}`.replace('&signature=', '')).toBe(
-        stringToSign('private/a/', 1, undefined, 2),
+      expect(linkQuery({ expiry: 1765432100 })).toBe('?expiry=1765432100&method=get&signature=')
+      expect(linkQuery({ expiry: 1765432100, kid: 'k1', scope: 2 })).toBe(
+        '?expiry=1765432100&method=get&kid=k1&scope=2&signature=',
+      )
+      expect(`private/a/${linkQuery({ expiry: 1, scope: 2 })}`.replace('&signature=', '')).toBe(
+        stringToSign('private/a/', { expiry: 1, scope: 2 }),
       )
     })
   })
 
   describe('stringToSign()', () => {
     it('is <path>?expiry=<seconds>&method=get', () => {
-      expect(stringToSign('private/image.png', 1765432100)).toBe('private/image.png?expiry=1765432100&method=get')
+      expect(stringToSign('private/image.png', { expiry: 1765432100 })).toBe(
+        'private/image.png?expiry=1765432100&method=get',
+      )
     })
 
     it('appends the key id after the v1 fields', () => {
-      expect(stringToSign('private/image.png', 1765432100, 'k1')).toBe(
+      expect(stringToSign('private/image.png', { expiry: 1765432100, kid: 'k1' })).toBe(
         'private/image.png?expiry=1765432100&method=get&kid=k1',
       )
     })
@@ -53,11 +57,14 @@ describe('link format', () => {
   })
 
   describe('parseQuery()', () => {
-    it('reads the three signed fields and ignores the rest', () => {
-      expect(parseQuery(`x=1&expiry=1765432100&y&method=get&signature=${SIG}&=z`)).toMatchObject({
-        expiry: 1765432100,
+    it('reads the three signed fields and ignores the rest, holding only the fields the query has', () => {
+      const fields = parseQuery(`x=1&expiry=1765432100&y&method=get&signature=${SIG}&=z`)
+      expect(fields).toStrictEqual({ expiry: 1765432100, signature: SIG })
+      expect(parseQuery(`expiry=1&method=get&kid=k1&scope=2&signature=${SIG}`)).toStrictEqual({
+        expiry: 1,
         signature: SIG,
-        kid: undefined,
+        kid: 'k1',
+        scope: 2,
       })
     })
 

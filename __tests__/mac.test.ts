@@ -29,7 +29,8 @@ describe('mac', () => {
 
   it('refuses a KeyObject that is not from node:crypto', () => {
     const fake = { type: 'secret', symmetricKeySize: 32, export: () => Buffer.alloc(32) }
-    expect(() => macKey({ keyObject: fake })).toThrow(new TypeError('createSigner: a KeyObject must come from node:crypto'))
+    expect(() => macKey({ keyObject: fake })).toThrow(
+      new TypeError('createSigner: a KeyObject must come from node:crypto'),
+    )
   })
-
 })

@@ -93,7 +93,7 @@ describe('signer-core', () => {
       expiry,
       scope,
       signature: SIG,
-      message: stringToSign('v/42/seg.ts', expiry),
+      message: stringToSign('v/42/seg.ts', { expiry }),
     })
 
     it('refuses an unmatched MAC before looking at the expiry', () => {

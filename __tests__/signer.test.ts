@@ -10,7 +10,7 @@ describe('createSigner()', () => {
     it.each(vectors.map((v) => [v.path, v.key.slice(0, 6), v]))(
       'builds the string to sign for %s (key %s)',
       (_p, _k, v) => {
-        expect(stringToSign(v.path, v.expiry)).toBe(v.stringToSign)
+        expect(stringToSign(v.path, { expiry: v.expiry })).toBe(v.stringToSign)
       },
     )
 

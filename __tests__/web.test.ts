@@ -184,6 +184,7 @@ describe('createWebSigner()', () => {
       'signer-options.js',
       'verification.js',
       'web-mac.js',
+      'web-signer.js',
       'web.js',
     ])
     expect(results).toHaveLength(vectors.length)

@@ -72,5 +72,5 @@ export function parseGrant(value: string): ParsedLink | undefined {
   const scope = folderDepth(folder)
   if (scope > MAX_SCOPE) return undefined
   const id = kid === '' ? undefined : kid
-  return { path: folder, expiry, kid: id, scope, signature, message: stringToSign(folder, expiry, id, scope) }
+  return { path: folder, expiry, kid: id, scope, signature, message: stringToSign(folder, { expiry, kid: id, scope }) }
 }

@@ -3,47 +3,69 @@ import { isKeyId } from './keys.js'
 import { decodePath, folderOf, fragmentStart, queryMark, targetStart } from './link-path.js'
 
 /**
- * The signed fields of a link. `path` is the decoded URL path without its leading `/`; `kid` names the key that
- * signed it; `scope`, when present, says the signature grants the folder made of the path's first `scope`
- * segments, and everything below it (extensions: a link without them is exactly v1).
+ * The signed fields of a link besides its path. `kid` names the key that signed it; `scope`, when present, says
+ * the signature grants the folder made of the path's first `scope` segments, and everything below it. Both are
+ * extensions: a link without them is exactly v1.
  */
-export interface LinkFields {
-  readonly path: string
+export interface SignedFields {
   readonly expiry: number
   readonly kid?: string
   readonly scope?: number
 }
 
+/** The signed fields, with the path: decoded, without its leading `/`. */
+export interface LinkFields extends SignedFields {
+  readonly path: string
+}
+
 /** The signed fields a query carries, and its signature (unchecked): a link without its path. */
-export type QueryFields = Omit<ParsedLink, 'path' | 'message'>
+export interface QueryFields extends SignedFields {
+  readonly signature: string
+}
 
 /**
  * A link read back from a URL (or a grant cookie): its signed fields, the string they sign, and the signature it
  * carries (unchecked). For a grant, `path` is the path requested and `message` signs the granted folder.
  */
-export interface ParsedLink extends LinkFields {
-  readonly signature: string
+export interface ParsedLink extends LinkFields, QueryFields {
   readonly message: string
 }
 
+type Extension = Exclude<keyof SignedFields, 'expiry'>
+
+/**
+ * The extension fields, in the one order the string to sign and the link carry them, each with the reader of its
+ * query value (undefined when malformed). A new signed field is one entry here and one in SignedFields.
+ */
+const EXTENSIONS: ReadonlyArray<readonly [Extension, (text: string) => SignedFields[Extension] | undefined]> = [
+  ['kid', (text) => (isKeyId(text) ? text : undefined)],
+  ['scope', (text) => (text.length <= 2 && toExpiry(text) !== -1 ? toExpiry(text) : undefined)],
+]
+
+/** Every signed field's name, as a query spells it. */
+export const SIGNED_FIELDS: readonly string[] = ['expiry', 'method', 'signature', ...EXTENSIONS.map(([name]) => name)]
+
 /**
  * The string to sign. Without extensions it is v1, byte for byte what ittybit's reference snippet signs:
- * `<path>?expiry=<expiry>&method=get`. Extensions follow in this fixed order: `&kid=<id>`, `&scope=<segments>`.
- * For a folder grant, `path` is the folder (ending in `/`).
+ * `<path>?expiry=<expiry>&method=get`. Extensions follow in the fixed order of EXTENSIONS: `&kid=<id>`,
+ * `&scope=<segments>`. For a folder grant, `path` is the folder (ending in `/`).
  */
-export function stringToSign(path: string, expiry: number, kid?: string, scope?: number): string {
-  const v1 = `${path}?expiry=${expiry}&method=get`
-  if (kid === undefined && scope === undefined) return v1
-  return `${v1}${kid === undefined ? '' : `&kid=${kid}`}${scope === undefined ? '' : `&scope=${scope}`}`
+export function stringToSign(path: string, fields: SignedFields): string {
+  let text = `${path}?expiry=${fields.expiry}&method=get`
+  for (const [name] of EXTENSIONS) {
+    const value = fields[name]
+    if (value !== undefined) text += `&${name}=${value}`
+  }
+  return text
 }
 
 /**
  * A link's query up to its signature, the signed fields in the order the string to sign has them:
  * `?expiry=<expiry>&method=get[&kid=<id>][&scope=<segments>]&signature=` (the signature is appended).
  */
-export function linkQuery(expiry: number, kid?: string, scope?: number): string {
+export function linkQuery(fields: SignedFields): string {
   // The string to sign of an empty path is exactly the query's signed part, so the two cannot drift apart.
-  return `${stringToSign('', expiry, kid, scope)}&signature=`
+  return `${stringToSign('', fields)}&signature=`
 }
 
 /** Unix seconds from `^[1-9][0-9]{0,10}$`, or -1. */
@@ -59,23 +81,14 @@ export function toExpiry(text: string): number {
   return value
 }
 
-/** A folder depth from `^[1-9][0-9]?$`, or -1. */
-function toSegments(text: string): number {
-  const value = toExpiry(text)
-  return text.length <= 2 ? value : -1
-}
-
 /**
  * Reads the signed fields out of a query string strictly: exactly one `expiry`, `method` and `signature`, at most
- * one `kid`, each in its one valid spelling. Other parameters (a cache-buster) are ignored: they are not signed and
- * change nothing. Linear in the length of the query, however it is built.
+ * one of each extension, each in its one valid spelling. Other parameters (a cache-buster) are ignored: they are
+ * not signed and change nothing. Linear in the length of the query, however it is built.
  */
 export function parseQuery(query: string): QueryFields | SignedUrlErrorCode {
-  let expiry: string | undefined
-  let method: string | undefined
-  let signature: string | undefined
-  let kid: string | undefined
-  let scope: string | undefined
+  const found: Record<string, string | undefined> = Object.create(null) as Record<string, string | undefined>
+  let any = false
   let equals = -1
   let start = 0
   while (start <= query.length) {
@@ -87,51 +100,42 @@ export function parseQuery(query: string): QueryFields | SignedUrlErrorCode {
       if (equals === -1) equals = Infinity
     }
     const nameEnd = equals < end ? equals : end
-    const length = nameEnd - start
-    const value = nameEnd === end ? '' : query.slice(nameEnd + 1, end)
-    // Parameter pollution: a second value for a signed field is never a mistake worth guessing about.
-    if (length === 6 && query.startsWith('expiry', start)) {
-      if (expiry !== undefined) return 'ERR_QUERY_MALFORMED'
-      expiry = value
-    } else if (length === 6 && query.startsWith('method', start)) {
-      if (method !== undefined) return 'ERR_QUERY_MALFORMED'
-      method = value
-    } else if (length === 9 && query.startsWith('signature', start)) {
-      if (signature !== undefined) return 'ERR_QUERY_MALFORMED'
-      signature = value
-    } else if (length === 3 && query.startsWith('kid', start)) {
-      if (kid !== undefined) return 'ERR_QUERY_MALFORMED'
-      kid = value
-    } else if (length === 5 && query.startsWith('scope', start)) {
-      if (scope !== undefined) return 'ERR_QUERY_MALFORMED'
-      scope = value
+    const field = signedFieldAt(query, start, nameEnd)
+    if (field !== undefined) {
+      // Parameter pollution: a second value for a signed field is never a mistake worth guessing about.
+      if (field in found) return 'ERR_QUERY_MALFORMED'
+      found[field] = nameEnd === end ? '' : query.slice(nameEnd + 1, end)
+      any = true
     } else if (spellsSignedField(query, start, nameEnd)) {
       // `[expiry]=`, `%65xpiry=` or `expiry[x]=` is ignored here but read as `expiry` by Express's query parser.
       return 'ERR_QUERY_MALFORMED'
     }
     start = end + 1
   }
-  if (signature === undefined) {
-    // Half a link is not a missing one: a grant cookie must not carry signed fields the guard never checked
-    // through to the handler's req.query.
-    const anyField = expiry !== undefined || method !== undefined || kid !== undefined || scope !== undefined
-    return anyField ? 'ERR_QUERY_MALFORMED' : 'ERR_SIGNATURE_MISSING'
+  const { signature } = found
+  // Half a link is not a missing one: a grant cookie must not carry signed fields the guard never checked
+  // through to the handler's req.query.
+  if (signature === undefined) return any ? 'ERR_QUERY_MALFORMED' : 'ERR_SIGNATURE_MISSING'
+  const expiry = found.expiry === undefined ? -1 : toExpiry(found.expiry)
+  if (expiry === -1 || found.method !== 'get' || signature.length !== 43) return 'ERR_QUERY_MALFORMED'
+  const fields: { -readonly [F in keyof QueryFields]: QueryFields[F] } = { expiry, signature }
+  for (const [name, read] of EXTENSIONS) {
+    const text = found[name]
+    if (text === undefined) continue
+    const value = read(text)
+    if (value === undefined) return 'ERR_QUERY_MALFORMED'
+    ;(fields as Record<Extension, unknown>)[name] = value
   }
-  const seconds = expiry === undefined ? -1 : toExpiry(expiry)
-  const segments = scope === undefined ? undefined : toSegments(scope)
-  if (
-    seconds === -1 ||
-    method !== 'get' ||
-    signature.length !== 43 ||
-    (kid !== undefined && !isKeyId(kid)) ||
-    segments === -1
-  ) {
-    return 'ERR_QUERY_MALFORMED'
-  }
-  return { expiry: seconds, kid, scope: segments, signature }
+  return fields
 }
 
-const SIGNED_FIELDS = ['expiry', 'method', 'signature', 'kid', 'scope']
+// The signed field a parameter name spells plainly, or undefined.
+function signedFieldAt(query: string, start: number, end: number): string | undefined {
+  const length = end - start
+  if (length < 3 || length > 9) return undefined
+  for (const field of SIGNED_FIELDS) if (field.length === length && query.startsWith(field, start)) return field
+  return undefined
+}
 
 /**
  * Whether a parameter name that is not a signed field's plain spelling is read as one by some query parser an
@@ -184,9 +188,9 @@ export function parseLink(url: string): ParsedLink | SignedUrlErrorCode {
   if (path === undefined) return 'ERR_PATH_NOT_CANONICAL'
   const query = parseQuery(mark < end ? url.slice(mark + 1, end) : '')
   if (typeof query === 'string') return query
-  if (query.scope === undefined) return { ...query, path, message: stringToSign(path, query.expiry, query.kid) }
+  if (query.scope === undefined) return { ...query, path, message: stringToSign(path, query) }
   // A folder grant: the signature covers the folder of the path's first `scope` segments, whatever lies below.
   const folder = folderOf(path, query.scope)
   if (folder === undefined) return 'ERR_QUERY_MALFORMED'
-  return { ...query, path, message: stringToSign(folder, query.expiry, query.kid, query.scope) }
+  return { ...query, path, message: stringToSign(folder, query) }
 }

@@ -59,15 +59,15 @@ export function createSignerCore<K>(
     const expiry = expiryOf(signOptions)
     if (signOptions?.scope === undefined) {
       return {
-        message: stringToSign(relative, expiry, ring.signingId),
-        link: `${origin}/${linkPath}${linkQuery(expiry, ring.signingId)}`,
+        message: stringToSign(relative, { expiry, kid: ring.signingId }),
+        link: `${origin}/${linkPath}${linkQuery({ expiry, kid: ring.signingId })}`,
       }
     }
     const folder = scopeFolder(relative, signOptions.scope)
-    const segments = folderDepth(folder)
+    const fields = { expiry, kid: ring.signingId, scope: folderDepth(folder) }
     return {
-      message: stringToSign(folder, expiry, ring.signingId, segments),
-      link: `${origin}/${linkPath}${linkQuery(expiry, ring.signingId, segments)}`,
+      message: stringToSign(folder, fields),
+      link: `${origin}/${linkPath}${linkQuery(fields)}`,
     }
   }
 
@@ -96,9 +96,8 @@ export function createSignerCore<K>(
     if (typeof folder !== 'string') throw new TypeError(`grant: folder must be a string, got ${describeValue(folder)}`)
     const relative = scopeFolder(folder.charCodeAt(0) === 0x2f /* / */ ? folder.slice(1) : folder, 'prefix')
     const expiry = expiryOf(grantOptions)
-    const segments = folderDepth(relative)
     return {
-      message: stringToSign(relative, expiry, ring.signingId, segments),
+      message: stringToSign(relative, { expiry, kid: ring.signingId, scope: folderDepth(relative) }),
       folder: relative,
       expiry,
       maxAge: expiry - Math.floor(now() / 1000),
