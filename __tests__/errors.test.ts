@@ -1,4 +1,4 @@
-import { refuse, SignedUrlError, type SignedUrlErrorCode } from '../lib/errors'
+import { refuse, SignedUrlError, stackless, type SignedUrlErrorCode } from '../lib/errors'
 
 const CODES: SignedUrlErrorCode[] = [
   'ERR_SIGNATURE_MISSING',
@@ -37,5 +37,36 @@ describe('errors', () => {
       expect(first).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED', status: 403 } })
       expect(first.error).not.toBe(second.error) // a guard sets status on it: one shared error would leak across requests
     })
+  })
+})
+
+describe('stackless()', () => {
+  it('makes a SignedUrlError with code, status and message but no stack frames, and leaves the limit as it was', () => {
+    const before = Error.stackTraceLimit
+    const error = stackless('ERR_SIGNATURE_INVALID')
+    expect(error).toBeInstanceOf(SignedUrlError)
+    expect(error).toMatchObject({
+      code: 'ERR_SIGNATURE_INVALID',
+      status: 403,
+      message: 'The URL signature does not match',
+    })
+    expect(error.stack).toBe('SignedUrlError: The URL signature does not match')
+    expect(Error.stackTraceLimit).toBe(before)
+    expect(new SignedUrlError('ERR_SIGNATURE_INVALID').stack).toMatch(/\n\s+at /) // made by the app: a full trace
+  })
+
+  it('has the own properties, enumerable or not, of an error the constructor makes', () => {
+    const made = new SignedUrlError('ERR_URL_EXPIRED')
+    const fast = stackless('ERR_URL_EXPIRED')
+    expect(Object.keys(fast)).toEqual(expect.arrayContaining(Object.keys(made)))
+    expect(Object.keys(fast)).toHaveLength(Object.keys(made).length)
+    expect(Object.getOwnPropertyNames(fast).sort()).toEqual(Object.getOwnPropertyNames(made).sort())
+    expect(JSON.stringify(fast)).toBe(JSON.stringify(made))
+    expect(fast).toBeInstanceOf(Error)
+    expect(String(fast)).toBe(String(made))
+  })
+
+  it('is what refuse() returns', () => {
+    expect(refuse('ERR_URL_EXPIRED').error.stack).not.toMatch(/\n\s+at /)
   })
 })

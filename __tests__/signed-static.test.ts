@@ -1,4 +1,4 @@
-import crypto from 'node:crypto'
+import * as mac from '../lib/mac'
 import fs from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createSigner } from 'express-signed-url'
@@ -42,10 +42,10 @@ describe.each(guards)('$name', (guardUnderTest) => {
       const query = (sitePath: string) => link(sitePath).split('?')[1]
 
       let stat: jest.SpiedFunction<typeof fs.stat>
-      let hmac: jest.SpiedFunction<typeof crypto.createHmac>
+      let hmac: jest.SpiedFunction<typeof mac.macMatches>
       beforeEach(() => {
         stat = jest.spyOn(fs, 'stat')
-        hmac = jest.spyOn(crypto, 'createHmac')
+        hmac = jest.spyOn(mac, 'macMatches')
       })
       afterEach(() => jest.restoreAllMocks())
 

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto'
 import { createSigner, parseKeyList, SignedUrlError } from 'express-signed-url'
 import { stringToSign } from '../lib/link-format'
+import * as mac from '../lib/mac'
 import { forge, ittybitSign, KEY, NOW_MS, now, OTHER_KEY, vectors } from './helpers'
 
 const NOW_S = NOW_MS / 1000
@@ -176,7 +177,7 @@ describe('createSigner()', () => {
     })
 
     it('refuses methods other than GET and HEAD before any HMAC work', () => {
-      const spy = jest.spyOn(crypto, 'createHmac')
+      const spy = jest.spyOn(mac, 'macMatches')
       const link = ittybitSign(KEY, 'a.png', NOW_S + 60)
       spy.mockClear()
       for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE']) {
@@ -357,7 +358,7 @@ describe('createSigner()', () => {
 
       it('verifies a link of any key in the ring with one HMAC', () => {
         const old = createSigner({ keys: [ids[7]], now }).sign('a.png')
-        const spy = jest.spyOn(crypto, 'createHmac')
+        const spy = jest.spyOn(mac, 'macMatches')
         expect(ring.verify(old).ok).toBe(true)
         expect(spy).toHaveBeenCalledTimes(1)
         spy.mockRestore()
@@ -366,7 +367,7 @@ describe('createSigner()', () => {
       it('refuses a link that names one key but was signed with another, with one HMAC', () => {
         // Signed with k1's secret but naming k0: only k0 may be tried.
         const lying = createSigner({ keys: [{ id: 'k0', secret: ids[1].secret }], now }).sign('a.png')
-        const spy = jest.spyOn(crypto, 'createHmac')
+        const spy = jest.spyOn(mac, 'macMatches')
         expect(ring.verify(lying)).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
         expect(spy).toHaveBeenCalledTimes(1)
         const unknown = ring.sign('a.png').replace('kid=k0', 'kid=unknown')

@@ -3,7 +3,9 @@ import { createSigner } from 'express-signed-url'
 import type { KeyMaterial } from '../lib/keys'
 import { createSignerCore } from '../lib/signer-core'
 import type { SignerOptions } from '../lib/signer-options'
-import { runAsync, runSync, verification, type MacCheck } from '../lib/verification'
+import { runAsync, runSync, verification, verifyPlainSync, type MacCheck } from '../lib/verification'
+import fc from 'fast-check'
+import { attackCorpus, type AttackContext } from './attack-corpus'
 import { KEY, NOW_MS, now, OTHER_KEY } from './helpers'
 
 const THIRD_KEY = 'a-third-key-0123456789-0123456789-0123456789'
@@ -124,5 +126,123 @@ describe('verification()', () => {
         timingSafeEqual(createHmac('sha256', key).update(message).digest(), signature)
       expect(await runAsync(verification(core(options), url, undefined), matches)).toEqual(run(options, url).result)
     }
+  })
+})
+
+describe('verifyPlainSync(), the fast path', () => {
+  const keys = [{ id: 'k1', secret: KEY }, OTHER_KEY, KEY]
+  const signerCore = core({ keys })
+  const macOf = (key: string, message: string, signature: Uint8Array) =>
+    timingSafeEqual(createHmac('sha256', key).update(message).digest(), signature)
+  const general = (url: string, method?: string) =>
+    runSync(
+      verification(signerCore, url, method === undefined ? undefined : { method }),
+      ({ key, message, signature }) => macOf(key, message, signature),
+    )
+  // The fast path decides only what the general steps decide the same way, code and result included.
+  const agrees = (url: string, method?: string) => {
+    const fast = verifyPlainSync(signerCore, url, method === undefined ? undefined : { method }, macOf)
+    if (fast !== undefined) expect(fast).toEqual(general(url, method))
+    return fast !== undefined
+  }
+  const ctx: AttackContext = {
+    base: '',
+    expiry: NOW_MS / 1000 + 3600,
+    past: NOW_MS / 1000 - 1,
+    key: KEY,
+    otherKey: OTHER_KEY,
+  }
+
+  it('takes the common shapes: plain and with a key id, good, forged and expired', () => {
+    const plain = createSigner({ key: OTHER_KEY, now }).sign('private/a-b_c~d.e/f.png')
+    const named = createSigner({ keys: [{ id: 'k1', secret: KEY }], now }).sign('a.png')
+    const expired = createSigner({ key: OTHER_KEY, now: () => NOW_MS - 7200_000 }).sign('a.png')
+    for (const url of [plain, named, expired, plain.replace(/signature=./, 'signature=A'), named.replace('k1', 'k2')])
+      expect(agrees(url)).toBe(true)
+    expect(verifyPlainSync(signerCore, expired, undefined, macOf)).toMatchObject({ error: { code: 'ERR_URL_EXPIRED' } })
+  })
+
+  it('leaves every other shape to the general steps', () => {
+    const plain = createSigner({ key: OTHER_KEY, now }).sign('a.png')
+    for (const url of [
+      plain.replace('/a.png', '/caf%C3%A9.png'),
+      plain.replace('/a.png', '/a/./b'),
+      plain.replace('/a.png', '/a//b'),
+      plain.replace('/a.png', '/..'),
+      `${plain}&x=1`,
+      plain.replace('?', '?x=1&'),
+      plain.replace('&method=get', '&method=GET'),
+      plain.replace('expiry=', 'expiry=0'),
+      plain.replace(/signature=.*/, `signature=${'A'.repeat(42)}B`),
+      createSigner({ key: OTHER_KEY, now }).sign('v/42/', { scope: 'prefix' }),
+      `https://example.com${plain}`,
+    ])
+      expect(agrees(url)).toBe(false)
+    expect(agrees(plain, 'POST')).toBe(false)
+    expect(agrees(plain, 'HEAD')).toBe(true)
+  })
+
+  it('agrees with the general steps on every target of the attack corpus', () => {
+    let taken = 0
+    for (const attack of attackCorpus) if (agrees(attack.target(ctx), attack.method)) taken++
+    expect(taken).toBeGreaterThan(20) // the corpus holds many plain links; the comparison must have run on them
+  })
+
+  it('agrees with the general steps on links near the common shape', () => {
+    const piece = fc.constantFrom(
+      'a',
+      'b.png',
+      '.',
+      '..',
+      '...',
+      '',
+      '%41',
+      'é',
+      '~',
+      '-',
+      '_',
+      '?',
+      '&',
+      '=',
+      '#',
+      '+',
+    )
+    const path = fc.array(piece, { maxLength: 5 }).map((p) => p.join('/'))
+    const field = fc.constantFrom(
+      `expiry=${NOW_MS / 1000 + 60}`,
+      `expiry=0${NOW_MS / 1000 + 60}`,
+      `expiry=${NOW_MS / 1000 - 60}`,
+      'expiry=',
+      'method=get',
+      'method=GET',
+      'kid=k1',
+      'kid=k2',
+      'kid=',
+      'scope=1',
+      'x=1',
+      'Expiry=1',
+    )
+    const good = `expiry=${NOW_MS / 1000 + 60}`
+    const fields = fc.oneof(
+      { weight: 3, arbitrary: fc.constant([good, 'method=get']) },
+      { weight: 2, arbitrary: fc.constantFrom([good, 'method=get', 'kid=k1'], [good, 'method=get', 'kid=k2']) },
+      { weight: 3, arbitrary: fc.array(field, { maxLength: 4 }) },
+    )
+    const url = fc
+      .tuple(path, fields, fc.boolean(), fc.constantFrom(KEY, OTHER_KEY))
+      .map(([p, fields, signed, key]) => {
+        const query = fields.join('&')
+        const message = `${p}?${query}`
+        const signature = createHmac('sha256', key).update(message).digest('base64url')
+        return `/${p}?${query}${query === '' ? '' : '&'}signature=${signed ? signature : signature.slice(1) + 'A'}`
+      })
+    let taken = 0
+    fc.assert(
+      fc.property(url, (u) => {
+        if (agrees(u)) taken++
+      }),
+      { numRuns: 3000 },
+    )
+    expect(taken).toBeGreaterThan(100) // about 7% take the fast path (some 200 runs); the rest compare nothing
   })
 })

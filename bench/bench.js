@@ -77,6 +77,38 @@ const verifyGroup = {
   },
 }
 
+// ---- a long path ----
+// A 1000-character path: the floor is the HMAC of its longer message, so this ratio shows what the path check costs.
+const longPath = `private/${'d0123456/'.repeat(110)}`.slice(0, 996) + '.bin' // 1000 characters
+const longLink = ours.sign(longPath)
+const longMessage = `${longPath}?expiry=${/expiry=(\d+)/.exec(longLink)[1]}&method=get`
+const longExpected = Buffer.from(longLink.split('signature=')[1], 'base64url')
+const longGroup = {
+  title: `verify: a ${longPath.length}-character path`,
+  baseline: 'floor: HMAC + timingSafeEqual',
+  tasks: {
+    'floor: HMAC + timingSafeEqual': () =>
+      timingSafeEqual(createHmac('sha256', keyObject).update(longMessage).digest(), longExpected),
+    'express-signed-url verify()': () => ours.verify(longLink).ok,
+  },
+}
+
+// ---- forged against valid ----
+// A forged link must cost no more than a valid one, or refusals become the cheap way to load a server.
+const forgedLink = link.replace(/signature=(.)/, (_, c) => `signature=${c === 'A' ? 'B' : 'A'}`)
+const forgedGroup = {
+  title: 'verify: forged against valid',
+  baseline: 'valid link',
+  tasks: {
+    'valid link': () => ours.verify(link).ok,
+    'forged link (refused)': () => ours.verify(forgedLink).error.code === 'ERR_SIGNATURE_INVALID',
+    'forged, percent-encoded path': (() => {
+      const encoded = forgedLink.replace('/private/', '/%70rivate/')
+      return () => ours.verify(encoded).error.code === 'ERR_SIGNATURE_INVALID'
+    })(),
+  },
+}
+
 // ---- rotated keys ----
 const tenKeys = Array.from({ length: 10 }, (_, i) => ({ id: `k${i}`, secret: randomBytes(32) }))
 const oneWithId = createSigner({ keys: [tenKeys[0]] })
@@ -111,18 +143,22 @@ const middleware = signUrls(ours)
 const res = { locals: {} }
 middleware({}, res, () => {})
 const pageGroup = {
-  title: 'a page that prints 500 links (per page)',
-  baseline: '500 string concatenations',
+  title: 'a page that prints 100 links (per page)',
+  baseline: 'floor: 100 HMAC + link strings',
   batch: 1,
   tasks: {
-    '500 string concatenations': () => {
+    'floor: 100 HMAC + link strings': () => {
       let html = ''
-      for (let i = 0; i < 500; i++) html += `<img src="/private/img-${i}.png">`
+      for (let i = 0; i < 100; i++) {
+        const e = Math.floor(Date.now() / 1000) + 3600
+        const p = `private/img-${i}.png`
+        html += `<img src="/${p}?expiry=${e}&method=get&signature=${hmacSign(`${p}?expiry=${e}&method=get`)}">`
+      }
       return html
     },
-    '500 res.locals.signUrl': () => {
+    '100 res.locals.signUrl': () => {
       let html = ''
-      for (let i = 0; i < 500; i++) html += `<img src="${res.locals.signUrl(`private/img-${i}.png`)}">`
+      for (let i = 0; i < 100; i++) html += `<img src="${res.locals.signUrl(`private/img-${i}.png`)}">`
       return html
     },
   },
@@ -177,7 +213,7 @@ async function main() {
   console.log(
     `${ROUNDS} interleaved rounds of ${TIME} ms per task; medians; ratio = ops/s against the group's first row\n`,
   )
-  for (const group of [signGroup, verifyGroup, keysGroup, pageGroup]) {
+  for (const group of [signGroup, verifyGroup, longGroup, forgedGroup, keysGroup, pageGroup]) {
     const rows = await runGroup(group)
     console.log(`${group.title}`)
     console.log(`  ${'task'.padEnd(36)}${'ops/s'.padStart(12)}${'ratio'.padStart(9)}`)

@@ -7,12 +7,12 @@ for (let i = 0; i < 64; i++) SIXTET[BASE64URL.charCodeAt(i)] = i
 /**
  * Decodes a canonical 43-character base64url signature into `out` (32 bytes); false when it is not one. The last
  * character carries 4 bits, so only 16 letters are canonical there: without that check, four spellings would
- * decode to the same MAC.
+ * decode to the same MAC. With `at`, the signature is the rest of `signature` from that index.
  */
-export function decodeSignature(signature: string, out: Uint8Array): boolean {
-  if (signature.length !== 43) return false
+export function decodeSignature(signature: string, out: Uint8Array, at = 0): boolean {
+  if (signature.length - at !== 43) return false
   let o = 0
-  for (let i = 0; i < 40; i += 4) {
+  for (let i = at; i < at + 40; i += 4) {
     const a = sixtet(signature, i)
     const b = sixtet(signature, i + 1)
     const c = sixtet(signature, i + 2)
@@ -22,9 +22,9 @@ export function decodeSignature(signature: string, out: Uint8Array): boolean {
     out[o++] = ((b & 15) << 4) | (c >> 2)
     out[o++] = ((c & 3) << 6) | d
   }
-  const a = sixtet(signature, 40)
-  const b = sixtet(signature, 41)
-  const c = sixtet(signature, 42)
+  const a = sixtet(signature, at + 40)
+  const b = sixtet(signature, at + 41)
+  const c = sixtet(signature, at + 42)
   if ((a | b | c) < 0 || (c & 3) !== 0) return false
   out[30] = (a << 2) | (b >> 4)
   out[31] = ((b & 15) << 4) | (c >> 2)

@@ -44,7 +44,31 @@ export interface Refusal {
   error: SignedUrlError
 }
 
-/** A refusal with a fresh SignedUrlError. */
+/**
+ * A refusal with a fresh SignedUrlError, built without a stack trace: capturing one is most of what a refusal
+ * costs, and a forged link must cost no more than a valid one (the stack would only name the library's frames).
+ */
 export function refuse(code: SignedUrlErrorCode): Refusal {
-  return { ok: false, error: new SignedUrlError(code) }
+  return { ok: false, error: stackless(code) }
+}
+
+/**
+ * A SignedUrlError without a stack trace, for refusals on the request path: an instance of SignedUrlError and
+ * Error with the same own properties (`name`, `message`, `code`, `status`, `expose`, and `stack` as its first
+ * line), made without running the Error constructor, which captures a trace however low the limit is set and
+ * costs more than verifying a link.
+ */
+export function stackless(code: SignedUrlErrorCode): SignedUrlError {
+  const message = MESSAGES[code]
+  // `stack` and `message` are own, non-enumerable, writable properties, as on an Error the constructor makes.
+  const error = Object.create(SignedUrlError.prototype, {
+    stack: { value: `SignedUrlError: ${message}`, writable: true, configurable: true },
+    message: { value: message, writable: true, configurable: true },
+  }) as Record<string, unknown>
+  // In the order the constructor sets them (class fields, then the constructor's body), so both serialise alike.
+  error.code = code
+  error.status = 403
+  error.expose = true
+  error.name = 'SignedUrlError'
+  return error as unknown as SignedUrlError
 }

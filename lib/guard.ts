@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { STATUS_CODES } from 'node:http'
 import { grantsFromCookies } from './grant-cookie.js'
 import { cookieName } from './set-grant-cookie.js'
-import { SignedUrlError } from './errors.js'
+import { stackless, type SignedUrlError } from './errors.js'
 import { asOptions, assertKnownOptions, describeValue, kind } from './option-checks.js'
 import { readRequestTarget } from './request-target.js'
 import { buildSigner, type Signer, type SignerOptions } from './signer.js'
@@ -96,7 +96,7 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
     // mounts from and serve-static opens, and req.url is exactly what the mounts left of it.
     const target = readRequestTarget(req)
     if (typeof target === 'string') {
-      reject(new SignedUrlError(target), req, res, next)
+      reject(stackless(target), req, res, next)
       return undefined
     }
     let result

@@ -1,5 +1,5 @@
 import { parseGrant } from './grant-cookie.js'
-import { linkQuery, parseLink, stringToSign, type ParsedLink } from './link-format.js'
+import { linkQuery, parseLink, stringToSign, type LinkFields, type ParsedLink } from './link-format.js'
 import { canonicalLinkPath, folderDepth, folderOf, readPath, scopeFolder } from './link-path.js'
 import { refuse, type Refusal } from './errors.js'
 import { createKeyRing, type KeyMaterial, type KeyRing } from './keys.js'
@@ -21,8 +21,10 @@ export interface SignerCore<K> {
   prepareSign(path: string, options: SignOptions | undefined): { message: string; link: string }
   /** The link read from a URL, with its string to sign; or the refusal (method, path, query). */
   prepareVerify(url: string, options: VerifyOptions | undefined): ParsedLink | Refusal
+  /** The keys to try for a link: the one it names (none for an unknown id), else every key without an id. */
+  keysFor(kid: string | undefined): readonly K[]
   /** The result for a link whose signature has been checked: refused, expired, or good. */
-  finishVerify(link: ParsedLink, matched: boolean): VerifyResult
+  finishVerify(link: LinkFields, matched: boolean): VerifyResult
   /** The string to sign for a folder grant, and what the grant will say once signed. */
   prepareGrant(
     folder: string,
@@ -81,7 +83,14 @@ export function createSignerCore<K>(
     return typeof link === 'string' ? refuse(link) : link
   }
 
-  function finishVerify(link: ParsedLink, matched: boolean): VerifyResult {
+  // A link that names its key costs one HMAC, whatever the number of keys; an unknown id is just a bad signature.
+  function keysFor(kid: string | undefined): readonly K[] {
+    if (kid === undefined) return ring.anonymous
+    const named = ring.byId.get(kid)
+    return named === undefined ? [] : [named]
+  }
+
+  function finishVerify(link: LinkFields, matched: boolean): VerifyResult {
     // The MAC is checked before the expiry, so an expiry can't be probed without a valid signature.
     if (!matched) return refuse('ERR_SIGNATURE_INVALID')
     const nowS = now() / 1000
@@ -121,7 +130,7 @@ export function createSignerCore<K>(
     return found
   }
 
-  return { ring, prepareSign, prepareVerify, finishVerify, prepareGrant, grantsFor }
+  return { ring, prepareSign, prepareVerify, keysFor, finishVerify, prepareGrant, grantsFor }
 }
 
 function toOrigin(factory: string, baseUrl: unknown): string {

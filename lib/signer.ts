@@ -1,6 +1,6 @@
 import { encodeGrant } from './grant-cookie.js'
 import { macBase64Url, macKey, macMatches, type MacKey } from './mac.js'
-import { runSync, verification, type MacCheck } from './verification.js'
+import { runSync, verification, verifyPlainSync, type MacCheck } from './verification.js'
 import { createSignerCore } from './signer-core.js'
 import type { Grant, GrantOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-options.js'
 
@@ -47,7 +47,10 @@ export function buildSigner(factory: string, options: unknown, known?: ReadonlyS
   }
 
   function verify(url: string, verifyOptions?: VerifyOptions): VerifyResult {
-    return runSync(verification(core, url, verifyOptions), matches)
+    // The common shape is read in one pass; every other URL, and every refusal, takes the general steps.
+    return (
+      verifyPlainSync(core, url, verifyOptions, macMatches) ?? runSync(verification(core, url, verifyOptions), matches)
+    )
   }
 
   function grant(folder: string, grantOptions?: GrantOptions): Grant {

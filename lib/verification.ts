@@ -2,7 +2,7 @@
 // before the expiry. Only the MAC check itself differs (node:crypto answers at once, Web Crypto asynchronously), so
 // the steps are a generator that yields each MAC check and is answered with whether it matched.
 import { decodeSignature } from './base64url.js'
-import type { ParsedLink } from './link-format.js'
+import { plainLink, type ParsedLink } from './link-format.js'
 import { refuse } from './errors.js'
 import type { SignerCore } from './signer-core.js'
 import type { VerifyOptions, VerifyResult } from './signer-options.js'
@@ -36,16 +36,13 @@ export function* verification<K>(
     candidates = core.grantsFor(url, grants)
     result = link
   }
-  const { ring } = core
   for (const candidate of candidates) {
     const signature = new Uint8Array(32)
     if (!decodeSignature(candidate.signature, signature)) {
       result = refuse('ERR_QUERY_MALFORMED')
       continue
     }
-    // A link that names its key costs one HMAC, whatever the number of keys; an unknown id is just a bad signature.
-    const named = candidate.kid === undefined ? undefined : ring.byId.get(candidate.kid)
-    const keys = candidate.kid === undefined ? ring.anonymous : named === undefined ? [] : [named]
+    const keys = core.keysFor(candidate.kid)
     let matched = false
     for (let i = 0; i < keys.length && !matched; i++)
       matched = yield { key: keys[i], message: candidate.message, signature }
@@ -72,4 +69,28 @@ export async function runAsync<K>(
   let step = steps.next()
   while (step.done !== true) step = steps.next(await matches(step.value))
   return step.value
+}
+
+const scratch = new Uint8Array(32)
+
+/**
+ * The fast path of a synchronous verify: a GET or HEAD of a link of the plain shape (see `plainLink`), checked by
+ * the same steps (its keys, the MAC before the expiry), with no allocation but its path and message. Undefined for
+ * anything else, which takes the general steps: it never decides what they would decide otherwise.
+ */
+export function verifyPlainSync<K>(
+  core: SignerCore<K>,
+  url: string,
+  options: VerifyOptions | undefined,
+  matches: (key: K, message: string, signature: Uint8Array) => boolean,
+): VerifyResult | undefined {
+  const method = options?.method
+  if ((method !== undefined && method !== 'GET' && method !== 'HEAD') || typeof url !== 'string') return undefined
+  const link = plainLink(url)
+  // The scratch buffer is safe to share: the check below is synchronous, and nothing keeps it.
+  if (link === undefined || !decodeSignature(url, scratch, link.signatureAt)) return undefined
+  const keys = core.keysFor(link.kid)
+  let matched = false
+  for (let i = 0; i < keys.length && !matched; i++) matched = matches(keys[i], link.message, scratch)
+  return core.finishVerify(link, matched)
 }
