@@ -17,7 +17,9 @@ describe('the benchmark scripts', () => {
       'express-signed-url sign()',
       'express-signed-url verify()',
       '10 keys, key id',
-      '500 res.locals.signUrl',
+      '100 res.locals.signUrl',
+      'verify: a 1000-character path',
+      'forged link (refused)',
       'keygrip',
       'signed (sha1 hash)',
     ]) {
@@ -40,6 +42,8 @@ describe('the benchmark scripts', () => {
       env: { ...process.env, BENCH_HTTP_ROUNDS: '1', BENCH_HTTP_AMOUNT: '12', BENCH_HTTP_CONNECTIONS: '4' },
     })
     expect(stdout).toMatch(/1 kB\s+signedStatic\s+\d+/)
+    // Server CPU per request and its ratio, numbers on every row.
+    expect(stdout).toMatch(/1 kB\s+signedStatic(\s+[\d.]+){6}\s*$/m)
     expect(stdout).toMatch(/1 MB\s+express\.static\s+\d+/)
     expect(stdout).toContain('signed + express.static')
   }, 60_000)

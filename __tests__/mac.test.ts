@@ -10,7 +10,8 @@ function withoutOneShot(): typeof mac {
   let fallback: typeof mac | undefined
   jest.isolateModules(() => {
     jest.doMock('node:crypto', () => {
-      const { hash: _hash, ...rest } = jest.requireActual<typeof import('node:crypto')>('node:crypto')
+      const rest: Partial<typeof import('node:crypto')> = { ...jest.requireActual('node:crypto') }
+      delete rest.hash
       return rest
     })
     fallback = jest.requireActual<typeof mac>('../lib/mac')

@@ -23,11 +23,19 @@ const AMOUNT = process.env.BENCH_HTTP_AMOUNT === undefined ? undefined : Number(
 function startServers(root, key) {
   const child = spawn(process.execPath, [path.join(__dirname, 'http-server.js')], {
     env: { ...process.env, BENCH_ROOT: root, BENCH_KEY: key },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   })
   return new Promise((resolve, reject) => {
     child.stdout.once('data', (d) => resolve({ child, ports: JSON.parse(String(d)) }))
     child.on('exit', (code) => reject(new Error(`bench server exited with ${code}`)))
+  })
+}
+
+// The server's CPU time (µs) and requests served so far, asked over IPC.
+function serverStats(child) {
+  return new Promise((resolve) => {
+    child.once('message', resolve)
+    child.send('stats')
   })
 }
 
@@ -70,9 +78,15 @@ async function main() {
         const names = Object.keys(variants)
         for (let i = 0; i < names.length; i++) {
           const name = names[(i + round) % names.length]
+          const before = await serverStats(child)
           const r = await load(variants[name](file))
+          const after = await serverStats(child)
           if (r.non2xx > 0 || r.errors > 0)
             throw new Error(`${name} ${label}: ${r.non2xx} non-2xx responses, ${r.errors} errors`)
+          const app =
+            { 'express.static': 'plain', signedStatic: 'ours', 'express.static, link query': 'plain' }[name] ?? 'peer'
+          // Server CPU per request: the server's own CPU time over the requests it answered in this load.
+          r.cpuPerRequest = (after.cpu - before.cpu) / (after.served[app] - before.served[app])
           runs.get(name).push(r)
         }
       }
@@ -85,6 +99,9 @@ async function main() {
           p50: median(list.map((r) => r.latency.p50)),
           p99: median(list.map((r) => r.latency.p99)),
           ratio: median(list.map((r, i) => r.requests.average / base[i].requests.average)),
+          cpu: median(list.map((r) => r.cpuPerRequest)),
+          // Requests per server CPU-second against express.static's, round by round.
+          cpuRatio: median(list.map((r, i) => base[i].cpuPerRequest / r.cpuPerRequest)),
         })
       }
     }
@@ -97,14 +114,17 @@ async function main() {
   )
   const each = AMOUNT === undefined ? `${SECONDS} s` : `${AMOUNT} requests`
   console.log(
-    `${ROUNDS} alternating rounds of ${each}, ${CONNECTIONS} connections; medians; ratio = requests/s against express.static\n`,
+    `${ROUNDS} alternating rounds of ${each}, ${CONNECTIONS} connections; medians; ratio = requests/s against express.static;`,
   )
   console.log(
-    `${'file'.padEnd(7)}${'server'.padEnd(26)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'ratio'.padStart(8)}`,
+    "CPU = the server process's own CPU time (process.cpuUsage) over the requests it answered; req/CPU-s ratio against express.static\n",
+  )
+  console.log(
+    `${'file'.padEnd(7)}${'server'.padEnd(26)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'ratio'.padStart(8)}${'CPU µs/req'.padStart(12)}${'req/CPU-s ratio'.padStart(17)}`,
   )
   for (const r of results) {
     console.log(
-      `${r.size.padEnd(7)}${r.name.padEnd(26)}${r.rps.toFixed(0).padStart(9)}${String(r.p50).padStart(9)}${String(r.p99).padStart(9)}${r.ratio.toFixed(2).padStart(8)}`,
+      `${r.size.padEnd(7)}${r.name.padEnd(26)}${r.rps.toFixed(0).padStart(9)}${String(r.p50).padStart(9)}${String(r.p99).padStart(9)}${r.ratio.toFixed(2).padStart(8)}${r.cpu.toFixed(0).padStart(12)}${r.cpuRatio.toFixed(2).padStart(17)}`,
     )
   }
 }
