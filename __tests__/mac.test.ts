@@ -80,6 +80,8 @@ describe.each(implementations)('mac (%s)', (_, { macBase64Url, macBytes, macKey,
       expect(macMatches(key, text, flipped)).toBe(false)
     }
     expect(macMatches(key, `${text}x`, signature)).toBe(false)
+    expect(macMatches(key, text, signature.subarray(0, 31))).toBe(false)
+    expect(macMatches(key, text, Buffer.concat([signature, Buffer.alloc(1)]))).toBe(false)
     expect(macMatches(macKey({ bytes: bytes.subarray(1) }), text, signature)).toBe(false)
   })
 

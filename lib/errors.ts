@@ -54,17 +54,12 @@ export function refuse(code: SignedUrlErrorCode): Refusal {
 
 /**
  * A SignedUrlError without a stack trace, for refusals on the request path: an instance of SignedUrlError and
- * Error with the same own properties (`name`, `message`, `code`, `status`, `expose`, and `stack` as its first
- * line), made without running the Error constructor, which captures a trace however low the limit is set and
- * costs more than verifying a link.
+ * Error with the same own enumerable properties (`code`, `status`, `expose`, `name`), whose `message` and `stack`
+ * (its first line only) come from a prototype made once per code. It is made without running the Error
+ * constructor, which captures a trace however low the limit is set and costs more than verifying a link.
  */
 export function stackless(code: SignedUrlErrorCode): SignedUrlError {
-  const message = MESSAGES[code]
-  // `stack` and `message` are own, non-enumerable, writable properties, as on an Error the constructor makes.
-  const error = Object.create(SignedUrlError.prototype, {
-    stack: { value: `SignedUrlError: ${message}`, writable: true, configurable: true },
-    message: { value: message, writable: true, configurable: true },
-  }) as Record<string, unknown>
+  const error = Object.create(REFUSALS[code]) as Record<string, unknown>
   // In the order the constructor sets them (class fields, then the constructor's body), so both serialise alike.
   error.code = code
   error.status = 403
@@ -72,3 +67,13 @@ export function stackless(code: SignedUrlErrorCode): SignedUrlError {
   error.name = 'SignedUrlError'
   return error as unknown as SignedUrlError
 }
+
+const REFUSALS = Object.fromEntries(
+  Object.entries(MESSAGES).map(([code, message]) => [
+    code,
+    Object.create(SignedUrlError.prototype, {
+      message: { value: message, writable: true, configurable: true },
+      stack: { value: `SignedUrlError: ${message}`, writable: true, configurable: true },
+    }) as object,
+  ]),
+) as Record<SignedUrlErrorCode, object>
