@@ -20,6 +20,18 @@ describe('the built package', () => {
     expect(existsSync(path.join(ROOT, 'dist', 'index.d.ts'))).toBe(true)
   })
 
+  it('ships its LICENSE, README, CHANGELOG and SECURITY policy, and no sources or tests', () => {
+    const [packed] = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' }),
+    ) as [{ files: { path: string }[] }]
+    const files = packed.files.map((f) => f.path)
+    expect(files).toEqual(
+      expect.arrayContaining(['LICENSE', 'README.md', 'CHANGELOG.md', 'SECURITY.md', 'package.json']),
+    )
+    expect(files).toContain('dist/index.js')
+    expect(files.filter((f) => /^(lib|__tests__|examples|bench)\//.test(f))).toEqual([])
+  })
+
   it('loads with CommonJS require', () => {
     const out = execFileSync(
       process.execPath,
