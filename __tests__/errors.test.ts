@@ -28,6 +28,16 @@ describe('errors', () => {
     it('takes another status', () => {
       expect(new SignedUrlError('ERR_URL_EXPIRED', 410).status).toBe(410)
     })
+
+    it('has statusCode, the same as status whichever is set, on refusals too', () => {
+      for (const error of [new SignedUrlError('ERR_URL_EXPIRED', 410), stackless('ERR_URL_EXPIRED')]) {
+        error.status = 404
+        expect(error.statusCode).toBe(404)
+        error.statusCode = 410
+        expect(error.status).toBe(410)
+      }
+      expect(JSON.stringify(new SignedUrlError('ERR_URL_EXPIRED'))).not.toContain('statusCode')
+    })
   })
 
   describe('refuse()', () => {

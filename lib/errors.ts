@@ -22,8 +22,9 @@ const MESSAGES: Readonly<Record<SignedUrlErrorCode, string>> = {
 }
 
 /**
- * A refused signed link. `code` says which check failed, `status` is the HTTP status the guard answers with
- * (403 unless configured otherwise), and `expose` is true: the message is safe to show a client.
+ * A refused signed link. `code` says which check failed, `status` (and `statusCode`, the same) is the HTTP status
+ * the guard answers with (403 unless configured otherwise), and `expose` is true: the message is safe to show a
+ * client.
  */
 export class SignedUrlError extends Error {
   readonly code: SignedUrlErrorCode
@@ -35,6 +36,15 @@ export class SignedUrlError extends Error {
     this.name = 'SignedUrlError'
     this.code = code
     this.status = status
+  }
+
+  /** The same as `status`, for error handlers that read `statusCode` (as http-errors sets both). */
+  get statusCode(): number {
+    return this.status
+  }
+
+  set statusCode(value: number) {
+    this.status = value
   }
 }
 
