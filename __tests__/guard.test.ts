@@ -1,6 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import { createSigner } from '../lib/signer'
-import { createGuard, GUARD_OPTIONS, requireSignature, respondRefused } from '../lib/guard'
+import { createGuard, GUARD_OPTIONS, requireSignature } from '../lib/guard'
+import createDebug from 'debug'
+import { format } from 'node:util'
 import { SignedUrlError } from '../lib/errors'
 import { KEY, NOW_MS, now } from './helpers'
 
@@ -121,6 +123,64 @@ describe('guard', () => {
       expect(() => createGuard('test', given, known)).toThrow(TypeError)
       expect(() => createGuard('test', given, known)).toThrow(message)
     })
+
+    it('puts what it verified on res.locals.signedLink, creating res.locals where there is none (Connect)', () => {
+      const link = signer.grant('v/42/', { ttl: 60 })
+      const { res } = run({}, request('/v/42/seg.ts', { cookie: `signed-grant=${link.value}` }))
+      expect((res as unknown as { locals: unknown }).locals).toEqual({
+        signedLink: { ok: true, path: 'v/42/seg.ts', expiresAt: NOW_MS / 1000 + 60, secondsLeft: 60, folder: 'v/42/' },
+      })
+      const refused = run({}, request('/a.png'))
+      expect((refused.res as unknown as { locals?: unknown }).locals).toBeUndefined()
+    })
+
+    it('sends refusals to next(err) with forwardRefusals, status set, and answers nothing itself', () => {
+      const expired = createSigner({ key: KEY, now: () => NOW_MS - 7200_000 }).sign('a.png')
+      const { res, next } = run({ forwardRefusals: true, expiredStatus: 410 }, request(expired))
+      expect(next).toHaveBeenCalledTimes(1)
+      expect(next.mock.calls[0][0]).toMatchObject({ code: 'ERR_URL_EXPIRED', status: 410, statusCode: 410 })
+      expect(res.ended).toEqual([])
+      expect(() => createGuard('test', { key: KEY, forwardRefusals: true, onReject: () => {} }, known)).toThrow(
+        /give either "onReject" or "forwardRefusals", not both/,
+      )
+      expect(() => createGuard('test', { key: KEY, forwardRefusals: 'yes' }, known)).toThrow(
+        /"forwardRefusals" must be a boolean, got "yes"/,
+      )
+    })
+
+    describe('under DEBUG=express-signed-url', () => {
+      const lines: string[] = []
+      const original = createDebug.log
+      beforeEach(() => {
+        lines.length = 0
+        createDebug.log = (...args: unknown[]) => void lines.push(format(...args))
+        createDebug.enable('express-signed-url')
+      })
+      afterEach(() => {
+        createDebug.disable()
+        createDebug.log = original
+      })
+
+      it('logs each refusal with its code, status, method and path, and nothing of the query or cookie', () => {
+        const forged = signer.sign('private/a.png').replace(/signature=./, 'signature=_')
+        const grant = signer.grant('v/', { ttl: 60 })
+        run({}, request(forged, { cookie: `signed-grant=${grant.value}` }))
+        run({ status: 404 }, request('/private/b.png#frag?expiry=1', {}, 'HEAD'))
+        expect(lines).toHaveLength(2)
+        expect(lines[0]).toMatch(/express-signed-url refused ERR_SIGNATURE_INVALID 403: "GET" "\/private\/a\.png"/)
+        expect(lines[1]).toMatch(/refused ERR_TARGET_NOT_CANONICAL 404: "HEAD" "\/private\/b\.png"/)
+        const all = lines.join('\n')
+        for (const secret of [forged.split('signature=')[1], 'expiry', grant.value, KEY])
+          expect(all).not.toContain(secret)
+      })
+
+      it('escapes what it prints and logs nothing for an accepted request', () => {
+        run({}, request('/a\u001b[31m\u202e.png'))
+        run({}, request(signer.sign('a.png')))
+        expect(lines).toHaveLength(1)
+        expect(lines[0]).toContain('"/a\\u{001B}[31m\\u{202E}.png"')
+      })
+    })
   })
 
   describe('requireSignature()', () => {
@@ -131,38 +191,6 @@ describe('guard', () => {
       requireSignature({ signer })(req, res, next)
       expect(next.mock.calls).toEqual([[]])
       expect(res.getHeader('cache-control')).toBe('private, max-age=30')
-    })
-  })
-
-  describe('respondRefused()', () => {
-    it('answers the error status with a short body, no-store and nosniff; no body for HEAD', () => {
-      for (const [method, body] of [
-        ['GET', 'Gone\n'],
-        ['HEAD', undefined],
-      ] as const) {
-        const req = request('/a', {}, method)
-        const res = response(req)
-        respondRefused(new SignedUrlError('ERR_URL_EXPIRED', 410), req, res, jest.fn())
-        expect(res.statusCode).toBe(410)
-        expect(res.getHeaders()).toMatchObject({
-          'cache-control': 'no-store',
-          'content-type': 'text/plain; charset=utf-8',
-          'x-content-type-options': 'nosniff',
-          'content-length': 5,
-        })
-        expect(res.ended).toEqual([body])
-      }
-    })
-
-    it('passes the error on when the headers are already sent', () => {
-      const req = request('/a')
-      const res = response(req)
-      Object.defineProperty(res, 'headersSent', { value: true })
-      const next = jest.fn()
-      const error = new SignedUrlError('ERR_SIGNATURE_INVALID')
-      respondRefused(error, req, res, next)
-      expect(next).toHaveBeenCalledWith(error)
-      expect(res.ended).toEqual([])
     })
   })
 })

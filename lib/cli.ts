@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import { parseLink } from './link-format.js'
 import type { SignedUrlErrorCode } from './errors.js'
 import { createSigner, type SignOptions } from './signer.js'
+import { printable } from './option-checks.js'
 
 const HELP = `Usage: express-signed-url <command> [options]
 
@@ -146,18 +147,6 @@ function verify(
   }
   io.err(`refused (${code}): ${reason}`)
   return 1
-}
-
-/**
- * Text safe to print to a terminal: C0 and C1 controls, DEL, line and paragraph separators and the bidi controls
- * (which can make a terminal show `txt.exe` as `exe.txt`) become `\u{…}` escapes. A canonical path holds no `\`,
- * so an escape in a printed path always stands for one character.
- */
-export function printable(text: string): string {
-  return text.replace(
-    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g,
-    (c) => `\\u{${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}}`,
-  )
 }
 
 function iso(unixSeconds: number): string {

@@ -1,12 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { STATUS_CODES } from 'node:http'
+import createDebug from 'debug'
 import { grantsFromCookies } from './grant-cookie.js'
 import { cookieName } from './set-grant-cookie.js'
 import { stackless, type SignedUrlError } from './errors.js'
-import { asOptions, assertKnownOptions, describeValue, kind } from './option-checks.js'
+import { asOptions, assertKnownOptions, describeValue, kind, printable } from './option-checks.js'
 import { readRequestTarget } from './request-target.js'
+import { forwardRefusal, respondRefused } from './refusal.js'
 import { buildSigner, type Signer, type SignerOptions } from './signer.js'
-import { SIGNER_OPTIONS } from './signer-options.js'
+import { SIGNER_OPTIONS, type VerifyResult } from './signer-options.js'
+
+/** What a guard verified, on `res.locals.signedLink` for the handlers after it. */
+export type VerifiedLink = Extract<VerifyResult, { ok: true }>
+
+// DEBUG=express-signed-url: one line per refusal (code, method, path); never the query, a signature or a key.
+const log = createDebug('express-signed-url')
 
 export type Next = (err?: unknown) => void
 /** A Connect/Express middleware; `req`/`res` are Node's, so Express's and Connect's objects both fit. */
@@ -30,6 +37,11 @@ export type GuardOptions = (
   expiredStatus?: 403 | 404 | 410
   /** Replaces the default refusal (a short text body with `Cache-Control: no-store`). */
   onReject?: RejectHandler
+  /**
+   * Sends every refusal to `next(err)` (a SignedUrlError with `status` set), so the app's error handler renders
+   * it, instead of the default refusal. Not with `onReject`. Default `false`.
+   */
+  forwardRefusals?: boolean
   /** Name of the folder-grant cookie (see `res.locals.grantAccess`). Default `'signed-grant'`. */
   grantCookie?: string
 }
@@ -50,6 +62,7 @@ export const GUARD_OPTIONS: readonly string[] = [
   'status',
   'expiredStatus',
   'onReject',
+  'forwardRefusals',
   'grantCookie',
 ]
 
@@ -78,12 +91,18 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
   const status = pick(factory, 'status', opts.status, [403, 404], 403)
   const expiredStatus = pick(factory, 'expiredStatus', opts.expiredStatus, [403, 404, 410], status)
   const grantCookie = cookieName(factory, opts.grantCookie)
-  const onReject = opts.onReject ?? respondRefused
+  const forward = opts.forwardRefusals ?? false
+  if (typeof forward !== 'boolean')
+    throw new TypeError(`${factory}: "forwardRefusals" must be a boolean, got ${describeValue(forward)}`)
+  if (forward && opts.onReject !== undefined)
+    throw new TypeError(`${factory}: give either "onReject" or "forwardRefusals", not both`)
+  const onReject = forward ? forwardRefusal : (opts.onReject ?? respondRefused)
   if (typeof onReject !== 'function')
     throw new TypeError(`${factory}: "onReject" must be a function, got ${describeValue(onReject)}`)
 
   function reject(error: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next): void {
     error.status = error.code === 'ERR_URL_EXPIRED' ? expiredStatus : status
+    if (log.enabled) log('refused %s %d: %s %s', error.code, error.status, quoted(req.method), quoted(pathOf(req)))
     try {
       onReject(error, req, res, next)
     } catch (err) {
@@ -114,8 +133,26 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
       reject(result.error, req, res, next)
       return undefined
     }
+    // Connect has no res.locals; Express makes one per request.
+    const withLocals = res as ServerResponse & { locals?: Record<string, unknown> }
+    if (withLocals.locals === undefined) withLocals.locals = Object.create(null) as Record<string, unknown>
+    withLocals.locals.signedLink = result
     return `private, max-age=${result.secondsLeft}`
   }
+}
+
+// The path of the original target for a log line: cut before any query or fragment, at most 200 characters.
+function pathOf(req: IncomingMessage): unknown {
+  const original = (req as { originalUrl?: unknown }).originalUrl
+  const raw = typeof original === 'string' ? original : req.url
+  if (typeof raw !== 'string') return raw
+  const end = raw.search(/[?#]/)
+  return (end === -1 ? raw : raw.slice(0, end)).slice(0, 200)
+}
+
+// A request value in quotes, its controls and bidi characters escaped: a log line shows what was sent.
+function quoted(value: unknown): string {
+  return typeof value === 'string' ? `"${printable(value.slice(0, 200))}"` : `(${typeof value})`
 }
 
 // The guard's signer: the one given, or one built from the signer options among the guard's (SIGNER_OPTIONS, so an
@@ -144,22 +181,4 @@ function pick<T extends number>(factory: string, name: string, value: unknown, a
     throw new TypeError(`${factory}: "${name}" must be one of ${allowed.join(', ')}, got ${describeValue(value)}`)
   }
   return value as T
-}
-
-const BODIES = new Map([403, 404, 410].map((code) => [code, Buffer.from(`${STATUS_CODES[code] ?? ''}\n`)]))
-const FORBIDDEN = Buffer.from(`${STATUS_CODES[403] ?? 'Forbidden'}\n`)
-
-/**
- * The default refusal: `err.status`, a short text body and `Cache-Control: no-store`; nothing about the link.
- * Call it from an `onReject` hook that only wants to log or count before refusing as usual.
- */
-export function respondRefused(err: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next): void {
-  if (res.headersSent) return next(err)
-  const body = BODIES.get(err.status) ?? FORBIDDEN
-  res.statusCode = err.status
-  res.setHeader('Cache-Control', 'no-store')
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8')
-  res.setHeader('X-Content-Type-Options', 'nosniff')
-  res.setHeader('Content-Length', body.length)
-  res.end(req.method === 'HEAD' ? undefined : body)
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { cookieName, setGrantCookie } from './set-grant-cookie.js'
-import type { Middleware } from './guard.js'
+import type { Middleware, VerifiedLink } from './guard.js'
 import { asOptions, assertKnownOptions } from './option-checks.js'
 import {
   buildSigner,
@@ -35,6 +35,8 @@ declare global {
       signUrl: SignUrl
       /** Sets a cookie granting a whole folder: `res.locals.grantAccess('private/videos/42/', { ttl: '2h' })`. */
       grantAccess: GrantAccess
+      /** What `requireSignature` or `signedStatic` verified for this request: path, expiry, seconds left, folder. */
+      signedLink?: VerifiedLink
     }
   }
 }

@@ -69,3 +69,15 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length]
 }
+
+/**
+ * Text safe to print to a terminal: C0 and C1 controls, DEL, line and paragraph separators and the bidi controls
+ * (which can make a terminal show `txt.exe` as `exe.txt`) become `\u{…}` escapes. A canonical path holds no `\`,
+ * so an escape in a printed path always stands for one character.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g,
+    (c) => `\\u{${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}}`,
+  )
+}
