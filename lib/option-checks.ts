@@ -1,5 +1,11 @@
-/** A length of time: whole seconds, or a string such as `'90s'`, `'10m'`, `'12h'`, `'7d'`. */
-export type Duration = number | `${number}${'s' | 'm' | 'h' | 'd'}`
+/**
+ * A length of time: whole seconds, or a string such as `'90s'`, `'10m'`, `'12h'`, `'7d'` (up to 9 digits). The
+ * string form type-checks only as digits and a unit, so `'1.5h'`, `'-1h'` and `'10 minutes'` are compile errors;
+ * TypeScript cannot say "a whole non-negative number", so a number is checked when the option is read.
+ */
+export type Duration = number | (`${bigint}${DurationUnit}` & `${Digit}${string}`)
+type DurationUnit = 's' | 'm' | 'h' | 'd'
+type Digit = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9'
 
 const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86400 }
 const DURATION = /^([0-9]{1,9})(s|m|h|d)$/

@@ -20,6 +20,11 @@ app.get('/', (_req, res) => {
   res.locals.signUrl(42)
   // @ts-expect-error a ttl string needs a unit of s, m, h or d
   res.locals.signUrl('private/image.png', { ttl: '10 minutes' })
+  // @ts-expect-error a ttl is whole: what the runtime refuses does not compile
+  res.locals.signUrl('private/image.png', { ttl: '1.5h' })
+  // @ts-expect-error a ttl is not negative
+  res.locals.signUrl('private/image.png', { ttl: '-1h' })
+  res.locals.signUrl('private/image.png', { ttl: '100m' })
   // @ts-expect-error signUrl returns a string
   const n: number = res.locals.signUrl('private/image.png')
   res.send(`${link} ${fn.name} ${n}`)
