@@ -52,7 +52,8 @@ describe('readRequestTarget()', () => {
     ['absolute-form with another scheme', 'ftp://example.com/a'],
     ['absolute-form without a path', 'http://example.com?x'],
     ['absolute-form with an escaped host', 'http://h%70rivate/a'],
-    ['absolute-form with a host url.parse throws on', 'http://xn--a/a'],
+    ['absolute-form with an IDNA host, which url.parse reads differently across Node versions', 'http://xn--a/a'],
+    ['absolute-form with an IDNA label further in', 'http://www.XN--bcher-kva.example/a'],
     ['absolute-form with an unclosed IPv6 literal', 'http://[::1/a'],
     ['absolute-form with two ports', 'http://h:1:2/a'],
     ["absolute-form with a raw ' (url.parse escapes it)", "http://h/it's.png"],
@@ -326,14 +327,15 @@ describe('the findings that showed the class, as raw requests', () => {
 
   describe('on Connect', () => {
     // Connect parses the target in its own next(), before any middleware runs, and url.parse throws on some
-    // hosts: the call throws out of the server's request handler. The README gives this wrapper for it.
-    const target = `http://xn--a${signer.sign('d/secret.txt')}`
+    // hosts (an unclosed IPv6 literal on every Node; which others changes between versions): the call throws
+    // out of the server's request handler. The README gives this wrapper for it.
+    const target = `http://[::1${signer.sign('d/secret.txt')}`
     it('throws out of a bare app for a target url.parse cannot read, before the guard runs', () => {
       const app = connect()
       const guard = jest.fn(signedStatic(root, { signer }))
       app.use(guard)
       const res = new http.ServerResponse(fakeRequest(target))
-      expect(() => app(fakeRequest(target), res)).toThrow('Invalid URL')
+      expect(() => app(fakeRequest(target), res)).toThrow() // url.parse's error, whose wording varies by Node version
       expect(guard).not.toHaveBeenCalled()
     })
 

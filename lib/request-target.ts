@@ -110,7 +110,9 @@ function isPlainText(raw: string): boolean {
 /**
  * Where the path of an absolute-form target starts: after `http://` or `https://` and a plain authority (a host
  * name, IPv4 or bracketed IPv6 address, and an optional port); -1 for any other scheme or authority, userinfo
- * included (RFC 9110 forbids it in http URIs, and url.parse and the routers find its end differently).
+ * included (RFC 9110 forbids it in http URIs, and url.parse and the routers find its end differently). A host with
+ * an IDNA label (`xn--`) is refused too: url.parse checks those with the runtime's IDNA code, which differs between
+ * Node versions (Node 20 and 22 throw on `xn--a`, Node 24 reads it), so the answer must not depend on it.
  */
 function pathStart(raw: string): number {
   const scheme = /^https?:\/\//i.exec(raw)
@@ -118,5 +120,6 @@ function pathStart(raw: string): number {
   const authority = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?(?=\/)/.exec(
     raw.slice(scheme[0].length),
   )
-  return authority === null ? -1 : scheme[0].length + authority[0].length
+  if (authority === null || /(?:^|\.)xn--/i.test(authority[0])) return -1
+  return scheme[0].length + authority[0].length
 }

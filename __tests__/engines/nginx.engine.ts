@@ -315,8 +315,8 @@ describe('nginx with examples/nginx/signed-url.js', () => {
   // The whole corpus at the root mount. Where the status differs from the Node guard's, it is listed here, each a
   // refusal. nginx refuses a few targets itself, before any script runs: malformed or NUL escapes and `..` above the
   // root (400), absolute-form targets with an authority it cannot read (400), and request lines over its 8 kB header
-  // buffer (414). One the script refuses where Node's routers give up first: a host that url.parse cannot read
-  // (Node 404, nginx 403). Cases Node's own HTTP parser refuses (400) are refused either by nginx (400) or by the
+  // buffer (414). One the script refuses where Node's routers may give up first: an IDNA host, which url.parse
+  // cannot read on Node 20 and 22 (Node 404 there, the guard's 403 on later Node; nginx 403). Cases Node's own HTTP parser refuses (400) are refused either by nginx (400) or by the
   // script (403): both are accepted for those, never a 200.
   const byNginx: Record<string, number> = {
     'query structure: a 10 kB query without a signature': 414, // the request line exceeds large_client_header_buffers
@@ -336,7 +336,7 @@ describe('nginx with examples/nginx/signed-url.js', () => {
     'request target: an absolute-form target with userinfo': 400, // nginx reads no userinfo in a request line
     'request target: an absolute-form target with an @ in the authority and a #': 400, // likewise
     'request target: an absolute-form target with an unclosed IPv6 literal': 400, // nginx cannot read the host
-    'request target: an absolute-form target whose host url.parse cannot read (xn--a)': 403, // the script refuses any xn-- label
+    'request target: an absolute-form target with an IDNA host (xn--a)': 403, // the script refuses any xn-- label
   }
   it('lists only refusals of cases in the corpus, and never where Node serves', () => {
     const names = new Map(attackCorpus.map((c) => [`${c.category}: ${c.name}`, c]))

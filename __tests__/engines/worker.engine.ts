@@ -525,7 +525,7 @@ const byWorker: Record<string, { status: number; why: string; file?: string }> =
   "request target: an absolute-form target with a raw ' (url.parse escapes it)": ABSOLUTE,
   'request target: an absolute-form target with a raw { in the query': ABSOLUTE,
   'request target: an absolute-form target with another scheme': ABSOLUTE,
-  'request target: an absolute-form target whose host url.parse cannot read (xn--a)': ABSOLUTE,
+  'request target: an absolute-form target with an IDNA host (xn--a)': ABSOLUTE,
   'request target: an absolute-form target with an unclosed IPv6 literal': ABSOLUTE,
   'request target: an absolute-form target with an IPv6 literal and a port': ABSOLUTE,
   'non-canonical path: .. resolving to the signed path': RESOLVED,
