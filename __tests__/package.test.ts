@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 
 const ROOT = path.join(__dirname, '..')
@@ -60,4 +61,49 @@ describe('the built package', () => {
     )
     expect(JSON.parse(out)).toEqual(EXPECTED)
   })
+
+  it('has one SignedUrlError for instanceof, whichever entries and module systems are mixed', () => {
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
+      import { createWebSigner, SignedUrlError as WebError } from 'express-signed-url/web'
+      import { createSigner, SignedUrlError } from 'express-signed-url'
+      import { createRequire } from 'node:module'
+      const require = createRequire(process.cwd() + '/')
+      const CjsWeb = require('express-signed-url/web').SignedUrlError
+      const key = 'k'.repeat(32)
+      const fromWeb = (await createWebSigner({ key }).verify('/x')).error
+      const fromMain = createSigner({ key }).verify('/x').error
+      console.log(JSON.stringify([WebError !== SignedUrlError, fromWeb instanceof SignedUrlError, fromMain instanceof WebError,
+        fromWeb instanceof CjsWeb, fromMain instanceof Error, fromWeb instanceof Error, new Error('x') instanceof SignedUrlError,
+        ({ code: 'ERR_URL_EXPIRED' }) instanceof WebError]))`,
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    )
+    // Two classes (the ESM web build is self-contained), one answer to instanceof.
+    expect(JSON.parse(out)).toEqual([true, true, true, true, true, true, false, false])
+  })
+
+  it('has types that stand alone: a Connect app with only @types/node, and an ESM app, compile against the tarball', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'signed-url-consumer-'))
+    try {
+      execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, stdio: 'pipe' })
+      const modules = path.join(dir, 'node_modules')
+      mkdirSync(path.join(modules, '@types'), { recursive: true })
+      const tarball = execFileSync('sh', ['-c', 'ls *.tgz'], { cwd: dir, encoding: 'utf8' }).trim()
+      execFileSync('tar', ['xzf', tarball], { cwd: dir })
+      cpSync(path.join(dir, 'package'), path.join(modules, 'express-signed-url'), { recursive: true })
+      // Only @types/node beside the package: no @types/express, serve-static or connect for its types to lean on.
+      symlinkSync(path.join(ROOT, 'node_modules', '@types', 'node'), path.join(modules, '@types', 'node'))
+      cpSync(path.join(__dirname, 'fixtures', 'consumer'), dir, { recursive: true })
+      const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+      // Every @ts-expect-error in the fixtures must be an error, and nothing else may be.
+      expect(() => execFileSync(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' })).not.toThrow()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
 })

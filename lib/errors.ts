@@ -9,6 +9,8 @@ export type SignedUrlErrorCode =
   | 'ERR_PATH_MISMATCH'
   | 'ERR_TARGET_NOT_CANONICAL'
 
+const BRAND = Symbol.for('express-signed-url.SignedUrlError')
+
 // Messages say which check failed and never carry the URL, the string to sign, a signature or a key.
 const MESSAGES: Readonly<Record<SignedUrlErrorCode, string>> = {
   ERR_SIGNATURE_MISSING: 'The URL carries no signature',
@@ -27,6 +29,16 @@ const MESSAGES: Readonly<Record<SignedUrlErrorCode, string>> = {
  * client.
  */
 export class SignedUrlError extends Error {
+  /**
+   * `instanceof SignedUrlError` holds for an error from any copy of this class: the CommonJS main entry and the
+   * ESM web entry each load their own, and an app may mix them. It checks a brand every SignedUrlError carries
+   * (`Symbol.for('express-signed-url.SignedUrlError')` on the prototype), not the prototype chain.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== SignedUrlError) return Function.prototype[Symbol.hasInstance].call(this, value)
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
+  }
+
   readonly code: SignedUrlErrorCode
   status: number
   readonly expose = true
@@ -47,6 +59,8 @@ export class SignedUrlError extends Error {
     this.status = value
   }
 }
+
+Object.defineProperty(SignedUrlError.prototype, BRAND, { value: true })
 
 /** A refused verification: what `verify` returns instead of throwing. */
 export interface Refusal {

@@ -4,12 +4,39 @@ import serveStatic from 'serve-static'
 import { createGuard, GUARD_OPTIONS, type GuardOptions, type Middleware } from './guard.js'
 import { asOptions, describeValue } from './option-checks.js'
 
+/**
+ * The serve-static (`express.static`) options signedStatic passes on, typed here so the package's types need no
+ * `@types/serve-static` or `@types/express`. `extensions` is refused: a link names its exact file.
+ */
+export interface StaticOptions {
+  /** Answer Range requests. Default `true`. */
+  acceptRanges?: boolean
+  /** Send serve-static's own `Cache-Control` (the guard replaces it with the link's lifetime). Default `true`. */
+  cacheControl?: boolean
+  /** Dotfiles: `'ignore'` (the default here), `'deny'` or `'allow'`. */
+  dotfiles?: 'allow' | 'deny' | 'ignore'
+  /** Send ETags. Default `true`. */
+  etag?: boolean
+  /** Always `false`: a link names its exact file. */
+  extensions?: false
+  /** Pass a missing file on with `next()` (true), or answer 404 (false). Default `true`. */
+  fallthrough?: boolean
+  /** Add `immutable` to serve-static's Cache-Control. Default `false`. */
+  immutable?: boolean
+  /** The folder index file(s), or `false`. Default `'index.html'`. */
+  index?: false | string | string[]
+  /** Send Last-Modified. Default `true`. */
+  lastModified?: boolean
+  /** serve-static's max-age (the guard caps the header at the link's lifetime): milliseconds or `'1d'`. */
+  maxAge?: number | string
+  /** Redirect a folder without its `/` (changes the signed path). Default `false` here. */
+  redirect?: boolean
+  /** As in serve-static; runs before the guard sets `Cache-Control`, which it cannot override. */
+  setHeaders?: (res: ServerResponse, path: string, stat: Stats) => void
+}
+
 /** Options of {@link signedStatic}: the guard's, plus serve-static's (`express.static`'s). */
-export type SignedStaticOptions = GuardOptions &
-  Omit<serveStatic.ServeStaticOptions, 'setHeaders' | 'extensions'> & {
-    /** As in serve-static; runs before the guard sets `Cache-Control`, which it cannot override. */
-    setHeaders?: (res: ServerResponse, path: string, stat: Stats) => void
-  }
+export type SignedStaticOptions = GuardOptions & StaticOptions
 
 const BOOLEAN = [(v: unknown) => typeof v === 'boolean', 'must be a boolean'] as const
 const NAMES = [
