@@ -2,9 +2,10 @@
 // The command line: mint a link, check one ("does this link work, and if not, why?"), or make a key.
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { parseLink } from './link-format.js'
-import type { SignedUrlErrorCode } from './errors.js'
+import { parseKeyList, type IdentifiedSecret, type Secret } from './keys.js'
+import { verify } from './cli-verify.js'
 import { createSigner, type SignOptions } from './signer.js'
 import { printable } from './option-checks.js'
 
@@ -15,14 +16,18 @@ Commands:
       --ttl <duration>       Lifetime: seconds or 90s, 10m, 12h, 7d (default 1h; at most 7d).
       --expires-at <unix>    Absolute expiry in Unix seconds, instead of --ttl.
       --base-url <origin>    Make the link absolute, e.g. https://files.example.com.
+      --scope <folder>       Make the link grant a whole folder: 'prefix' for a path ending in /, or a folder
+                             that contains the path (e.g. --scope videos/42/ for videos/42/index.m3u8).
   verify <url-or-path>   Say what a link grants and for how long (exit 0), or why it is refused (exit 1).
       --method <method>      The request method to check (default GET).
   keygen                 Print a new random key: 32 bytes, base64url.
+  --version, -v          Print the version.
 
 Key (sign and verify):
   The key is the SIGNING_KEY environment variable (its UTF-8 bytes), or the bytes of --key-file <file> (one
-  trailing newline removed), at least 32 bytes either way. It is never taken as an argument, which other users
-  can read in the process list.
+  trailing newline removed), at least 32 bytes either way; or a ring in SIGNING_KEYS (comma-separated, newest
+  first, each 'secret' or 'id:secret', as the guards read it): the first signs, every one verifies. It is never
+  taken as an argument, which other users can read in the process list.
       --key-file <file>      Read the key from a file.
       --key-id <id>          The key's id: signed links carry kid=<id>, and links with that kid verify.
 
@@ -44,8 +49,10 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
         method: { type: 'string' },
         'key-file': { type: 'string' },
         'key-id': { type: 'string' },
+        scope: { type: 'string' },
         key: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
       },
     })
   } catch (err) {
@@ -55,6 +62,7 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
   const { values, positionals } = parsed
   const [command, target, ...extra] = positionals
   if (values.help || command === 'help') return (io.out(HELP), 0)
+  if (values.version) return (io.out(version()), 0)
   if (command === undefined) return (io.err(HELP), 2)
   if (values.key !== undefined) {
     io.err(
@@ -72,15 +80,39 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
     return (io.err(`error: ${command} takes exactly one ${command === 'sign' ? 'path' : 'URL'}`), 2)
 
   try {
-    const secret = readKey(values['key-file'], env)
-    const key = values['key-id'] === undefined ? secret : { id: values['key-id'], secret }
-    const signer = createSigner({ key, ...(values['base-url'] === undefined ? {} : { baseUrl: values['base-url'] }) })
-    if (command === 'sign') return (io.out(signer.sign(target, signOptions(values.ttl, values['expires-at']))), 0)
-    return verify(signer, target, values.method, values['key-id'], io)
+    const keys = readKeys(values['key-file'], values['key-id'], env)
+    const ring = keys.length === 1 ? { key: keys[0] } : { keys }
+    const signer = createSigner({
+      ...ring,
+      ...(values['base-url'] === undefined ? {} : { baseUrl: values['base-url'] }),
+    })
+    if (command === 'sign') {
+      const options = signOptions(values.ttl, values['expires-at'], values.scope)
+      return (io.out(signer.sign(target, options)), 0)
+    }
+    if (values.scope !== undefined) throw new Error('--scope is for sign: a link says what it grants')
+    const keyIds = keys.flatMap((k) => (typeof k === 'object' && 'id' in k ? [k.id] : []))
+    return verify(signer, target, values.method, keyIds, io)
   } catch (err) {
     io.err(`error: ${printable((err as Error).message)}`)
     return 2
   }
+}
+
+// The ring: SIGNING_KEYS as the guards read it, or one key (SIGNING_KEY or --key-file) with an optional --key-id.
+function readKeys(
+  keyFile: string | undefined,
+  keyId: string | undefined,
+  env: NodeJS.ProcessEnv,
+): (Secret | IdentifiedSecret)[] {
+  if (env.SIGNING_KEYS) {
+    if (env.SIGNING_KEY || keyFile !== undefined)
+      throw new Error('give the key once: SIGNING_KEYS, SIGNING_KEY or --key-file, not two of them')
+    if (keyId !== undefined) throw new Error('--key-id is for one key: SIGNING_KEYS names its ids as id:secret')
+    return parseKeyList(env.SIGNING_KEYS, 'SIGNING_KEYS')
+  }
+  const secret = readKey(keyFile, env)
+  return [keyId === undefined ? secret : { id: keyId, secret }]
 }
 
 function readKey(keyFile: string | undefined, env: NodeJS.ProcessEnv): string | Uint8Array {
@@ -93,80 +125,28 @@ function readKey(keyFile: string | undefined, env: NodeJS.ProcessEnv): string | 
     return bytes
   }
   if (env.SIGNING_KEY) return env.SIGNING_KEY
-  throw new Error('no key: set SIGNING_KEY or pass --key-file <file>')
+  throw new Error('no key: set SIGNING_KEY or SIGNING_KEYS, or pass --key-file <file>')
 }
 
-function signOptions(ttl: string | undefined, expiresAt: string | undefined): SignOptions | undefined {
+function version(): string {
+  // dist/cli.js (and lib/cli.ts under the tests) sit one folder below the package's package.json.
+  const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }
+  return manifest.version
+}
+
+function signOptions(
+  ttl: string | undefined,
+  expiresAt: string | undefined,
+  scope: string | undefined,
+): SignOptions | undefined {
   if (ttl !== undefined && expiresAt !== undefined) throw new Error('give --ttl or --expires-at, not both')
+  const scoped = scope === undefined ? {} : { scope }
   if (expiresAt !== undefined) {
     if (!/^[0-9]+$/.test(expiresAt)) throw new Error(`--expires-at must be Unix seconds, got "${expiresAt}"`)
-    return { expiresAt: Number(expiresAt) }
+    return { expiresAt: Number(expiresAt), ...scoped }
   }
-  if (ttl !== undefined) return { ttl: (/^[0-9]+$/.test(ttl) ? Number(ttl) : ttl) as SignOptions['ttl'] }
-  return undefined
-}
-
-const REASONS: Record<SignedUrlErrorCode, string> = {
-  ERR_SIGNATURE_MISSING: 'the URL carries no signature parameter',
-  ERR_QUERY_MALFORMED: 'expiry, method or signature is missing, malformed, or given more than once',
-  ERR_PATH_NOT_CANONICAL:
-    'the path is not canonical (".", ".." or empty segments, an encoded / or \\, control characters, or a bad escape)',
-  ERR_SIGNATURE_INVALID: 'the signature does not match this path and expiry under this key',
-  ERR_URL_EXPIRED: 'the link has expired',
-  ERR_METHOD_NOT_ALLOWED: 'a signed link only allows GET and HEAD',
-  ERR_PATH_MISMATCH: 'the path served is not the signed path',
-  ERR_TARGET_NOT_CANONICAL:
-    'the request target is not plain origin-form (#, \\, spaces, control or non-ASCII characters, a leading //, or an odd authority)',
-}
-
-function verify(
-  signer: ReturnType<typeof createSigner>,
-  url: string,
-  method: string | undefined,
-  keyId: string | undefined,
-  io: Out,
-): number {
-  const result = signer.verify(url, { method: method ?? 'GET' })
-  const now = Math.floor(Date.now() / 1000)
-  if (result.ok) {
-    io.out(
-      `valid: grants GET and HEAD of /${printable(result.path)} until ${iso(result.expiresAt)} (for ${duration(result.secondsLeft)})`,
-    )
-    return 0
-  }
-  const { code } = result.error
-  const link = parseLink(url)
-  let reason = REASONS[code]
-  if (code === 'ERR_URL_EXPIRED' && typeof link !== 'string')
-    reason = `the link expired ${duration(now - link.expiry)} ago (${iso(link.expiry)})`
-  if (code === 'ERR_SIGNATURE_INVALID' && typeof link !== 'string' && link.kid !== keyId) {
-    reason +=
-      link.kid === undefined
-        ? ` (the link names no key id, but --key-id ${keyId} was given)`
-        : ` (the link names key id "${link.kid}": pass --key-id ${link.kid} with that key)`
-  }
-  io.err(`refused (${code}): ${reason}`)
-  return 1
-}
-
-function iso(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z')
-}
-
-function duration(seconds: number): string {
-  const units: Array<[string, number]> = [
-    ['day', 86400],
-    ['hour', 3600],
-    ['minute', 60],
-    ['second', 1],
-  ]
-  for (const [name, size] of units) {
-    if (seconds >= size || size === 1) {
-      const n = Math.floor(seconds / size)
-      return `${n} ${name}${n === 1 ? '' : 's'}`
-    }
-  }
-  return `${seconds} seconds`
+  if (ttl !== undefined) return { ttl: (/^[0-9]+$/.test(ttl) ? Number(ttl) : ttl) as SignOptions['ttl'], ...scoped }
+  return scope === undefined ? undefined : scoped
 }
 
 if (require.main === module) {

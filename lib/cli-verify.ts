@@ -1,0 +1,87 @@
+// The command line's verify: what a link grants and every signed field it carries, or why it is refused.
+import type { SignedUrlErrorCode } from './errors.js'
+import { parseLink } from './link-format.js'
+import { printable } from './option-checks.js'
+import type { createSigner } from './signer.js'
+
+type Out = { out: (line: string) => void; err: (line: string) => void }
+
+const REASONS: Record<SignedUrlErrorCode, string> = {
+  ERR_SIGNATURE_MISSING: 'the URL carries no signature parameter',
+  ERR_QUERY_MALFORMED: 'expiry, method or signature is missing, malformed, or given more than once',
+  ERR_PATH_NOT_CANONICAL:
+    'the path is not canonical (".", ".." or empty segments, an encoded / or \\, control characters, or a bad escape)',
+  ERR_SIGNATURE_INVALID: 'the signature does not match this path and expiry under this key',
+  ERR_URL_EXPIRED: 'the link has expired',
+  ERR_METHOD_NOT_ALLOWED: 'a signed link only allows GET and HEAD',
+  ERR_PATH_MISMATCH: 'the path served is not the signed path',
+  ERR_TARGET_NOT_CANONICAL:
+    'the request target is not plain origin-form (#, \\, spaces, control or non-ASCII characters, a leading //, or an odd authority)',
+}
+
+/** Checks a link and says what it grants (exit status 0) or why it is refused (1). */
+export function verify(
+  signer: ReturnType<typeof createSigner>,
+  url: string,
+  method: string | undefined,
+  keyIds: readonly string[],
+  io: Out,
+): number {
+  const result = signer.verify(url, { method: method ?? 'GET' })
+  const now = Math.floor(Date.now() / 1000)
+  const link = parseLink(url)
+  if (result.ok) {
+    const what =
+      result.folder === undefined
+        ? `/${printable(result.path)}`
+        : `every path under /${printable(result.folder)} (this one: /${printable(result.path)})`
+    io.out(`valid: grants GET and HEAD of ${what} until ${iso(result.expiresAt)} (for ${duration(result.secondsLeft)})`)
+    // Every signed field the link carries, as it reads.
+    if (typeof link !== 'string') {
+      io.out(`  expiry: ${link.expiry} (${iso(link.expiry)})`)
+      io.out(`  method: get (GET and HEAD)`)
+      io.out(`  kid: ${link.kid ?? '(none: a plain link, checked against the keys without an id)'}`)
+      if (link.scope !== undefined)
+        io.out(
+          `  scope: ${link.scope} (the folder of the path's first ${link.scope} segments, and everything below it)`,
+        )
+    }
+    return 0
+  }
+  const { code } = result.error
+  let reason = REASONS[code]
+  if (code === 'ERR_URL_EXPIRED' && typeof link !== 'string')
+    reason = `the link expired ${duration(now - link.expiry)} ago (${iso(link.expiry)})`
+  if (code === 'ERR_SIGNATURE_INVALID' && typeof link !== 'string') {
+    if (link.kid !== undefined && !keyIds.includes(link.kid))
+      reason += ` (the link names key id "${link.kid}": give that key with --key-id ${link.kid}, or in SIGNING_KEYS as ${link.kid}:<secret>)`
+    else if (link.kid === undefined && keyIds.length > 0 && keyIds.length === 1)
+      reason += ` (the link names no key id, but the key given has the id ${keyIds[0]})`
+  }
+  io.err(`refused (${code}): ${reason}`)
+  return 1
+}
+
+function iso(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString().replace('.000Z', 'Z')
+}
+
+function duration(seconds: number): string {
+  // The largest unit, and the next one when it is not zero: 7199 s is "1 hour 59 minutes", not "1 hour".
+  const units: Array<[string, number]> = [
+    ['day', 86400],
+    ['hour', 3600],
+    ['minute', 60],
+    ['second', 1],
+  ]
+  const count = (n: number, name: string) => `${n} ${name}${n === 1 ? '' : 's'}`
+  for (let i = 0; i < units.length; i++) {
+    const [name, size] = units[i]
+    if (seconds < size && size !== 1) continue
+    const n = Math.floor(seconds / size)
+    const next = units[i + 1]
+    const rest = next === undefined ? 0 : Math.floor((seconds - n * size) / next[1])
+    return rest === 0 || next === undefined ? count(n, name) : `${count(n, name)} ${count(rest, next[0])}`
+  }
+  return count(seconds, 'second')
+}
