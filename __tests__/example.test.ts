@@ -94,6 +94,36 @@ describe('examples/app.js, as npm start runs it', () => {
     }
   })
 
+  it('runs in the foreground of npm: a signal to npm stops the server; HOST picks the interface', async () => {
+    // npm start is the build, then `exec npm run example`, which `exec`s node: npm's signal reaches the server.
+    // (The build is not run here: it would rewrite dist/ under the suites running beside this one.)
+    const scripts = (
+      JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>
+      }
+    ).scripts
+    expect(scripts.start).toBe('npm run build --silent && exec npm run --silent example')
+    expect(scripts.example).toBe('exec node examples/app.js')
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1' }
+    delete env.SIGNING_KEY
+    const npm = spawn('npm', ['run', '--silent', 'example'], { env, cwd: path.join(__dirname, '..') })
+    let stdout = ''
+    const port = await new Promise<number>((resolve, reject) => {
+      npm.stdout.on('data', (d: Buffer) => {
+        stdout += d
+        const match = /on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)
+        if (match) resolve(Number(match[1]))
+      })
+      npm.on('exit', (code) => reject(new Error(`npm exited ${code}`)))
+    })
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200)
+    const exited = new Promise((resolve) => npm.on('exit', resolve))
+    npm.kill('SIGTERM')
+    await exited
+    // The server went with npm: nothing listens on its port any more (no orphan re-parented to init).
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow()
+  }, 30_000)
+
   it('refuses to start with a short SIGNING_KEY, without printing it', async () => {
     const child = spawn(process.execPath, [path.join(EXAMPLES, 'app.js')], {
       env: { ...process.env, PORT: '0', SIGNING_KEY: 'tooshortsecret' },

@@ -71,8 +71,15 @@ function start(createApp, engine) {
     process.exit(1)
   }
   const port = Number(process.env.PORT ?? 3000)
-  const server = app.listen(port, () => {
-    console.log(`express-signed-url example (${engine}) on http://localhost:${server.address().port}`)
+  // localhost unless HOST says otherwise: an example with a development key has no business on every interface.
+  const host = process.env.HOST || 'localhost'
+  const server = app.listen(port, host, () => {
+    const shown = host.includes(':') ? `[${host}]` : host
+    console.log(`express-signed-url example (${engine}) on http://${shown}:${server.address().port}`)
+  })
+  server.on('error', (err) => {
+    console.error(`Cannot start: ${err.message}`)
+    process.exit(1)
   })
 }
 
