@@ -124,6 +124,37 @@ describe('examples/app.js, as npm start runs it', () => {
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow()
   }, 30_000)
 
+  it('explains a refusal under DEBUG=express-signed-url, without the query', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DEBUG: 'express-signed-url', SIGNING_KEY: KEY }
+    const child = spawn(process.execPath, [path.join(EXAMPLES, 'app.js')], { env, cwd: path.join(__dirname, '..') })
+    let stdout = ''
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d
+    })
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d
+          const match = /on http:\/\/localhost:(\d+)/.exec(stdout)
+          if (match) resolve(Number(match[1]))
+        })
+        child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)))
+      })
+      const forged = createSigner({ key: `${KEY}-other` }).sign('private/image.png')
+      expect((await fetch(`http://localhost:${port}${forged}`)).status).toBe(403)
+      await new Promise<void>((resolve) => {
+        const seen = () => stderr.includes('refused')
+        if (seen()) resolve()
+        else child.stderr.on('data', () => seen() && resolve())
+      })
+      expect(stderr).toMatch(/express-signed-url refused ERR_SIGNATURE_INVALID 403: "GET" "\/private\/image\.png"/)
+      expect(stderr).not.toContain(forged.split('?')[1])
+    } finally {
+      child.kill()
+    }
+  })
+
   it('refuses to start with a short SIGNING_KEY, without printing it', async () => {
     const child = spawn(process.execPath, [path.join(EXAMPLES, 'app.js')], {
       env: { ...process.env, PORT: '0', SIGNING_KEY: 'tooshortsecret' },
