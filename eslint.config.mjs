@@ -9,7 +9,15 @@ import tseslint from 'typescript-eslint'
 const UNUSED = { argsIgnorePattern: '^_', caughtErrors: 'none' }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'examples/hls/private/', '__tests__/fixtures/site/', '__tests__/fixtures/consumer/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'examples/hls/private/',
+      '__tests__/fixtures/site/',
+      '__tests__/fixtures/consumer/',
+    ],
+  },
   js.configs.recommended,
   {
     files: ['lib/**/*.ts'],

@@ -108,7 +108,7 @@ describe('the command line', () => {
     expect(res.stdout).toMatch(
       /^valid: grants GET and HEAD of every path under \/videos\/42\/ \(this one: \/videos\/42\/seg-1\.ts\) until \d{4}-.+ \(for (2 hours|1 hour 59 minutes)\)\n/,
     )
-    expect(res.stdout).toMatch(/\n  expiry: \d+ \(\d{4}-/)
+    expect(res.stdout).toMatch(/\n {2}expiry: \d+ \(\d{4}-/)
     expect(res.stdout).toContain('\n  method: get (GET and HEAD)\n')
     expect(res.stdout).toContain('\n  kid: (none: a plain link')
     expect(res.stdout).toContain("\n  scope: 2 (the folder of the path's first 2 segments")
@@ -121,7 +121,9 @@ describe('the command line', () => {
     const ring = { SIGNING_KEYS: `new:${KEY}-new, ${KEY}` }
     const signed = await cli(['sign', 'a.png'], ring)
     expect(signed.stdout).toContain('&kid=new&')
-    expect((await cli(['verify', signed.stdout.trim()], ring)).stdout).toMatch(/^valid: [^\n]*\n[\s\S]*\n  kid: new\n/)
+    expect((await cli(['verify', signed.stdout.trim()], ring)).stdout).toMatch(
+      /^valid: [^\n]*\n[\s\S]*\n {2}kid: new\n/,
+    )
     const old = createSigner({ key: KEY }).sign('a.png')
     expect((await cli(['verify', old], ring)).code).toBe(0) // a plain link, checked against the key without an id
     const other = createSigner({ keys: [{ id: 'gone', secret: `${KEY}-gone` }] }).sign('a.png')

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import request from 'supertest'
@@ -69,26 +69,39 @@ describe.each(engines)('the example with %s', (_name, createApp) => {
   })
 })
 
+/** A started example server: its output so far, the port it printed, and the process (npm, or node itself). */
+interface Started {
+  child: ChildProcessWithoutNullStreams
+  port: number
+  output: { stdout: string; stderr: string }
+}
+
+/** Starts `command args` with env and waits for the URL the example prints; rejects if it exits first. */
+async function startExample(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
+  const child = spawn(command, args, { env, cwd: path.join(__dirname, '..') })
+  const output = { stdout: '', stderr: '' }
+  child.stderr.on('data', (d: Buffer) => {
+    output.stderr += d
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      output.stdout += d
+      const match = /on http:\/\/[^:]+:(\d+)/.exec(output.stdout)
+      if (match) resolve(Number(match[1]))
+    })
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${output.stderr}`)))
+  })
+  return { child, port, output }
+}
+
 describe('examples/app.js, as npm start runs it', () => {
   it('starts with a generated key and a warning when SIGNING_KEY is unset, and honours PORT', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' }
     delete env.SIGNING_KEY
-    const child = spawn(process.execPath, [path.join(EXAMPLES, 'app.js')], { env, cwd: path.join(__dirname, '..') })
-    let stdout = ''
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d
-    })
+    const { child, output } = await startExample(process.execPath, [path.join(EXAMPLES, 'app.js')], env)
     try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => {
-          stdout += d
-          if (stdout.includes('http://localhost:')) resolve()
-        })
-        child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)))
-      })
-      expect(stderr).toMatch(/SIGNING_KEY is not set: using a random development key/)
-      expect(stdout).toMatch(/example \(EJS\) on http:\/\/localhost:\d+/)
+      expect(output.stderr).toMatch(/SIGNING_KEY is not set: using a random development key/)
+      expect(output.stdout).toMatch(/example \(EJS\) on http:\/\/localhost:\d+/)
     } finally {
       child.kill()
     }
@@ -106,16 +119,8 @@ describe('examples/app.js, as npm start runs it', () => {
     expect(scripts.example).toBe('exec node examples/app.js')
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1' }
     delete env.SIGNING_KEY
-    const npm = spawn('npm', ['run', '--silent', 'example'], { env, cwd: path.join(__dirname, '..') })
-    let stdout = ''
-    const port = await new Promise<number>((resolve, reject) => {
-      npm.stdout.on('data', (d: Buffer) => {
-        stdout += d
-        const match = /on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)
-        if (match) resolve(Number(match[1]))
-      })
-      npm.on('exit', (code) => reject(new Error(`npm exited ${code}`)))
-    })
+    const { child: npm, port, output } = await startExample('npm', ['run', '--silent', 'example'], env)
+    expect(output.stdout).toContain(`on http://127.0.0.1:${port}`)
     expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200)
     const exited = new Promise((resolve) => npm.on('exit', resolve))
     npm.kill('SIGTERM')
@@ -126,30 +131,19 @@ describe('examples/app.js, as npm start runs it', () => {
 
   it('explains a refusal under DEBUG=express-signed-url, without the query', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DEBUG: 'express-signed-url', SIGNING_KEY: KEY }
-    const child = spawn(process.execPath, [path.join(EXAMPLES, 'app.js')], { env, cwd: path.join(__dirname, '..') })
-    let stdout = ''
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d
-    })
+    const { child, port, output } = await startExample(process.execPath, [path.join(EXAMPLES, 'app.js')], env)
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => {
-          stdout += d
-          const match = /on http:\/\/localhost:(\d+)/.exec(stdout)
-          if (match) resolve(Number(match[1]))
-        })
-        child.on('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)))
-      })
       const forged = createSigner({ key: `${KEY}-other` }).sign('private/image.png')
       expect((await fetch(`http://localhost:${port}${forged}`)).status).toBe(403)
       await new Promise<void>((resolve) => {
-        const seen = () => stderr.includes('refused')
+        const seen = () => output.stderr.includes('refused')
         if (seen()) resolve()
         else child.stderr.on('data', () => seen() && resolve())
       })
-      expect(stderr).toMatch(/express-signed-url refused ERR_SIGNATURE_INVALID 403: "GET" "\/private\/image\.png"/)
-      expect(stderr).not.toContain(forged.split('?')[1])
+      expect(output.stderr).toMatch(
+        /express-signed-url refused ERR_SIGNATURE_INVALID 403: "GET" "\/private\/image\.png"/,
+      )
+      expect(output.stderr).not.toContain(forged.split('?')[1])
     } finally {
       child.kill()
     }

@@ -1,25 +1,17 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import http, { type IncomingMessage } from 'node:http'
 import { createSigner } from '../lib/signer'
 import { createGuard, GUARD_OPTIONS, requireSignature } from '../lib/guard'
 import createDebug from 'debug'
 import { format } from 'node:util'
 import { SignedUrlError } from '../lib/errors'
-import { KEY, NOW_MS, now } from './helpers'
+import { KEY, NOW_MS, now, recordingResponse } from './helpers'
 
 // The guard alone, on bare Node request and response objects: no framework, no server.
 const known = new Set(GUARD_OPTIONS)
 const signer = createSigner({ key: KEY, now })
 const request = (url: string, headers: Record<string, string> = {}, method = 'GET') =>
   Object.assign(new http.IncomingMessage(null as never), { url, method, headers })
-const response = (req: IncomingMessage) => {
-  const res = new http.ServerResponse(req)
-  const ended: Array<string | undefined> = []
-  res.end = ((chunk?: Buffer) => {
-    ended.push(chunk?.toString())
-    return res
-  }) as ServerResponse['end']
-  return Object.assign(res, { ended })
-}
+const response = recordingResponse
 const run = (options: object, req: IncomingMessage) => {
   const res = response(req)
   const next = jest.fn()

@@ -340,3 +340,14 @@ export function recordCode(
 export function fixture(sitePath: string): Buffer {
   return readFileSync(path.join(SITE, sitePath))
 }
+
+/** A bare Node response that records what is passed to end() instead of writing to a socket. */
+export function recordingResponse(req: IncomingMessage): ServerResponse & { ended: Array<string | undefined> } {
+  const res = new http.ServerResponse(req)
+  const ended: Array<string | undefined> = []
+  res.end = ((chunk?: Buffer) => {
+    ended.push(chunk?.toString())
+    return res
+  }) as ServerResponse['end']
+  return Object.assign(res, { ended })
+}

@@ -1,18 +1,11 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import http from 'node:http'
 import { SignedUrlError } from '../lib/errors'
 import { respondRefused } from '../lib/refusal'
+import { recordingResponse } from './helpers'
 
 const request = (method: string) =>
   Object.assign(new http.IncomingMessage(null as never), { url: '/a', method, headers: {} })
-const response = (req: IncomingMessage) => {
-  const res = new http.ServerResponse(req)
-  const ended: Array<string | undefined> = []
-  res.end = ((chunk?: Buffer) => {
-    ended.push(chunk?.toString())
-    return res
-  }) as ServerResponse['end']
-  return Object.assign(res, { ended })
-}
+const response = recordingResponse
 
 describe('refusal', () => {
   describe('respondRefused()', () => {
