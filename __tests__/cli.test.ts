@@ -38,6 +38,8 @@ describe('the command line', () => {
     ],
     ['a C1 control (U+009B, a terminal escape)', 'private/a\u009b.png', null],
     ['a line separator (U+2028)', 'private/a\u2028b.png', 'private/a\\u{2028}b.png'],
+    ['a zero-width space (U+200B)', 'private/a\u200bb.png', 'private/a\\u{200B}b.png'],
+    ['a byte-order mark and a tag character', 'private/\ufeffa\u{E0041}.png', 'private/\\u{FEFF}a\\u{E0041}.png'],
   ])('escapes %s in the paths it prints', async (_what, decoded, shown) => {
     const link = createSigner({ key: KEY }).sign(decoded.replace('\u009b', ''))
     const target = shown === null ? link.replace('a.png', 'a%C2%9B.png') : link

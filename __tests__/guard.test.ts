@@ -1,4 +1,4 @@
-import http, { type IncomingMessage } from 'node:http'
+import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import { createSigner } from '../lib/signer'
 import { createGuard, GUARD_OPTIONS, requireSignature } from '../lib/guard'
 import createDebug from 'debug'
@@ -53,6 +53,14 @@ describe('guard', () => {
         'ERR_TARGET_NOT_CANONICAL',
         'ERR_TARGET_NOT_CANONICAL',
       ])
+    })
+
+    it('refuses a request object without a method instead of taking it as a GET', () => {
+      const onReject = jest.fn()
+      const req = request(signer.sign('a.png'))
+      ;(req as { method?: string }).method = undefined
+      run({ onReject }, req)
+      expect(onReject.mock.calls[0][0]).toMatchObject({ code: 'ERR_METHOD_NOT_ALLOWED' })
     })
 
     it('checks the method of the request', () => {
@@ -122,6 +130,21 @@ describe('guard', () => {
       expect((res as unknown as { locals: unknown }).locals).toEqual({
         signedLink: { ok: true, path: 'v/42/seg.ts', expiresAt: NOW_MS / 1000 + 60, secondsLeft: 60, folder: 'v/42/' },
       })
+      const named = createSigner({ keys: [{ id: 'k7', secret: KEY }], now }).sign('a.png', { ttl: 30 })
+      const byId = run({ keys: [{ id: 'k7', secret: KEY }], key: undefined }, request(named))
+      expect((byId.res as unknown as { locals: { signedLink: unknown } }).locals.signedLink).toEqual({
+        ok: true,
+        path: 'a.png',
+        expiresAt: NOW_MS / 1000 + 30,
+        secondsLeft: 30,
+        kid: 'k7',
+      })
+      // A refusal after an earlier guard accepted: what that guard verified no longer holds.
+      const second = request('/a.png')
+      const twice = recordingResponse(second) as ServerResponse & { locals?: Record<string, unknown> }
+      twice.locals = { signedLink: { ok: true, path: 'a.png' }, other: 1 }
+      createGuard('test', { key: KEY, now }, known)(second, twice, jest.fn())
+      expect(twice.locals).toEqual({ other: 1 })
       const refused = run({}, request('/a.png'))
       expect((refused.res as unknown as { locals?: unknown }).locals).toBeUndefined()
     })
@@ -166,11 +189,38 @@ describe('guard', () => {
           expect(all).not.toContain(secret)
       })
 
+      it.each([
+        ['a ? percent-encoded', (q: string) => `/private/a.png%3F${q}`],
+        ['a ? percent-encoded in lower case', (q: string) => `/private/a.png%3f${q}`],
+        ['a ? encoded twice', (q: string) => `/private/a.png%253F${q}`],
+        ['a ; for the ?', (q: string) => `/private/a.png;${q}`],
+        ['the query in a path segment', (q: string) => `/private/${q}/a.png`],
+        ['a # percent-encoded', (q: string) => `/private/a.png%23${q}`],
+      ])('logs no query or signature from a mangled link: %s', (_what, mangle) => {
+        const query = signer.sign('private/a.png').split('?')[1]
+        run({}, request(mangle(query)))
+        expect(lines).toHaveLength(1)
+        expect(lines[0]).toMatch(/refused ERR_\w+ 403: "GET" "\/private\/[^"]*" \(query not logged\)$/)
+        for (const part of [query, query.split('signature=')[1], 'expiry=', 'signature'])
+          expect(lines[0]).not.toContain(part)
+      })
+
       it('escapes what it prints and logs nothing for an accepted request', () => {
         run({}, request('/a\u001b[31m\u202e.png'))
         run({}, request(signer.sign('a.png')))
         expect(lines).toHaveLength(1)
         expect(lines[0]).toContain('"/a\\u{001B}[31m\\u{202E}.png"')
+      })
+
+      it('escapes invisible characters, caps a long path, and names no method that is not one', () => {
+        run({}, request('/a\u200b\ufeff\u00ad\u{E0041}\ud800b.png'))
+        run({}, request(`/${'\u001b'.repeat(300)}`))
+        run({}, request('/a.png', {}, 'GET /x?signature=abc'))
+        expect(lines[0]).toContain('"/a\\u{200B}\\u{FEFF}\\u{00AD}\\u{E0041}\\u{D800}b.png"')
+        expect(lines[1].length).toBeLessThan(300)
+        expect(lines[1]).toContain('…"')
+        expect(lines[2]).toMatch(/: \(not a method\) "\/a\.png"$/)
+        expect(lines[2]).not.toContain('signature')
       })
     })
   })

@@ -121,8 +121,16 @@ describe('signer-core', () => {
       expect(core({ clockTolerance: 5 }).finishVerify(link(NOW + 10), true)).toMatchObject({ ok: false })
     })
 
-    it('names the folder a scope link grants', () => {
+    it('names the folder a scope link grants, and the key id a link names; only the fields it has', () => {
       expect(core().finishVerify(link(NOW + 10, 2), true)).toMatchObject({ ok: true, folder: 'v/42/' })
+      expect(core().finishVerify({ ...link(NOW + 10), kid: 'k1' }, true)).toStrictEqual({
+        ok: true,
+        path: 'v/42/seg.ts',
+        expiresAt: NOW + 10,
+        secondsLeft: 10,
+        kid: 'k1',
+      })
+      expect(core().finishVerify(link(NOW + 10), true)).not.toHaveProperty('kid')
     })
   })
 

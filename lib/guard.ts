@@ -102,7 +102,10 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
 
   function reject(error: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next): void {
     error.status = error.code === 'ERR_URL_EXPIRED' ? expiredStatus : status
-    if (log.enabled) log('refused %s %d: %s %s', error.code, error.status, quoted(req.method), quoted(pathOf(req)))
+    if (log.enabled) log('refused %s %d: %s %s', error.code, error.status, methodOf(req), pathOf(req))
+    // What an earlier guard verified no longer holds for this request.
+    const locals = (res as { locals?: Record<string, unknown> }).locals
+    if (locals !== undefined && 'signedLink' in locals) delete locals.signedLink
     try {
       onReject(error, req, res, next)
     } catch (err) {
@@ -124,7 +127,8 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
       // Only a header as Node parses it (a string): a request object built by other code may hold anything.
       const cookie = (req.headers as IncomingMessage['headers'] | undefined)?.cookie
       const grants = typeof cookie === 'string' ? () => grantsFromCookies(cookie, grantCookie) : undefined
-      result = signer.verify(target.target, { method: req.method, grants })
+      // A request object without a method (made by other code) is refused, never taken as a GET.
+      result = signer.verify(target.target, { method: typeof req.method === 'string' ? req.method : '', grants })
     } catch (err) {
       next(err)
       return undefined
@@ -141,18 +145,22 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
   }
 }
 
-// The path of the original target for a log line: cut before any query or fragment, at most 200 characters.
-function pathOf(req: IncomingMessage): unknown {
+// The path of the original target for a log line, quoted and escaped: cut before anything that may start a query
+// (`?`, `#`, `;`, `&`, `=`, or one of them or `%` percent-encoded, as a tool that re-encodes a link leaves it), so
+// no signature reaches a log however the link was mangled; at most 200 characters of it, escapes included.
+function pathOf(req: IncomingMessage): string {
   const original = (req as { originalUrl?: unknown }).originalUrl
   const raw = typeof original === 'string' ? original : req.url
-  if (typeof raw !== 'string') return raw
-  const end = raw.search(/[?#]/)
-  return (end === -1 ? raw : raw.slice(0, end)).slice(0, 200)
+  if (typeof raw !== 'string') return `(${typeof raw})`
+  const end = raw.search(/[?#;&=]|%(?:3[fFbBdD]|2[356])/)
+  const path = printable(end === -1 ? raw : raw.slice(0, end))
+  return `"${path.length > 200 ? `${path.slice(0, 200)}…` : path}"${end === -1 ? '' : ' (query not logged)'}`
 }
 
-// A request value in quotes, its controls and bidi characters escaped: a log line shows what was sent.
-function quoted(value: unknown): string {
-  return typeof value === 'string' ? `"${printable(value.slice(0, 200))}"` : `(${typeof value})`
+// The method for a log line: an HTTP token as Node's parser gives it, or a note that it is not one.
+function methodOf(req: IncomingMessage): string {
+  const method = req.method
+  return typeof method === 'string' && /^[A-Za-z]{1,20}$/.test(method) ? `"${method}"` : '(not a method)'
 }
 
 // The guard's signer: the one given, or one built from the signer options among the guard's (SIGNER_OPTIONS, so an

@@ -77,13 +77,17 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
- * Text safe to print to a terminal: C0 and C1 controls, DEL, line and paragraph separators and the bidi controls
- * (which can make a terminal show `txt.exe` as `exe.txt`) become `\u{…}` escapes. A canonical path holds no `\`,
- * so an escape in a printed path always stands for one character.
+ * Text safe to print to a terminal or a log: controls (C0, DEL, C1), format characters (bidi controls, which can
+ * make a terminal show `txt.exe` as `exe.txt`; zero-width spaces and joiners, the byte-order mark, soft hyphens,
+ * tag characters), line and paragraph separators, lone surrogates, and the invisible fillers and variation
+ * selectors become `\u{…}` escapes. A canonical path holds no `\`, so an escape in a printed path always stands for
+ * one character.
  */
 export function printable(text: string): string {
-  return text.replace(
-    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g,
-    (c) => `\\u{${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}}`,
-  )
+  return text.replace(INVISIBLE, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}}`)
 }
+
+// Each of these is matched alone, on purpose: combining ones (U+034F, the variation selectors) included.
+const INVISIBLE =
+  // eslint-disable-next-line no-misleading-character-class
+  /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\u{e0100}-\u{e01ef}]/gu

@@ -14,6 +14,8 @@ import {
   type VerifyResult,
 } from './signer-options.js'
 
+type Mutable<T> = { -readonly [F in keyof T]: T[F] }
+
 /** Everything a signer does that is not cryptography, shared by the Node and the Web Crypto signers. */
 export interface SignerCore<K> {
   readonly ring: KeyRing<K>
@@ -97,8 +99,16 @@ export function createSignerCore<K>(
     if (Math.floor(nowS) >= link.expiry + tolerance) return refuse('ERR_URL_EXPIRED')
     // Rounded down, so a cache lifetime never outlasts the link by a fraction of a second.
     const secondsLeft = Math.max(0, Math.floor(link.expiry - nowS))
-    if (link.scope === undefined) return { ok: true, path: link.path, expiresAt: link.expiry, secondsLeft }
-    return { ok: true, path: link.path, expiresAt: link.expiry, secondsLeft, folder: folderOf(link.path, link.scope) }
+    const result: Mutable<Extract<VerifyResult, { ok: true }>> = {
+      ok: true,
+      path: link.path,
+      expiresAt: link.expiry,
+      secondsLeft,
+    }
+    // Only the fields the link has: a folder for a grant or scope link, the id of the key that signed it if named.
+    if (link.scope !== undefined) result.folder = folderOf(link.path, link.scope)
+    if (link.kid !== undefined) result.kid = link.kid
+    return result
   }
 
   function prepareGrant(folder: string, grantOptions: GrantOptions | undefined) {

@@ -71,6 +71,7 @@ export type VerifyResult =
       /** Unix seconds. */ expiresAt: number
       secondsLeft: number
       /** For a folder grant, the folder it covers (ending in `/`). */ folder?: string
+      /** The id of the key that signed it, when the link names one. */ kid?: string
     }
   | Refusal
 
