@@ -180,6 +180,7 @@ describe('createWebSigner()', () => {
       'link-lifetime.js',
       'link-path.js',
       'option-checks.js',
+      'plain-link.js',
       'signer-core.js',
       'signer-options.js',
       'verification.js',

@@ -2,7 +2,8 @@
 // before the expiry. Only the MAC check itself differs (node:crypto answers at once, Web Crypto asynchronously), so
 // the steps are a generator that yields each MAC check and is answered with whether it matched.
 import { decodeSignature } from './base64url.js'
-import { plainLink, type ParsedLink } from './link-format.js'
+import type { ParsedLink } from './link-format.js'
+import { plainLink } from './plain-link.js'
 import { refuse } from './errors.js'
 import type { SignerCore } from './signer-core.js'
 import type { VerifyOptions, VerifyResult } from './signer-options.js'
