@@ -43,9 +43,8 @@ const EXTENSIONS: ReadonlyArray<readonly [Extension, (text: string) => SignedFie
 ]
 
 const EXTENSION_NAMES = EXTENSIONS.map(([name]) => name)
-
-/** Every signed field's name, as a query spells it. */
-export const SIGNED_FIELDS: readonly string[] = ['expiry', 'method', 'signature', ...EXTENSIONS.map(([name]) => name)]
+/** Every signed field's name, as a query spells it: expiry, method, signature, then the extensions in order. */
+export const SIGNED_FIELDS: readonly string[] = ['expiry', 'method', 'signature', ...EXTENSION_NAMES]
 
 /**
  * The string to sign. Without extensions it is v1, byte for byte what ittybit's reference snippet signs:
@@ -61,10 +60,7 @@ export function stringToSign(path: string, fields: SignedFields): string {
   return text
 }
 
-/**
- * A link's query up to its signature, the signed fields in the order the string to sign has them:
- * `?expiry=<expiry>&method=get[&kid=<id>][&scope=<segments>]&signature=` (the signature is appended).
- */
+/** A link's query up to its signature: `?expiry=<expiry>&method=get[&kid=<id>][&scope=<n>]&signature=`. */
 export function linkQuery(fields: SignedFields): string {
   // The string to sign of an empty path is exactly the query's signed part, so the two cannot drift apart.
   return `${stringToSign('', fields)}&signature=`
@@ -89,7 +85,8 @@ export function toExpiry(text: string): number {
  * not signed and change nothing. Linear in the length of the query, however it is built.
  */
 export function parseQuery(query: string): QueryFields | SignedUrlErrorCode {
-  const found: Record<string, string | undefined> = Object.create(null) as Record<string, string | undefined>
+  // The raw value of each signed field, by its index in SIGNED_FIELDS.
+  const found: (string | undefined)[] = new Array<string | undefined>(SIGNED_FIELDS.length)
   let any = false
   let equals = -1
   let start = 0
@@ -103,9 +100,9 @@ export function parseQuery(query: string): QueryFields | SignedUrlErrorCode {
     }
     const nameEnd = equals < end ? equals : end
     const field = signedFieldAt(query, start, nameEnd)
-    if (field !== undefined) {
+    if (field !== -1) {
       // Parameter pollution: a second value for a signed field is never a mistake worth guessing about.
-      if (field in found) return 'ERR_QUERY_MALFORMED'
+      if (found[field] !== undefined) return 'ERR_QUERY_MALFORMED'
       found[field] = nameEnd === end ? '' : query.slice(nameEnd + 1, end)
       any = true
     } else if (spellsSignedField(query, start, nameEnd)) {
@@ -114,15 +111,16 @@ export function parseQuery(query: string): QueryFields | SignedUrlErrorCode {
     }
     start = end + 1
   }
-  const { signature } = found
+  const [expiryText, method, signature] = found
   // Half a link is not a missing one: a grant cookie must not carry signed fields the guard never checked
   // through to the handler's req.query.
   if (signature === undefined) return any ? 'ERR_QUERY_MALFORMED' : 'ERR_SIGNATURE_MISSING'
-  const expiry = found.expiry === undefined ? -1 : toExpiry(found.expiry)
-  if (expiry === -1 || found.method !== 'get' || signature.length !== 43) return 'ERR_QUERY_MALFORMED'
+  const expiry = expiryText === undefined ? -1 : toExpiry(expiryText)
+  if (expiry === -1 || method !== 'get' || signature.length !== 43) return 'ERR_QUERY_MALFORMED'
   const fields: { -readonly [F in keyof QueryFields]: QueryFields[F] } = { expiry, signature }
-  for (const [name, read] of EXTENSIONS) {
-    const text = found[name]
+  for (let i = 0; i < EXTENSIONS.length; i++) {
+    const [name, read] = EXTENSIONS[i]
+    const text = found[3 + i]
     if (text === undefined) continue
     const value = read(text)
     if (value === undefined) return 'ERR_QUERY_MALFORMED'
@@ -131,12 +129,13 @@ export function parseQuery(query: string): QueryFields | SignedUrlErrorCode {
   return fields
 }
 
-// The signed field a parameter name spells plainly, or undefined.
-function signedFieldAt(query: string, start: number, end: number): string | undefined {
+// The index in SIGNED_FIELDS of the field a parameter name spells plainly, or -1.
+function signedFieldAt(query: string, start: number, end: number): number {
   const length = end - start
-  if (length < 3 || length > 9) return undefined
-  for (const field of SIGNED_FIELDS) if (field.length === length && query.startsWith(field, start)) return field
-  return undefined
+  if (length < 3 || length > 9) return -1
+  for (let i = 0; i < SIGNED_FIELDS.length; i++)
+    if (SIGNED_FIELDS[i].length === length && query.startsWith(SIGNED_FIELDS[i], start)) return i
+  return -1
 }
 
 /**
