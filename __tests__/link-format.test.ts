@@ -1,7 +1,7 @@
 import querystring from 'node:querystring'
 import fc from 'fast-check'
 import qs from 'qs'
-import { linkQuery, parseLink, parseQuery, stringToSign } from '../lib/link-format'
+import { linkQuery, parseLink, parseQuery, readLink, stringToSign } from '../lib/link-format'
 
 const SIG = 'JAlvetgMrDoUCbglQ1WCmsFg_gDoM_pv_puL2rc6ksc'
 
@@ -29,6 +29,15 @@ describe('link format', () => {
       expect(stringToSign('private/image.png', { expiry: 1765432100, kid: 'k1' })).toBe(
         'private/image.png?expiry=1765432100&method=get&kid=k1',
       )
+    })
+  })
+
+  describe('readLink()', () => {
+    it('gives the decoded path of a target without signed fields, and parseLink the missing signature', () => {
+      expect(readLink('/v/42/a%20b.ts?x=1')).toStrictEqual({ unsigned: 'v/42/a b.ts' })
+      expect(parseLink('/v/42/a%20b.ts?x=1')).toBe('ERR_SIGNATURE_MISSING')
+      expect(readLink('/v/42/?expiry=1')).toBe('ERR_QUERY_MALFORMED')
+      expect(readLink('/v/%2e%2e/x')).toBe('ERR_PATH_NOT_CANONICAL')
     })
   })
 

@@ -32,7 +32,7 @@ const message = fc.oneof(
   fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 700 }),
 )
 
-describe.each(implementations)('mac (%s)', (_, { macBase64Url, macBytes, macKey, macMatches }) => {
+describe.each(implementations)('mac (%s)', (_, { macBase64Url, macKey, macMatches }) => {
   it('reproduces every vector from the key bytes and from a KeyObject', () => {
     for (const vector of vectors) {
       const secret = new TextEncoder().encode(vector.key)
@@ -51,7 +51,6 @@ describe.each(implementations)('mac (%s)', (_, { macBase64Url, macBytes, macKey,
           const key = macKey({ bytes: secret })
           for (const text of messages) {
             const expected = createHmac('sha256', secret).update(text).digest()
-            expect(macBytes(key, text)).toEqual(expected)
             expect(macBase64Url(key, text)).toBe(expected.toString('base64url'))
             expect(macMatches(key, text, expected)).toBe(true)
           }

@@ -83,7 +83,11 @@ describe('signer-core', () => {
       expect(core().prepareVerify(5 as never, undefined)).toMatchObject({ error: { code: 'ERR_PATH_NOT_CANONICAL' } })
       expect(core().prepareVerify('/a/../b', undefined)).toMatchObject({ error: { code: 'ERR_PATH_NOT_CANONICAL' } })
       expect(core().prepareVerify('/a?expiry=1', undefined)).toMatchObject({ error: { code: 'ERR_QUERY_MALFORMED' } })
-      expect(core().prepareVerify('/a', undefined)).toMatchObject({ error: { code: 'ERR_SIGNATURE_MISSING' } })
+      // A target without signed fields: its path, decoded once, for the grant fallback.
+      expect(core().prepareVerify('/v/%41', undefined)).toStrictEqual({ unsigned: 'v/A' })
+      expect(core().prepareVerify('/v/%2e%2e/x', undefined)).toMatchObject({
+        error: { code: 'ERR_PATH_NOT_CANONICAL' },
+      })
     })
   })
 
@@ -155,7 +159,7 @@ describe('signer-core', () => {
       `${Buffer.from(folder).toString('base64url')}.${expiry}..${SIG}`
 
     it('returns the grants that cover the path, each signing its folder and serving the path', () => {
-      const found = core().grantsFor('/v/42/seg.ts?x=1', [grantValue('v/42/'), grantValue('v/43/'), grantValue('v/')])
+      const found = core().grantsFor('v/42/seg.ts', [grantValue('v/42/'), grantValue('v/43/'), grantValue('v/')])
       expect(found).toEqual([
         {
           path: 'v/42/seg.ts',
@@ -179,16 +183,16 @@ describe('signer-core', () => {
     it('skips junk and foreign grants before counting, and checks at most 8', () => {
       const junk = Array.from({ length: 50 }, (_, i) => [`junk${i}`, grantValue(`w/${i}/`)]).flat()
       const good = Array.from({ length: 9 }, () => grantValue('v/'))
-      expect(core().grantsFor('/v/1', [...junk, ...good])).toHaveLength(8)
+      expect(core().grantsFor('v/1', [...junk, ...good])).toHaveLength(8)
     })
 
-    it('calls a function of grants, and finds none for a path that does not read', () => {
+    it('calls a function of grants, and finds none where there are none', () => {
       const given = jest.fn(() => [grantValue('v/')])
-      expect(core().grantsFor('/v/1', given)).toHaveLength(1)
+      expect(core().grantsFor('v/1', given)).toHaveLength(1)
       expect(given).toHaveBeenCalledTimes(1)
-      expect(core().grantsFor('/v/%2e%2e/x', [grantValue('v/')])).toEqual([])
-      expect(core().grantsFor('/v/1', () => undefined)).toEqual([])
-      expect(core().grantsFor('/v/1', [5 as never])).toEqual([])
+      expect(core().grantsFor('v/1', () => undefined)).toEqual([])
+      expect(core().grantsFor('v/1', [5 as never])).toEqual([])
+      expect(core().grantsFor('w/1', [grantValue('v/')])).toEqual([])
     })
   })
 })

@@ -174,6 +174,7 @@ describe('createWebSigner()', () => {
     expect(modules).toEqual([
       'base64url.js',
       'errors.js',
+      'field-spelling.js',
       'grant-cookie.js',
       'keys.js',
       'link-format.js',

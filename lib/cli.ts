@@ -6,7 +6,8 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { parseKeyList, type IdentifiedSecret, type Secret } from './keys.js'
 import { verify } from './cli-verify.js'
-import { createSigner, type SignOptions } from './signer.js'
+import { createSigner } from './signer.js'
+import type { SignOptions } from './signer-options.js'
 import { printable } from './option-checks.js'
 
 const HELP = `Usage: express-signed-url <command> [options]

@@ -6,8 +6,9 @@ import { stackless, type SignedUrlError } from './errors.js'
 import { asOptions, assertKnownOptions, describeValue, kind, printable } from './option-checks.js'
 import { readRequestTarget } from './request-target.js'
 import { forwardRefusal, respondRefused } from './refusal.js'
-import { buildSigner, type Signer, type SignerOptions } from './signer.js'
-import { SIGNER_OPTIONS, type VerifyResult } from './signer-options.js'
+import { localsOf } from './locals.js'
+import { buildSigner, type Signer } from './signer.js'
+import { SIGNER_OPTIONS, type SignerOptions, type VerifyResult } from './signer-options.js'
 
 /** What a guard verified, on `res.locals.signedLink` for the handlers after it. */
 export type VerifiedLink = Extract<VerifyResult, { ok: true }>
@@ -137,10 +138,7 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
       reject(result.error, req, res, next)
       return undefined
     }
-    // Connect has no res.locals; Express makes one per request.
-    const withLocals = res as ServerResponse & { locals?: Record<string, unknown> }
-    if (withLocals.locals === undefined) withLocals.locals = Object.create(null) as Record<string, unknown>
-    withLocals.locals.signedLink = result
+    localsOf(res).signedLink = result
     return `private, max-age=${result.secondsLeft}`
   }
 }

@@ -1,14 +1,14 @@
 export { createSigner } from './signer.js'
+export type { Signer } from './signer.js'
 export type {
   Grant,
   GrantOptions,
   KeyOptions,
   SignOptions,
-  Signer,
   SignerOptions,
   VerifyOptions,
   VerifyResult,
-} from './signer.js'
+} from './signer-options.js'
 export { signUrls } from './locals.js'
 export type { GrantAccess, SignUrl, SignUrlsOptions } from './locals.js'
 export { requireSignature } from './guard.js'

@@ -1,5 +1,6 @@
 import type { SignedUrlErrorCode } from './errors.js'
 import { isKeyId } from './keys.js'
+import { spellsSignedField } from './field-spelling.js'
 import { decodePath, folderOf, fragmentStart, queryMark, targetStart } from './link-path.js'
 
 /**
@@ -105,7 +106,7 @@ export function parseQuery(query: string): QueryFields | SignedUrlErrorCode {
       if (found[field] !== undefined) return 'ERR_QUERY_MALFORMED'
       found[field] = nameEnd === end ? '' : query.slice(nameEnd + 1, end)
       any = true
-    } else if (spellsSignedField(query, start, nameEnd)) {
+    } else if (spellsSignedField(query, start, nameEnd, SIGNED_FIELDS)) {
       // `[expiry]=`, `%65xpiry=` or `expiry[x]=` is ignored here but read as `expiry` by Express's query parser.
       return 'ERR_QUERY_MALFORMED'
     }
@@ -138,38 +139,9 @@ function signedFieldAt(query: string, start: number, end: number): number {
   return -1
 }
 
-/**
- * Whether a parameter name that is not a signed field's plain spelling is read as one by some query parser an
- * app may use. qs (Express 4's parser, and Express 5's 'extended') decodes the whole key first (`+` as space,
- * then percent escapes), then takes as the field the text before the first `[...]` group, or the first group's
- * content when the key starts with one (`[expiry]`, `expiry[\n]`, `%5Bexpiry%5D`); with `allowDots`, `.x` is read
- * as `[x]` first (`.expiry`, `expiry.x`). node:querystring (Express 5's 'simple') uses the decoded key. So every such
- * spelling, once decoded, starts with the field's name, after any `[` and `.`, followed by the end or a character no
- * name holds. Refusing that whole class (case-insensitively, in case an app's parser folds case) is a superset of
- * what any of them reads.
- */
-function spellsSignedField(query: string, start: number, end: number): boolean {
-  let name = query.slice(start, end)
-  if (name.indexOf('%') !== -1) name = decodeEveryEscape(name)
-  let from = 0
-  while (name.charCodeAt(from) === 0x5b /* [ */ || name.charCodeAt(from) === 0x2e /* . */) from++
-  // Every field name is 3 to 9 characters: one lower-cased slice serves all five comparisons.
-  const head = name.slice(from, from + 10).toLowerCase()
-  for (const field of SIGNED_FIELDS) {
-    if (!head.startsWith(field)) continue
-    // A match means each of those characters lower-cased to one, so the next one stands at the same place in name.
-    const next = name.charCodeAt(from + field.length)
-    if (Number.isNaN(next) || !isNameCharacter(next)) return true
-  }
-  return false
-}
-
-// A-Z a-z 0-9 _ -: what a parameter name may hold after a field's name and still be another name.
-const isNameCharacter = (c: number): boolean => /[\w-]/.test(String.fromCharCode(c))
-
-// Every well-formed `%XX` as one character (a byte), the rest as it is: the most a lenient decoder makes of it.
-function decodeEveryEscape(text: string): string {
-  return text.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+/** A target that carries no signed field at all: its decoded path, for the grant-cookie fallback. */
+export interface UnsignedTarget {
+  readonly unsigned: string
 }
 
 /**
@@ -178,6 +150,12 @@ function decodeEveryEscape(text: string): string {
  * ignored.
  */
 export function parseLink(url: string): ParsedLink | SignedUrlErrorCode {
+  const link = readLink(url)
+  return typeof link !== 'string' && 'unsigned' in link ? 'ERR_SIGNATURE_MISSING' : link
+}
+
+/** As parseLink, but a target without signed fields gives its decoded path, so it is decoded once for grants. */
+export function readLink(url: string): ParsedLink | UnsignedTarget | SignedUrlErrorCode {
   const start = targetStart(url)
   if (start === -1) return 'ERR_PATH_NOT_CANONICAL'
   const end = fragmentStart(url, start)
@@ -185,6 +163,7 @@ export function parseLink(url: string): ParsedLink | SignedUrlErrorCode {
   const path = decodePath(url.slice(start, mark))
   if (path === undefined) return 'ERR_PATH_NOT_CANONICAL'
   const query = parseQuery(mark < end ? url.slice(mark + 1, end) : '')
+  if (query === 'ERR_SIGNATURE_MISSING') return { unsigned: path }
   if (typeof query === 'string') return query
   // A folder grant: the signature covers the folder of the path's first `scope` segments, whatever lies below.
   const signed = query.scope === undefined ? path : folderOf(path, query.scope)

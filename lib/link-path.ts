@@ -129,12 +129,6 @@ export function scopeFolder(relative: string, scope: unknown): string {
 
 const ABSOLUTE_PREFIX = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/
 
-/** The decoded path of a request target (origin- or absolute-form), or undefined when it is not canonical. */
-export function readPath(url: string): string | undefined {
-  const start = targetStart(url)
-  return start === -1 ? undefined : decodePath(url.slice(start, queryMark(url, start, fragmentStart(url, start))))
-}
-
 /** Where the path of a request target begins: 0 in origin-form, after the authority in absolute-form; else -1. */
 export function targetStart(url: string): number {
   if (url.charCodeAt(0) === 0x2f /* / */) return 0

@@ -2,14 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { cookieName, setGrantCookie } from './set-grant-cookie.js'
 import type { Middleware, VerifiedLink } from './guard.js'
 import { asOptions, assertKnownOptions } from './option-checks.js'
-import {
-  buildSigner,
-  type Grant,
-  type GrantOptions,
-  type SignOptions,
-  type Signer,
-  type SignerOptions,
-} from './signer.js'
+import { buildSigner, type Signer } from './signer.js'
+import type { Grant, GrantOptions, SignOptions, SignerOptions } from './signer-options.js'
 
 /** `res.locals.signUrl`: returns a signed link for a decoded path, as `Signer#sign` does. */
 export type SignUrl = (path: string, options?: SignOptions) => string
@@ -61,15 +55,10 @@ export function signUrls(
   // Made once: per request the middleware only assigns this function (and binds grantAccess to the response).
   const signUrl: SignUrl = (path, signOptions) => signer.sign(path, signOptions)
 
-  return function signUrlsMiddleware(
-    req: IncomingMessage,
-    res: ServerResponse & { locals?: Record<string, unknown> },
-    next,
-  ) {
-    // Connect has no res.locals; Express creates it per request.
-    if (res.locals === undefined) res.locals = Object.create(null) as Record<string, unknown>
-    res.locals.signUrl = signUrl
-    res.locals.grantAccess = function grantAccess(folder: string, grantOptions?: GrantOptions): Grant {
+  return function signUrlsMiddleware(req: IncomingMessage, res: ServerResponse, next) {
+    const locals = localsOf(res)
+    locals.signUrl = signUrl
+    locals.grantAccess = function grantAccess(folder: string, grantOptions?: GrantOptions): Grant {
       if (typeof signer.grant !== 'function')
         throw new TypeError('grantAccess: the signer has no grant(); use one from createSigner()')
       const grant = signer.grant(folder, grantOptions)
@@ -78,6 +67,13 @@ export function signUrls(
     }
     next()
   }
+}
+
+/** A response's `res.locals`: Express's, or one made for it where there is none (Connect). */
+export function localsOf(res: ServerResponse): Record<string, unknown> {
+  const withLocals = res as ServerResponse & { locals?: Record<string, unknown> }
+  if (withLocals.locals === undefined) withLocals.locals = Object.create(null) as Record<string, unknown>
+  return withLocals.locals
 }
 
 // A signer from createSigner, used as it is, or one built from the signer's options.

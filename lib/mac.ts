@@ -77,13 +77,6 @@ export function macBase64Url(key: MacKey, message: string): string {
   return hash('sha256', outerInput(key, message, hash), 'base64url') as string
 }
 
-/** The MAC of a message, as bytes. */
-export function macBytes(key: MacKey, message: string): Buffer {
-  if (hash === undefined || message.length > MAX_ONE_SHOT)
-    return createHmac('sha256', key.keyObject).update(message).digest()
-  return hash('sha256', outerInput(key, message, hash), 'buffer') as Buffer
-}
-
 /**
  * Whether `signature` (32 bytes) is the MAC of `message`, compared in constant time: with createHmac, by
  * timingSafeEqual on the two 32-byte buffers; on the one-shot path, by the same algorithm in JavaScript (every one

@@ -2,7 +2,7 @@
 // an optional `kid` and the signature last. It agrees with link-format.ts's parser on every link it reads (a test
 // holds it to that) and reads no other: any other link, with any other field, goes to that parser.
 import { isKeyId } from './keys.js'
-import type { LinkFields } from './link-format.js'
+import { toExpiry, type LinkFields } from './link-format.js'
 
 /** A link of the common shape, read by {@link plainLink}: its signature is the URL's last 43 characters. */
 export interface PlainLink extends LinkFields {
@@ -33,16 +33,13 @@ export function plainLink(url: string): PlainLink | undefined {
   // characters, in linear time (each segment's characters exclude `/`, so nothing backtracks across one).
   const query = url.indexOf('?')
   if (query < 2 || query > fieldAt || !url.startsWith(EXPIRY_FIELD, query) || !PLAIN_PATH.test(url)) return undefined
-  // expiry: 1 to 11 digits, no leading zero.
-  let at = query + EXPIRY_FIELD.length
-  const digitsAt = at
-  let expiry = 0
-  for (let d = url.charCodeAt(at) - 0x30; d >= 0 && d <= 9 && at - digitsAt < 12; d = url.charCodeAt(++at) - 0x30)
-    expiry = expiry * 10 + d
-  const digits = at - digitsAt
-  if (digits === 0 || digits > 11 || url.charCodeAt(digitsAt) === 0x30 /* 0 */ || !url.startsWith(METHOD_FIELD, at))
-    return undefined
-  at += METHOD_FIELD.length
+  // expiry, in link-format's one grammar of it, up to the first `&method=get`.
+  const digitsAt = query + EXPIRY_FIELD.length
+  const methodAt = url.indexOf(METHOD_FIELD, digitsAt)
+  if (methodAt === -1 || methodAt > fieldAt) return undefined
+  const expiry = toExpiry(url.slice(digitsAt, methodAt))
+  if (expiry === -1) return undefined
+  const at = methodAt + METHOD_FIELD.length
   let kid: string | undefined
   if (at !== fieldAt) {
     if (!url.startsWith(KID_FIELD, at)) return undefined

@@ -1,6 +1,13 @@
 import { parseGrant } from './grant-cookie.js'
-import { linkQuery, parseLink, stringToSign, type LinkFields, type ParsedLink } from './link-format.js'
-import { canonicalLinkPath, folderDepth, folderOf, readPath, scopeFolder } from './link-path.js'
+import {
+  linkQuery,
+  readLink,
+  stringToSign,
+  type UnsignedTarget,
+  type LinkFields,
+  type ParsedLink,
+} from './link-format.js'
+import { canonicalLinkPath, folderDepth, folderOf, scopeFolder } from './link-path.js'
 import { refuse, type Refusal } from './errors.js'
 import { createKeyRing, type KeyMaterial, type KeyRing } from './keys.js'
 import { readLifetime } from './link-lifetime.js'
@@ -22,7 +29,7 @@ export interface SignerCore<K> {
   /** The string to sign for a path and options, and the link it becomes once the signature is appended. */
   prepareSign(path: string, options: SignOptions | undefined): { message: string; link: string }
   /** The link read from a URL, with its string to sign; or the refusal (method, path, query). */
-  prepareVerify(url: string, options: VerifyOptions | undefined): ParsedLink | Refusal
+  prepareVerify(url: string, options: VerifyOptions | undefined): ParsedLink | UnsignedTarget | Refusal
   /** The keys to try for a link: the one it names (none for an unknown id), else every key without an id. */
   keysFor(kid: string | undefined): readonly K[]
   /** The result for a link whose signature has been checked: refused, expired, or good. */
@@ -32,8 +39,8 @@ export interface SignerCore<K> {
     folder: string,
     options: GrantOptions | undefined,
   ): { message: string; folder: string; expiry: number; maxAge: number }
-  /** The grants whose folder covers the URL's path (at most 8), as links to check; empty when none does. */
-  grantsFor(url: string, grants: VerifyOptions['grants']): ParsedLink[]
+  /** The grants whose folder covers a decoded path (at most 8), as links to check; empty when none does. */
+  grantsFor(path: string, grants: VerifyOptions['grants']): ParsedLink[]
 }
 
 const ORIGIN = /^https?:\/\/[^/?#@\s]+\/?$/
@@ -75,13 +82,13 @@ export function createSignerCore<K>(
     }
   }
 
-  function prepareVerify(url: string, verifyOptions: VerifyOptions | undefined): ParsedLink | Refusal {
+  function prepareVerify(url: string, verifyOptions: VerifyOptions | undefined): ParsedLink | UnsignedTarget | Refusal {
     const method = verifyOptions?.method ?? 'GET'
     if (method !== 'GET' && method !== 'HEAD' && !(typeof method === 'string' && /^(?:get|head)$/i.test(method))) {
       return refuse('ERR_METHOD_NOT_ALLOWED')
     }
     if (typeof url !== 'string') return refuse('ERR_PATH_NOT_CANONICAL')
-    const link = parseLink(url)
+    const link = readLink(url)
     return typeof link === 'string' ? refuse(link) : link
   }
 
@@ -123,12 +130,10 @@ export function createSignerCore<K>(
     }
   }
 
-  function grantsFor(url: string, given: VerifyOptions['grants']): ParsedLink[] {
+  function grantsFor(path: string, given: VerifyOptions['grants']): ParsedLink[] {
     const found: ParsedLink[] = []
     const grants = typeof given === 'function' ? given() : given
     if (grants === undefined || grants.length === 0) return found
-    const path = readPath(url)
-    if (path === undefined) return found
     // Values that do not parse or do not cover the path cost no HMAC and are skipped before counting, so junk
     // cookies with deeper Paths (sent first) cannot push a good grant out; at most 8 HMACs per request.
     for (let i = 0; i < grants.length && found.length < 8; i++) {

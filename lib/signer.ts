@@ -4,16 +4,6 @@ import { runSync, verification, verifyPlainSync, type MacCheck } from './verific
 import { createSignerCore } from './signer-core.js'
 import type { Grant, GrantOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-options.js'
 
-export type {
-  Grant,
-  GrantOptions,
-  KeyOptions,
-  SignerOptions,
-  SignOptions,
-  VerifyOptions,
-  VerifyResult,
-} from './signer-options.js'
-
 /** Makes and checks signed links; pure and synchronous, with no dependency on Express. */
 export interface Signer {
   /** Returns a signed link for a decoded path; throws a TypeError on a non-canonical path or a bad expiry. */

@@ -25,17 +25,18 @@ export function* verification<K>(
   options: VerifyOptions | undefined,
 ): Verification<K> {
   const link = core.prepareVerify(url, options)
+  if ('ok' in link) return link
   let candidates: readonly ParsedLink[]
   let result: VerifyResult | undefined
-  if (!('ok' in link)) {
+  if (!('unsigned' in link)) {
     candidates = [link]
   } else {
-    const grants = options?.grants
-    if (link.error.code !== 'ERR_SIGNATURE_MISSING' || grants === undefined) return link
     // A URL without a signature may be covered by a folder grant: the first good one wins; otherwise the refusal
     // of the last grant that covered the path (forged, expired), or the missing signature if none did.
-    candidates = core.grantsFor(url, grants)
-    result = link
+    const grants = options?.grants
+    if (grants === undefined) return refuse('ERR_SIGNATURE_MISSING')
+    candidates = core.grantsFor(link.unsigned, grants)
+    if (candidates.length === 0) return refuse('ERR_SIGNATURE_MISSING')
   }
   for (const candidate of candidates) {
     const signature = new Uint8Array(32)
