@@ -15,8 +15,8 @@ const response = recordingResponse
 const run = (options: object, req: IncomingMessage) => {
   const res = response(req)
   const next = jest.fn()
-  const cacheControl = createGuard('test', { key: KEY, now, ...options }, known)(req, res, next)
-  return { cacheControl, res, next }
+  const headers = createGuard('test', { key: KEY, now, ...options }, known)(req, res, next)
+  return { headers, cacheControl: headers?.cacheControl, res, next }
 }
 
 describe('guard', () => {

@@ -12,6 +12,7 @@ const BAD: Record<string, [unknown, RegExp]> = {
   ttl: ['1.5h', /"ttl" must be/],
   maxTtl: ['soon', /"maxTtl" must be/],
   clockTolerance: [-1, /"clockTolerance" must be/],
+  stableFor: ['1.5h', /"stableFor" must be/],
   baseUrl: ['ftp://x', /"baseUrl" must be an http\(s\) origin/],
   now: [5, /"now" must be a function/],
 }
@@ -46,6 +47,7 @@ describe('signer-options', () => {
         ttl: '10m',
         maxTtl: '1d',
         clockTolerance: 5,
+        stableFor: '5m',
         baseUrl: 'https://x.example',
         now: () => 0,
       }

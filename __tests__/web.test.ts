@@ -173,12 +173,15 @@ describe('createWebSigner()', () => {
     expect(globals).toBe('undefined,undefined,undefined,undefined')
     expect(modules).toEqual([
       'base64url.js',
+      'download-name.js',
       'errors.js',
       'field-spelling.js',
       'grant-cookie.js',
+      'ip-range.js',
       'keys.js',
       'link-format.js',
       'link-lifetime.js',
+      'link-options.js',
       'link-path.js',
       'option-checks.js',
       'plain-link.js',

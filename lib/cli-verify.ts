@@ -17,18 +17,20 @@ const REASONS: Record<SignedUrlErrorCode, string> = {
   ERR_PATH_MISMATCH: 'the path served is not the signed path',
   ERR_TARGET_NOT_CANONICAL:
     'the request target is not plain origin-form (#, \\, spaces, control or non-ASCII characters, a leading //, or an odd authority)',
+  ERR_URL_NOT_YET_VALID: 'the link is not valid yet',
+  ERR_IP_NOT_ALLOWED: 'the link is bound to other client addresses',
 }
 
 /** Checks a link and says what it grants (exit status 0) or why it is refused (1). */
 export function verify(
   signer: ReturnType<typeof createSigner>,
   url: string,
-  method: string | undefined,
+  request: { method?: string; ip?: string; now: number },
   keyIds: readonly string[],
   io: Out,
 ): number {
-  const result = signer.verify(url, { method: method ?? 'GET' })
-  const now = Math.floor(Date.now() / 1000)
+  const result = signer.verify(url, { method: request.method ?? 'GET', ip: request.ip })
+  const now = Math.floor(request.now / 1000)
   const link = parseLink(url)
   if (result.ok) {
     const what =
@@ -45,6 +47,15 @@ export function verify(
         io.out(
           `  scope: ${link.scope} (the folder of the path's first ${link.scope} segments, and everything below it)`,
         )
+      if (link.notBefore !== undefined)
+        io.out(`  notbefore: ${link.notBefore} (${iso(link.notBefore)}; refused before)`)
+      if (link.ip !== undefined)
+        io.out(`  ip: ${link.ip} (served only to these client addresses; ${request.ip ?? '?'} is one)`)
+      if (link.disposition !== undefined) io.out(`  disposition: ${link.disposition}`)
+      if (link.filename !== undefined)
+        io.out(
+          `  filename: ${printable(link.filename)} (served as Content-Disposition: ${link.disposition ?? 'attachment'})`,
+        )
     }
     return 0
   }
@@ -52,6 +63,14 @@ export function verify(
   let reason = REASONS[code]
   if (code === 'ERR_URL_EXPIRED' && typeof link !== 'string')
     reason = `the link expired ${duration(now - link.expiry)} ago (${iso(link.expiry)})`
+  if (code === 'ERR_URL_NOT_YET_VALID' && typeof link !== 'string' && link.notBefore !== undefined)
+    reason = `the link is not valid until ${iso(link.notBefore)} (in ${duration(link.notBefore - now)})`
+  if (code === 'ERR_IP_NOT_ALLOWED' && typeof link !== 'string') {
+    reason =
+      request.ip === undefined
+        ? `the link is bound to ${link.ip ?? ''}: give the client's address with --ip`
+        : `the link is bound to ${link.ip ?? ''}, and ${printable(request.ip)} is not among them`
+  }
   if (code === 'ERR_SIGNATURE_INVALID' && typeof link !== 'string') {
     if (link.kid !== undefined && !keyIds.includes(link.kid))
       reason += ` (the link names key id "${link.kid}": give that key with --key-id ${link.kid}, or in SIGNING_KEYS as ${link.kid}:<secret>)`

@@ -19,8 +19,16 @@ Commands:
       --base-url <origin>    Make the link absolute, e.g. https://files.example.com.
       --scope <folder>       Make the link grant a whole folder: 'prefix' for a path ending in /, or a folder
                              that contains the path (e.g. --scope videos/42/ for videos/42/index.m3u8).
+      --stable-for <duration>  Round the expiry up to a multiple of this window, so links made within one
+                             window are identical and browsers reuse their cached copy (e.g. 10m).
+      --not-before <time>    The link works from this time: Unix seconds or an ISO date with a zone
+                             (2026-12-24T09:00:00Z).
+      --ip <address|cidr>    Serve the link only to these client addresses (repeat for several, up to 16).
+      --filename <name>      Serve the file with Content-Disposition under this download name.
+      --disposition <type>   attachment (save; the default with --filename) or inline (show).
   verify <url-or-path>   Say what a link grants and for how long (exit 0), or why it is refused (exit 1).
       --method <method>      The request method to check (default GET).
+      --ip <address>         The client address to check a link bound to addresses against.
   keygen                 Print a new random key: 32 bytes, base64url.
   --version, -v          Print the version.
 
@@ -34,7 +42,8 @@ Key (sign and verify):
 
 Exit status: 0 done or valid, 1 refused, 2 usage error.`
 
-type Out = { out: (line: string) => void; err: (line: string) => void }
+/** Where the CLI writes, and its clock (milliseconds; Date.now unless a test gives another). */
+type Out = { out: (line: string) => void; err: (line: string) => void; now?: () => number }
 
 /** Runs the CLI with arguments and environment; returns the exit status. */
 export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
@@ -51,6 +60,11 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
         'key-file': { type: 'string' },
         'key-id': { type: 'string' },
         scope: { type: 'string' },
+        'stable-for': { type: 'string' },
+        'not-before': { type: 'string' },
+        ip: { type: 'string', multiple: true },
+        filename: { type: 'string' },
+        disposition: { type: 'string' },
         key: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -83,17 +97,21 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
   try {
     const keys = readKeys(values['key-file'], values['key-id'], env)
     const ring = keys.length === 1 ? { key: keys[0] } : { keys }
+    const now = io.now ?? Date.now
     const signer = createSigner({
       ...ring,
+      now,
       ...(values['base-url'] === undefined ? {} : { baseUrl: values['base-url'] }),
     })
     if (command === 'sign') {
-      const options = signOptions(values.ttl, values['expires-at'], values.scope)
-      return (io.out(signer.sign(target, options)), 0)
+      if (values.method !== undefined) throw new Error('--method is for verify: sign makes GET links')
+      return (io.out(signer.sign(target, signOptions(values))), 0)
     }
-    if (values.scope !== undefined) throw new Error('--scope is for sign: a link says what it grants')
+    for (const option of ['scope', 'stable-for', 'not-before', 'filename', 'disposition', 'ttl', 'expires-at'] as const)
+      if (values[option] !== undefined) throw new Error(`--${option} is for sign: a link says what it grants`)
+    if ((values.ip?.length ?? 0) > 1) throw new Error('verify takes one --ip: the address of the client')
     const keyIds = keys.flatMap((k) => (typeof k === 'object' && 'id' in k ? [k.id] : []))
-    return verify(signer, target, values.method, keyIds, io)
+    return verify(signer, target, { method: values.method, ip: values.ip?.[0], now: now() }, keyIds, io)
   } catch (err) {
     io.err(`error: ${printable((err as Error).message)}`)
     return 2
@@ -135,19 +153,41 @@ function version(): string {
   return manifest.version
 }
 
-function signOptions(
-  ttl: string | undefined,
-  expiresAt: string | undefined,
-  scope: string | undefined,
-): SignOptions | undefined {
+interface SignValues {
+  ttl?: string
+  'expires-at'?: string
+  scope?: string
+  'stable-for'?: string
+  'not-before'?: string
+  ip?: string[]
+  filename?: string
+  disposition?: string
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/
+
+// sign's options from the command line; sign itself checks each value and names a bad one.
+function signOptions(values: SignValues): SignOptions {
+  const { ttl, 'expires-at': expiresAt, 'stable-for': stableFor, 'not-before': notBefore } = values
   if (ttl !== undefined && expiresAt !== undefined) throw new Error('give --ttl or --expires-at, not both')
-  const scoped = scope === undefined ? {} : { scope }
+  const duration = (text: string) => (/^[0-9]+$/.test(text) ? Number(text) : text) as SignOptions['ttl']
+  const options: Record<string, unknown> = {}
   if (expiresAt !== undefined) {
     if (!/^[0-9]+$/.test(expiresAt)) throw new Error(`--expires-at must be Unix seconds, got "${expiresAt}"`)
-    return { expiresAt: Number(expiresAt), ...scoped }
+    options.expiresAt = Number(expiresAt)
   }
-  if (ttl !== undefined) return { ttl: (/^[0-9]+$/.test(ttl) ? Number(ttl) : ttl) as SignOptions['ttl'], ...scoped }
-  return scope === undefined ? undefined : scoped
+  if (ttl !== undefined) options.ttl = duration(ttl)
+  if (stableFor !== undefined) options.stableFor = duration(stableFor)
+  if (notBefore !== undefined) {
+    if (/^[0-9]+$/.test(notBefore)) options.notBefore = Number(notBefore)
+    else if (ISO_DATE.test(notBefore) && !Number.isNaN(Date.parse(notBefore))) options.notBefore = new Date(notBefore)
+    else throw new Error(`--not-before must be Unix seconds or an ISO date with a zone, got "${notBefore}"`)
+  }
+  if (values.scope !== undefined) options.scope = values.scope
+  if (values.ip !== undefined) options.ip = values.ip
+  if (values.filename !== undefined) options.filename = values.filename
+  if (values.disposition !== undefined) options.disposition = values.disposition
+  return options
 }
 
 if (require.main === module) {

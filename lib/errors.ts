@@ -8,6 +8,8 @@ export type SignedUrlErrorCode =
   | 'ERR_QUERY_MALFORMED'
   | 'ERR_PATH_MISMATCH'
   | 'ERR_TARGET_NOT_CANONICAL'
+  | 'ERR_URL_NOT_YET_VALID'
+  | 'ERR_IP_NOT_ALLOWED'
 
 const BRAND = Symbol.for('express-signed-url.SignedUrlError')
 
@@ -21,6 +23,8 @@ const MESSAGES: Readonly<Record<SignedUrlErrorCode, string>> = {
   ERR_QUERY_MALFORMED: 'The URL query is malformed',
   ERR_PATH_MISMATCH: 'The path being served is not the signed path',
   ERR_TARGET_NOT_CANONICAL: 'The request target is not in plain origin form',
+  ERR_URL_NOT_YET_VALID: 'The signed URL is not valid yet',
+  ERR_IP_NOT_ALLOWED: 'The signed URL is not valid from this address',
 }
 
 /**

@@ -15,8 +15,8 @@ export function spellsSignedField(query: string, start: number, end: number, fie
   if (name.indexOf('%') !== -1) name = decodeEveryEscape(name)
   let from = 0
   while (name.charCodeAt(from) === 0x5b /* [ */ || name.charCodeAt(from) === 0x2e /* . */) from++
-  // The signed fields' names are 3 to 9 characters: one lower-cased slice serves every comparison.
-  const head = name.slice(from, from + 10).toLowerCase()
+  // The signed fields' names are 2 to 11 characters: one lower-cased slice serves every comparison.
+  const head = name.slice(from, from + 12).toLowerCase()
   for (const field of fields) {
     if (!head.startsWith(field)) continue
     // A match means each of those characters lower-cased to one, so the next one stands at the same place in name.

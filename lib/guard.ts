@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { create as contentDisposition } from 'content-disposition'
 import createDebug from 'debug'
 import { grantsFromCookies } from './grant-cookie.js'
 import { cookieName } from './set-grant-cookie.js'
@@ -50,11 +51,17 @@ export type GuardOptions = (
 /** Options of {@link requireSignature}. */
 export type RequireSignatureOptions = GuardOptions
 
+/** The headers a guard sets on a served response: the link's lifetime, and its download name if it has one. */
+export interface SignedHeaders {
+  readonly cacheControl: string
+  readonly contentDisposition?: string
+}
+
 /**
- * A guard's per-request check: the `Cache-Control` value for an accepted request, or undefined for a refused
- * one, which it has already answered (or passed to `next(err)`).
+ * A guard's per-request check: the headers for an accepted request, or undefined for a refused one, which it has
+ * already answered (or passed to `next(err)`).
  */
-export type Guard = (req: IncomingMessage, res: ServerResponse, next: Next) => string | undefined
+export type Guard = (req: IncomingMessage, res: ServerResponse, next: Next) => SignedHeaders | undefined
 
 /** Every option a guard takes: the signer's (one list, in signer-options), or a signer, and the guard's own. */
 export const GUARD_OPTIONS: readonly string[] = [
@@ -68,8 +75,9 @@ export const GUARD_OPTIONS: readonly string[] = [
 ]
 
 /**
- * Refuses requests whose link is missing, forged or expired; passes the rest on with
- * `Cache-Control: private, max-age=<seconds left>`. Throws a TypeError on bad options.
+ * Refuses requests whose link is missing, forged, expired, not yet valid or bound to other addresses; passes the
+ * rest on with `Cache-Control: private, max-age=<seconds left>` (and the link's `Content-Disposition`, which the
+ * handler may still replace). Throws a TypeError on bad options.
  *
  * @example
  * app.get('/reports/:id.pdf', requireSignature({ key: process.env.SIGNING_KEY }), sendReport)
@@ -77,9 +85,10 @@ export const GUARD_OPTIONS: readonly string[] = [
 export function requireSignature(options: Readonly<RequireSignatureOptions>): Middleware {
   const guard = createGuard('requireSignature', options, new Set(GUARD_OPTIONS))
   return function requireSignatureMiddleware(req, res, next) {
-    const cacheControl = guard(req, res, next)
-    if (cacheControl === undefined) return
-    res.setHeader('Cache-Control', cacheControl)
+    const headers = guard(req, res, next)
+    if (headers === undefined) return
+    res.setHeader('Cache-Control', headers.cacheControl)
+    if (headers.contentDisposition !== undefined) res.setHeader('Content-Disposition', headers.contentDisposition)
     next()
   }
 }
@@ -129,7 +138,8 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
       const cookie = (req.headers as IncomingMessage['headers'] | undefined)?.cookie
       const grants = typeof cookie === 'string' ? () => grantsFromCookies(cookie, grantCookie) : undefined
       // A request object without a method (made by other code) is refused, never taken as a GET.
-      result = signer.verify(target.target, { method: typeof req.method === 'string' ? req.method : '', grants })
+      const method = typeof req.method === 'string' ? req.method : ''
+      result = signer.verify(target.target, { method, grants, ip: () => clientAddress(req) })
     } catch (err) {
       next(err)
       return undefined
@@ -139,8 +149,21 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
       return undefined
     }
     localsOf(res).signedLink = result
-    return `private, max-age=${result.secondsLeft}`
+    const cacheControl = `private, max-age=${result.secondsLeft}`
+    // The name was checked when the link was read (no control characters, at most 255 bytes): this cannot throw.
+    if (result.disposition === undefined) return { cacheControl }
+    return { cacheControl, contentDisposition: contentDisposition(result.filename, { type: result.disposition }) }
   }
+}
+
+// The client's address: under Express `req.ip`, so the app's `trust proxy` setting decides; under Connect (no
+// `req.app`), the socket's, as no proxy is trusted there.
+function clientAddress(req: IncomingMessage): string | undefined {
+  const { app, ip } = req as { app?: { get?: unknown }; ip?: unknown }
+  if (typeof app === 'function' || (typeof app === 'object' && app !== null)) {
+    if (typeof app.get === 'function') return typeof ip === 'string' ? ip : undefined
+  }
+  return req.socket?.remoteAddress
 }
 
 // The path of the original target for a log line, quoted and escaped: cut before anything that may start a query

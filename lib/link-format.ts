@@ -1,17 +1,25 @@
 import type { SignedUrlErrorCode } from './errors.js'
 import { isKeyId } from './keys.js'
 import { spellsSignedField } from './field-spelling.js'
+import { encodeFilename, readDisposition, readFilename, type Disposition } from './download-name.js'
+import { readIpField } from './ip-range.js'
 import { decodePath, folderOf, fragmentStart, queryMark, targetStart } from './link-path.js'
 
 /**
  * The signed fields of a link besides its path. `kid` names the key that signed it; `scope`, when present, says
- * the signature grants the folder made of the path's first `scope` segments, and everything below it. Both are
- * extensions: a link without them is exactly v1.
+ * the signature grants the folder made of the path's first `scope` segments, and everything below it; `notBefore`
+ * (Unix seconds) is when the link starts to work; `ip` the client addresses it serves (canonical text, `,`
+ * between entries); `disposition` and `filename` the Content-Disposition it is served with. All are extensions: a
+ * link without them is exactly v1.
  */
 export interface SignedFields {
   readonly expiry: number
   readonly kid?: string
   readonly scope?: number
+  readonly notBefore?: number
+  readonly ip?: string
+  readonly disposition?: Disposition
+  readonly filename?: string
 }
 
 /** The signed fields, with the path: decoded, without its leading `/`. */
@@ -33,35 +41,47 @@ export interface ParsedLink extends LinkFields, QueryFields {
 }
 
 type Extension = Exclude<keyof SignedFields, 'expiry'>
+type Value = NonNullable<SignedFields[Extension]>
 
 /**
- * The extension fields, in the one order the string to sign and the link carry them, each with the reader of its
- * query value (undefined when malformed). A new signed field is one entry here and one in SignedFields.
+ * The extension fields, in the one order the string to sign and the link carry them: the property, the query
+ * parameter, the reader of its query value (undefined when it is not the value's one spelling), and its writer. A
+ * new signed field is one entry here and one in SignedFields.
  */
-const EXTENSIONS: ReadonlyArray<readonly [Extension, (text: string) => SignedFields[Extension] | undefined]> = [
-  ['kid', (text) => (isKeyId(text) ? text : undefined)],
-  ['scope', (text) => (text.length <= 2 && toExpiry(text) !== -1 ? toExpiry(text) : undefined)],
+const EXTENSIONS: ReadonlyArray<
+  readonly [Extension, string, (text: string) => Value | undefined, ((value: never) => string)?]
+> = [
+  ['kid', 'kid', (text) => (isKeyId(text) ? text : undefined)],
+  ['scope', 'scope', (text) => (text.length <= 2 && toExpiry(text) !== -1 ? toExpiry(text) : undefined)],
+  ['notBefore', 'notbefore', (text) => (toExpiry(text) === -1 ? undefined : toExpiry(text))],
+  ['ip', 'ip', (text) => (readIpField(text) === undefined ? undefined : text)],
+  ['disposition', 'disposition', readDisposition],
+  ['filename', 'filename', readFilename, encodeFilename],
 ]
 
-const EXTENSION_NAMES = EXTENSIONS.map(([name]) => name)
+const EXTENSION_NAMES = EXTENSIONS.map(([, name]) => name)
 /** Every signed field's name, as a query spells it: expiry, method, signature, then the extensions in order. */
 export const SIGNED_FIELDS: readonly string[] = ['expiry', 'method', 'signature', ...EXTENSION_NAMES]
+const SHORTEST = Math.min(...SIGNED_FIELDS.map((name) => name.length))
+const LONGEST = Math.max(...SIGNED_FIELDS.map((name) => name.length))
 
 /**
  * The string to sign. Without extensions it is v1, byte for byte what ittybit's reference snippet signs:
- * `<path>?expiry=<expiry>&method=get`. Extensions follow in the fixed order of EXTENSIONS: `&kid=<id>`,
- * `&scope=<segments>`. For a folder grant, `path` is the folder (ending in `/`).
+ * `<path>?expiry=<expiry>&method=get`. Extensions follow in the fixed order of EXTENSIONS, each as the link spells
+ * it: `&kid=<id>&scope=<segments>&notbefore=<seconds>&ip=<ranges>&disposition=<type>&filename=<encoded name>`. For
+ * a folder grant, `path` is the folder (ending in `/`).
  */
 export function stringToSign(path: string, fields: SignedFields): string {
   let text = `${path}?expiry=${fields.expiry}&method=get`
-  for (let i = 0; i < EXTENSION_NAMES.length; i++) {
-    const value = fields[EXTENSION_NAMES[i]]
-    if (value !== undefined) text += `&${EXTENSION_NAMES[i]}=${value}`
+  for (let i = 0; i < EXTENSIONS.length; i++) {
+    const [property, name, , write] = EXTENSIONS[i]
+    const value = fields[property]
+    if (value !== undefined) text += `&${name}=${write === undefined ? value : write(value as never)}`
   }
   return text
 }
 
-/** A link's query up to its signature: `?expiry=<expiry>&method=get[&kid=<id>][&scope=<n>]&signature=`. */
+/** A link's query up to its signature: `?expiry=<expiry>&method=get[&<extension>=<value>...]&signature=`. */
 export function linkQuery(fields: SignedFields): string {
   // The string to sign of an empty path is exactly the query's signed part, so the two cannot drift apart.
   return `${stringToSign('', fields)}&signature=`
@@ -120,12 +140,12 @@ export function parseQuery(query: string): QueryFields | SignedUrlErrorCode {
   if (expiry === -1 || method !== 'get' || signature.length !== 43) return 'ERR_QUERY_MALFORMED'
   const fields: { -readonly [F in keyof QueryFields]: QueryFields[F] } = { expiry, signature }
   for (let i = 0; i < EXTENSIONS.length; i++) {
-    const [name, read] = EXTENSIONS[i]
+    const [property, , read] = EXTENSIONS[i]
     const text = found[3 + i]
     if (text === undefined) continue
     const value = read(text)
     if (value === undefined) return 'ERR_QUERY_MALFORMED'
-    ;(fields as Record<Extension, unknown>)[name] = value
+    ;(fields as Record<Extension, unknown>)[property] = value
   }
   return fields
 }
@@ -133,7 +153,7 @@ export function parseQuery(query: string): QueryFields | SignedUrlErrorCode {
 // The index in SIGNED_FIELDS of the field a parameter name spells plainly, or -1.
 function signedFieldAt(query: string, start: number, end: number): number {
   const length = end - start
-  if (length < 3 || length > 9) return -1
+  if (length < SHORTEST || length > LONGEST) return -1
   for (let i = 0; i < SIGNED_FIELDS.length; i++)
     if (SIGNED_FIELDS[i].length === length && query.startsWith(SIGNED_FIELDS[i], start)) return i
   return -1
@@ -167,7 +187,9 @@ export function readLink(url: string): ParsedLink | UnsignedTarget | SignedUrlEr
   if (typeof query === 'string') return query
   // A folder grant: the signature covers the folder of the path's first `scope` segments, whatever lies below.
   const signed = query.scope === undefined ? path : folderOf(path, query.scope)
-  if (signed === undefined) return 'ERR_QUERY_MALFORMED'
+  // A download name is for one file: no signer makes a folder link carry one.
+  if (signed === undefined || (query.scope !== undefined && (query.filename ?? query.disposition) !== undefined))
+    return 'ERR_QUERY_MALFORMED'
   // The query's fields are a fresh object of parseQuery's: completed in place, not copied.
   const link = query as { -readonly [F in keyof ParsedLink]: ParsedLink[F] }
   link.path = path

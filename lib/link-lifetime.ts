@@ -8,8 +8,11 @@ export interface Lifetime {
   readonly now: () => number
   /** Seconds a link stays good past its expiry. */
   readonly tolerance: number
-  /** The Unix expiry for per-link options (`ttl` or `expiresAt`); throws a TypeError naming a bad one. */
-  readonly expiryOf: (options: unknown) => number
+  /**
+   * The Unix expiry for per-link options (`ttl` or `expiresAt`, and `stableFor`); throws a TypeError naming a bad
+   * one, with `caller` (sign or grant) in the message.
+   */
+  readonly expiryOf: (options: unknown, caller?: string) => number
 }
 
 const LOOKS_LIKE_MILLISECONDS = 1e11 // Unix seconds reach 1e11 in the year 5138
@@ -17,32 +20,37 @@ const LOOKS_LIKE_MILLISECONDS = 1e11 // Unix seconds reach 1e11 in the year 5138
 /** Validates `ttl`, `maxTtl`, `clockTolerance` and `now` once; throws a TypeError naming the option. */
 export function readLifetime(
   factory: string,
-  opts: { ttl?: unknown; maxTtl?: unknown; clockTolerance?: unknown; now?: unknown },
+  opts: { ttl?: unknown; maxTtl?: unknown; clockTolerance?: unknown; stableFor?: unknown; now?: unknown },
 ): Lifetime {
   const maxTtl = seconds(factory, 'maxTtl', opts.maxTtl ?? '7d', 1)
   const ttl = seconds(factory, 'ttl', opts.ttl ?? Math.min(3600, maxTtl), 1)
   if (ttl > maxTtl) throw new TypeError(`${factory}: "ttl" (${ttl} s) must not exceed "maxTtl" (${maxTtl} s)`)
   const tolerance = seconds(factory, 'clockTolerance', opts.clockTolerance ?? 0, 0)
+  const stableFor = windowOf(factory, opts.stableFor ?? 0, ttl, maxTtl)
   const now = opts.now ?? Date.now
   if (typeof now !== 'function')
     throw new TypeError(`${factory}: "now" must be a function returning milliseconds, got ${describeValue(now)}`)
   const clock = now as () => number
 
-  function expiryOf(options: unknown): number {
+  function expiryOf(options: unknown, caller = 'sign'): number {
     const current = Math.floor(clock() / 1000)
-    if (options === undefined) return current + ttl
-    const o = asOptions<{ ttl: Duration; expiresAt: Date | number }>('sign', options)
+    if (options === undefined) return stable(current, ttl, stableFor)
+    const o = asOptions<{ ttl: Duration; expiresAt: Date | number; stableFor: Duration }>(caller, options)
     if (o.ttl !== undefined && o.expiresAt !== undefined)
-      throw new TypeError('sign: give either "ttl" or "expiresAt", not both')
+      throw new TypeError(`${caller}: give either "ttl" or "expiresAt", not both`)
     if (o.expiresAt === undefined) {
-      const lifetime = o.ttl === undefined ? ttl : seconds('sign', 'ttl', o.ttl, 1)
-      if (lifetime > maxTtl) throw new TypeError(`sign: "ttl" (${lifetime} s) exceeds "maxTtl" (${maxTtl} s)`)
-      return current + lifetime
+      const lifetime = o.ttl === undefined ? ttl : seconds(caller, 'ttl', o.ttl, 1)
+      if (lifetime > maxTtl) throw new TypeError(`${caller}: "ttl" (${lifetime} s) exceeds "maxTtl" (${maxTtl} s)`)
+      const window = windowOf(caller, o.stableFor ?? stableFor, lifetime, maxTtl)
+      return stable(current, lifetime, window)
     }
-    const expiry = expiresAtSeconds(o.expiresAt)
-    if (expiry <= current) throw new TypeError(`sign: "expiresAt" (${expiry}) is not in the future`)
+    // An absolute expiry is stable already; a window beside it would be ignored, so it is refused.
+    if (o.stableFor !== undefined)
+      throw new TypeError(`${caller}: "stableFor" rounds a "ttl"; with "expiresAt" the link is already stable`)
+    const expiry = unixSeconds(caller, 'expiresAt', o.expiresAt)
+    if (expiry <= current) throw new TypeError(`${caller}: "expiresAt" (${expiry}) is not in the future`)
     if (expiry - current > maxTtl)
-      throw new TypeError(`sign: "expiresAt" is ${expiry - current} s away, beyond "maxTtl" (${maxTtl} s)`)
+      throw new TypeError(`${caller}: "expiresAt" is ${expiry - current} s away, beyond "maxTtl" (${maxTtl} s)`)
     return expiry
   }
 
@@ -58,13 +66,36 @@ function seconds(factory: string, name: string, value: unknown, min: number): nu
   return result
 }
 
-function expiresAtSeconds(value: unknown): number {
-  const expiry = value instanceof Date ? Math.floor(value.getTime() / 1000) : value
-  if (typeof expiry !== 'number' || !Number.isSafeInteger(expiry) || expiry <= 0) {
-    throw new TypeError(`sign: "expiresAt" must be a Date or whole Unix seconds, got ${describeValue(value)}`)
+/**
+ * The expiry of a link made at `current` that lives `lifetime` seconds, rounded up to a whole multiple of `window`
+ * (when it is not 0): the same for every `current` within one window, between `lifetime` and `lifetime + window - 1`
+ * seconds away.
+ */
+export function stable(current: number, lifetime: number, window: number): number {
+  return window === 0 ? current + lifetime : Math.ceil((current + lifetime) / window) * window
+}
+
+// A stableFor window: whole seconds (0 for none) that, added to the lifetime, stay within maxTtl.
+function windowOf(caller: string, value: unknown, lifetime: number, maxTtl: number): number {
+  const window = seconds(caller, 'stableFor', value, 0)
+  if (window > maxTtl) throw new TypeError(`${caller}: "stableFor" (${window} s) is longer than "maxTtl" (${maxTtl} s)`)
+  if (lifetime + window > maxTtl) {
+    throw new TypeError(
+      `${caller}: "stableFor" (${window} s) on a ${lifetime} s lifetime could make a link live beyond "maxTtl" (${maxTtl} s); shorten "ttl" or the window`,
+    )
   }
-  if (expiry >= LOOKS_LIKE_MILLISECONDS) {
-    throw new TypeError(`sign: "expiresAt" must be Unix time in seconds; ${expiry} looks like milliseconds`)
+  return window
+}
+
+/** Unix seconds from a Date (rounded down, or up with `up`) or a number; throws a TypeError naming the option. */
+export function unixSeconds(caller: string, name: string, value: unknown, up = false): number {
+  const ms = value instanceof Date ? value.getTime() : NaN
+  const seconds = value instanceof Date ? (up ? Math.ceil(ms / 1000) : Math.floor(ms / 1000)) : value
+  if (typeof seconds !== 'number' || !Number.isSafeInteger(seconds) || seconds <= 0) {
+    throw new TypeError(`${caller}: "${name}" must be a Date or whole Unix seconds, got ${describeValue(value)}`)
   }
-  return expiry
+  if (seconds >= LOOKS_LIKE_MILLISECONDS) {
+    throw new TypeError(`${caller}: "${name}" must be Unix time in seconds; ${seconds} looks like milliseconds`)
+  }
+  return seconds
 }

@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs'
 import type { ServerResponse } from 'node:http'
 import serveStatic from 'serve-static'
-import { createGuard, GUARD_OPTIONS, type GuardOptions, type Middleware } from './guard.js'
+import { createGuard, GUARD_OPTIONS, type GuardOptions, type Middleware, type SignedHeaders } from './guard.js'
 import { asOptions, describeValue } from './option-checks.js'
 
 /**
@@ -31,7 +31,7 @@ export interface StaticOptions {
   maxAge?: number | string
   /** Redirect a folder without its `/` (changes the signed path). Default `false` here. */
   redirect?: boolean
-  /** As in serve-static; runs before the guard sets `Cache-Control`, which it cannot override. */
+  /** As in serve-static; runs before the guard sets `Cache-Control` (and a link's `Content-Disposition`), which it cannot override. */
   setHeaders?: (res: ServerResponse, path: string, stat: Stats) => void
 }
 
@@ -67,8 +67,8 @@ const STATIC_OPTIONS: Record<string, readonly [(v: unknown) => boolean, string]>
   setHeaders: [(v) => typeof v === 'function', 'must be a function'],
 }
 const KNOWN = new Set([...GUARD_OPTIONS, ...Object.keys(STATIC_OPTIONS)])
-const kCacheControl = Symbol('express-signed-url.cacheControl')
-type SignedResponse = ServerResponse & { [kCacheControl]?: string }
+const kHeaders = Symbol('express-signed-url.headers')
+type SignedResponse = ServerResponse & { [kHeaders]?: SignedHeaders }
 
 /**
  * Serves a folder through serve-static (what `express.static` is) only to requests with a valid signed link
@@ -95,18 +95,21 @@ export function signedStatic(root: string, options: Readonly<SignedStaticOptions
   staticOptions.redirect = opts.redirect ?? false
   const userSetHeaders = opts.setHeaders
   // Runs only once a file was found (also before a 304), so a fall-through 404 gets no cacheable header; it
-  // runs after the user's setHeaders so no maxAge or setHeaders outlives the link.
+  // runs after the user's setHeaders so no maxAge or setHeaders outlives the link, and the link's download name
+  // replaces any Content-Disposition set before (res.attachment) or by setHeaders.
   staticOptions.setHeaders = function setSignedHeaders(res: SignedResponse, path: string, stat: Stats) {
     if (userSetHeaders) userSetHeaders(res, path, stat)
-    const cacheControl = res[kCacheControl]
-    if (cacheControl !== undefined) res.setHeader('Cache-Control', cacheControl)
+    const headers = res[kHeaders]
+    if (headers === undefined) return
+    res.setHeader('Cache-Control', headers.cacheControl)
+    if (headers.contentDisposition !== undefined) res.setHeader('Content-Disposition', headers.contentDisposition)
   }
   const serve = serveStatic(root, staticOptions)
 
   return function signedStaticMiddleware(req, res: SignedResponse, next) {
-    const cacheControl = guard(req, res, next)
-    if (cacheControl === undefined) return
-    res[kCacheControl] = cacheControl
+    const headers = guard(req, res, next)
+    if (headers === undefined) return
+    res[kHeaders] = headers
     serve(req, res, next)
   }
 }

@@ -11,6 +11,8 @@ import { canonicalLinkPath, folderDepth, folderOf, scopeFolder } from './link-pa
 import { refuse, type Refusal } from './errors.js'
 import { createKeyRing, type KeyMaterial, type KeyRing } from './keys.js'
 import { readLifetime } from './link-lifetime.js'
+import { extensionFields, grantOptionsOf, signOptionsOf } from './link-options.js'
+import { inRanges, parseClientAddress, readIpField } from './ip-range.js'
 import { asOptions, assertKnownOptions, describeValue, kind } from './option-checks.js'
 import {
   SIGNER_OPTIONS,
@@ -32,8 +34,8 @@ export interface SignerCore<K> {
   prepareVerify(url: string, options: VerifyOptions | undefined): ParsedLink | UnsignedTarget | Refusal
   /** The keys to try for a link: the one it names (none for an unknown id), else every key without an id. */
   keysFor(kid: string | undefined): readonly K[]
-  /** The result for a link whose signature has been checked: refused, expired, or good. */
-  finishVerify(link: LinkFields, matched: boolean): VerifyResult
+  /** The result for a link whose signature has been checked: refused (expired, not yet valid, bound elsewhere), or good. */
+  finishVerify(link: LinkFields, matched: boolean, options: VerifyOptions | undefined): VerifyResult
   /** The string to sign for a folder grant, and what the grant will say once signed. */
   prepareGrant(
     folder: string,
@@ -67,19 +69,18 @@ export function createSignerCore<K>(
         `sign: path ${JSON.stringify(path.slice(0, 200))} is not canonical (empty, ".", ".." or empty segments, "\\" or control characters)`,
       )
     }
+    const opts = signOptionsOf(signOptions)
     const expiry = expiryOf(signOptions)
-    if (signOptions?.scope === undefined) {
-      return {
-        message: stringToSign(relative, { expiry, kid: ring.signingId }),
-        link: `${origin}/${linkPath}${linkQuery({ expiry, kid: ring.signingId })}`,
-      }
+    const fields = extensionFields(opts, expiry)
+    fields.expiry = expiry
+    fields.kid = ring.signingId
+    let signed = relative
+    if (opts.scope !== undefined) {
+      signed = scopeFolder(relative, opts.scope)
+      fields.scope = folderDepth(signed)
     }
-    const folder = scopeFolder(relative, signOptions.scope)
-    const fields = { expiry, kid: ring.signingId, scope: folderDepth(folder) }
-    return {
-      message: stringToSign(folder, fields),
-      link: `${origin}/${linkPath}${linkQuery(fields)}`,
-    }
+    const link = fields as LinkFields
+    return { message: stringToSign(signed, link), link: `${origin}/${linkPath}${linkQuery(link)}` }
   }
 
   function prepareVerify(url: string, verifyOptions: VerifyOptions | undefined): ParsedLink | UnsignedTarget | Refusal {
@@ -99,11 +100,14 @@ export function createSignerCore<K>(
     return named === undefined ? [] : [named]
   }
 
-  function finishVerify(link: LinkFields, matched: boolean): VerifyResult {
-    // The MAC is checked before the expiry, so an expiry can't be probed without a valid signature.
+  function finishVerify(link: LinkFields, matched: boolean, verifyOptions: VerifyOptions | undefined): VerifyResult {
+    // The MAC is checked before every other field, so none can be probed without a valid signature.
     if (!matched) return refuse('ERR_SIGNATURE_INVALID')
     const nowS = now() / 1000
     if (Math.floor(nowS) >= link.expiry + tolerance) return refuse('ERR_URL_EXPIRED')
+    if (link.notBefore !== undefined && Math.floor(nowS) + tolerance < link.notBefore)
+      return refuse('ERR_URL_NOT_YET_VALID')
+    if (link.ip !== undefined && !clientAllowed(link.ip, verifyOptions?.ip)) return refuse('ERR_IP_NOT_ALLOWED')
     // Rounded down, so a cache lifetime never outlasts the link by a fraction of a second.
     const secondsLeft = Math.max(0, Math.floor(link.expiry - nowS))
     const result: Mutable<Extract<VerifyResult, { ok: true }>> = {
@@ -115,13 +119,19 @@ export function createSignerCore<K>(
     // Only the fields the link has: a folder for a grant or scope link, the id of the key that signed it if named.
     if (link.scope !== undefined) result.folder = folderOf(link.path, link.scope)
     if (link.kid !== undefined) result.kid = link.kid
+    if (link.notBefore !== undefined) result.notBefore = link.notBefore
+    if (link.ip !== undefined) result.ip = link.ip
+    if (link.disposition !== undefined || link.filename !== undefined)
+      result.disposition = link.disposition ?? 'attachment'
+    if (link.filename !== undefined) result.filename = link.filename
     return result
   }
 
   function prepareGrant(folder: string, grantOptions: GrantOptions | undefined) {
     if (typeof folder !== 'string') throw new TypeError(`grant: folder must be a string, got ${describeValue(folder)}`)
     const relative = scopeFolder(folder.charCodeAt(0) === 0x2f /* / */ ? folder.slice(1) : folder, 'prefix')
-    const expiry = expiryOf(grantOptions)
+    grantOptionsOf(grantOptions)
+    const expiry = expiryOf(grantOptions, 'grant')
     return {
       message: stringToSign(relative, { expiry, kid: ring.signingId, scope: folderDepth(relative) }),
       folder: relative,
@@ -146,6 +156,13 @@ export function createSignerCore<K>(
   }
 
   return { ring, prepareSign, prepareVerify, keysFor, finishVerify, prepareGrant, grantsFor }
+}
+
+// Whether the client address verify was given (or the function giving it returns) is one a link is bound to.
+function clientAllowed(ip: string, given: VerifyOptions['ip']): boolean {
+  const address = parseClientAddress(typeof given === 'function' ? given() : given)
+  const ranges = readIpField(ip)
+  return address !== undefined && ranges !== undefined && inRanges(address, ranges)
 }
 
 function toOrigin(factory: string, baseUrl: unknown): string {

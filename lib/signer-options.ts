@@ -1,6 +1,7 @@
 // The signer's public options and results, and the list of option names every factory derives its own from.
 import type { Refusal } from './errors.js'
 import type { IdentifiedSecret, Secret } from './keys.js'
+import type { Disposition } from './download-name.js'
 import type { Duration } from './option-checks.js'
 
 /** Options of `createSigner` and `createWebSigner`. Exactly one of `key` or `keys` is required. */
@@ -11,6 +12,11 @@ export type SignerOptions = KeyOptions & {
   maxTtl?: Duration
   /** Seconds a link stays good past its expiry, for clocks that disagree between servers. Default `0`. */
   clockTolerance?: Duration
+  /**
+   * Default of sign's `stableFor`: links made within one window of this length are identical, so browsers reuse
+   * what they cached. Default: none (every link is fresh).
+   */
+  stableFor?: Duration
   /** Origin that makes links absolute, such as `'https://files.example.com'`. Default: none (links start `/`). */
   baseUrl?: string
   /** Clock in milliseconds, like `Date.now`. Default `Date.now`. Inject one in tests. */
@@ -24,16 +30,44 @@ export type SignerOptions = KeyOptions & {
 export type KeyOptions =
   { key: Secret | IdentifiedSecret; keys?: never } | { keys: readonly (Secret | IdentifiedSecret)[]; key?: never }
 
-/** Per-link options of `sign`: a lifetime (`ttl`) or an absolute expiry (`expiresAt`), not both. */
+/** Per-link options of `sign`: a lifetime (`ttl`) or an absolute expiry (`expiresAt`), not both, and the fields. */
 export type SignOptions = (
-  | { ttl?: Duration; expiresAt?: never }
-  | { /** A Date, or Unix time in seconds. */ expiresAt: Date | number; ttl?: never }
+  | {
+      ttl?: Duration
+      expiresAt?: never
+      /**
+       * Rounds the expiry up to a whole multiple of this window (Unix time), so every link for the same path and
+       * options made within one window is identical and a browser reuses its cached copy. The link lives between
+       * `ttl` and `ttl` plus the window; the two together must not exceed `maxTtl`. `0` turns off the signer's
+       * default. Adds no field: the link is plain v1.
+       */
+      stableFor?: Duration
+    }
+  | { /** A Date, or Unix time in seconds. */ expiresAt: Date | number; ttl?: never; stableFor?: never }
 ) & {
   /**
    * Makes the link grant a whole folder: `'prefix'` when the signed path is itself the folder (ends in `/`), or
    * a folder containing the path (`sign('videos/42/index.m3u8', { scope: 'videos/42/' })`). Default: the path only.
    */
   scope?: 'prefix' | (string & Record<never, never>)
+  /**
+   * The link works from this time (a Date, or Unix seconds; a Date's fraction of a second rounds up), refused with
+   * `ERR_URL_NOT_YET_VALID` before it; it must come before the expiry. Signed as `notbefore`.
+   */
+  notBefore?: Date | number
+  /**
+   * Serves the link only to a client address inside: `'203.0.113.7'`, `'2001:db8::/32'`, or a list of up to 16.
+   * The client address is `req.ip` under Express (so `trust proxy` decides), the socket's under Connect. Refused
+   * with `ERR_IP_NOT_ALLOWED` otherwise. Signed as `ip`.
+   */
+  ip?: string | readonly string[]
+  /**
+   * Serves the file with `Content-Disposition: attachment; filename=...`: the browser saves it under this name (any
+   * Unicode, at most 255 bytes in UTF-8, no control characters, `/` or `\`). Not with `scope`. Signed as `filename`.
+   */
+  filename?: string
+  /** `'attachment'` (save, the default with a `filename`) or `'inline'` (show). Signed as `disposition`. */
+  disposition?: Disposition
 }
 
 /** Options of `verify`. */
@@ -45,6 +79,11 @@ export interface VerifyOptions {
    * returning them, called only then.
    */
   grants?: readonly string[] | (() => readonly string[] | undefined)
+  /**
+   * The client's address (IPv4, or IPv6; IPv4-mapped counts as IPv4), or a function returning it, called only for
+   * a link bound to addresses. A bound link is refused without one.
+   */
+  ip?: string | (() => string | undefined)
 }
 
 /** Per-grant options of `grant`: a lifetime (`ttl`) or an absolute expiry (`expiresAt`), not both. */
@@ -72,6 +111,10 @@ export type VerifyResult =
       secondsLeft: number
       /** For a folder grant, the folder it covers (ending in `/`). */ folder?: string
       /** The id of the key that signed it, when the link names one. */ kid?: string
+      /** When the link started to work (Unix seconds), if it says. */ notBefore?: number
+      /** The addresses and ranges it is bound to (canonical text, `,` between them), if any. */ ip?: string
+      /** How it is to be served: `attachment` or `inline`, when the link says. */ disposition?: Disposition
+      /** The download name, when the link names one. */ filename?: string
     }
   | Refusal
 
@@ -82,6 +125,7 @@ export const SIGNER_OPTIONS: ReadonlySet<string> = new Set([
   'ttl',
   'maxTtl',
   'clockTolerance',
+  'stableFor',
   'baseUrl',
   'now',
 ] satisfies Array<keyof SignerOptions>)

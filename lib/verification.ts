@@ -48,7 +48,7 @@ export function* verification<K>(
     let matched = false
     for (let i = 0; i < keys.length && !matched; i++)
       matched = yield { key: keys[i], message: candidate.message, signature }
-    result = core.finishVerify(candidate, matched)
+    result = core.finishVerify(candidate, matched, options)
     if (result.ok) return result
   }
   // Set by now: a link is always checked, and grants start from the missing signature. (No refusal is built
@@ -94,5 +94,5 @@ export function verifyPlainSync<K>(
   const keys = core.keysFor(link.kid)
   let matched = false
   for (let i = 0; i < keys.length && !matched; i++) matched = matches(keys[i], link.message, scratch)
-  return core.finishVerify(link, matched)
+  return core.finishVerify(link, matched, options)
 }

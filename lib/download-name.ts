@@ -1,0 +1,58 @@
+// Download names, runtime-neutral: the `disposition` and `filename` fields of a link, checked the same way when
+// sign is asked for one and when a link carrying one is read back.
+
+/** How the response presents the file: saved under the name (`attachment`) or shown in the browser (`inline`). */
+export type Disposition = 'attachment' | 'inline'
+
+/** The longest name, in UTF-8 bytes: what common file systems store. */
+export const MAX_FILENAME_BYTES = 255
+
+// C0, DEL and C1 controls, and the bidirectional controls that make `Report‮fdp.exe` show as `Reportexe.pdf`.
+const REFUSED = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069/\\]/
+
+/** Why a name cannot be a download name, or undefined when it can. */
+function filenameProblem(name: string): string | undefined {
+  if (name.length === 0 || name === '.' || name === '..') return 'must be a file name (not empty, "." or "..")'
+  if (!name.isWellFormed()) return 'must be well-formed Unicode (it holds a lone surrogate)'
+  if (REFUSED.test(name)) return 'must not hold control characters, bidirectional controls, "/" or "\\"'
+  if (new TextEncoder().encode(name).length > MAX_FILENAME_BYTES)
+    return `must be at most ${MAX_FILENAME_BYTES} bytes in UTF-8`
+  return undefined
+}
+
+/** Sign's `filename` option, checked; throws a TypeError naming it. */
+export function filenameOption(value: unknown): string {
+  if (typeof value !== 'string') throw new TypeError(`sign: "filename" must be a string, got a ${typeof value}`)
+  const problem = filenameProblem(value)
+  if (problem !== undefined) throw new TypeError(`sign: "filename" ${problem}`)
+  return value
+}
+
+/** Sign's `disposition` option, checked; throws a TypeError naming it. */
+export function dispositionOption(value: unknown): Disposition {
+  if (value !== 'attachment' && value !== 'inline')
+    throw new TypeError(`sign: "disposition" must be 'attachment' or 'inline', got ${JSON.stringify(String(value))}`)
+  return value
+}
+
+/** A name as the link and the string to sign carry it: encodeURIComponent's spelling, the one accepted back. */
+export function encodeFilename(name: string): string {
+  return encodeURIComponent(name)
+}
+
+/** The name a link's `filename` value spells, or undefined unless it is a good name in its one spelling. */
+export function readFilename(text: string): string | undefined {
+  if (text.length === 0 || text.length > 3 * MAX_FILENAME_BYTES) return undefined
+  let name: string
+  try {
+    name = decodeURIComponent(text)
+  } catch {
+    return undefined
+  }
+  return filenameProblem(name) === undefined && encodeURIComponent(name) === text ? name : undefined
+}
+
+/** A link's `disposition` value, or undefined. */
+export function readDisposition(text: string): Disposition | undefined {
+  return text === 'attachment' || text === 'inline' ? text : undefined
+}

@@ -1,0 +1,60 @@
+// Per-link options of sign and grant: their names (an unknown one throws, so a typo never makes a weaker link) and
+// the signed fields the options of sign become.
+import { dispositionOption, filenameOption } from './download-name.js'
+import { ipField } from './ip-range.js'
+import type { SignedFields } from './link-format.js'
+import { unixSeconds } from './link-lifetime.js'
+import { asOptions, assertKnownOptions } from './option-checks.js'
+import type { GrantOptions, SignOptions } from './signer-options.js'
+
+type Mutable<T> = { -readonly [F in keyof T]: T[F] }
+type Keys<T> = T extends unknown ? keyof T : never
+
+const SIGN_OPTIONS: ReadonlySet<string> = new Set([
+  'ttl',
+  'expiresAt',
+  'stableFor',
+  'scope',
+  'notBefore',
+  'ip',
+  'filename',
+  'disposition',
+] satisfies Array<Keys<SignOptions>>)
+const GRANT_OPTIONS: ReadonlySet<string> = new Set(['ttl', 'expiresAt'] satisfies Array<Keys<GrantOptions>>)
+
+/** Sign's options, checked as an object of known names (a TypeError with a "did you mean" otherwise). */
+export function signOptionsOf(options: unknown): Readonly<Partial<SignOptions>> {
+  const opts = asOptions<SignOptions>('sign', options)
+  assertKnownOptions('sign', opts, SIGN_OPTIONS)
+  return opts
+}
+
+/** Grant's options, checked likewise. */
+export function grantOptionsOf(options: unknown): Readonly<Partial<GrantOptions>> {
+  const opts = asOptions<GrantOptions>('grant', options)
+  assertKnownOptions('grant', opts, GRANT_OPTIONS)
+  return opts
+}
+
+/**
+ * The signed fields of sign's options beside the expiry, key id and scope: `notBefore`, `ip`, `disposition` and
+ * `filename`, each checked (a TypeError names a bad one).
+ */
+export function extensionFields(opts: Readonly<Partial<SignOptions>>, expiry: number): Mutable<Partial<SignedFields>> {
+  const fields: Mutable<Partial<SignedFields>> = {}
+  if (opts.notBefore !== undefined) {
+    // Rounded up: a link must not start working before the time asked for.
+    const notBefore = unixSeconds('sign', 'notBefore', opts.notBefore, true)
+    if (notBefore >= expiry)
+      throw new TypeError(`sign: "notBefore" (${notBefore}) must come before the link's expiry (${expiry})`)
+    fields.notBefore = notBefore
+  }
+  if (opts.ip !== undefined) fields.ip = ipField(opts.ip)
+  if (opts.filename !== undefined || opts.disposition !== undefined) {
+    if (opts.scope !== undefined)
+      throw new TypeError('sign: "filename" and "disposition" are for one file, not a folder link ("scope")')
+    fields.disposition = opts.disposition === undefined ? 'attachment' : dispositionOption(opts.disposition)
+    if (opts.filename !== undefined) fields.filename = filenameOption(opts.filename)
+  }
+  return fields
+}
