@@ -1,4 +1,5 @@
-// njs verifier for express-signed-url links (v1, key ids, folder scope, grant cookies), for nginx with ngx_http_js_module.
+// njs verifier for express-signed-url links (v1, key ids, folder scope, not-before, IP binding, download names, grant
+// cookies), for nginx with ngx_http_js_module.
 // It reads the request target as sent, from the request line (never the normalised $uri), and refuses what the Node
 // guard's request-target rules refuse (anything outside visible ASCII, `#`, `\`, a leading `//`, absolute-form other
 // than http(s) with a plain authority); then it applies the same grammar as the Node guard (one decode, canonical
@@ -44,7 +45,9 @@ var EXPIRY = /^[1-9][0-9]{0,10}$/;
 var SCOPE = /^[1-9][0-9]?$/;
 // The grant cookie's name: change it here if the app sets another with `grantCookie`.
 var GRANT_COOKIE = 'signed-grant';
-var FIELDS = ['expiry', 'method', 'signature', 'kid', 'scope'];
+// The signed fields, and the extensions in their one order (lib/link-format.ts's EXTENSIONS).
+var FIELDS = ['expiry', 'method', 'signature', 'kid', 'scope', 'notbefore', 'ip', 'disposition', 'filename'];
+var EXTENSIONS = FIELDS.slice(3);
 // An absolute-form target as lib/request-target.ts accepts it: http(s), then a host name, IPv4 or bracketed IPv6
 // address and an optional port, no userinfo; group 1 is the host.
 var ABSOLUTE = /^https?:\/\/([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?(?=\/)/i;
@@ -73,7 +76,7 @@ function parseQuery(query) {
     var eq = parts[i].indexOf('=');
     var name = eq === -1 ? parts[i] : parts[i].slice(0, eq);
     var value = eq === -1 ? '' : parts[i].slice(eq + 1);
-    if (name === 'expiry' || name === 'method' || name === 'signature' || name === 'kid' || name === 'scope') {
+    if (FIELDS.indexOf(name) !== -1) {
       if (fields[name] !== undefined) return 'malformed';
       fields[name] = value;
     } else if (spellsField(name)) {
@@ -88,7 +91,143 @@ function parseQuery(query) {
   if (fields.mac === null) return 'malformed';
   if (fields.kid !== undefined && !KID.test(fields.kid)) return 'malformed';
   if (fields.scope !== undefined && !SCOPE.test(fields.scope)) return 'malformed';
+  if (fields.notbefore !== undefined && !EXPIRY.test(fields.notbefore)) return 'malformed';
+  if (fields.ip !== undefined && (fields.ranges = readIpField(fields.ip)) === null) return 'malformed';
+  if (fields.disposition !== undefined && fields.disposition !== 'attachment' && fields.disposition !== 'inline') return 'malformed';
+  if (fields.filename !== undefined && (fields.name = readFilename(fields.filename)) === null) return 'malformed';
+  // A download name is for one file: no signer makes a folder link carry one.
+  if (fields.scope !== undefined && (fields.filename !== undefined || fields.disposition !== undefined)) return 'malformed';
   return fields;
+}
+
+// lib/download-name.ts: a name in encodeURIComponent's one spelling, not empty, `.` or `..`, no controls,
+// bidirectional controls, `/` or `\`, at most 255 bytes of UTF-8. decodeURIComponent refuses bad UTF-8 and
+// encoded surrogates, so the name is well-formed Unicode.
+function readFilename(text) {
+  if (text.length === 0 || text.length > 765) return null;
+  var name;
+  try { name = decodeURIComponent(text); } catch (e) { return null; }
+  if (name === '.' || name === '..' || /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069/\\]/.test(name)) return null;
+  if (Buffer.byteLength(name) > 255 || encodeURIComponent(name) !== text) return null;
+  return name;
+}
+
+// The Content-Disposition header the Node guard writes with the content-disposition package (its `create`): the
+// name as a token or quoted string when it is plain ASCII without %XX, else an ASCII fallback (? for the rest) and
+// the RFC 8187 filename* parameter.
+function contentDisposition(type, name) {
+  if (name === undefined) return type;
+  var quote = function (value) {
+    return /^[!#$%&'*+.0-9A-Z^_`a-z|~-]+$/.test(value) ? value : '"' + value.replace(/[\\"]/g, '\\$&') + '"';
+  };
+  if (/^[\x20-\x7e]*$/.test(name) && !/%[0-9A-Fa-f]{2}/.test(name)) return type + '; filename=' + quote(name);
+  var extended = encodeURIComponent(name).replace(/[\x00-\x20"'()*,/:;<=>?@[\\\]{}\x7f]/g, function (c) {
+    return '%' + c.charCodeAt(0).toString(16).toUpperCase();
+  });
+  return type + '; filename=' + quote(name.replace(/[^\x20-\x7e]/g, '?')) + "; filename*=UTF-8''" + extended;
+}
+
+// lib/ip-range.ts: addresses and CIDR ranges, each as 4 or 16 bytes and a prefix length.
+var IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
+
+function parseIPv4(text) {
+  var m = IPV4.exec(text);
+  return m === null ? null : [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+}
+
+function parseIPv6(text) {
+  if (text.length < 2 || text.length > 45) return null;
+  var halves = text.split('::');
+  if (halves.length > 2) return null;
+  var groups = [];
+  var count = 0;
+  for (var h = 0; h < halves.length; h++) {
+    var words = [];
+    var parts = halves[h] === '' ? [] : halves[h].split(':');
+    for (var i = 0; i < parts.length; i++) {
+      var v4 = h === halves.length - 1 && i === parts.length - 1 && parts[i].indexOf('.') !== -1 ? parseIPv4(parts[i]) : null;
+      if (v4 !== null) words.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+      else if (/^[0-9A-Fa-f]{1,4}$/.test(parts[i])) words.push(parseInt(parts[i], 16));
+      else return null;
+    }
+    count += words.length;
+    groups.push(words);
+  }
+  var all;
+  if (groups.length === 1) {
+    if (count !== 8) return null;
+    all = groups[0];
+  } else {
+    if (count > 7) return null;
+    all = groups[0].slice();
+    for (var z = 0; z < 8 - count; z++) all.push(0);
+    all = all.concat(groups[1]);
+  }
+  var bytes = [];
+  for (var j = 0; j < 8; j++) bytes.push(all[j] >> 8, all[j] & 0xff);
+  return bytes;
+}
+
+// ::ffff:a.b.c.d is the IPv4 address a.b.c.d.
+function unmapped(bytes) {
+  if (bytes.length !== 16 || bytes[10] !== 0xff || bytes[11] !== 0xff) return bytes;
+  for (var i = 0; i < 10; i++) if (bytes[i] !== 0) return bytes;
+  return bytes.slice(12);
+}
+
+function formatAddress(bytes) {
+  if (bytes.length === 4) return bytes.join('.');
+  var words = [];
+  for (var i = 0; i < 16; i += 2) words.push((bytes[i] << 8) | bytes[i + 1]);
+  var best = -1, bestLength = 1;
+  for (var k = 0; k < 8; k++) {
+    var j = k;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - k > bestLength) { best = k; bestLength = j - k; }
+    k = j;
+  }
+  var hex = words.map(function (w) { return w.toString(16); });
+  if (best === -1) return hex.join(':');
+  return hex.slice(0, best).join(':') + '::' + hex.slice(best + bestLength).join(':');
+}
+
+// The ranges of an `ip` field, or null unless every entry is in its canonical text: the address (RFC 5952 for
+// IPv6, never IPv4-mapped), then `/prefix` unless it is the full length, with no bit set after the prefix.
+function readIpField(text) {
+  var entries = text.split(',');
+  if (entries.length > 16) return null;
+  var ranges = [];
+  for (var i = 0; i < entries.length; i++) {
+    var entry = entries[i];
+    var slash = entry.indexOf('/');
+    var address = slash === -1 ? entry : entry.slice(0, slash);
+    var bytes = address.indexOf(':') !== -1 ? parseIPv6(address) : parseIPv4(address);
+    if (bytes === null || unmapped(bytes) !== bytes) return null;
+    var prefix = bytes.length * 8;
+    if (slash !== -1) {
+      if (!/^(?:0|[1-9][0-9]{0,2})$/.test(entry.slice(slash + 1)) || Number(entry.slice(slash + 1)) >= prefix) return null;
+      prefix = Number(entry.slice(slash + 1));
+    }
+    for (var bit = prefix; bit < bytes.length * 8; bit++) if (bytes[bit >> 3] & (0x80 >> (bit & 7))) return null;
+    if (formatAddress(bytes) !== address) return null;
+    ranges.push({ bytes: bytes, prefix: prefix });
+  }
+  return ranges;
+}
+
+// The client address ($remote_addr, after the realip module if configured), IPv4-mapped as IPv4, zone ignored.
+function inRanges(text, ranges) {
+  var address = String(text || '').split('%')[0];
+  var bytes = address.indexOf(':') !== -1 ? parseIPv6(address) : parseIPv4(address);
+  if (bytes === null) return false;
+  bytes = unmapped(bytes);
+  for (var i = 0; i < ranges.length; i++) {
+    if (ranges[i].bytes.length !== bytes.length) continue;
+    var bit = 0;
+    for (; bit < ranges[i].prefix; bit++) if ((ranges[i].bytes[bit >> 3] ^ bytes[bit >> 3]) & (0x80 >> (bit & 7))) break;
+    if (bit === ranges[i].prefix) return true;
+  }
+  return false;
 }
 
 // Whether a parameter name, not a signed field's plain spelling, is one some query parser reads as a signed field:
@@ -174,8 +313,13 @@ function originForm(line) {
   return rest;
 }
 
-function stringToSign(path, expiry, kid, scope) {
-  return path + '?expiry=' + expiry + '&method=get' + (kid === undefined ? '' : '&kid=' + kid) + (scope === undefined ? '' : '&scope=' + scope);
+// The string to sign: v1, then each extension the link carries in the fixed order, as the link spells it.
+function stringToSign(path, expiry, fields) {
+  var text = path + '?expiry=' + expiry + '&method=get';
+  for (var i = 0; i < EXTENSIONS.length; i++) {
+    if (fields[EXTENSIONS[i]] !== undefined) text += '&' + EXTENSIONS[i] + '=' + fields[EXTENSIONS[i]];
+  }
+  return text;
 }
 
 // Folder grants from the app's res.locals.grantAccess: `signed-grant` cookies holding `<base64url folder>.<expiry>.
@@ -202,7 +346,7 @@ function grantSecondsLeft(r, path, nowS) {
     if (mac === null) continue;
     checked++;
     var kid = parts[2] === '' ? undefined : parts[2];
-    if (!macMatches(stringToSign(folder, parts[1], kid, depth), kid, mac)) continue;
+    if (!macMatches(stringToSign(folder, parts[1], { kid: kid, scope: depth }), kid, mac)) continue;
     var left = secondsLeft(parts[1], nowS);
     if (left !== -1) return left;
   }
@@ -232,8 +376,14 @@ function check(r) {
       if (segments.length <= Number(fields.scope)) return 403;
       signed = segments.slice(0, Number(fields.scope)).join('/') + '/';
     }
-    if (!macMatches(stringToSign(signed, fields.expiry, fields.kid, fields.scope), fields.kid, fields.mac)) return 403;
+    if (!macMatches(stringToSign(signed, fields.expiry, fields), fields.kid, fields.mac)) return 403;
     left = secondsLeft(fields.expiry, nowS);
+    // After the MAC, as in lib/signer-core.ts: expired, not yet valid, then the client address.
+    if (left !== -1 && fields.notbefore !== undefined && Math.floor(nowS) < Number(fields.notbefore)) return 403;
+    if (left !== -1 && fields.ranges !== undefined && !inRanges(r.remoteAddress, fields.ranges)) return 403;
+    if (fields.disposition !== undefined || fields.name !== undefined) {
+      r.variables.signed_disposition = contentDisposition(fields.disposition || 'attachment', fields.name);
+    }
   }
   if (left === -1) return 403;
   r.variables.signed_max_age = String(left);
