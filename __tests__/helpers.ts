@@ -44,6 +44,11 @@ export function ittybitSign(key: string, urlPath: string, expiry: number): strin
   return `/${urlPath}?expiry=${expiry}&method=get&signature=${signature}`
 }
 
+/** A raw HMAC over any string to sign: for links no signer would make, to show they are refused for their form. */
+export function forgeMessage(key: string, message: string): string {
+  return createHmac('sha256', key).update(message).digest('base64url')
+}
+
 /** A raw HMAC over any decoded path, as a naive implementation would accept: used to show refusals are not about the MAC. */
 export function forge(key: string, decodedPath: string, expiry: number): string {
   return createHmac('sha256', key).update(`${decodedPath}?expiry=${expiry}&method=get`).digest('base64url')

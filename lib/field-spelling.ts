@@ -1,4 +1,13 @@
-// Which parameter names some query parser reads as a signed field (`%65xpiry`, `[expiry]`, `expiry[x]`, `.kid`).
+// Which parameter names spell a signed field: plainly (`expiry`), or as some query parser reads one (`%65xpiry`,
+// `[expiry]`, `expiry[x]`, `.kid`).
+
+/** The index in `fields` of the field a parameter name (`query` from `start` to `end`) spells plainly, or -1. */
+export function fieldAt(query: string, start: number, end: number, fields: readonly string[]): number {
+  const length = end - start
+  for (let i = 0; i < fields.length; i++)
+    if (fields[i].length === length && query.startsWith(fields[i], start)) return i
+  return -1
+}
 
 /**
  * Whether a parameter name (`query` from `start` to `end`) that is not the plain spelling of one of `fields` is

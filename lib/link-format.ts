@@ -1,6 +1,6 @@
 import type { SignedUrlErrorCode } from './errors.js'
 import { isKeyId } from './keys.js'
-import { spellsSignedField } from './field-spelling.js'
+import { fieldAt, spellsSignedField } from './field-spelling.js'
 import { encodeFilename, readDisposition, readFilename, type Disposition } from './download-name.js'
 import { readIpField } from './ip-range.js'
 import { decodePath, folderOf, fragmentStart, queryMark, targetStart } from './link-path.js'
@@ -62,8 +62,6 @@ const EXTENSIONS: ReadonlyArray<
 const EXTENSION_NAMES = EXTENSIONS.map(([, name]) => name)
 /** Every signed field's name, as a query spells it: expiry, method, signature, then the extensions in order. */
 export const SIGNED_FIELDS: readonly string[] = ['expiry', 'method', 'signature', ...EXTENSION_NAMES]
-const SHORTEST = Math.min(...SIGNED_FIELDS.map((name) => name.length))
-const LONGEST = Math.max(...SIGNED_FIELDS.map((name) => name.length))
 
 /**
  * The string to sign. Without extensions it is v1, byte for byte what ittybit's reference snippet signs:
@@ -102,13 +100,14 @@ export function toExpiry(text: string): number {
 
 /**
  * Reads the signed fields out of a query string strictly: exactly one `expiry`, `method` and `signature`, at most
- * one of each extension, each in its one valid spelling. Other parameters (a cache-buster) are ignored: they are
+ * one of each extension, each in its one valid spelling, the extensions after `expiry` and `method` in their order. Other parameters (a cache-buster) are ignored: they are
  * not signed and change nothing. Linear in the length of the query, however it is built.
  */
 export function parseQuery(query: string): QueryFields | SignedUrlErrorCode {
   // The raw value of each signed field, by its index in SIGNED_FIELDS.
   const found: (string | undefined)[] = new Array<string | undefined>(SIGNED_FIELDS.length)
   let any = false
+  let lastExtension = 2
   let equals = -1
   let start = 0
   while (start <= query.length) {
@@ -120,10 +119,15 @@ export function parseQuery(query: string): QueryFields | SignedUrlErrorCode {
       if (equals === -1) equals = Infinity
     }
     const nameEnd = equals < end ? equals : end
-    const field = signedFieldAt(query, start, nameEnd)
+    const field = fieldAt(query, start, nameEnd, SIGNED_FIELDS)
     if (field !== -1) {
       // Parameter pollution: a second value for a signed field is never a mistake worth guessing about.
       if (found[field] !== undefined) return 'ERR_QUERY_MALFORMED'
+      // One order, the string to sign's: an extension after expiry and method, and after the extensions before it.
+      if (field > 2) {
+        if (field <= lastExtension || found[0] === undefined || found[1] === undefined) return 'ERR_QUERY_MALFORMED'
+        lastExtension = field
+      }
       found[field] = nameEnd === end ? '' : query.slice(nameEnd + 1, end)
       any = true
     } else if (spellsSignedField(query, start, nameEnd, SIGNED_FIELDS)) {
@@ -148,15 +152,6 @@ export function parseQuery(query: string): QueryFields | SignedUrlErrorCode {
     ;(fields as Record<Extension, unknown>)[property] = value
   }
   return fields
-}
-
-// The index in SIGNED_FIELDS of the field a parameter name spells plainly, or -1.
-function signedFieldAt(query: string, start: number, end: number): number {
-  const length = end - start
-  if (length < SHORTEST || length > LONGEST) return -1
-  for (let i = 0; i < SIGNED_FIELDS.length; i++)
-    if (SIGNED_FIELDS[i].length === length && query.startsWith(SIGNED_FIELDS[i], start)) return i
-  return -1
 }
 
 /** A target that carries no signed field at all: its decoded path, for the grant-cookie fallback. */

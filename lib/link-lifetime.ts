@@ -67,12 +67,12 @@ function seconds(factory: string, name: string, value: unknown, min: number): nu
 }
 
 /**
- * The expiry of a link made at `current` that lives `lifetime` seconds, rounded up to a whole multiple of `window`
- * (when it is not 0): the same for every `current` within one window, between `lifetime` and `lifetime + window - 1`
- * seconds away.
+ * The expiry of a link made at `current` that lives `lifetime` seconds; with a `window` (not 0), the first whole
+ * multiple of it (in Unix time) after `current + lifetime`. Every `current` in one window (`current + lifetime`
+ * from a multiple up to the next) gets the same expiry, between `lifetime + 1` and `lifetime + window` seconds away.
  */
 export function stable(current: number, lifetime: number, window: number): number {
-  return window === 0 ? current + lifetime : Math.ceil((current + lifetime) / window) * window
+  return window === 0 ? current + lifetime : (Math.floor((current + lifetime) / window) + 1) * window
 }
 
 // A stableFor window: whole seconds (0 for none) that, added to the lifetime, stay within maxTtl.

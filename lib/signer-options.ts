@@ -36,10 +36,10 @@ export type SignOptions = (
       ttl?: Duration
       expiresAt?: never
       /**
-       * Rounds the expiry up to a whole multiple of this window (Unix time), so every link for the same path and
-       * options made within one window is identical and a browser reuses its cached copy. The link lives between
-       * `ttl` and `ttl` plus the window; the two together must not exceed `maxTtl`. `0` turns off the signer's
-       * default. Adds no field: the link is plain v1.
+       * Rounds the expiry up to the first whole multiple of this window (Unix time) after `ttl` from now, so every
+       * link for the same path and options made within one window is identical and a browser reuses its cached
+       * copy. The link lives more than `ttl` and at most `ttl` plus the window; the two together must not exceed
+       * `maxTtl`. `0` turns off the signer's default. Adds no field: the link is plain v1.
        */
       stableFor?: Duration
     }

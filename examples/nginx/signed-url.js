@@ -71,13 +71,20 @@ function decodePath(raw) {
 
 function parseQuery(query) {
   var fields = {};
+  var lastExtension = 2;
   var parts = query === '' ? [] : query.split('&');
   for (var i = 0; i < parts.length; i++) {
     var eq = parts[i].indexOf('=');
     var name = eq === -1 ? parts[i] : parts[i].slice(0, eq);
     var value = eq === -1 ? '' : parts[i].slice(eq + 1);
-    if (FIELDS.indexOf(name) !== -1) {
+    var field = FIELDS.indexOf(name);
+    if (field !== -1) {
       if (fields[name] !== undefined) return 'malformed';
+      // One order, the string to sign's: an extension after expiry and method, and after the extensions before it.
+      if (field > 2) {
+        if (field <= lastExtension || fields.expiry === undefined || fields.method === undefined) return 'malformed';
+        lastExtension = field;
+      }
       fields[name] = value;
     } else if (spellsField(name)) {
       // `[expiry]=`, `%65xpiry=` or `expiry[x]=` is ignored here but read as `expiry` by Express's query parser.

@@ -1,0 +1,92 @@
+import { create as contentDisposition } from 'content-disposition'
+import {
+  dispositionOption,
+  encodeFilename,
+  filenameOption,
+  MAX_FILENAME_BYTES,
+  readDisposition,
+  readFilename,
+} from '../lib/download-name'
+
+describe('download-name', () => {
+  const good = [
+    'Report 2026.pdf',
+    'résumé.pdf',
+    '報告書.pdf',
+    '😀.png',
+    "it's (100%) done!.txt",
+    '"q".txt',
+    '.env',
+    'a;b,c=d&e+f#g?h.txt',
+  ]
+
+  it.each(good)('takes %j, and reads its link spelling back to it', (name) => {
+    expect(filenameOption(name)).toBe(name)
+    expect(readFilename(encodeFilename(name))).toBe(name)
+  })
+
+  it('spells a name as encodeURIComponent does: space as %20, + and % escaped', () => {
+    expect(encodeFilename('a b+c%.pdf')).toBe('a%20b%2Bc%25.pdf')
+  })
+
+  it.each([
+    ['', /not empty/],
+    ['.', /not empty, "\." or "\.\."/],
+    ['..', /"\.\."/],
+    ['a/b.pdf', /"\/" or "\\"/],
+    ['a\\b.pdf', /"\/"/],
+    ['a\nb.pdf', /control characters/],
+    ['a\u0000.pdf', /control characters/],
+    ['a\u007f.pdf', /control characters/],
+    ['a\u0085.pdf', /control characters/],
+    ['Report\u202efdp.exe', /bidirectional controls/],
+    ['a\u2066b', /bidirectional controls/],
+    ['a\u200fb', /bidirectional controls/],
+    ['a\ud800.pdf', /well-formed Unicode/],
+    ['x'.repeat(MAX_FILENAME_BYTES + 1), /at most 255 bytes/],
+    ['é'.repeat(128), /at most 255 bytes/],
+  ])('refuses %j with a TypeError naming "filename"', (name, message) => {
+    expect(() => filenameOption(name)).toThrow(TypeError)
+    expect(() => filenameOption(name)).toThrow(/"filename"/)
+    expect(() => filenameOption(name)).toThrow(message)
+  })
+
+  it('refuses a name that is not a string', () => {
+    for (const value of [5, null, ['a'], {}]) expect(() => filenameOption(value)).toThrow(/"filename" must be a string/)
+  })
+
+  it.each([
+    'a+b.pdf',
+    'a%2bb.pdf',
+    'it%27s.pdf',
+    '%41.pdf',
+    'a%2Fb',
+    'a%5Cb',
+    '%E2%80%AE',
+    '%ED%A0%80',
+    '%C3',
+    '%',
+    '',
+    '.',
+    '%2E%2E',
+    'a%0Ab',
+    'x'.repeat(256),
+  ])('reads no name from %j (another spelling, or a refused name)', (text) => {
+    expect(readFilename(text)).toBeUndefined()
+  })
+
+  it('takes the two dispositions and nothing else', () => {
+    expect(dispositionOption('attachment')).toBe('attachment')
+    expect(dispositionOption('inline')).toBe('inline')
+    for (const value of ['Attachment', 'form-data', '', 1]) {
+      expect(() => dispositionOption(value)).toThrow(/"disposition" must be 'attachment' or 'inline'/)
+      expect(readDisposition(String(value))).toBeUndefined()
+    }
+  })
+
+  it('gives the content-disposition package only names it writes without throwing, in visible ASCII', () => {
+    for (const name of good)
+      for (const type of ['attachment', 'inline'])
+        expect(contentDisposition(name, { type })).toMatch(/^(attachment|inline); filename=[\x20-\x7e]+$/)
+  })
+})

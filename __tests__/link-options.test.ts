@@ -1,0 +1,41 @@
+import { extensionFields, grantOptionsOf, signOptionsOf } from '../lib/link-options'
+
+describe('link-options', () => {
+  it('names an unknown option of sign, with the closest known one', () => {
+    expect(() => signOptionsOf({ tll: 5, ip: '1.2.3.4' })).toThrow('sign: unknown option "tll". Did you mean "ttl"?')
+    expect(() => signOptionsOf({ filname: 'a.pdf' })).toThrow('Did you mean "filename"?')
+    expect(() => signOptionsOf({ notbefore: 1 })).toThrow('Did you mean "notBefore"?')
+    expect(() => signOptionsOf({ stablefor: '1m' })).toThrow('Did you mean "stableFor"?')
+    expect(() => signOptionsOf({ zzzzzz: 1 })).toThrow(/unknown option "zzzzzz"$/)
+  })
+
+  it('takes only ttl and expiresAt for a grant', () => {
+    expect(() => grantOptionsOf({ ttl: 5, expiresAt: undefined })).not.toThrow()
+    expect(() => grantOptionsOf({ ip: '1.2.3.4' })).toThrow('grant: unknown option "ip"')
+    expect(() => grantOptionsOf({ scope: 'prefix' })).toThrow('grant: unknown option "scope"')
+  })
+
+  it('refuses options that are not an object', () => {
+    expect(() => signOptionsOf('1h')).toThrow('sign: options must be an object')
+    expect(() => grantOptionsOf([1])).toThrow('grant: options must be an object')
+  })
+
+  it('builds only the fields asked for', () => {
+    expect(extensionFields({}, 2000)).toStrictEqual({})
+    expect(extensionFields({ filename: 'a.pdf' }, 2000)).toStrictEqual({ disposition: 'attachment', filename: 'a.pdf' })
+    expect(extensionFields({ notBefore: 1000, ip: '::1' }, 2000)).toStrictEqual({ notBefore: 1000, ip: '::1' })
+  })
+
+  it('refuses a notBefore at or after the expiry, or not Unix seconds', () => {
+    expect(() => extensionFields({ notBefore: 2000 }, 2000)).toThrow('"notBefore" (2000) must come before')
+    expect(() => extensionFields({ notBefore: 1.5 }, 2000)).toThrow('"notBefore" must be a Date or whole Unix seconds')
+    expect(() => extensionFields({ notBefore: new Date(NaN) }, 2000)).toThrow('"notBefore" must be a Date')
+    expect(() => extensionFields({ notBefore: 1767225600000 }, 2000)).toThrow('looks like milliseconds')
+  })
+
+  it('refuses a download name on a folder link', () => {
+    expect(() => extensionFields({ scope: 'prefix', disposition: 'inline' }, 2000)).toThrow(
+      '"filename" and "disposition" are for one file',
+    )
+  })
+})
