@@ -834,6 +834,16 @@ const fieldSpellings: AttackCase[] = [
     'kid[]=k',
     'scope[0]=1',
     'signature[%20]=x',
+    '[notbefore]=1',
+    'notbefore[]=1',
+    'ip[]=203.0.113.7',
+    '%69p=203.0.113.7',
+    '.ip=203.0.113.7',
+    'IP=203.0.113.7',
+    'Filename=x.pdf',
+    'filename[x]=x.pdf',
+    'disposition[]=inline',
+    'dispositio%6E=inline',
   ].map((extra) =>
     refused(
       'field spelling',
@@ -863,6 +873,114 @@ const keyIdNames: AttackCase[] = ['constructor', '__proto__', 'toString', 'value
   ],
 )
 
+/**
+ * A link carrying extension fields (`&notbefore=...` etc., as given, in the order given) with a correct signature
+ * over exactly that text: only the grammar and the checks after the MAC can refuse it.
+ */
+function withFields(c: AttackContext, sitePath: string, fields: string, signedFields = fields): string {
+  const message = `${full(c, sitePath)}?expiry=${c.expiry}&method=get${signedFields}`
+  const signature = createHmac('sha256', c.key).update(message).digest('base64url')
+  return `${c.base}/${encode(sitePath)}?expiry=${c.expiry}&method=get${fields}&signature=${signature}`
+}
+// Engines that read the client's address from a header set by their edge (the Worker: CF-Connecting-IP) get it
+// here; the Node guard and nginx read the socket, loopback, and ignore it.
+const FROM_LOOPBACK = { headers: { 'CF-Connecting-IP': '127.0.0.1' } }
+const REPORT = 'private/docs/report-2026.pdf'
+const NAMED = '&disposition=attachment&filename=Report%202026.pdf'
+
+/** The fields after kid and scope: notbefore, ip, disposition, filename. */
+const linkFields: AttackCase[] = [
+  served('link fields', 'notbefore passed', (c) => withFields(c, IMAGE, `&notbefore=${c.past}`)),
+  served(
+    'link fields',
+    'ip bound to loopback',
+    (c) => withFields(c, IMAGE, '&ip=127.0.0.0/8,::1'),
+    IMAGE,
+    FROM_LOOPBACK,
+  ),
+  served('link fields', 'a download name', (c) => withFields(c, REPORT, NAMED), REPORT),
+  served(
+    'link fields',
+    'every field, in order',
+    (c) => withFields(c, REPORT, `&notbefore=${c.past}&ip=127.0.0.1,::1${NAMED}`),
+    REPORT,
+    FROM_LOOPBACK,
+  ),
+  refused('link fields', 'notbefore to come', 'ERR_URL_NOT_YET_VALID', (c) =>
+    withFields(c, IMAGE, `&notbefore=${c.expiry - 1800}`),
+  ),
+  refused(
+    'link fields',
+    'ip bound elsewhere',
+    'ERR_IP_NOT_ALLOWED',
+    (c) => withFields(c, IMAGE, '&ip=203.0.113.7'),
+    FROM_LOOPBACK,
+  ),
+  refused(
+    'link fields',
+    'ip bound elsewhere, the client claiming it in X-Forwarded-For',
+    'ERR_IP_NOT_ALLOWED',
+    (c) => withFields(c, IMAGE, '&ip=203.0.113.7'),
+    { headers: { 'X-Forwarded-For': '203.0.113.7', 'CF-Connecting-IP': '127.0.0.1' } },
+  ),
+  ...(
+    [
+      ['notbefore moved earlier', (c) => `&notbefore=${c.past}`, (c) => `&notbefore=${c.expiry - 1800}`],
+      ['notbefore removed', () => '', (c) => `&notbefore=${c.expiry - 1800}`],
+      ['ip widened', () => '&ip=0.0.0.0/0', () => '&ip=203.0.113.7'],
+      ['ip removed', () => '', () => '&ip=203.0.113.7'],
+      ['filename changed', () => '&disposition=attachment&filename=Report%202027.pdf', () => NAMED],
+      ['filename removed', () => '&disposition=attachment', () => NAMED],
+      ['disposition changed', () => '&disposition=inline&filename=Report%202026.pdf', () => NAMED],
+      ['disposition removed', () => '&filename=Report%202026.pdf', () => NAMED],
+    ] as Array<[string, (c: AttackContext) => string, (c: AttackContext) => string]>
+  ).map(([name, sent, signed]) =>
+    refused(
+      'link fields',
+      name,
+      'ERR_SIGNATURE_INVALID',
+      (c) => withFields(c, REPORT, sent(c), signed(c)),
+      FROM_LOOPBACK,
+    ),
+  ),
+  ...(
+    [
+      ['ip before notbefore', (c) => `&ip=127.0.0.1&notbefore=${c.past}`],
+      ['filename before disposition', () => '&filename=Report%202026.pdf&disposition=attachment'],
+      ['disposition before ip', () => '&disposition=attachment&ip=127.0.0.1'],
+      ['notbefore before kid', (c) => `&notbefore=${c.past}&kid=k1`],
+      ['notbefore twice', (c) => `&notbefore=${c.past}&notbefore=${c.past}`],
+      ['ip as 010.0.0.1', () => '&ip=010.0.0.1'],
+      ['ip with its full prefix (/32)', () => '&ip=127.0.0.1/32'],
+      ['ip with an escaped slash', () => '&ip=127.0.0.0%2F8'],
+      ['ip IPv4-mapped', () => '&ip=::ffff:127.0.0.1'],
+      ['ip with host bits', () => '&ip=127.0.0.1/8'],
+      ['ip upper-case IPv6', () => '&ip=::FFFF:0:0/96'],
+      ['ip with a space', () => '&ip=127.0.0.1,%20::1'],
+      ['ip empty', () => '&ip='],
+      ['notbefore with a leading zero', (c) => `&notbefore=0${c.past}`],
+      ['filename with +', () => '&disposition=attachment&filename=Report+2026.pdf'],
+      ['filename with a needless escape', () => '&disposition=attachment&filename=%52eport.pdf'],
+      ['filename with an encoded slash', () => '&disposition=attachment&filename=a%2Fb.pdf'],
+      ['filename with a right-to-left override', () => '&disposition=attachment&filename=a%E2%80%AEfdp.exe'],
+      ['filename with a control character', () => '&disposition=attachment&filename=a%0D%0AX-Injected:%201'],
+      ['filename with bad UTF-8', () => '&disposition=attachment&filename=%C3.pdf'],
+      ['filename ..', () => '&disposition=attachment&filename=..'],
+      ['disposition Inline', () => '&disposition=Inline'],
+      ['disposition form-data', () => '&disposition=form-data'],
+    ] as Array<[string, (c: AttackContext) => string]>
+  ).map(([name, fields]) =>
+    refused('link fields', name, 'ERR_QUERY_MALFORMED', (c) => withFields(c, IMAGE, fields(c)), FROM_LOOPBACK),
+  ),
+  refused('link fields', 'a download name on a folder link', 'ERR_QUERY_MALFORMED', (c) => {
+    const depth = full(c, 'private/video/').split('/').length - 1
+    const fields = `&scope=${depth}&disposition=attachment&filename=clip.mp4`
+    const message = `${full(c, 'private/video/')}?expiry=${c.expiry}&method=get${fields}`
+    const signature = createHmac('sha256', c.key).update(message).digest('base64url')
+    return `${c.base}/private/video/clip_01.mp4?expiry=${c.expiry}&method=get${fields}&signature=${signature}`
+  }),
+]
+
 /** Every case, in a stable order. */
 export const attackCorpus: readonly AttackCase[] = [
   ...good,
@@ -876,4 +994,5 @@ export const attackCorpus: readonly AttackCase[] = [
   ...requestTarget,
   ...fieldSpellings,
   ...keyIdNames,
+  ...linkFields,
 ]

@@ -25,8 +25,12 @@ describe('download-name', () => {
     expect(readFilename(encodeFilename(name))).toBe(name)
   })
 
-  it('spells a name as encodeURIComponent does: space as %20, + and % escaped', () => {
+  it("spells a name with only A-Z a-z 0-9 - . _ ~ raw: space as %20, + % and ! ' ( ) * escaped", () => {
     expect(encodeFilename('a b+c%.pdf')).toBe('a%20b%2Bc%25.pdf')
+    expect(encodeFilename("it's (1)!*.pdf")).toBe('it%27s%20%281%29%21%2A.pdf')
+    expect(encodeFilename('A-z_0.9~')).toBe('A-z_0.9~')
+    expect(encodeFilename('é')).toBe('%C3%A9')
+    expect(readFilename('%c3%a9')).toBeUndefined()
   })
 
   it.each([
@@ -58,7 +62,7 @@ describe('download-name', () => {
   it.each([
     'a+b.pdf',
     'a%2bb.pdf',
-    'it%27s.pdf',
+    "it's.pdf",
     '%41.pdf',
     'a%2Fb',
     'a%5Cb',

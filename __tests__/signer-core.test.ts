@@ -101,40 +101,58 @@ describe('signer-core', () => {
     })
 
     it('refuses an unmatched MAC before looking at the expiry', () => {
-      expect(core().finishVerify(link(NOW - 100), false)).toMatchObject({ error: { code: 'ERR_SIGNATURE_INVALID' } })
+      expect(core().finishVerify(link(NOW - 100), false, undefined)).toMatchObject({
+        error: { code: 'ERR_SIGNATURE_INVALID' },
+      })
     })
 
     it('is good up to the second before expiry, with whole seconds left rounded down', () => {
       clock = NOW_MS + 500
-      expect(core().finishVerify(link(NOW + 10), true)).toEqual({
+      expect(core().finishVerify(link(NOW + 10), true, undefined)).toEqual({
         ok: true,
         path: 'v/42/seg.ts',
         expiresAt: NOW + 10,
         secondsLeft: 9,
       })
       clock = (NOW + 9) * 1000 + 999
-      expect(core().finishVerify(link(NOW + 10), true)).toMatchObject({ ok: true, secondsLeft: 0 })
+      expect(core().finishVerify(link(NOW + 10), true, undefined)).toMatchObject({ ok: true, secondsLeft: 0 })
       clock = (NOW + 10) * 1000
-      expect(core().finishVerify(link(NOW + 10), true)).toMatchObject({ error: { code: 'ERR_URL_EXPIRED' } })
+      expect(core().finishVerify(link(NOW + 10), true, undefined)).toMatchObject({ error: { code: 'ERR_URL_EXPIRED' } })
     })
 
     it('stretches the expiry by the clock tolerance, with nothing left to cache', () => {
       clock = (NOW + 12) * 1000
-      expect(core({ clockTolerance: 5 }).finishVerify(link(NOW + 10), true)).toMatchObject({ ok: true, secondsLeft: 0 })
+      expect(core({ clockTolerance: 5 }).finishVerify(link(NOW + 10), true, undefined)).toMatchObject({
+        ok: true,
+        secondsLeft: 0,
+      })
       clock = (NOW + 15) * 1000
-      expect(core({ clockTolerance: 5 }).finishVerify(link(NOW + 10), true)).toMatchObject({ ok: false })
+      expect(core({ clockTolerance: 5 }).finishVerify(link(NOW + 10), true, undefined)).toMatchObject({ ok: false })
     })
 
     it('names the folder a scope link grants, and the key id a link names; only the fields it has', () => {
-      expect(core().finishVerify(link(NOW + 10, 2), true)).toMatchObject({ ok: true, folder: 'v/42/' })
-      expect(core().finishVerify({ ...link(NOW + 10), kid: 'k1' }, true)).toStrictEqual({
+      expect(core().finishVerify(link(NOW + 10, 2), true, undefined)).toMatchObject({ ok: true, folder: 'v/42/' })
+      expect(core().finishVerify({ ...link(NOW + 10), kid: 'k1' }, true, undefined)).toStrictEqual({
         ok: true,
         path: 'v/42/seg.ts',
         expiresAt: NOW + 10,
         secondsLeft: 10,
         kid: 'k1',
       })
-      expect(core().finishVerify(link(NOW + 10), true)).not.toHaveProperty('kid')
+      expect(core().finishVerify(link(NOW + 10), true, undefined)).not.toHaveProperty('kid')
+    })
+
+    it('checks the MAC, then the expiry, then notBefore, then the client address', () => {
+      const bound = { ...link(NOW + 10), notBefore: NOW + 5, ip: '10.0.0.0/8' }
+      const code = (l: typeof bound, matched: boolean, ip?: string) => {
+        const result = core().finishVerify(l, matched, { ip })
+        return result.ok ? 'ok' : result.error.code
+      }
+      expect(code(bound, false, '10.0.0.1')).toBe('ERR_SIGNATURE_INVALID')
+      expect(code({ ...bound, expiry: NOW }, true, '10.0.0.1')).toBe('ERR_URL_EXPIRED')
+      expect(code(bound, true, '192.0.2.1')).toBe('ERR_URL_NOT_YET_VALID')
+      expect(code({ ...bound, notBefore: NOW }, true, '192.0.2.1')).toBe('ERR_IP_NOT_ALLOWED')
+      expect(code({ ...bound, notBefore: NOW }, true, '10.0.0.1')).toBe('ok')
     })
   })
 

@@ -35,9 +35,13 @@ export function dispositionOption(value: unknown): Disposition {
   return value
 }
 
-/** A name as the link and the string to sign carry it: encodeURIComponent's spelling, the one accepted back. */
+/**
+ * A name as the link and the string to sign carry it, the one spelling accepted back: every character outside
+ * `A-Z a-z 0-9 - . _ ~` percent-encoded as UTF-8, upper-case hex, as sign encodes a path (encodeURIComponent, and
+ * `! ' ( ) *` too: the URL parser of a Worker's runtime escapes `'` in a query, so it must never be raw).
+ */
 export function encodeFilename(name: string): string {
-  return encodeURIComponent(name)
+  return encodeURIComponent(name).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 }
 
 /** The name a link's `filename` value spells, or undefined unless it is a good name in its one spelling. */
@@ -49,7 +53,7 @@ export function readFilename(text: string): string | undefined {
   } catch {
     return undefined
   }
-  return filenameProblem(name) === undefined && encodeURIComponent(name) === text ? name : undefined
+  return filenameProblem(name) === undefined && encodeFilename(name) === text ? name : undefined
 }
 
 /** A link's `disposition` value, or undefined. */

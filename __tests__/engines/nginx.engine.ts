@@ -8,7 +8,10 @@ import os from 'node:os'
 import path from 'node:path'
 import { createSigner } from 'express-signed-url'
 import { attackCorpus, headersOf, outcomeOn, type AttackContext } from '../attack-corpus'
+import { fieldVectors, keyOf, optionsOf } from '../field-vectors'
 import { fixture, freePort, KEY, OTHER_KEY, sendTo, SITE } from '../helpers'
+import { inRanges, parseClientAddress, readIpField } from '../../lib/ip-range'
+import { create as contentDisposition } from 'content-disposition'
 
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx'
 const EXAMPLE = path.join(__dirname, '..', '..', 'examples', 'nginx')
@@ -364,6 +367,67 @@ describe('nginx with examples/nginx/signed-url.js', () => {
     if (expected.status === 200)
       expect(res.body).toEqual(attack.method === 'HEAD' ? Buffer.alloc(0) : fixture(expected.file))
     if (expected.status !== 200) expect(res.body.toString()).not.toMatch(/PNG|PDF|secret/)
+  })
+
+  describe('the extension-field vectors, signed again to expire an hour from now', () => {
+    // The vectors' keys, as the Node signer holds them: each vector's link differs only in expiry and signature.
+    let ring: Nginx
+    const keys = [...new Set(fieldVectors.vectors.map((v) => (v.keyId ? `${v.keyId}:${v.key}` : v.key)))]
+    beforeAll(async () => {
+      ring = await startNginx({ SIGNING_KEYS: [...keys, KEY].join(',') })
+    }, 30_000)
+    afterAll(() => ring?.stop())
+
+    it.each(fieldVectors.vectors.map((v) => [v.note, v]))('%s', async (_note, v) => {
+      const link = createSigner({ key: keyOf(v) }).sign(v.path, optionsOf(v, nowS + 3600))
+      expect(link.replace(/expiry=\d+/, '').split('&signature=')[0]).toBe(
+        v.link.replace(/expiry=\d+/, '').split('&signature=')[0],
+      )
+      // nginx sees the test's loopback address, as the Node guard would.
+      const ranges = v.fields.ip === undefined ? undefined : readIpField(v.fields.ip)
+      const here = ranges === undefined || inRanges(parseClientAddress('127.0.0.1')!, ranges)
+      const res = await ring.send(link)
+      expect(res.status).toBe(here ? 200 : 403)
+      if (!here) return
+      expect(res.body).toEqual(fixture(v.path))
+      const { disposition, filename } = v.fields
+      expect(res.headers['content-disposition']).toBe(
+        disposition === undefined ? undefined : contentDisposition(filename, { type: disposition }),
+      )
+      // Every field is signed: changing the last character of any field's value refuses the link.
+      for (const field of link.matchAll(/&(notbefore|ip|disposition|filename|scope|kid)=([^&]*)/g)) {
+        const tampered = link.replace(
+          field[0],
+          `&${field[1]}=${field[2].slice(0, -1)}${field[2].endsWith('1') ? '2' : '1'}`,
+        )
+        expect([field[1], (await ring.send(tampered)).status]).toEqual([field[1], 403])
+      }
+    })
+
+    it('refuses a link before its notbefore, and serves it from then', async () => {
+      const signer = createSigner({ key: KEY })
+      expect((await ring.send(signer.sign('private/image.png', { notBefore: nowS + 600 }))).status).toBe(403)
+      expect((await ring.send(signer.sign('private/image.png', { notBefore: nowS - 1 }))).status).toBe(200)
+    })
+
+    it('writes the name of a download as the content-disposition package does, for any Unicode name', async () => {
+      const signer = createSigner({ key: KEY })
+      for (const filename of [
+        'plain.pdf',
+        'a b.pdf',
+        '"q" 100%.pdf',
+        'x%41y.pdf',
+        'Ünïcødé.pdf',
+        '日本語 😀.pdf',
+        "it's(1)*.pdf",
+      ]) {
+        const res = await ring.send(signer.sign('private/docs/report-2026.pdf', { filename, disposition: 'inline' }))
+        expect([filename, res.headers['content-disposition']]).toEqual([
+          filename,
+          contentDisposition(filename, { type: 'inline' }),
+        ])
+      }
+    })
   })
 
   it('answered the whole corpus without a njs exception in the error log', () => {

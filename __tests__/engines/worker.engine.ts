@@ -12,6 +12,9 @@ import serveStatic from 'serve-static'
 import { createSigner } from 'express-signed-url'
 import { attackCorpus, headersOf, type AttackContext } from '../attack-corpus'
 import { fixture, KEY, OTHER_KEY, sendTo, SITE, type RawResponse } from '../helpers'
+import { fieldVectors, keyOf, optionsOf } from '../field-vectors'
+import { inRanges, parseClientAddress, readIpField } from '../../lib/ip-range'
+import { create as contentDisposition } from 'content-disposition'
 
 const ROOT = path.join(__dirname, '..', '..')
 const EXAMPLE = path.join(ROOT, 'examples', 'worker')
@@ -542,6 +545,68 @@ const byWorker: Record<string, { status: number; why: string; file?: string }> =
   'request target: raw UTF-8 bytes in the path': { ...ENCODED, file: 'private/café.png' },
   'request target: a raw U+00A0 byte in the query': { ...ENCODED, file: 'private/image.png' },
 }
+
+describe('the extension fields in the Worker', () => {
+  // A client address for each vector's ranges (CF-Connecting-IP, as Cloudflare's edge sets it), and one outside.
+  const CLIENT = '2001:db8:ffff::1'
+  let ring: Worker & { mf: Miniflare }
+  const keys = [...new Set(fieldVectors.vectors.map((v) => (v.keyId ? `${v.keyId}:${v.key}` : v.key)))]
+  beforeAll(async () => {
+    ring = await startWorker({ SIGNING_KEYS: [...keys, KEY].join(',') })
+    await upload(ring.mf)
+  }, 60_000)
+  afterAll(() => ring?.stop())
+
+  it.each(fieldVectors.vectors.map((v) => [v.note, v]))(
+    'vector, signed again to expire in an hour: %s',
+    async (_note, v) => {
+      const link = createSigner({ key: keyOf(v) }).sign(v.path, optionsOf(v, nowS + 3600))
+      const ranges = v.fields.ip === undefined ? undefined : readIpField(v.fields.ip)
+      for (const client of [CLIENT, '127.0.0.1', undefined]) {
+        const headers: Record<string, string> = client === undefined ? {} : { 'CF-Connecting-IP': client }
+        const res = await ring.send(link, { headers })
+        // Without the header, miniflare sets CF-Connecting-IP to the peer's address (loopback); it keeps one sent.
+        const seen = client ?? '127.0.0.1'
+        const here = ranges === undefined || inRanges(parseClientAddress(seen)!, ranges)
+        expect([client, res.status]).toEqual([client, here ? 200 : 403])
+        if (!here) continue
+        expect(res.body).toEqual(fixture(v.path))
+        const { disposition, filename } = v.fields
+        expect(res.headers['content-disposition']).toBe(
+          disposition === undefined ? undefined : contentDisposition(filename, { type: disposition }),
+        )
+      }
+    },
+  )
+
+  it('refuses a link before its notbefore, and serves it from then', async () => {
+    expect((await ring.send(signer.sign('private/image.png', { notBefore: nowS + 600 }))).status).toBe(403)
+    expect((await ring.send(signer.sign('private/image.png', { notBefore: nowS - 1 }))).status).toBe(200)
+  })
+
+  it("writes the name of a download as the content-disposition package does, over the object's own", async () => {
+    const bucket = await bucketOf(ring.mf)
+    await bucket.put('private/named.pdf', Uint8Array.from(fixture('private/docs/report-2026.pdf')), {
+      httpMetadata: { contentType: 'application/pdf', contentDisposition: 'attachment; filename="stored.pdf"' },
+    })
+    for (const filename of [
+      'plain.pdf',
+      'a b.pdf',
+      '"q" 100%.pdf',
+      'x%41y.pdf',
+      'Ünïcødé.pdf',
+      '日本語 😀.pdf',
+      "it's(1)*.pdf",
+    ]) {
+      const res = await ring.send(signer.sign('private/named.pdf', { filename }))
+      expect([filename, res.headers['content-disposition']]).toEqual([filename, contentDisposition(filename)])
+    }
+    // Without a name in the link, the object's own header stays.
+    expect((await ring.send(signer.sign('private/named.pdf'))).headers['content-disposition']).toBe(
+      'attachment; filename="stored.pdf"',
+    )
+  })
+})
 
 describe('the attack corpus against the Worker', () => {
   const ctx: AttackContext = { base: '', expiry: nowS + 3600, past: nowS - 1, key: KEY, otherKey: OTHER_KEY }

@@ -48,6 +48,8 @@ if (result.ok) {
     | 'ERR_URL_EXPIRED'
     | 'ERR_METHOD_NOT_ALLOWED'
     | 'ERR_PATH_NOT_CANONICAL'
+    | 'ERR_URL_NOT_YET_VALID'
+    | 'ERR_IP_NOT_ALLOWED'
     | 'ERR_QUERY_MALFORMED'
     | 'ERR_PATH_MISMATCH'
     | 'ERR_TARGET_NOT_CANONICAL' = result.error.code

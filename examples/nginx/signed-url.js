@@ -107,7 +107,7 @@ function parseQuery(query) {
   return fields;
 }
 
-// lib/download-name.ts: a name in encodeURIComponent's one spelling, not empty, `.` or `..`, no controls,
+// lib/download-name.ts: a name in its one spelling (encodeURIComponent's, with ! ' ( ) * escaped too), not empty, `.` or `..`, no controls,
 // bidirectional controls, `/` or `\`, at most 255 bytes of UTF-8. decodeURIComponent refuses bad UTF-8 and
 // encoded surrogates, so the name is well-formed Unicode.
 function readFilename(text) {
@@ -115,7 +115,8 @@ function readFilename(text) {
   var name;
   try { name = decodeURIComponent(text); } catch (e) { return null; }
   if (name === '.' || name === '..' || /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069/\\]/.test(name)) return null;
-  if (Buffer.byteLength(name) > 255 || encodeURIComponent(name) !== text) return null;
+  var spelled = encodeURIComponent(name).replace(/[!'()*]/g, function (c) { return '%' + c.charCodeAt(0).toString(16).toUpperCase(); });
+  if (Buffer.byteLength(name) > 255 || spelled !== text) return null;
   return name;
 }
 
@@ -131,7 +132,9 @@ function contentDisposition(type, name) {
   var extended = encodeURIComponent(name).replace(/[\x00-\x20"'()*,/:;<=>?@[\\\]{}\x7f]/g, function (c) {
     return '%' + c.charCodeAt(0).toString(16).toUpperCase();
   });
-  return type + '; filename=' + quote(name.replace(/[^\x20-\x7e]/g, '?')) + "; filename*=UTF-8''" + extended;
+  // One ? per UTF-16 code unit, as in JavaScript on Node: njs reads a character beyond U+FFFF as one, not two.
+  var fallback = name.replace(/[^\x20-\x7e]/g, function (c) { return c.codePointAt(0) > 0xffff ? '??' : '?'; });
+  return type + '; filename=' + quote(fallback) + "; filename*=UTF-8''" + extended;
 }
 
 // lib/ip-range.ts: addresses and CIDR ranges, each as 4 or 16 bytes and a prefix length.

@@ -88,17 +88,43 @@ export default {
     const result = await config.signer.verify(url.pathname + url.search, {
       method: request.method,
       grants: () => grantsFromCookies(request.headers.get('Cookie'), config.grantCookie),
+      // The client's address as Cloudflare's edge sets it (and overwrites any sent by the client). Without the edge
+      // (workerd alone) there is none, and a link bound to addresses is refused.
+      ip: () => request.headers.get('CF-Connecting-IP') ?? undefined,
     })
     if (!result.ok) return refuse(403, request.method)
     // Dotfiles stay hidden, as with the Node guard's dotfiles: 'ignore'.
     if (/(^|\/)\./.test(result.path)) return refuse(404, request.method)
     const cacheControl = `private, max-age=${result.secondsLeft}`
+    const disposition =
+      result.disposition === undefined ? undefined : contentDisposition(result.disposition, result.filename)
     // A folder link (signed with its '/') serves the folder's index.
     const key = result.path.endsWith('/') ? `${result.path}index.html` : result.path
-    return env.FILES !== undefined
-      ? fromBucket(request, env.FILES, key, cacheControl)
-      : fromOrigin(request, env.ORIGIN, key, cacheControl)
+    const response =
+      env.FILES !== undefined
+        ? await fromBucket(request, env.FILES, key, cacheControl)
+        : await fromOrigin(request, env.ORIGIN, key, cacheControl)
+    // The link's download name, over whatever the object or the origin says, on the file's answers only.
+    if (disposition !== undefined && response.status < 400) response.headers.set('Content-Disposition', disposition)
+    return response
   },
+}
+
+/**
+ * The Content-Disposition the Node guards write with the content-disposition package (its `create`): the name as a
+ * token or a quoted string when it is plain ASCII without %XX, else an ASCII fallback (`?` for the rest) and the
+ * RFC 8187 `filename*`. The name was checked when the link was read (lib/download-name.ts).
+ */
+function contentDisposition(type, name) {
+  if (name === undefined) return type
+  const quote = (value) =>
+    /^[!#$%&'*+.0-9A-Z^_`a-z|~-]+$/.test(value) ? value : `"${value.replace(/[\\"]/g, '\\$&')}"`
+  if (/^[\x20-\x7e]*$/.test(name) && !/%[0-9A-Fa-f]{2}/.test(name)) return `${type}; filename=${quote(name)}`
+  const extended = encodeURIComponent(name).replace(
+    /[\x00-\x20"'()*,/:;<=>?@[\\\]{}\x7f]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  )
+  return `${type}; filename=${quote(name.replace(/[^\x20-\x7e]/g, '?'))}; filename*=UTF-8''${extended}`
 }
 
 /** The headers of a served file: the object's own, then the link's private lifetime over any caching it names. */
