@@ -37,8 +37,8 @@ describe.each(engines)('the example with %s', (_name, createApp) => {
 
   it('prints every link HTML-escaped: no bare & in an attribute', async () => {
     const raw = await links()
-    expect(Object.keys(raw).sort()).toEqual(['download', 'edited', 'expired', 'image', 'unsigned'])
-    for (const id of ['image', 'download', 'expired', 'edited']) {
+    expect(Object.keys(raw).sort()).toEqual(['download', 'edited', 'expired', 'image', 'named', 'unsigned'])
+    for (const id of ['image', 'download', 'named', 'expired', 'edited']) {
       expect(raw[id]).toMatch(/&(amp|#38|#x26);/i)
       expect(raw[id]).not.toMatch(/&(?!(amp|#x?[0-9a-f]+);)/i)
     }
@@ -53,7 +53,24 @@ describe.each(engines)('the example with %s', (_name, createApp) => {
     const pdf = await request(app).get(unescapeHtml(raw.download)).expect(200)
     expect(pdf.headers['content-type']).toBe('application/pdf')
     expect(pdf.headers['content-disposition']).toBe('attachment; filename=report.pdf')
-    expect(pdf.headers['cache-control']).toBe('private, max-age=300')
+    // Five minutes, rounded up to the next five-minute boundary after them (stableFor): the clock is on one.
+    expect(pdf.headers['cache-control']).toBe('private, max-age=600')
+    // The signed name replaces the one setHeaders gives every PDF.
+    const named = await request(app).get(unescapeHtml(raw.named)).expect(200)
+    expect(named.headers['content-disposition']).toBe('attachment; filename="Quarterly report 2026.pdf"')
+    expect(Buffer.from(named.body)).toEqual(readFileSync(path.join(EXAMPLES, 'private', 'report.pdf')))
+  })
+
+  it('prints the same links all through a five-minute window, and new ones after it', async () => {
+    let ms = now()
+    const stable = createApp({ key: KEY, now: () => ms })
+    const page = async () =>
+      (await request(stable).get('/').expect(200)).text.match(/<img id="image" src="([^"]*)"/)?.[1]
+    const first = await page()
+    ms += 299_000
+    expect(await page()).toBe(first)
+    ms += 1000
+    expect(await page()).not.toBe(first)
   })
 
   it('refuses the expired, the edited and the unsigned links with 403, each for its own reason', async () => {

@@ -10,11 +10,13 @@ const { createSigner, parseKeyList, signedStatic, signUrls } = require('express-
 /**
  * An Express app whose page `/` is rendered from the view `index` with `signUrl`, `expiredLink` and `editedLink`
  * in its locals. `key` is the signing secret (at least 32 bytes), or `keys` newest first to rotate; `now` is a
- * clock in milliseconds.
+ * clock in milliseconds; `stableFor` the window in which links stay the same (default 5 minutes, 0 for none).
  */
-function createSignedFilesApp({ key, keys, now = Date.now }) {
+function createSignedFilesApp({ key, keys, now = Date.now, stableFor = '5m' }) {
   const secrets = keys === undefined ? { key } : { keys }
-  const signer = createSigner({ ...secrets, ttl: '10m', now })
+  // Links made within one five-minute window are identical, so a browser shows the page's images from its cache
+  // on every visit in that window; each lives ten to fifteen minutes.
+  const signer = createSigner({ ...secrets, ttl: '10m', stableFor, now })
   // The same keys with a clock an hour behind: its links are already expired, so the page can show a refusal.
   const pastSigner = createSigner({ ...secrets, now: () => now() - 3_600_000 })
 
