@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { createSigner, type SignOptions } from 'express-signed-url'
 import { createWebSigner } from 'express-signed-url/web'
 import { parseLink, stringToSign } from '../lib/link-format'
@@ -91,6 +93,17 @@ describe('extension fields', () => {
       const first = [parts[2], ...parts.slice(0, 2), ...parts.slice(3)].join('&')
       expect(refused(v.link.replace(query, first))).toBe('ERR_QUERY_MALFORMED')
     })
+  })
+
+  it("the README's table of field vectors is the fixture's, and each row verifies", () => {
+    const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8')
+    const rows = [...readme.matchAll(/^\| [^|]+ \| `([^`]+\?expiry=[^`]+)` \| `([\w-]{43})` \|$/gm)]
+    expect(rows.length).toBeGreaterThanOrEqual(4)
+    for (const [, message, signature] of rows) {
+      const vector = fixture.vectors.find((v) => v.stringToSign === message)
+      expect([message, vector?.signature]).toEqual([message, signature])
+      expect(forgeMessage(vector!.key, message)).toBe(signature)
+    }
   })
 
   describe('notBefore', () => {
