@@ -25,6 +25,22 @@ app.get('/', (_req, res) => {
   // @ts-expect-error a ttl is not negative
   res.locals.signUrl('private/image.png', { ttl: '-1h' })
   res.locals.signUrl('private/image.png', { ttl: '100m' })
+  res.locals.signUrl('private/report.pdf', {
+    ttl: '1h',
+    stableFor: '10m',
+    notBefore: new Date(),
+    ip: ['10.0.0.0/8', '::1'],
+    filename: 'Report 2026.pdf',
+    disposition: 'inline',
+  })
+  // @ts-expect-error stableFor rounds a ttl: with expiresAt the link is already stable
+  res.locals.signUrl('private/image.png', { expiresAt: 1, stableFor: '10m' })
+  // @ts-expect-error disposition is attachment or inline
+  res.locals.signUrl('private/report.pdf', { disposition: 'download' })
+  // @ts-expect-error a typo is an unknown option (and throws at run time)
+  res.locals.signUrl('private/image.png', { tll: 5 })
+  // @ts-expect-error ip is a string or a list of strings
+  res.locals.signUrl('private/image.png', { ip: 167772160 })
   // @ts-expect-error signUrl returns a string
   const n: number = res.locals.signUrl('private/image.png')
   res.send(`${link} ${fn.name} ${n}`)
@@ -37,10 +53,13 @@ createSigner({ key, keys: [key] })
 // @ts-expect-error status is 403 or 404
 signedStatic('private', { key, status: 401 })
 
-const result: VerifyResult = createSigner({ key }).verify('/x')
+const result: VerifyResult = createSigner({ key, stableFor: '5m' }).verify('/x', { ip: '203.0.113.7' })
 if (result.ok) {
   const seconds: number = result.secondsLeft + result.expiresAt
-  void seconds
+  const named: string | undefined = result.filename ?? result.ip
+  const how: 'attachment' | 'inline' | undefined = result.disposition
+  const starts: number | undefined = result.notBefore
+  void [seconds, named, how, starts]
 } else {
   const code:
     | 'ERR_SIGNATURE_MISSING'
