@@ -47,6 +47,15 @@ describe('ip-range', () => {
       ':1::',
       'unknown',
       'x'.repeat(65),
+      '1.2.3.4.',
+      '.1.2.3.4',
+      '1..2.3',
+      '00.1.2.3',
+      '1.2.3.00',
+      '255.255.255.256',
+      '1.2.3.-4',
+      '１.2.3.4',
+      '1.2.3.4\n',
     ])('refuses %j', (text) => {
       expect(parseClientAddress(text)).toBeUndefined()
     })
@@ -114,6 +123,15 @@ describe('ip-range', () => {
       '0::1',
     ])('refuses %j, which is not canonical', (text) => {
       expect(readIpField(text)).toBeUndefined()
+    })
+
+    it('answers the same for a text read again (it keeps the last ones read), good or bad', () => {
+      for (let round = 0; round < 3; round++) {
+        expect(readIpField('10.0.0.0/8')).toEqual([{ bytes: Uint8Array.from([10, 0, 0, 0]), prefix: 8 }])
+        expect(readIpField('10.0.0.1/8')).toBeUndefined()
+        // More texts than it keeps: every answer is still computed right.
+        for (let i = 0; i < 300; i++) expect(readIpField(`10.0.${i % 256}.0/24`)).toBeDefined()
+      }
     })
 
     it('refuses more than 16 entries', () => {

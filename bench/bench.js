@@ -109,6 +109,22 @@ const forgedGroup = {
   },
 }
 
+// ---- link options ----
+// A link with notbefore, ip and a download name takes the general parser and two more checks after the MAC.
+const fieldsLink = ours.sign(path, {
+  notBefore: Math.floor(Date.now() / 1000) - 60,
+  ip: ['10.0.0.0/8', '2001:db8::/32'],
+  filename: 'Report 2026.pdf',
+})
+const fieldsGroup = {
+  title: 'verify: a link with link options (notbefore, ip, filename)',
+  baseline: 'plain link',
+  tasks: {
+    'plain link': () => ours.verify(link, { ip: '10.1.2.3' }).ok,
+    'link with the three fields': () => ours.verify(fieldsLink, { ip: '10.1.2.3' }).ok,
+  },
+}
+
 // ---- rotated keys ----
 const tenKeys = Array.from({ length: 10 }, (_, i) => ({ id: `k${i}`, secret: randomBytes(32) }))
 const oneWithId = createSigner({ keys: [tenKeys[0]] })
@@ -213,7 +229,7 @@ async function main() {
   console.log(
     `${ROUNDS} interleaved rounds of ${TIME} ms per task; medians; ratio = ops/s against the group's first row\n`,
   )
-  for (const group of [signGroup, verifyGroup, longGroup, forgedGroup, keysGroup, pageGroup]) {
+  for (const group of [signGroup, verifyGroup, longGroup, forgedGroup, fieldsGroup, keysGroup, pageGroup]) {
     const rows = await runGroup(group)
     console.log(`${group.title}`)
     console.log(`  ${'task'.padEnd(36)}${'ops/s'.padStart(12)}${'ratio'.padStart(9)}`)

@@ -15,9 +15,21 @@ function filenameProblem(name: string): string | undefined {
   if (name.length === 0 || name === '.' || name === '..') return 'must be a file name (not empty, "." or "..")'
   if (!name.isWellFormed()) return 'must be well-formed Unicode (it holds a lone surrogate)'
   if (REFUSED.test(name)) return 'must not hold control characters, bidirectional controls, "/" or "\\"'
-  if (new TextEncoder().encode(name).length > MAX_FILENAME_BYTES)
-    return `must be at most ${MAX_FILENAME_BYTES} bytes in UTF-8`
+  if (utf8Length(name) > MAX_FILENAME_BYTES) return `must be at most ${MAX_FILENAME_BYTES} bytes in UTF-8`
   return undefined
+}
+
+// The UTF-8 length of well-formed text (1 to 3 bytes a code unit, 4 for a surrogate pair), or for a short text
+// the most it can be: exact wherever it matters, above the limit.
+function utf8Length(text: string): number {
+  if (text.length * 3 <= MAX_FILENAME_BYTES) return text.length * 3
+  let bytes = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff) i++
+    bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? 4 : 3
+  }
+  return bytes
 }
 
 /** Sign's `filename` option, checked; throws a TypeError naming it. */

@@ -10,14 +10,32 @@ interface Range {
 /** At most this many addresses or ranges in one link. */
 export const MAX_RANGES = 16
 
-const IPV4 =
-  /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/
 const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/
 
-/** The bytes of a dotted-quad IPv4 address (no leading zeros), or undefined. */
+/** The bytes of a dotted-quad IPv4 address (decimal 0-255, no leading zeros), or undefined. */
 function parseIPv4(text: string): Uint8Array | undefined {
-  const match = IPV4.exec(text)
-  return match === null ? undefined : Uint8Array.from(match.slice(1, 5), Number)
+  const length = text.length
+  if (length < 7 || length > 15) return undefined
+  const bytes = new Uint8Array(4)
+  let part = 0
+  let value = 0
+  let digits = 0
+  for (let i = 0; i <= length; i++) {
+    const c = i === length ? 0x2e /* . */ : text.charCodeAt(i)
+    if (c === 0x2e) {
+      if (digits === 0 || part === 4) return undefined
+      bytes[part++] = value
+      value = digits = 0
+      continue
+    }
+    const d = c - 0x30 /* 0 */
+    // A digit, not after a leading 0, and the value at most 255.
+    if (d < 0 || d > 9 || (digits > 0 && value === 0)) return undefined
+    value = value * 10 + d
+    if (value > 255) return undefined
+    digits++
+  }
+  return part === 4 ? bytes : undefined
 }
 
 /** The 16 bytes of an IPv6 address in any RFC 4291 text form (no zone), or undefined. */
@@ -149,8 +167,21 @@ export function ipField(value: unknown): string {
   return texts.join(',')
 }
 
+// The ranges of the `ip` fields read lately, by text: a link is read, then checked, and the same link comes back
+// again and again. Bounded: emptied when full (texts are at most a few hundred characters).
+const recent = new Map<string, readonly Range[] | undefined>()
+
 /** The ranges of a link's `ip` field, or undefined unless every entry is in its canonical text (one spelling). */
 export function readIpField(text: string): readonly Range[] | undefined {
+  const known = recent.get(text)
+  if (known !== undefined || recent.has(text)) return known
+  if (recent.size >= 256) recent.clear()
+  const ranges = parseIpField(text)
+  recent.set(text, ranges)
+  return ranges
+}
+
+function parseIpField(text: string): readonly Range[] | undefined {
   const entries = text.split(',')
   if (entries.length > MAX_RANGES) return undefined
   const ranges: Range[] = []

@@ -70,19 +70,25 @@ export const SIGNED_FIELDS: readonly string[] = ['expiry', 'method', 'signature'
  * a folder grant, `path` is the folder (ending in `/`).
  */
 export function stringToSign(path: string, fields: SignedFields): string {
-  let text = `${path}?expiry=${fields.expiry}&method=get`
+  return path + signedQuery(fields)
+}
+
+/** The signed part of a link's query, which is also the string to sign after its path: `?expiry=...`. */
+export function signedQuery(fields: SignedFields): string {
+  let text = `?expiry=${fields.expiry}&method=get`
   for (let i = 0; i < EXTENSIONS.length; i++) {
-    const [property, name, , write] = EXTENSIONS[i]
-    const value = fields[property]
-    if (value !== undefined) text += `&${name}=${write === undefined ? value : write(value as never)}`
+    const extension = EXTENSIONS[i]
+    const value = fields[extension[0]]
+    if (value !== undefined)
+      text += `&${extension[1]}=${extension[3] === undefined ? value : extension[3](value as never)}`
   }
   return text
 }
 
 /** A link's query up to its signature: `?expiry=<expiry>&method=get[&<extension>=<value>...]&signature=`. */
 export function linkQuery(fields: SignedFields): string {
-  // The string to sign of an empty path is exactly the query's signed part, so the two cannot drift apart.
-  return `${stringToSign('', fields)}&signature=`
+  // The query's signed part is exactly the string to sign after the path, so the two cannot drift apart.
+  return `${signedQuery(fields)}&signature=`
 }
 
 /** Unix seconds from `^[1-9][0-9]{0,10}$`, or -1. */

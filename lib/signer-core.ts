@@ -1,7 +1,7 @@
 import { parseGrant } from './grant-cookie.js'
 import {
-  linkQuery,
   readLink,
+  signedQuery,
   stringToSign,
   type UnsignedTarget,
   type LinkFields,
@@ -79,8 +79,9 @@ export function createSignerCore<K>(
       signed = scopeFolder(relative, opts.scope)
       fields.scope = folderDepth(signed)
     }
-    const link = fields as LinkFields
-    return { message: stringToSign(signed, link), link: `${origin}/${linkPath}${linkQuery(link)}` }
+    // One query for both: the string to sign is the signed path and the query the link carries.
+    const query = signedQuery(fields as LinkFields)
+    return { message: signed + query, link: `${origin}/${linkPath}${query}&signature=` }
   }
 
   function prepareVerify(url: string, verifyOptions: VerifyOptions | undefined): ParsedLink | UnsignedTarget | Refusal {
