@@ -45,6 +45,21 @@ describe('the command line, link fields', () => {
     )
     const local = run(['sign', 'a.png', '--not-before', '2026-01-01T00:10:00'])
     expect(local).toMatchObject({ code: 2, stderr: expect.stringContaining('Unix seconds or an ISO date with a zone') })
+    // Dates that are not on the calendar are refused, not rolled over to the next month or day.
+    for (const date of [
+      '2026-02-30T00:00:00Z',
+      '2026-04-31T00:00:00Z',
+      '2026-01-01T24:00:00Z',
+      '2026-13-01T00:00:00Z',
+      '2026-01-01T00:60:00Z',
+      '2026-01-01T00:00:60Z',
+      '2026-01-01T00:00:00+24:00',
+    ])
+      expect([date, run(['sign', 'a.png', '--not-before', date, '--ttl', '7d']).code]).toEqual([date, 2])
+    expect(run(['sign', 'a.png', '--not-before', '2028-02-29T00:00:00Z', '--expires-at', '1835000000']).code).toBe(2) // beyond maxTtl, but a date
+    expect(run(['sign', 'a.png', '--not-before', '2026-01-02T00:00:00Z', '--ttl', '7d']).stdout).toContain(
+      `&notbefore=${NOW_S + 86400}&`,
+    )
   })
 
   it('rounds with --stable-for: the same link all through the window', () => {
@@ -89,6 +104,25 @@ describe('the command line, link fields', () => {
       'refused (ERR_IP_NOT_ALLOWED): the link is bound to 10.0.0.0/8, and 192.0.2.1 is not among them',
     )
     expect(run(['verify', bound, '--ip', '10.9.9.9']).code).toBe(0)
+  })
+
+  it('refuses a path or --filename holding U+FFFD, what Node makes of bytes that are not UTF-8', () => {
+    expect(run(['sign', 'a\ufffd.png'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('the path holds U+FFFD'),
+    })
+    expect(run(['sign', 'a.png', '--filename', '\ufffd.pdf'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--filename holds U+FFFD'),
+    })
+  })
+
+  it('escapes the client address it prints', () => {
+    const link = run(['sign', 'a.png', '--ip', '::/0']).stdout
+    const out = run(['verify', link, '--ip', 'fe80::1%\u001b[31mRED'])
+    expect(out.code).toBe(0)
+    expect(out.stdout).not.toContain('\u001b')
+    expect(out.stdout).toContain('fe80::1%\\u{001B}[31mRED is one')
   })
 
   it.each([

@@ -55,6 +55,42 @@ describe('download-name', () => {
     expect(() => filenameOption(name)).toThrow(message)
   })
 
+  it.each([
+    ['a zero-width space', 'a\u200bb.exe'],
+    ['a byte-order mark', '\ufeffa.pdf'],
+    ['a soft hyphen', 'a\u00adb.pdf'],
+    ['a line separator', 'a\u2028b.pdf'],
+    ['a paragraph separator', 'a\u2029b.pdf'],
+    ['a word joiner', 'a\u2060b.pdf'],
+    ['an invisible times (U+2062)', 'a\u2062b.pdf'],
+    ['a deprecated format character (U+206A)', 'a\u206ab.pdf'],
+    ['a tag character', 'a\u{E0041}.pdf'],
+    ['a Hangul filler', 'a\u3164.pdf'],
+    ['a Hangul choseong filler', '\u115f.pdf'],
+    ['a noncharacter U+FFFE', 'a\ufffe.pdf'],
+    ['a noncharacter U+FDD0', 'a\ufdd0.pdf'],
+    ['a noncharacter U+1FFFF', 'a\u{1FFFF}.pdf'],
+    ['an Arabic number sign (U+0600)', '\u0600a.pdf'],
+  ])('refuses %s, which does not show', (_what, name) => {
+    expect(() => filenameOption(name)).toThrow(
+      /"filename" must not hold invisible or format characters \(U\+[0-9A-F]{4,5}/,
+    )
+    expect(readFilename(encodeFilename(name))).toBeUndefined()
+  })
+
+  it('keeps the joiners that scripts and emoji need, and other spaces', () => {
+    for (const name of [
+      '👨\u200d👩\u200d👧.png',
+      'می\u200cخواهم.pdf',
+      'a\u00a0b.pdf',
+      'a\u3000b.pdf',
+      '\u{10FFFD}.bin',
+    ]) {
+      expect(filenameOption(name)).toBe(name)
+      expect(readFilename(encodeFilename(name))).toBe(name)
+    }
+  })
+
   it('refuses a name that is not a string', () => {
     for (const value of [5, null, ['a'], {}]) expect(() => filenameOption(value)).toThrow(/"filename" must be a string/)
   })

@@ -56,6 +56,8 @@ describe('ip-range', () => {
       '1.2.3.-4',
       '１.2.3.4',
       '1.2.3.4\n',
+      '10.0.0.1%eth0',
+      '10.0.0.1%',
     ])('refuses %j', (text) => {
       expect(parseClientAddress(text)).toBeUndefined()
     })

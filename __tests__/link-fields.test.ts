@@ -106,6 +106,25 @@ describe('extension fields', () => {
     }
   })
 
+  it('refuses a ttl that would make an expiry of more than 11 digits, which no verifier reads', () => {
+    const signer = createSigner({ key: KEY, now, maxTtl: '1200000d' })
+    expect(() => signer.sign('a.png', { ttl: '1200000d' })).toThrow('reaches past the year 5138')
+    expect(() => createSigner({ key: KEY, now, maxTtl: '1200000d', ttl: '1200000d' }).sign('a.png')).toThrow(TypeError)
+  })
+
+  it('refuses a link whose signed fields come after the 1000 parameters Express reads', () => {
+    const signer = createSigner({ key: KEY, now })
+    const link = signer.sign('a.png', { filename: 'b.png' })
+    const [path, query] = link.split('?')
+    const junk = Array.from({ length: 1000 }, (_, i) => `j${i}=1`).join('&')
+    expect(signer.verify(`${path}?${junk}&${query}`)).toMatchObject({
+      ok: false,
+      error: { code: 'ERR_QUERY_MALFORMED' },
+    })
+    expect(signer.verify(`${path}?${junk.split('&').slice(1).join('&')}&${query}`)).toMatchObject({ ok: false })
+    expect(signer.verify(`${path}?${junk.split('&').slice(10).join('&')}&${query}`)).toMatchObject({ ok: true })
+  })
+
   describe('notBefore', () => {
     const starts = NOW_MS / 1000 + 600
     const link = createSigner({ key: KEY, now }).sign('a.png', { notBefore: starts })
@@ -243,6 +262,15 @@ describe('extension fields', () => {
       expect(signer.verify(link)).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
     })
 
+    it('refuses a download name on a folder link (a path ending in /), at sign and when read, even when signed', () => {
+      expect(() => signer.sign('private/dir/', { filename: 'a.html' })).toThrow('are for one file, not a folder')
+      expect(() => signer.sign('private/dir/', { disposition: 'attachment' })).toThrow('are for one file')
+      const expiry = NOW_MS / 1000 + 60
+      const message = `private/dir/?expiry=${expiry}&method=get&disposition=attachment`
+      const link = `/private/dir/?expiry=${expiry}&method=get&disposition=attachment&signature=${forgeMessage(KEY, message)}`
+      expect(signer.verify(link)).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
+    })
+
     it('writes disposition before the name, attachment by default', () => {
       expect(signer.sign('a.png', { filename: 'b.png' })).toContain('&disposition=attachment&filename=b.png&')
       expect(signer.sign('a.png', { filename: 'b.png', disposition: 'inline' })).toContain('&disposition=inline&')
@@ -285,6 +313,11 @@ describe('extension fields', () => {
       expect(createSigner({ key: KEY, now }).sign('a.png', { stableFor: '5m' })).toMatch(
         /^\/a\.png\?expiry=\d+&method=get&signature=[\w-]{43}$/,
       )
+    })
+
+    it('refuses a null window, as every other option', () => {
+      const signer = createSigner({ key: KEY, now, stableFor: '10m' })
+      expect(() => signer.sign('a.png', { stableFor: null as unknown as 0 })).toThrow('"stableFor" must be')
     })
 
     it('is turned off for one link with 0', () => {

@@ -20,6 +20,15 @@ describe('link-options', () => {
     expect(() => grantOptionsOf([1])).toThrow('grant: options must be an object')
   })
 
+  it('refuses objects that are not plain, whose settings the name check cannot see', () => {
+    class Options {
+      ip = '10.0.0.1'
+    }
+    for (const value of [new Map([['ip', '10.0.0.1']]), new Date(), new Options(), Object.create({ tll: 5 })])
+      expect(() => signOptionsOf(value)).toThrow('sign: options must be a plain object')
+    expect(signOptionsOf(Object.assign(Object.create(null), { ttl: 5 }))).toEqual({ ttl: 5 })
+  })
+
   it('builds only the fields asked for', () => {
     expect(extensionFields({}, 2000)).toStrictEqual({})
     expect(extensionFields({ filename: 'a.pdf' }, 2000)).toStrictEqual({ disposition: 'attachment', filename: 'a.pdf' })

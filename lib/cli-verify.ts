@@ -50,7 +50,7 @@ export function verify(
       if (link.notBefore !== undefined)
         io.out(`  notbefore: ${link.notBefore} (${iso(link.notBefore)}; refused before)`)
       if (link.ip !== undefined)
-        io.out(`  ip: ${link.ip} (served only to these client addresses; ${request.ip ?? '?'} is one)`)
+        io.out(`  ip: ${link.ip} (served only to these client addresses; ${printable(request.ip ?? '?')} is one)`)
       if (link.disposition !== undefined) io.out(`  disposition: ${link.disposition}`)
       if (link.filename !== undefined)
         io.out(

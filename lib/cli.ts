@@ -93,6 +93,14 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
   if (command !== 'sign' && command !== 'verify') return (io.err(`error: unknown command "${command}"\n\n${HELP}`), 2)
   if (target === undefined || extra.length > 0)
     return (io.err(`error: ${command} takes exactly one ${command === 'sign' ? 'path' : 'URL'}`), 2)
+  // Node decodes arguments as UTF-8 and turns bytes that are not into U+FFFD: signing that would sign another name.
+  for (const [name, value] of [
+    ['the path', target],
+    ['--filename', values.filename],
+  ] as const) {
+    if (command === 'sign' && value?.includes('\ufffd'))
+      return (io.err(`error: ${name} holds U+FFFD: the shell passed bytes that are not UTF-8 (or a real U+FFFD)`), 2)
+  }
 
   try {
     const keys = readKeys(values['key-file'], values['key-id'], env)
@@ -164,7 +172,21 @@ interface SignValues {
   disposition?: string
 }
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-](\d{2}):(\d{2}))$/
+
+// The Date an ISO date with a zone names, or undefined for one that is not on the calendar (Date.parse would
+// roll 2026-02-30 over to March 2, and 24:00 to the next day).
+function isoDate(text: string): Date | undefined {
+  const m = ISO_DATE.exec(text)
+  if (m === null) return undefined
+  const [year, month, day, hour, minute, second = '0'] = m.slice(1, 7).map(Number)
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate()
+  const zone = m[7] === 'Z' || (Number(m[8]) <= 23 && Number(m[9]) <= 59)
+  if (month < 1 || month > 12 || day < 1 || day > days || hour > 23 || minute > 59 || Number(second) > 59 || !zone)
+    return undefined
+  const date = new Date(text)
+  return Number.isNaN(date.getTime()) ? undefined : date
+}
 
 // sign's options from the command line; sign itself checks each value and names a bad one.
 function signOptions(values: SignValues): SignOptions {
@@ -179,9 +201,10 @@ function signOptions(values: SignValues): SignOptions {
   if (ttl !== undefined) options.ttl = duration(ttl)
   if (stableFor !== undefined) options.stableFor = duration(stableFor)
   if (notBefore !== undefined) {
-    if (/^[0-9]+$/.test(notBefore)) options.notBefore = Number(notBefore)
-    else if (ISO_DATE.test(notBefore) && !Number.isNaN(Date.parse(notBefore))) options.notBefore = new Date(notBefore)
-    else throw new Error(`--not-before must be Unix seconds or an ISO date with a zone, got "${notBefore}"`)
+    const date = /^[0-9]+$/.test(notBefore) ? Number(notBefore) : isoDate(notBefore)
+    if (date === undefined)
+      throw new Error(`--not-before must be Unix seconds or an ISO date with a zone, got "${notBefore}"`)
+    options.notBefore = date
   }
   if (values.scope !== undefined) options.scope = values.scope
   if (values.ip !== undefined) options.ip = values.ip

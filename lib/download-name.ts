@@ -7,14 +7,44 @@ export type Disposition = 'attachment' | 'inline'
 /** The longest name, in UTF-8 bytes: what common file systems store. */
 export const MAX_FILENAME_BYTES = 255
 
-// C0, DEL and C1 controls, and the bidirectional controls that make `Report‮fdp.exe` show as `Reportexe.pdf`.
-const REFUSED = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069/\\]/
+// C0, DEL and C1 controls, `/` and `\`.
+const REFUSED = /[\u0000-\u001f\u007f-\u009f/\\]/
+
+/**
+ * Characters that do not show, or change how the rest shows, by code point ranges: the format characters
+ * (Unicode's Cf) but the zero-width joiner and non-joiner that scripts and emoji need, among them the
+ * bidirectional controls that make `Report\u202Efdp.exe` show as `Reportexe.pdf`; the line and paragraph
+ * separators; the Hangul fillers; and the noncharacters (U+FDD0-U+FDEF, and the last two of each plane, below).
+ */
+// prettier-ignore
+const INVISIBLE: ReadonlyArray<readonly [number, number]> = [
+  [0xad, 0xad], [0x600, 0x605], [0x61c, 0x61c], [0x6dd, 0x6dd], [0x70f, 0x70f], [0x890, 0x891], [0x8e2, 0x8e2],
+  [0x115f, 0x1160], [0x180e, 0x180e], [0x200b, 0x200b], [0x200e, 0x200f], [0x2028, 0x202e], [0x2060, 0x2064],
+  [0x2066, 0x206f], [0x3164, 0x3164], [0xfdd0, 0xfdef], [0xfeff, 0xfeff], [0xffa0, 0xffa0], [0xfff9, 0xfffb],
+  [0x110bd, 0x110bd], [0x110cd, 0x110cd], [0x13430, 0x1343f], [0x1bca0, 0x1bca3], [0x1d173, 0x1d17a],
+  [0xe0001, 0xe0001], [0xe0020, 0xe007f],
+]
+
+/** Whether a code point is one of INVISIBLE, or a noncharacter U+xFFFE or U+xFFFF. */
+export function isInvisible(codePoint: number): boolean {
+  if ((codePoint & 0xfffe) === 0xfffe) return true
+  for (const [low, high] of INVISIBLE) if (codePoint >= low && codePoint <= high) return true
+  return false
+}
 
 /** Why a name cannot be a download name, or undefined when it can. */
 function filenameProblem(name: string): string | undefined {
   if (name.length === 0 || name === '.' || name === '..') return 'must be a file name (not empty, "." or "..")'
   if (!name.isWellFormed()) return 'must be well-formed Unicode (it holds a lone surrogate)'
-  if (REFUSED.test(name)) return 'must not hold control characters, bidirectional controls, "/" or "\\"'
+  if (REFUSED.test(name)) return 'must not hold control characters, "/" or "\\"'
+  for (let i = 0; i < name.length; i++) {
+    const codePoint = name.codePointAt(i) as number
+    if (codePoint > 0xffff) i++
+    if (isInvisible(codePoint)) {
+      const hex = codePoint.toString(16).toUpperCase().padStart(4, '0')
+      return `must not hold invisible or format characters (U+${hex}: bidirectional controls, zero-width spaces, separators, fillers, noncharacters)`
+    }
+  }
   if (utf8Length(name) > MAX_FILENAME_BYTES) return `must be at most ${MAX_FILENAME_BYTES} bytes in UTF-8`
   return undefined
 }

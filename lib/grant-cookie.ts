@@ -2,7 +2,8 @@
 // reading it from a Cookie header.
 import { fromBase64Url, isCanonicalSignature, toBase64Url } from './base64url.js'
 import { isKeyId } from './keys.js'
-import { stringToSign, toExpiry, type ParsedLink } from './link-format.js'
+import { stringToSign, type ParsedLink } from './link-format.js'
+import { toExpiry } from './link-lifetime.js'
 import { folderDepth, isCanonicalPath, MAX_SCOPE } from './link-path.js'
 import { describeValue } from './option-checks.js'
 

@@ -80,13 +80,15 @@ function unmapped(bytes: Uint8Array): Uint8Array {
 }
 
 /**
- * A client address as a socket or `req.ip` gives it (IPv4, IPv6 in any form, IPv4-mapped IPv6 as IPv4, a zone
- * such as `%eth0` ignored), or undefined when it is not an address.
+ * A client address as a socket or `req.ip` gives it (IPv4, IPv6 in any form, IPv4-mapped IPv6 as IPv4, the zone
+ * of an IPv6 address such as `%eth0` ignored), or undefined when it is not an address.
  */
 export function parseClientAddress(text: unknown): Uint8Array | undefined {
   if (typeof text !== 'string' || text.length > 64) return undefined
   const percent = text.indexOf('%')
   const address = percent === -1 ? text : text.slice(0, percent)
+  // A zone (`%eth0`) belongs to an IPv6 address only.
+  if (percent !== -1 && !address.includes(':')) return undefined
   const bytes = address.includes(':') ? parseIPv6(address) : parseIPv4(address)
   return bytes === undefined ? undefined : unmapped(bytes)
 }

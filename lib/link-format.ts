@@ -3,6 +3,7 @@ import { isKeyId } from './keys.js'
 import { fieldAt, spellsSignedField } from './field-spelling.js'
 import { encodeFilename, readDisposition, readFilename, type Disposition } from './download-name.js'
 import { readIpField } from './ip-range.js'
+import { toExpiry } from './link-lifetime.js'
 import { decodePath, folderOf, fragmentStart, queryMark, targetStart } from './link-path.js'
 
 /**
@@ -64,10 +65,9 @@ const EXTENSION_NAMES = EXTENSIONS.map(([, name]) => name)
 export const SIGNED_FIELDS: readonly string[] = ['expiry', 'method', 'signature', ...EXTENSION_NAMES]
 
 /**
- * The string to sign. Without extensions it is v1, byte for byte what ittybit's reference snippet signs:
- * `<path>?expiry=<expiry>&method=get`. Extensions follow in the fixed order of EXTENSIONS, each as the link spells
- * it: `&kid=<id>&scope=<segments>&notbefore=<seconds>&ip=<ranges>&disposition=<type>&filename=<encoded name>`. For
- * a folder grant, `path` is the folder (ending in `/`).
+ * The string to sign: v1 (`<path>?expiry=<expiry>&method=get`, what ittybit's reference snippet signs), then each
+ * extension in the order of EXTENSIONS as the link spells it (`&kid=<id>&scope=<n>&notbefore=<s>&ip=<ranges>
+ * &disposition=<type>&filename=<name>`). For a folder grant, `path` is the folder (ending in `/`).
  */
 export function stringToSign(path: string, fields: SignedFields): string {
   return path + signedQuery(fields)
@@ -91,28 +91,17 @@ export function linkQuery(fields: SignedFields): string {
   return `${signedQuery(fields)}&signature=`
 }
 
-/** Unix seconds from `^[1-9][0-9]{0,10}$`, or -1. */
-export function toExpiry(text: string): number {
-  const length = text.length
-  if (length === 0 || length > 11 || text.charCodeAt(0) === 0x30 /* 0 */) return -1
-  let value = 0
-  for (let i = 0; i < length; i++) {
-    const d = text.charCodeAt(i) - 0x30 /* 0 */
-    if (d < 0 || d > 9) return -1
-    value = value * 10 + d
-  }
-  return value
-}
-
 /**
  * Reads the signed fields out of a query string strictly: exactly one `expiry`, `method` and `signature`, at most
- * one of each extension, each in its one valid spelling, the extensions after `expiry` and `method` in their order. Other parameters (a cache-buster) are ignored: they are
- * not signed and change nothing. Linear in the length of the query, however it is built.
+ * one of each extension, each in its one valid spelling, the extensions after `expiry` and `method` in their order.
+ * Other parameters (a cache-buster) are ignored: they are not signed and change nothing. Linear in the length of
+ * the query, however it is built.
  */
 export function parseQuery(query: string): QueryFields | SignedUrlErrorCode {
   // The raw value of each signed field, by its index in SIGNED_FIELDS.
   const found: (string | undefined)[] = new Array<string | undefined>(SIGNED_FIELDS.length)
   let any = false
+  let pieces = 0
   let lastExtension = 2
   let equals = -1
   let start = 0
@@ -141,7 +130,11 @@ export function parseQuery(query: string): QueryFields | SignedUrlErrorCode {
       return 'ERR_QUERY_MALFORMED'
     }
     start = end + 1
+    pieces++
   }
+  // Express's query parsers read 1000 parameters (qs's parameterLimit, querystring's maxKeys): a signed field
+  // after them would be checked here but missing from the handler's req.query.
+  if (pieces > 1000 && any) return 'ERR_QUERY_MALFORMED'
   const [expiryText, method, signature] = found
   // Half a link is not a missing one: a grant cookie must not carry signed fields the guard never checked
   // through to the handler's req.query.
@@ -188,8 +181,8 @@ export function readLink(url: string): ParsedLink | UnsignedTarget | SignedUrlEr
   if (typeof query === 'string') return query
   // A folder grant: the signature covers the folder of the path's first `scope` segments, whatever lies below.
   const signed = query.scope === undefined ? path : folderOf(path, query.scope)
-  // A download name is for one file: no signer makes a folder link carry one.
-  if (signed === undefined || (query.scope !== undefined && (query.filename ?? query.disposition) !== undefined))
+  // A download name is for one file: no signer makes a folder or scope link carry one.
+  if (signed === undefined || (signed.endsWith('/') && (query.filename ?? query.disposition) !== undefined))
     return 'ERR_QUERY_MALFORMED'
   // The query's fields are a fresh object of parseQuery's: completed in place, not copied.
   const link = query as { -readonly [F in keyof ParsedLink]: ParsedLink[F] }

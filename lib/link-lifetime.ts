@@ -34,15 +34,21 @@ export function readLifetime(
 
   function expiryOf(options: unknown, caller = 'sign'): number {
     const current = Math.floor(clock() / 1000)
-    if (options === undefined) return stable(current, ttl, stableFor)
+    if (options === undefined) return expiryOf({}, caller)
     const o = asOptions<{ ttl: Duration; expiresAt: Date | number; stableFor: Duration }>(caller, options)
     if (o.ttl !== undefined && o.expiresAt !== undefined)
       throw new TypeError(`${caller}: give either "ttl" or "expiresAt", not both`)
     if (o.expiresAt === undefined) {
       const lifetime = o.ttl === undefined ? ttl : seconds(caller, 'ttl', o.ttl, 1)
       if (lifetime > maxTtl) throw new TypeError(`${caller}: "ttl" (${lifetime} s) exceeds "maxTtl" (${maxTtl} s)`)
-      const window = windowOf(caller, o.stableFor ?? stableFor, lifetime, maxTtl)
-      return stable(current, lifetime, window)
+      const window = windowOf(caller, o.stableFor === undefined ? stableFor : o.stableFor, lifetime, maxTtl)
+      const expiry = stable(current, lifetime, window)
+      // Eleven digits at most, as a link's expiry is read back: a longer one would make a link nothing accepts.
+      if (expiry >= LOOKS_LIKE_MILLISECONDS)
+        throw new TypeError(
+          `${caller}: "ttl" (${lifetime} s) reaches past the year 5138; links cannot expire that late`,
+        )
+      return expiry
     }
     // An absolute expiry is stable already; a window beside it would be ignored, so it is refused.
     if (o.stableFor !== undefined)
@@ -98,4 +104,17 @@ export function unixSeconds(caller: string, name: string, value: unknown, up = f
     throw new TypeError(`${caller}: "${name}" must be Unix time in seconds; ${seconds} looks like milliseconds`)
   }
   return seconds
+}
+
+/** Unix seconds from `^[1-9][0-9]{0,10}$`, or -1. */
+export function toExpiry(text: string): number {
+  const length = text.length
+  if (length === 0 || length > 11 || text.charCodeAt(0) === 0x30 /* 0 */) return -1
+  let value = 0
+  for (let i = 0; i < length; i++) {
+    const d = text.charCodeAt(i) - 0x30 /* 0 */
+    if (d < 0 || d > 9) return -1
+    value = value * 10 + d
+  }
+  return value
 }

@@ -51,6 +51,12 @@ export function asOptions<T extends object>(factory: string, options: unknown): 
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new TypeError(`${factory}: options must be an object, got ${kind(options)}`)
   }
+  // A Map, a Date or a class instance holds its settings where the name check cannot see them, and they would be
+  // ignored: only a plain object (or one without a prototype) is read.
+  const prototype = Object.getPrototypeOf(options) as unknown
+  if (prototype !== Object.prototype && prototype !== null) {
+    throw new TypeError(`${factory}: options must be a plain object, got ${describeValue(options)}`)
+  }
   return options as Partial<T>
 }
 

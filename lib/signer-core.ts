@@ -74,6 +74,8 @@ export function createSignerCore<K>(
     const fields = extensionFields(opts, expiry)
     fields.expiry = expiry
     fields.kid = ring.signingId
+    if (fields.disposition !== undefined && relative.endsWith('/'))
+      throw new TypeError('sign: "filename" and "disposition" are for one file, not a folder (a path ending in "/")')
     let signed = relative
     if (opts.scope !== undefined) {
       signed = scopeFolder(relative, opts.scope)

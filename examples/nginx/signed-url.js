@@ -73,6 +73,8 @@ function parseQuery(query) {
   var fields = {};
   var lastExtension = 2;
   var parts = query === '' ? [] : query.split('&');
+  // Express's query parsers read the first 1000 parameters: signed fields past them would not reach req.query.
+  if (parts.length > 1000) return FIELDS.some(function (f) { return query.indexOf(f) !== -1; }) ? 'malformed' : 'missing';
   for (var i = 0; i < parts.length; i++) {
     var eq = parts[i].indexOf('=');
     var name = eq === -1 ? parts[i] : parts[i].slice(0, eq);
@@ -102,8 +104,6 @@ function parseQuery(query) {
   if (fields.ip !== undefined && (fields.ranges = readIpField(fields.ip)) === null) return 'malformed';
   if (fields.disposition !== undefined && fields.disposition !== 'attachment' && fields.disposition !== 'inline') return 'malformed';
   if (fields.filename !== undefined && (fields.name = readFilename(fields.filename)) === null) return 'malformed';
-  // A download name is for one file: no signer makes a folder link carry one.
-  if (fields.scope !== undefined && (fields.filename !== undefined || fields.disposition !== undefined)) return 'malformed';
   return fields;
 }
 
@@ -116,8 +116,30 @@ function readFilename(text) {
   try { name = decodeURIComponent(text); } catch (e) { return null; }
   if (name === '.' || name === '..' || /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069/\\]/.test(name)) return null;
   var spelled = encodeURIComponent(name).replace(/[!'()*]/g, function (c) { return '%' + c.charCodeAt(0).toString(16).toUpperCase(); });
-  if (Buffer.byteLength(name) > 255 || spelled !== text) return null;
+  if (Buffer.byteLength(name) > 255 || spelled !== text || invisible(name)) return null;
   return name;
+}
+
+// lib/download-name.ts's INVISIBLE: format characters but ZWNJ and ZWJ, separators, Hangul fillers, noncharacters.
+var INVISIBLE = [
+  [0xad, 0xad], [0x600, 0x605], [0x61c, 0x61c], [0x6dd, 0x6dd], [0x70f, 0x70f], [0x890, 0x891], [0x8e2, 0x8e2],
+  [0x115f, 0x1160], [0x180e, 0x180e], [0x200b, 0x200b], [0x200e, 0x200f], [0x2028, 0x202e], [0x2060, 0x2064],
+  [0x2066, 0x206f], [0x3164, 0x3164], [0xfdd0, 0xfdef], [0xfeff, 0xfeff], [0xffa0, 0xffa0], [0xfff9, 0xfffb],
+  [0x110bd, 0x110bd], [0x110cd, 0x110cd], [0x13430, 0x1343f], [0x1bca0, 0x1bca3], [0x1d173, 0x1d17a],
+  [0xe0001, 0xe0001], [0xe0020, 0xe007f]
+];
+
+// Whether a name holds one of INVISIBLE or a noncharacter U+xFFFE/U+xFFFF, by code point. A surrogate pair is
+// stepped over whether njs gives it as one character or as two code units.
+function invisible(name) {
+  for (var i = 0; i < name.length; i++) {
+    var cp = name.codePointAt(i);
+    var unit = name.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) i++;
+    if ((cp & 0xfffe) === 0xfffe) return true;
+    for (var k = 0; k < INVISIBLE.length; k++) if (cp >= INVISIBLE[k][0] && cp <= INVISIBLE[k][1]) return true;
+  }
+  return false;
 }
 
 // The Content-Disposition header the Node guard writes with the content-disposition package (its `create`): the
@@ -386,6 +408,8 @@ function check(r) {
       if (segments.length <= Number(fields.scope)) return 403;
       signed = segments.slice(0, Number(fields.scope)).join('/') + '/';
     }
+    // A download name is for one file: no signer makes a folder or scope link carry one.
+    if (signed.slice(-1) === '/' && (fields.filename !== undefined || fields.disposition !== undefined)) return 403;
     if (!macMatches(stringToSign(signed, fields.expiry, fields), fields.kid, fields.mac)) return 403;
     left = secondsLeft(fields.expiry, nowS);
     // After the MAC, as in lib/signer-core.ts: expired, not yet valid, then the client address.
