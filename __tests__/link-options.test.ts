@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm'
 import { extensionFields, grantOptionsOf, signOptionsOf } from '../lib/link-options'
 
 describe('link-options', () => {
@@ -27,6 +28,9 @@ describe('link-options', () => {
     for (const value of [new Map([['ip', '10.0.0.1']]), new Date(), new Options(), Object.create({ tll: 5 })])
       expect(() => signOptionsOf(value)).toThrow('sign: options must be a plain object')
     expect(signOptionsOf(Object.assign(Object.create(null), { ttl: 5 }))).toEqual({ ttl: 5 })
+    // An object literal from another realm (a vm context, a frame) is a plain object there.
+    expect(signOptionsOf(runInNewContext('({ ttl: 5 })'))).toEqual({ ttl: 5 })
+    expect(() => signOptionsOf(runInNewContext('new Map()'))).toThrow('must be a plain object')
   })
 
   it('builds only the fields asked for', () => {

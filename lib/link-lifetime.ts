@@ -34,7 +34,8 @@ export function readLifetime(
 
   function expiryOf(options: unknown, caller = 'sign'): number {
     const current = Math.floor(clock() / 1000)
-    if (options === undefined) return expiryOf({}, caller)
+    // The defaults were checked together at construction: only the bound on the expiry is left to check.
+    if (options === undefined) return bounded(caller, stable(current, ttl, stableFor), ttl)
     const o = asOptions<{ ttl: Duration; expiresAt: Date | number; stableFor: Duration }>(caller, options)
     if (o.ttl !== undefined && o.expiresAt !== undefined)
       throw new TypeError(`${caller}: give either "ttl" or "expiresAt", not both`)
@@ -42,13 +43,7 @@ export function readLifetime(
       const lifetime = o.ttl === undefined ? ttl : seconds(caller, 'ttl', o.ttl, 1)
       if (lifetime > maxTtl) throw new TypeError(`${caller}: "ttl" (${lifetime} s) exceeds "maxTtl" (${maxTtl} s)`)
       const window = windowOf(caller, o.stableFor === undefined ? stableFor : o.stableFor, lifetime, maxTtl)
-      const expiry = stable(current, lifetime, window)
-      // Eleven digits at most, as a link's expiry is read back: a longer one would make a link nothing accepts.
-      if (expiry >= LOOKS_LIKE_MILLISECONDS)
-        throw new TypeError(
-          `${caller}: "ttl" (${lifetime} s) reaches past the year 5138; links cannot expire that late`,
-        )
-      return expiry
+      return bounded(caller, stable(current, lifetime, window), lifetime)
     }
     // An absolute expiry is stable already; a window beside it would be ignored, so it is refused.
     if (o.stableFor !== undefined)
@@ -70,6 +65,12 @@ function seconds(factory: string, name: string, value: unknown, min: number): nu
     throw new TypeError(`${factory}: "${name}" must be ${what} or a string such as '10m', got ${describeValue(value)}`)
   }
   return result
+}
+
+// Eleven digits at most, as a link's expiry is read back: a longer one would make a link nothing accepts.
+function bounded(caller: string, expiry: number, lifetime: number): number {
+  if (expiry < LOOKS_LIKE_MILLISECONDS) return expiry
+  throw new TypeError(`${caller}: "ttl" (${lifetime} s) reaches past the year 5138; links cannot expire that late`)
 }
 
 /**

@@ -45,6 +45,15 @@ export function assertKnownOptions(factory: string, options: object, known: Read
   }
 }
 
+/**
+ * Whether a value is an object literal's kind: its prototype is null, or some realm's Object.prototype (an object
+ * made in a vm context or another frame has its own), which has no prototype and holds `hasOwnProperty` itself.
+ */
+function isPlainObject(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value) as object | null
+  return prototype === null || (Object.getPrototypeOf(prototype) === null && Object.hasOwn(prototype, 'hasOwnProperty'))
+}
+
 /** The caller's options as an object, or a TypeError naming the factory. */
 export function asOptions<T extends object>(factory: string, options: unknown): Readonly<Partial<T>> {
   if (options === undefined) return {} as Partial<T>
@@ -53,8 +62,7 @@ export function asOptions<T extends object>(factory: string, options: unknown): 
   }
   // A Map, a Date or a class instance holds its settings where the name check cannot see them, and they would be
   // ignored: only a plain object (or one without a prototype) is read.
-  const prototype = Object.getPrototypeOf(options) as unknown
-  if (prototype !== Object.prototype && prototype !== null) {
+  if (!isPlainObject(options)) {
     throw new TypeError(`${factory}: options must be a plain object, got ${describeValue(options)}`)
   }
   return options as Partial<T>

@@ -45,6 +45,7 @@ export interface SignerCore<K> {
   grantsFor(path: string, grants: VerifyOptions['grants']): ParsedLink[]
 }
 
+const NO_OPTIONS: Readonly<Partial<SignOptions>> = Object.freeze({})
 const ORIGIN = /^https?:\/\/[^/?#@\s]+\/?$/
 
 /** Validates signer options (throwing TypeErrors that name them) and builds the shared core. */
@@ -69,9 +70,10 @@ export function createSignerCore<K>(
         `sign: path ${JSON.stringify(path.slice(0, 200))} is not canonical (empty, ".", ".." or empty segments, "\\" or control characters)`,
       )
     }
-    const opts = signOptionsOf(signOptions)
+    // Without options (the common call from a template), nothing to check or add but the expiry.
+    const opts = signOptions === undefined ? NO_OPTIONS : signOptionsOf(signOptions)
     const expiry = expiryOf(signOptions)
-    const fields = extensionFields(opts, expiry)
+    const fields = signOptions === undefined ? ({} as Mutable<Partial<LinkFields>>) : extensionFields(opts, expiry)
     fields.expiry = expiry
     fields.kid = ring.signingId
     if (fields.disposition !== undefined && relative.endsWith('/'))
