@@ -1,6 +1,9 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
+  // One worker per core: jest's default leaves one core idle, and most suites wait on loopback sockets and child
+  // processes rather than the CPU (on 2 cores: 53 s instead of 90 s).
+  maxWorkers: '100%',
   roots: ['<rootDir>/__tests__'],
   // Only *.test.ts are suites; helpers.ts and fixtures are not.
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
