@@ -345,7 +345,7 @@ const expiryTampers: AttackCase[] = [
 ]
 
 const methodTampers: AttackCase[] = [
-  ...['GET', 'Get', 'head', 'post', 'put', '', 'get%20', 'g%65t', 'get,post', '*'].map((method) =>
+  ...['GET', 'Get', 'head', 'post', 'PUT', 'Put', '', 'get%20', 'g%65t', 'get,post', 'put,get', '*'].map((method) =>
     refused(
       'method field',
       `method=${method || '(empty)'}, signed as written`,
@@ -889,6 +889,34 @@ const FROM_LOOPBACK = { headers: { 'CF-Connecting-IP': '127.0.0.1' } }
 const REPORT = 'private/docs/report-2026.pdf'
 const NAMED = '&disposition=attachment&filename=Report%202026.pdf'
 
+/** Upload links (method=put) never read; a GET link never carries an upload's fields. */
+const uploadLinks: AttackCase[] = [
+  ...['GET', 'PUT'].map((method) =>
+    refused(
+      'upload link',
+      `an upload link on ${method} to a guard`,
+      'ERR_METHOD_NOT_ALLOWED',
+      (c) => {
+        const message = `${full(c, IMAGE)}?expiry=${c.expiry}&method=put`
+        return `${c.base}/${IMAGE}?expiry=${c.expiry}&method=put&signature=${createHmac('sha256', c.key).update(message).digest('base64url')}`
+      },
+      { method },
+    ),
+  ),
+  refused('upload link', 'an upload link with a byte cap on GET', 'ERR_METHOD_NOT_ALLOWED', (c) => {
+    const message = `${full(c, IMAGE)}?expiry=${c.expiry}&method=put&maxbytes=100`
+    return `${c.base}/${IMAGE}?expiry=${c.expiry}&method=put&maxbytes=100&signature=${createHmac('sha256', c.key).update(message).digest('base64url')}`
+  }),
+  ...['&maxbytes=100', '&contenttype=image/png', `&sha256=${'A'.repeat(43)}`].map((fields) =>
+    refused('upload link', `a GET link carrying ${fields.slice(1, fields.indexOf('='))}`, 'ERR_QUERY_MALFORMED', (c) =>
+      withFields(c, IMAGE, fields),
+    ),
+  ),
+  ...['[maxbytes]=1', 'contentType=image/png', 'sha256[]=x'].map((extra) =>
+    refused('upload link', `${extra} beside a good link`, 'ERR_QUERY_MALFORMED', (c) => `${link(c, IMAGE)}&${extra}`),
+  ),
+]
+
 /** The fields after kid and scope: notbefore, ip, disposition, filename. */
 const linkFields: AttackCase[] = [
   served('link fields', 'notbefore passed', (c) => withFields(c, IMAGE, `&notbefore=${c.past}`)),
@@ -1014,4 +1042,5 @@ export const attackCorpus: readonly AttackCase[] = [
   ...fieldSpellings,
   ...keyIdNames,
   ...linkFields,
+  ...uploadLinks,
 ]

@@ -117,6 +117,37 @@ describe('the command line, link fields', () => {
     })
   })
 
+  it('signs an upload link, and verify explains it for PUT and refuses it for GET', () => {
+    const args = [
+      'sign',
+      'up/a b.png',
+      '--method',
+      'put',
+      '--max-bytes',
+      '1000',
+      '--content-type',
+      'image/png',
+      '--content-type',
+      'IMAGE/SVG+XML',
+    ]
+    const link = run(args).stdout
+    expect(link).toBe(
+      createSigner({ key: KEY, now: () => NOW_MS }).sign('up/a b.png', {
+        method: 'put',
+        maxBytes: 1000,
+        contentType: ['image/png', 'image/svg+xml'],
+      }),
+    )
+    expect(link).toContain('&method=put&maxbytes=1000&contenttype=image/png,image/svg%2Bxml&')
+    const put = run(['verify', link, '--method', 'PUT'])
+    expect(put.code).toBe(0)
+    expect(put.stdout).toContain('valid: grants PUT (an upload) of /up/a b.png until')
+    expect(put.stdout).toContain('  method: put (PUT: an upload; never read)')
+    expect(put.stdout).toContain('  maxbytes: 1000 (the most bytes the upload may have)')
+    expect(put.stdout).toContain('  contenttype: image/png,image/svg+xml (the types it may be sent as)')
+    expect(run(['verify', link])).toMatchObject({ code: 1, stderr: expect.stringContaining('try --method PUT') })
+  })
+
   it('escapes the client address it prints', () => {
     const link = run(['sign', 'a.png', '--ip', '::/0']).stdout
     const out = run(['verify', link, '--ip', 'fe80::1%\u001b[31mRED'])
@@ -136,7 +167,15 @@ describe('the command line, link fields', () => {
       /with "expiresAt" the link is already stable/,
     ],
     [['sign', 'a/', '--scope', 'prefix', '--filename', 'a.txt'], /are for one file/],
-    [['sign', 'a.png', '--method', 'PUT'], /--method is for verify/],
+    [['sign', 'a.png', '--method', 'post'], /"method" must be 'get' or 'put'/],
+    [['sign', 'a.png', '--max-bytes', '100'], /are for an upload link/],
+    [['sign', 'a.png', '--method', 'put', '--max-bytes', '1e6'], /--max-bytes must be a number of bytes/],
+    [
+      ['sign', 'a.png', '--method', 'put', '--content-type', 'image/png;q=1'],
+      /"contentType" entries must be media types/,
+    ],
+    [['sign', 'a/', '--method', 'put'], /names a file, not a folder/],
+    [['verify', '/a.png', '--max-bytes', '1'], /--max-bytes is for sign/],
     [['verify', '/a.png', '--filename', 'x'], /--filename is for sign/],
     [['verify', '/a.png', '--ip', '1.2.3.4', '--ip', '5.6.7.8'], /verify takes one --ip/],
   ])('refuses %j with exit status 2 and says why', (args, message) => {

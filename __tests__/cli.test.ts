@@ -169,7 +169,7 @@ describe('the command line', () => {
     const res = await cli(['verify', createSigner({ key: KEY }).sign('a.png'), '--method', 'POST'])
     expect([res.code, res.stderr.trim()]).toEqual([
       1,
-      'refused (ERR_METHOD_NOT_ALLOWED): a signed link only allows GET and HEAD',
+      'refused (ERR_METHOD_NOT_ALLOWED): the link does not allow this method (a GET link allows GET and HEAD, an upload link PUT: try --method PUT)',
     ])
   })
 

@@ -7,9 +7,20 @@ export interface FieldVector {
   note: string
   key: string
   keyId?: string
+  /** An upload link. */
+  method?: 'put'
   path: string
   expiry: number
-  fields: { scope?: number; notbefore?: number; ip?: string; disposition?: 'attachment' | 'inline'; filename?: string }
+  fields: {
+    scope?: number
+    notbefore?: number
+    ip?: string
+    disposition?: 'attachment' | 'inline'
+    filename?: string
+    maxbytes?: number
+    contenttype?: string
+    sha256?: string
+  }
   stringToSign: string
   signature: string
   link: string
@@ -24,9 +35,13 @@ export const fieldVectors = JSON.parse(
 
 /** sign's options for a vector's fields, with its expiry (or another) as expiresAt. */
 export function optionsOf(v: FieldVector, expiresAt = v.expiry): SignOptions {
-  const { scope, notbefore, ip, disposition, filename } = v.fields
+  const { scope, notbefore, ip, disposition, filename, maxbytes, contenttype, sha256 } = v.fields
   return {
     expiresAt,
+    ...(v.method === undefined ? {} : { method: v.method }),
+    ...(maxbytes === undefined ? {} : { maxBytes: maxbytes }),
+    ...(contenttype === undefined ? {} : { contentType: contenttype.split(',') }),
+    ...(sha256 === undefined ? {} : { sha256 }),
     ...(scope === undefined ? {} : { scope: `${v.path.split('/').slice(0, scope).join('/')}/` }),
     ...(notbefore === undefined ? {} : { notBefore: notbefore }),
     ...(ip === undefined ? {} : { ip: ip.split(',') }),

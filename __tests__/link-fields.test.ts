@@ -31,7 +31,10 @@ describe('extension fields', () => {
       const signer = createSigner({ key: key(v), now: at(v) })
       const link = signer.sign(v.path, optionsOf(v))
       expect(link).toBe(v.link)
-      const result = signer.verify(link, { ip: v.fields.ip === undefined ? undefined : CLIENT[v.fields.ip] })
+      const result = signer.verify(link, {
+        method: v.method === 'put' ? 'PUT' : 'GET',
+        ip: v.fields.ip === undefined ? undefined : CLIENT[v.fields.ip],
+      })
       expect(result).toMatchObject({ ok: true, path: v.path, expiresAt: v.expiry, secondsLeft: 60 })
       if (!result.ok) return
       expect(result.notBefore).toBe(v.fields.notbefore)
@@ -45,13 +48,26 @@ describe('extension fields', () => {
       const link = await signer.sign(v.path, optionsOf(v))
       expect(link).toBe(v.link)
       const ip = v.fields.ip === undefined ? undefined : () => CLIENT[v.fields.ip as string]
-      expect(await signer.verify(link, { ip })).toMatchObject({ ok: true, path: v.path, secondsLeft: 60 })
+      const method = v.method === 'put' ? 'PUT' : 'GET'
+      expect(await signer.verify(link, { ip, method })).toMatchObject({ ok: true, path: v.path, secondsLeft: 60 })
+      // The method is signed: an upload link never reads, and a GET link never writes.
+      expect(await signer.verify(link, { ip, method: method === 'PUT' ? 'GET' : 'PUT' })).toMatchObject({
+        ok: false,
+        error: { code: 'ERR_METHOD_NOT_ALLOWED' },
+      })
     })
 
-    const fields = [...v.link.matchAll(/[?&](kid|scope|notbefore|ip|disposition|filename)=[^&]*/g)].map((m) => m[1])
+    const fields = [
+      ...v.link.matchAll(/[?&](kid|scope|notbefore|ip|disposition|filename|maxbytes|contenttype|sha256)=[^&]*/g),
+    ].map((m) => m[1])
+    // ittybit's own upload link carries no field: its method is then the one to tamper with.
+    if (fields.length === 0) fields.push('method')
     const refused = (link: string) => {
       const signer = createSigner({ key: key(v), now: at(v) })
-      const result = signer.verify(link, { ip: v.fields.ip === undefined ? undefined : CLIENT[v.fields.ip] })
+      const result = signer.verify(link, {
+        method: v.method === 'put' ? 'PUT' : 'GET',
+        ip: v.fields.ip === undefined ? undefined : CLIENT[v.fields.ip],
+      })
       return result.ok ? 'served' : result.error.code
     }
 
@@ -61,10 +77,19 @@ describe('extension fields', () => {
 
     it.each(fields)('refuses the link with its %s field changed', (field) => {
       const changed = v.link.replace(new RegExp(`(&${field}=)([^&]*)`), (_, name: string, value: string) => {
-        const other = { kid: 'k3', scope: '1', notbefore: '1767225601', ip: '127.0.0.2', disposition: 'x' }
+        const other = {
+          kid: 'k9',
+          scope: '1',
+          notbefore: '1767225601',
+          ip: '127.0.0.2',
+          disposition: 'x',
+          maxbytes: '5000001',
+          contenttype: 'image/png',
+          method: 'get',
+        }
         return `${name}${(other as Record<string, string>)[field] ?? `${value}x`}`
       })
-      expect(refused(changed)).toMatch(/^ERR_(SIGNATURE_INVALID|QUERY_MALFORMED)$/)
+      expect(refused(changed)).toMatch(/^ERR_(SIGNATURE_INVALID|QUERY_MALFORMED|METHOD_NOT_ALLOWED)$/)
     })
 
     it.each(fields)('refuses the link with its %s field duplicated, or spelled otherwise', (field) => {
@@ -82,6 +107,7 @@ describe('extension fields', () => {
     it('refuses the fields in another order', () => {
       const query = v.link.slice(v.link.indexOf('?') + 1, v.link.indexOf('&signature='))
       const parts = query.split('&')
+      if (parts.length < 3) return // expiry and method only: no field to put out of order
       if (parts.length < 4) {
         // One field: only its place before expiry or method is out of order.
         expect(refused(v.link.replace(query, [parts[2], parts[0], parts[1]].join('&')))).toBe('ERR_QUERY_MALFORMED')

@@ -72,12 +72,32 @@ describe('signer-core', () => {
       })
     })
 
-    it.each(['POST', 'PUT', 'OPTIONS', 'GETS', ''])('refuses the method %j before reading the URL', (method) => {
-      expect(core().prepareVerify('not a url', { method })).toMatchObject({
-        ok: false,
-        error: { code: 'ERR_METHOD_NOT_ALLOWED' },
+    it('takes PUT only with an upload link, and GET or HEAD only without one', () => {
+      const put = core().prepareVerify(`/a.png?expiry=${NOW + 10}&method=put&signature=${'A'.repeat(43)}`, {
+        method: 'put',
+      })
+      expect(put).toMatchObject({ method: 'put', path: 'a.png' })
+      for (const [url, method] of [
+        [`/a.png?expiry=${NOW + 10}&method=get&signature=${'A'.repeat(43)}`, 'PUT'],
+        [`/a.png?expiry=${NOW + 10}&method=put&signature=${'A'.repeat(43)}`, 'GET'],
+        [`/a.png?expiry=${NOW + 10}&method=put&signature=${'A'.repeat(43)}`, 'HEAD'],
+      ])
+        expect(core().prepareVerify(url, { method })).toMatchObject({ error: { code: 'ERR_METHOD_NOT_ALLOWED' } })
+      // A folder grant never allows an upload.
+      expect(core().prepareVerify('/a.png', { method: 'PUT', grants: ['x'] })).toMatchObject({
+        error: { code: 'ERR_SIGNATURE_MISSING' },
       })
     })
+
+    it.each(['POST', 'PATCH', 'OPTIONS', 'GETS', 'PUTS', ''])(
+      'refuses the method %j before reading the URL',
+      (method) => {
+        expect(core().prepareVerify('not a url', { method })).toMatchObject({
+          ok: false,
+          error: { code: 'ERR_METHOD_NOT_ALLOWED' },
+        })
+      },
+    )
 
     it('refuses what is not a URL with the code of its first fault', () => {
       expect(core().prepareVerify(5 as never, undefined)).toMatchObject({ error: { code: 'ERR_PATH_NOT_CANONICAL' } })

@@ -13,7 +13,8 @@ const REASONS: Record<SignedUrlErrorCode, string> = {
     'the path is not canonical (".", ".." or empty segments, an encoded / or \\, control characters, or a bad escape)',
   ERR_SIGNATURE_INVALID: 'the signature does not match this path and expiry under this key',
   ERR_URL_EXPIRED: 'the link has expired',
-  ERR_METHOD_NOT_ALLOWED: 'a signed link only allows GET and HEAD',
+  ERR_METHOD_NOT_ALLOWED:
+    'the link does not allow this method (a GET link allows GET and HEAD, an upload link PUT: try --method PUT)',
   ERR_PATH_MISMATCH: 'the path served is not the signed path',
   ERR_TARGET_NOT_CANONICAL:
     'the request target is not plain origin-form (#, \\, spaces, control or non-ASCII characters, a leading //, or an odd authority)',
@@ -37,11 +38,12 @@ export function verify(
       result.folder === undefined
         ? `/${printable(result.path)}`
         : `every path under /${printable(result.folder)} (this one: /${printable(result.path)})`
-    io.out(`valid: grants GET and HEAD of ${what} until ${iso(result.expiresAt)} (for ${duration(result.secondsLeft)})`)
+    const grants = result.method === 'put' ? 'PUT (an upload)' : 'GET and HEAD'
+    io.out(`valid: grants ${grants} of ${what} until ${iso(result.expiresAt)} (for ${duration(result.secondsLeft)})`)
     // Every signed field the link carries, as it reads.
     if (typeof link !== 'string') {
       io.out(`  expiry: ${link.expiry} (${iso(link.expiry)})`)
-      io.out(`  method: get (GET and HEAD)`)
+      io.out(link.method === 'put' ? '  method: put (PUT: an upload; never read)' : '  method: get (GET and HEAD)')
       io.out(`  kid: ${link.kid ?? '(none: a plain link, checked against the keys without an id)'}`)
       if (link.scope !== undefined)
         io.out(
@@ -52,6 +54,9 @@ export function verify(
       if (link.ip !== undefined)
         io.out(`  ip: ${link.ip} (served only to these client addresses; ${printable(request.ip ?? '?')} is one)`)
       if (link.disposition !== undefined) io.out(`  disposition: ${link.disposition}`)
+      if (link.maxBytes !== undefined) io.out(`  maxbytes: ${link.maxBytes} (the most bytes the upload may have)`)
+      if (link.contentType !== undefined) io.out(`  contenttype: ${link.contentType} (the types it may be sent as)`)
+      if (link.sha256 !== undefined) io.out(`  sha256: ${link.sha256} (the SHA-256 of the exact content)`)
       if (link.filename !== undefined)
         io.out(
           `  filename: ${printable(link.filename)} (served as Content-Disposition: ${link.disposition ?? 'attachment'})`,

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util'
 import { parseKeyList, type IdentifiedSecret, type Secret } from './keys.js'
 import { verify } from './cli-verify.js'
 import { createSigner } from './signer.js'
-import type { SignOptions } from './signer-options.js'
+import { signOptions } from './cli-sign.js'
 import { printable } from './option-checks.js'
 
 const HELP = `Usage: express-signed-url <command> [options]
@@ -26,8 +26,12 @@ Commands:
       --ip <address|cidr>    Serve the link only to these client addresses (repeat for several, up to 16).
       --filename <name>      Serve the file with Content-Disposition under this download name.
       --disposition <type>   attachment (save; the default with --filename) or inline (show).
+      --method <get|put>     put makes an upload link (ittybit's method=put), which never reads.
+      --max-bytes <n>        For an upload link: the most bytes the upload may have.
+      --content-type <type>  For an upload link: a media type it may be sent as (repeat for several).
+      --sha256 <digest>      For an upload link: the base64url SHA-256 of the exact content.
   verify <url-or-path>   Say what a link grants and for how long (exit 0), or why it is refused (exit 1).
-      --method <method>      The request method to check (default GET).
+      --method <method>      The request method to check (default GET; PUT for an upload link).
       --ip <address>         The client address to check a link bound to addresses against.
   keygen                 Print a new random key: 32 bytes, base64url.
   --version, -v          Print the version.
@@ -65,6 +69,9 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
         ip: { type: 'string', multiple: true },
         filename: { type: 'string' },
         disposition: { type: 'string' },
+        'max-bytes': { type: 'string' },
+        'content-type': { type: 'string', multiple: true },
+        sha256: { type: 'string' },
         key: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -112,10 +119,21 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
       ...(values['base-url'] === undefined ? {} : { baseUrl: values['base-url'] }),
     })
     if (command === 'sign') {
-      if (values.method !== undefined) throw new Error('--method is for verify: sign makes GET links')
       return (io.out(signer.sign(target, signOptions(values))), 0)
     }
-    for (const option of ['scope', 'stable-for', 'not-before', 'filename', 'disposition', 'ttl', 'expires-at'] as const)
+    const signOnly = [
+      'scope',
+      'stable-for',
+      'not-before',
+      'filename',
+      'disposition',
+      'ttl',
+      'expires-at',
+      'max-bytes',
+      'content-type',
+      'sha256',
+    ] as const
+    for (const option of signOnly)
       if (values[option] !== undefined) throw new Error(`--${option} is for sign: a link says what it grants`)
     if ((values.ip?.length ?? 0) > 1) throw new Error('verify takes one --ip: the address of the client')
     const keyIds = keys.flatMap((k) => (typeof k === 'object' && 'id' in k ? [k.id] : []))
@@ -159,58 +177,6 @@ function version(): string {
   // dist/cli.js (and lib/cli.ts under the tests) sit one folder below the package's package.json.
   const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }
   return manifest.version
-}
-
-interface SignValues {
-  ttl?: string
-  'expires-at'?: string
-  scope?: string
-  'stable-for'?: string
-  'not-before'?: string
-  ip?: string[]
-  filename?: string
-  disposition?: string
-}
-
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-](\d{2}):(\d{2}))$/
-
-// The Date an ISO date with a zone names, or undefined for one that is not on the calendar (Date.parse would
-// roll 2026-02-30 over to March 2, and 24:00 to the next day).
-function isoDate(text: string): Date | undefined {
-  const m = ISO_DATE.exec(text)
-  if (m === null) return undefined
-  const [year, month, day, hour, minute, second = '0'] = m.slice(1, 7).map(Number)
-  const days = new Date(Date.UTC(year, month, 0)).getUTCDate()
-  const zone = m[7] === 'Z' || (Number(m[8]) <= 23 && Number(m[9]) <= 59)
-  if (month < 1 || month > 12 || day < 1 || day > days || hour > 23 || minute > 59 || Number(second) > 59 || !zone)
-    return undefined
-  const date = new Date(text)
-  return Number.isNaN(date.getTime()) ? undefined : date
-}
-
-// sign's options from the command line; sign itself checks each value and names a bad one.
-function signOptions(values: SignValues): SignOptions {
-  const { ttl, 'expires-at': expiresAt, 'stable-for': stableFor, 'not-before': notBefore } = values
-  if (ttl !== undefined && expiresAt !== undefined) throw new Error('give --ttl or --expires-at, not both')
-  const duration = (text: string) => (/^[0-9]+$/.test(text) ? Number(text) : text) as SignOptions['ttl']
-  const options: Record<string, unknown> = {}
-  if (expiresAt !== undefined) {
-    if (!/^[0-9]+$/.test(expiresAt)) throw new Error(`--expires-at must be Unix seconds, got "${expiresAt}"`)
-    options.expiresAt = Number(expiresAt)
-  }
-  if (ttl !== undefined) options.ttl = duration(ttl)
-  if (stableFor !== undefined) options.stableFor = duration(stableFor)
-  if (notBefore !== undefined) {
-    const date = /^[0-9]+$/.test(notBefore) ? Number(notBefore) : isoDate(notBefore)
-    if (date === undefined)
-      throw new Error(`--not-before must be Unix seconds or an ISO date with a zone, got "${notBefore}"`)
-    options.notBefore = date
-  }
-  if (values.scope !== undefined) options.scope = values.scope
-  if (values.ip !== undefined) options.ip = values.ip
-  if (values.filename !== undefined) options.filename = values.filename
-  if (values.disposition !== undefined) options.disposition = values.disposition
-  return options
 }
 
 if (require.main === module) {

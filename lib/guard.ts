@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { create as contentDisposition } from 'content-disposition'
-import createDebug from 'debug'
 import { grantsFromCookies } from './grant-cookie.js'
 import { cookieName } from './set-grant-cookie.js'
 import { stackless, type SignedUrlError } from './errors.js'
-import { asOptions, assertKnownOptions, describeValue, kind, printable } from './option-checks.js'
+import { asOptions, assertKnownOptions, describeValue, kind } from './option-checks.js'
+import { logRefusal } from './refusal-log.js'
 import { readRequestTarget } from './request-target.js'
 import { forwardRefusal, respondRefused } from './refusal.js'
 import { localsOf } from './locals.js'
@@ -13,9 +13,6 @@ import { SIGNER_OPTIONS, type SignerOptions, type VerifyResult } from './signer-
 
 /** What a guard verified, on `res.locals.signedLink` for the handlers after it. */
 export type VerifiedLink = Extract<VerifyResult, { ok: true }>
-
-// DEBUG=express-signed-url: one line per refusal (code, method, path); never the query, a signature or a key.
-const log = createDebug('express-signed-url')
 
 export type Next = (err?: unknown) => void
 /** A Connect/Express middleware; `req`/`res` are Node's, so Express's and Connect's objects both fit. */
@@ -112,7 +109,7 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
 
   function reject(error: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next): void {
     error.status = error.code === 'ERR_URL_EXPIRED' ? expiredStatus : status
-    if (log.enabled) log('refused %s %d: %s %s', error.code, error.status, methodOf(req), pathOf(req))
+    logRefusal(error, req)
     // What an earlier guard verified no longer holds for this request.
     const locals = (res as { locals?: Record<string, unknown> }).locals
     if (locals !== undefined && 'signedLink' in locals) delete locals.signedLink
@@ -148,6 +145,11 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
       reject(result.error, req, res, next)
       return undefined
     }
+    // The guards only read: an upload link, even on a PUT it allows, is signedUpload's, never theirs.
+    if (result.method === 'put') {
+      reject(stackless('ERR_METHOD_NOT_ALLOWED'), req, res, next)
+      return undefined
+    }
     localsOf(res).signedLink = result
     const cacheControl = `private, max-age=${result.secondsLeft}`
     // The name was checked when the link was read (no control characters, at most 255 bytes): this cannot throw.
@@ -164,24 +166,6 @@ function clientAddress(req: IncomingMessage): string | undefined {
     if (typeof app.get === 'function') return typeof ip === 'string' ? ip : undefined
   }
   return req.socket?.remoteAddress
-}
-
-// The path of the original target for a log line, quoted and escaped: cut before anything that may start a query
-// (`?`, `#`, `;`, `&`, `=`, or one of them or `%` percent-encoded, as a tool that re-encodes a link leaves it), so
-// no signature reaches a log however the link was mangled; at most 200 characters of it, escapes included.
-function pathOf(req: IncomingMessage): string {
-  const original = (req as { originalUrl?: unknown }).originalUrl
-  const raw = typeof original === 'string' ? original : req.url
-  if (typeof raw !== 'string') return `(${typeof raw})`
-  const end = raw.search(/[?#;&=]|%(?:3[fFbBdD]|2[356])/)
-  const path = printable(end === -1 ? raw : raw.slice(0, end))
-  return `"${path.length > 200 ? `${path.slice(0, 200)}…` : path}"${end === -1 ? '' : ' (query not logged)'}`
-}
-
-// The method for a log line: an HTTP token as Node's parser gives it, or a note that it is not one.
-function methodOf(req: IncomingMessage): string {
-  const method = req.method
-  return typeof method === 'string' && /^[A-Za-z]{1,20}$/.test(method) ? `"${method}"` : '(not a method)'
 }
 
 // The guard's signer: the one given, or one built from the signer options among the guard's (SIGNER_OPTIONS, so an

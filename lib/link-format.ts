@@ -1,68 +1,19 @@
 import type { SignedUrlErrorCode } from './errors.js'
-import { isKeyId } from './keys.js'
 import { fieldAt, spellsSignedField } from './field-spelling.js'
-import { encodeFilename, readDisposition, readFilename, type Disposition } from './download-name.js'
-import { readIpField } from './ip-range.js'
+import {
+  EXTENSIONS,
+  SIGNED_FIELDS,
+  UPLOAD_FIELDS,
+  type Extension,
+  type ParsedLink,
+  type QueryFields,
+  type SignedFields,
+} from './link-fields.js'
 import { toExpiry } from './link-lifetime.js'
 import { decodePath, folderOf, fragmentStart, queryMark, targetStart } from './link-path.js'
 
-/**
- * The signed fields of a link besides its path. `kid` names the key that signed it; `scope`, when present, says
- * the signature grants the folder made of the path's first `scope` segments, and everything below it; `notBefore`
- * (Unix seconds) is when the link starts to work; `ip` the client addresses it serves (canonical text, `,`
- * between entries); `disposition` and `filename` the Content-Disposition it is served with. All are extensions: a
- * link without them is exactly v1.
- */
-export interface SignedFields {
-  readonly expiry: number
-  readonly kid?: string
-  readonly scope?: number
-  readonly notBefore?: number
-  readonly ip?: string
-  readonly disposition?: Disposition
-  readonly filename?: string
-}
-
-/** The signed fields, with the path: decoded, without its leading `/`. */
-export interface LinkFields extends SignedFields {
-  readonly path: string
-}
-
-/** The signed fields a query carries, and its signature (unchecked): a link without its path. */
-export interface QueryFields extends SignedFields {
-  readonly signature: string
-}
-
-/**
- * A link read back from a URL (or a grant cookie): its signed fields, the string they sign, and the signature it
- * carries (unchecked). For a grant, `path` is the path requested and `message` signs the granted folder.
- */
-export interface ParsedLink extends LinkFields, QueryFields {
-  readonly message: string
-}
-
-type Extension = Exclude<keyof SignedFields, 'expiry'>
-type Value = NonNullable<SignedFields[Extension]>
-
-/**
- * The extension fields, in the one order the string to sign and the link carry them: the property, the query
- * parameter, the reader of its query value (undefined when it is not the value's one spelling), and its writer. A
- * new signed field is one entry here and one in SignedFields.
- */
-const EXTENSIONS: ReadonlyArray<
-  readonly [Extension, string, (text: string) => Value | undefined, ((value: never) => string)?]
-> = [
-  ['kid', 'kid', (text) => (isKeyId(text) ? text : undefined)],
-  ['scope', 'scope', (text) => (text.length <= 2 && toExpiry(text) !== -1 ? toExpiry(text) : undefined)],
-  ['notBefore', 'notbefore', (text) => (toExpiry(text) === -1 ? undefined : toExpiry(text))],
-  ['ip', 'ip', (text) => (readIpField(text) === undefined ? undefined : text)],
-  ['disposition', 'disposition', readDisposition],
-  ['filename', 'filename', readFilename, encodeFilename],
-]
-
-const EXTENSION_NAMES = EXTENSIONS.map(([, name]) => name)
-/** Every signed field's name, as a query spells it: expiry, method, signature, then the extensions in order. */
-export const SIGNED_FIELDS: readonly string[] = ['expiry', 'method', 'signature', ...EXTENSION_NAMES]
+export type { LinkFields, ParsedLink, QueryFields, SignedFields } from './link-fields.js'
+export { SIGNED_FIELDS } from './link-fields.js'
 
 /**
  * The string to sign: v1 (`<path>?expiry=<expiry>&method=get`, what ittybit's reference snippet signs), then each
@@ -75,7 +26,7 @@ export function stringToSign(path: string, fields: SignedFields): string {
 
 /** The signed part of a link's query, which is also the string to sign after its path: `?expiry=...`. */
 export function signedQuery(fields: SignedFields): string {
-  let text = `?expiry=${fields.expiry}&method=get`
+  let text = `?expiry=${fields.expiry}&method=${fields.method ?? 'get'}`
   for (let i = 0; i < EXTENSIONS.length; i++) {
     const extension = EXTENSIONS[i]
     const value = fields[extension[0]]
@@ -140,8 +91,9 @@ export function parseQuery(query: string): QueryFields | SignedUrlErrorCode {
   // through to the handler's req.query.
   if (signature === undefined) return any ? 'ERR_QUERY_MALFORMED' : 'ERR_SIGNATURE_MISSING'
   const expiry = expiryText === undefined ? -1 : toExpiry(expiryText)
-  if (expiry === -1 || method !== 'get' || signature.length !== 43) return 'ERR_QUERY_MALFORMED'
+  if (expiry === -1 || (method !== 'get' && method !== 'put') || signature.length !== 43) return 'ERR_QUERY_MALFORMED'
   const fields: { -readonly [F in keyof QueryFields]: QueryFields[F] } = { expiry, signature }
+  if (method === 'put') fields.method = 'put'
   for (let i = 0; i < EXTENSIONS.length; i++) {
     const [property, , read] = EXTENSIONS[i]
     const text = found[3 + i]
@@ -181,12 +133,19 @@ export function readLink(url: string): ParsedLink | UnsignedTarget | SignedUrlEr
   if (typeof query === 'string') return query
   // A folder grant: the signature covers the folder of the path's first `scope` segments, whatever lies below.
   const signed = query.scope === undefined ? path : folderOf(path, query.scope)
-  // A download name is for one file: no signer makes a folder or scope link carry one.
-  if (signed === undefined || (signed.endsWith('/') && (query.filename ?? query.disposition) !== undefined))
-    return 'ERR_QUERY_MALFORMED'
+  if (signed === undefined || !fieldsAgree(query, signed)) return 'ERR_QUERY_MALFORMED'
   // The query's fields are a fresh object of parseQuery's: completed in place, not copied.
   const link = query as { -readonly [F in keyof ParsedLink]: ParsedLink[F] }
   link.path = path
   link.message = stringToSign(signed, query)
   return link
+}
+
+// What no signer makes: a download name on a folder or scope link (it is for one file); an upload link for a folder,
+// a scope, or with a download name; a GET link with an upload's fields.
+function fieldsAgree(query: QueryFields, signed: string): boolean {
+  if (query.method === 'put')
+    return !signed.endsWith('/') && query.disposition === undefined && query.filename === undefined
+  for (let i = 0; i < UPLOAD_FIELDS.length; i++) if (query[UPLOAD_FIELDS[i]] !== undefined) return false
+  return !signed.endsWith('/') || (query.filename === undefined && query.disposition === undefined)
 }

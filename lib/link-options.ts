@@ -4,7 +4,9 @@ import { dispositionOption, filenameOption } from './download-name.js'
 import { ipField } from './ip-range.js'
 import type { SignedFields } from './link-format.js'
 import { unixSeconds } from './link-lifetime.js'
-import { asOptions, assertKnownOptions } from './option-checks.js'
+import { asOptions, assertKnownOptions, describeValue } from './option-checks.js'
+import { isCanonicalSignature } from './base64url.js'
+import { contentTypeField } from './media-types.js'
 import type { GrantOptions, SignOptions } from './signer-options.js'
 
 type Mutable<T> = { -readonly [F in keyof T]: T[F] }
@@ -19,6 +21,10 @@ const SIGN_OPTIONS: ReadonlySet<string> = new Set([
   'ip',
   'filename',
   'disposition',
+  'method',
+  'maxBytes',
+  'contentType',
+  'sha256',
 ] satisfies Array<Keys<SignOptions>>)
 const GRANT_OPTIONS: ReadonlySet<string> = new Set(['ttl', 'expiresAt'] satisfies Array<Keys<GrantOptions>>)
 
@@ -55,6 +61,31 @@ export function extensionFields(opts: Readonly<Partial<SignOptions>>, expiry: nu
       throw new TypeError('sign: "filename" and "disposition" are for one file, not a folder link ("scope")')
     fields.disposition = opts.disposition === undefined ? 'attachment' : dispositionOption(opts.disposition)
     if (opts.filename !== undefined) fields.filename = filenameOption(opts.filename)
+  }
+  if (opts.method !== undefined && opts.method !== 'get' && opts.method !== 'put')
+    throw new TypeError(`sign: "method" must be 'get' or 'put', got ${describeValue(opts.method)}`)
+  const upload = opts.method === 'put'
+  if (!upload && (opts.maxBytes ?? opts.contentType ?? opts.sha256) !== undefined)
+    throw new TypeError('sign: "maxBytes", "contentType" and "sha256" are for an upload link (method: \'put\')')
+  if (upload) {
+    if ((opts.scope ?? opts.filename ?? opts.disposition) !== undefined)
+      throw new TypeError(
+        'sign: an upload link (method: \'put\') names one file: no "scope", "filename" or "disposition"',
+      )
+    fields.method = 'put'
+    if (opts.maxBytes !== undefined) {
+      if (!Number.isSafeInteger(opts.maxBytes) || opts.maxBytes < 1)
+        throw new TypeError(
+          `sign: "maxBytes" must be a positive whole number of bytes, got ${describeValue(opts.maxBytes)}`,
+        )
+      fields.maxBytes = opts.maxBytes
+    }
+    if (opts.contentType !== undefined) fields.contentType = contentTypeField(opts.contentType)
+    if (opts.sha256 !== undefined) {
+      if (typeof opts.sha256 !== 'string' || !isCanonicalSignature(opts.sha256))
+        throw new TypeError('sign: "sha256" must be the base64url SHA-256 of the content (43 characters)')
+      fields.sha256 = opts.sha256
+    }
   }
   return fields
 }

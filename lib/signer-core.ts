@@ -76,6 +76,8 @@ export function createSignerCore<K>(
     const fields = signOptions === undefined ? ({} as Mutable<Partial<LinkFields>>) : extensionFields(opts, expiry)
     fields.expiry = expiry
     fields.kid = ring.signingId
+    if (fields.method === 'put' && relative.endsWith('/'))
+      throw new TypeError('sign: an upload link (method: \'put\') names a file, not a folder (a path ending in "/")')
     if (fields.disposition !== undefined && relative.endsWith('/'))
       throw new TypeError('sign: "filename" and "disposition" are for one file, not a folder (a path ending in "/")')
     let signed = relative
@@ -90,12 +92,17 @@ export function createSignerCore<K>(
 
   function prepareVerify(url: string, verifyOptions: VerifyOptions | undefined): ParsedLink | UnsignedTarget | Refusal {
     const method = verifyOptions?.method ?? 'GET'
-    if (method !== 'GET' && method !== 'HEAD' && !(typeof method === 'string' && /^(?:get|head)$/i.test(method))) {
-      return refuse('ERR_METHOD_NOT_ALLOWED')
-    }
+    // GET and HEAD read, PUT writes; the method a link allows is signed, so a request of the other kind is refused.
+    const reads =
+      method === 'GET' || method === 'HEAD' || (typeof method === 'string' && /^(?:get|head)$/i.test(method))
+    const writes = !reads && typeof method === 'string' && /^put$/i.test(method)
+    if (!reads && !writes) return refuse('ERR_METHOD_NOT_ALLOWED')
     if (typeof url !== 'string') return refuse('ERR_PATH_NOT_CANONICAL')
     const link = readLink(url)
-    return typeof link === 'string' ? refuse(link) : link
+    if (typeof link === 'string') return refuse(link)
+    // An upload is never allowed by a folder grant: only by its own link.
+    if ('unsigned' in link) return writes ? refuse('ERR_SIGNATURE_MISSING') : link
+    return (link.method === 'put') === writes ? link : refuse('ERR_METHOD_NOT_ALLOWED')
   }
 
   // A link that names its key costs one HMAC, whatever the number of keys; an unknown id is just a bad signature.
@@ -129,6 +136,10 @@ export function createSignerCore<K>(
     if (link.disposition !== undefined || link.filename !== undefined)
       result.disposition = link.disposition ?? 'attachment'
     if (link.filename !== undefined) result.filename = link.filename
+    if (link.method !== undefined) result.method = link.method
+    if (link.maxBytes !== undefined) result.maxBytes = link.maxBytes
+    if (link.contentType !== undefined) result.contentType = link.contentType
+    if (link.sha256 !== undefined) result.sha256 = link.sha256
     return result
   }
 

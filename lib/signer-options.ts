@@ -68,11 +68,22 @@ export type SignOptions = (
   filename?: string
   /** `'attachment'` (save, the default with a `filename`) or `'inline'` (show). Signed as `disposition`. */
   disposition?: Disposition
+  /**
+   * `'put'` makes an upload link (ittybit's `method=put`): it never reads, as a GET link never writes. Default
+   * `'get'`. Not with `scope`, `filename` or `disposition`, nor for a folder.
+   */
+  method?: 'get' | 'put'
+  /** For an upload link: the most bytes the upload may have. Signed as `maxbytes`. */
+  maxBytes?: number
+  /** For an upload link: the media type(s) it may be sent as (`'image/png'`, or a list). Signed as `contenttype`. */
+  contentType?: string | readonly string[]
+  /** For an upload link: the base64url SHA-256 of the exact content (43 characters). Signed as `sha256`. */
+  sha256?: string
 }
 
 /** Options of `verify`. */
 export interface VerifyOptions {
-  /** The request method; only `GET` and `HEAD` are allowed by a v1 link. Default `'GET'`. */
+  /** The request method: `GET` and `HEAD` take a GET link, `PUT` an upload link; no other. Default `'GET'`. */
   method?: string
   /**
    * Folder grants (cookie values from `grant`), checked when the URL itself carries no signature; or a function
@@ -115,6 +126,10 @@ export type VerifyResult =
       /** The addresses and ranges it is bound to (canonical text, `,` between them), if any. */ ip?: string
       /** How it is to be served: `attachment` or `inline`, when the link says. */ disposition?: Disposition
       /** The download name, when the link names one. */ filename?: string
+      /** `'put'` for an upload link. */ method?: 'put'
+      /** An upload link's byte cap, if it has one. */ maxBytes?: number
+      /** An upload link's media types (lower case, `,` between them), if it names them. */ contentType?: string
+      /** An upload link's base64url SHA-256 of the content, if it names one. */ sha256?: string
     }
   | Refusal
 

@@ -92,7 +92,8 @@ export default {
       // (workerd alone) there is none, and a link bound to addresses is refused.
       ip: () => request.headers.get('CF-Connecting-IP') ?? undefined,
     })
-    if (!result.ok) return refuse(403, request.method)
+    // An upload link (method=put) is refused: this Worker only serves files.
+    if (!result.ok || result.method === 'put') return refuse(403, request.method)
     // Dotfiles stay hidden, as with the Node guard's dotfiles: 'ignore'.
     if (/(^|\/)\./.test(result.path)) return refuse(404, request.method)
     const cacheControl = `private, max-age=${result.secondsLeft}`
