@@ -1019,6 +1019,13 @@ const linkFields: AttackCase[] = [
     const junk = Array.from({ length: 1000 }, (_, i) => `j${i}=`).join('&')
     return withFields(c, IMAGE, `&notbefore=${c.past}`).replace('?', `?${junk}&`)
   }),
+  refused(
+    'link fields',
+    'a grant and a field spelled otherwise after 1000 parameters',
+    'ERR_QUERY_MALFORMED',
+    (c) => `${c.base}/private/videos/42/seg-0.ts?${Array.from({ length: 1000 }, () => 'a').join('&')}&%65xpiry=1`,
+    { headers: (c) => grantCookie(c, full(c, 'private/videos/'), 'k1') },
+  ),
   refused('link fields', 'a download name on a folder link', 'ERR_QUERY_MALFORMED', (c) => {
     const depth = full(c, 'private/video/').split('/').length - 1
     const fields = `&scope=${depth}&disposition=attachment&filename=clip.mp4`

@@ -148,6 +148,14 @@ describe('the command line, link fields', () => {
     expect(run(['verify', link])).toMatchObject({ code: 1, stderr: expect.stringContaining('try --method PUT') })
   })
 
+  it('escapes what it echoes of a bad option or command', () => {
+    for (const args of [['verify', '--\u001b]0;owned\u0007\u001b[2J'], ['\u001b[31mred']]) {
+      const out = run(args)
+      expect(out.code).toBe(2)
+      expect(out.stderr).not.toMatch(/\u001b|\u0007/)
+    }
+  })
+
   it('escapes the client address it prints', () => {
     const link = run(['sign', 'a.png', '--ip', '::/0']).stdout
     const out = run(['verify', link, '--ip', 'fe80::1%\u001b[31mRED'])

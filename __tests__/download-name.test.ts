@@ -71,6 +71,11 @@ describe('download-name', () => {
     ['a noncharacter U+FDD0', 'a\ufdd0.pdf'],
     ['a noncharacter U+1FFFF', 'a\u{1FFFF}.pdf'],
     ['an Arabic number sign (U+0600)', '\u0600a.pdf'],
+    ['the combining grapheme joiner', 'a\u034fb.pdf'],
+    ['a Mongolian variation selector', 'a\u180bb.pdf'],
+    ['a Khmer inherent vowel', 'a\u17b4b.pdf'],
+    ['U+E0000 (plane 14, unassigned)', 'a\u{E0000}b.pdf'],
+    ['a variation selector of plane 14', 'a\u{E0100}b.pdf'],
   ])('refuses %s, which does not show', (_what, name) => {
     expect(() => filenameOption(name)).toThrow(
       /"filename" must not hold invisible or format characters \(U\+[0-9A-F]{4,5}/,
@@ -85,6 +90,7 @@ describe('download-name', () => {
       'a\u00a0b.pdf',
       'a\u3000b.pdf',
       '\u{10FFFD}.bin',
+      '\u2764\ufe0f.png',
     ]) {
       expect(filenameOption(name)).toBe(name)
       expect(readFilename(encodeFilename(name))).toBe(name)

@@ -58,6 +58,9 @@ describe('ip-range', () => {
       '1.2.3.4\n',
       '10.0.0.1%eth0',
       '10.0.0.1%',
+      '::ffff:10.0.0.1%x',
+      '0:0:0:0:0:ffff:a00:1%eth0',
+      'fe80::1%',
     ])('refuses %j', (text) => {
       expect(parseClientAddress(text)).toBeUndefined()
     })

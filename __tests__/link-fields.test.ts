@@ -343,7 +343,7 @@ describe('extension fields', () => {
 
     it('refuses a null window, as every other option', () => {
       const signer = createSigner({ key: KEY, now, stableFor: '10m' })
-      expect(() => signer.sign('a.png', { stableFor: null as unknown as 0 })).toThrow('"stableFor" must be')
+      expect(() => signer.sign('a.png', { stableFor: null as unknown as 0 })).toThrow('"stableFor" must not be null')
     })
 
     it('is turned off for one link with 0', () => {

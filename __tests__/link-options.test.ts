@@ -1,5 +1,5 @@
 import { runInNewContext } from 'node:vm'
-import { extensionFields, grantOptionsOf, signOptionsOf } from '../lib/link-options'
+import { checkVerifyOptions, extensionFields, grantOptionsOf, signOptionsOf } from '../lib/link-options'
 
 describe('link-options', () => {
   it('names an unknown option of sign, with the closest known one', () => {
@@ -37,6 +37,24 @@ describe('link-options', () => {
     expect(extensionFields({}, 2000)).toStrictEqual({})
     expect(extensionFields({ filename: 'a.pdf' }, 2000)).toStrictEqual({ disposition: 'attachment', filename: 'a.pdf' })
     expect(extensionFields({ notBefore: 1000, ip: '::1' }, 2000)).toStrictEqual({ notBefore: 1000, ip: '::1' })
+  })
+
+  it('refuses null, and names the check cannot see (not enumerable, or inherited from a fake prototype)', () => {
+    expect(() => signOptionsOf({ stableFor: null })).toThrow('sign: "stableFor" must not be null')
+    expect(() => signOptionsOf(Object.defineProperty({}, 'filenmae', { value: 'a.pdf' }))).toThrow(
+      'unknown option "filenmae". Did you mean "filename"?',
+    )
+    const fake = Object.create(Object.assign(Object.create(null), { hasOwnProperty: 1, filenme: 'a.pdf' })) as object
+    expect(() => signOptionsOf(fake)).toThrow('must be a plain object')
+  })
+
+  it('checks the options of verify too: a misspelt Method must not verify for every method', () => {
+    expect(() => checkVerifyOptions({ Method: 'DELETE' })).toThrow(
+      'verify: unknown option "Method". Did you mean "method"?',
+    )
+    expect(() => checkVerifyOptions('PUT')).toThrow('verify: options must be an object')
+    expect(() => checkVerifyOptions(new Map([['method', 'DELETE']]))).toThrow('verify: options must be a plain object')
+    expect(() => checkVerifyOptions({ method: 'GET', grants: undefined, ip: '::1' })).not.toThrow()
   })
 
   it('refuses a notBefore at or after the expiry, or not Unix seconds', () => {

@@ -23,11 +23,7 @@ describe('bad options', () => {
       () => createSigner({ key: 12345678 as never }),
       /"key" must be a string, a Buffer or a secret KeyObject, got a number/,
     ],
-    [
-      'a null key',
-      () => createSigner({ key: null as never }),
-      /"key" must be a string, a Buffer or a secret KeyObject, got null/,
-    ],
+    ['a null key', () => createSigner({ key: null as never }), /"key" must not be null/],
     ['empty keys', () => createSigner({ keys: [] }), /"keys" must be a non-empty array of secrets/],
     [
       'keys not an array',
@@ -229,6 +225,27 @@ describe('bad options', () => {
       if (secret.length > 1) expect(messages.join('\n')).not.toContain(secret)
     },
   )
+
+  it.each([
+    ['a null option', () => createSigner({ key: KEY, stableFor: null as never }), /"stableFor" must not be null/],
+    ['a null maxTtl', () => createSigner({ key: KEY, maxTtl: null as never }), /"maxTtl" must not be null/],
+    ['a null onReject', () => signedStatic('x', { key: KEY, onReject: null as never }), /"onReject" must not be null/],
+    [
+      'a signer with options beside it',
+      () => signUrls({ ...createSigner({ key: KEY }), ttl: '5m' } as never),
+      /give either a signer or signer options, not both: set "ttl"/,
+    ],
+    [
+      'a key entry with kid for id',
+      () => createSigner({ key: { kid: 'k1', secret: KEY } as never }),
+      /takes \{ id, secret \}, not "kid" \(did you mean "id"\?\)/,
+    ],
+    ['a key of U+FFFD (bytes that were not UTF-8)', () => createSigner({ key: '\ufffd'.repeat(11) }), /holds U\+FFFD/],
+    ['a key with a lone surrogate', () => createSigner({ key: `${KEY}\ud800` }), /lone surrogate/],
+  ])('throws a TypeError for %s', (_name, make, message) => {
+    expect(make).toThrow(TypeError)
+    expect(make).toThrow(message)
+  })
 
   it("does not write into the caller's options", () => {
     const options = Object.freeze({ key: KEY, ttl: 60 })

@@ -78,7 +78,7 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
       },
     })
   } catch (err) {
-    io.err(`error: ${(err as Error).message}\n\n${HELP}`)
+    io.err(`error: ${printable((err as Error).message)}\n\n${HELP}`)
     return 2
   }
   const { values, positionals } = parsed
@@ -97,7 +97,8 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
       return (io.err('error: keygen takes no arguments or options'), 2)
     return (io.out(randomBytes(32).toString('base64url')), 0)
   }
-  if (command !== 'sign' && command !== 'verify') return (io.err(`error: unknown command "${command}"\n\n${HELP}`), 2)
+  if (command !== 'sign' && command !== 'verify')
+    return (io.err(`error: unknown command "${printable(command)}"\n\n${HELP}`), 2)
   if (target === undefined || extra.length > 0)
     return (io.err(`error: ${command} takes exactly one ${command === 'sign' ? 'path' : 'URL'}`), 2)
   // Node decodes arguments as UTF-8 and turns bytes that are not into U+FFFD: signing that would sign another name.

@@ -14,7 +14,10 @@ const REFUSED = /[\u0000-\u001f\u007f-\u009f/\\]/
  * Characters that do not show, or change how the rest shows, by code point ranges: the format characters
  * (Unicode's Cf) but the zero-width joiner and non-joiner that scripts and emoji need, among them the
  * bidirectional controls that make `Report\u202Efdp.exe` show as `Reportexe.pdf`; the line and paragraph
- * separators; the Hangul fillers; and the noncharacters (U+FDD0-U+FDEF, and the last two of each plane, below).
+ * separators; the Hangul fillers; the other default-ignorable marks (the grapheme joiner U+034F, Khmer's inherent
+ * vowels, Mongolian's variation selectors, all of plane 14's tags and selectors); and the noncharacters
+ * (U+FDD0-U+FDEF, and the last two of each plane, below). The variation selectors U+FE00-U+FE0F stay: emoji
+ * (U+FE0F) and CJK names need them.
  */
 // prettier-ignore
 const INVISIBLE: ReadonlyArray<readonly [number, number]> = [
@@ -22,7 +25,7 @@ const INVISIBLE: ReadonlyArray<readonly [number, number]> = [
   [0x115f, 0x1160], [0x180e, 0x180e], [0x200b, 0x200b], [0x200e, 0x200f], [0x2028, 0x202e], [0x2060, 0x2064],
   [0x2066, 0x206f], [0x3164, 0x3164], [0xfdd0, 0xfdef], [0xfeff, 0xfeff], [0xffa0, 0xffa0], [0xfff9, 0xfffb],
   [0x110bd, 0x110bd], [0x110cd, 0x110cd], [0x13430, 0x1343f], [0x1bca0, 0x1bca3], [0x1d173, 0x1d17a],
-  [0xe0001, 0xe0001], [0xe0020, 0xe007f],
+  [0x34f, 0x34f], [0x17b4, 0x17b5], [0x180b, 0x180d], [0x180f, 0x180f], [0xe0000, 0xe0fff],
 ]
 
 /** Whether a code point is one of INVISIBLE, or a noncharacter U+xFFFE or U+xFFFF. */

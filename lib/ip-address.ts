@@ -83,10 +83,12 @@ export function parseClientAddress(text: unknown): Uint8Array | undefined {
   if (typeof text !== 'string' || text.length > 64) return undefined
   const percent = text.indexOf('%')
   const address = percent === -1 ? text : text.slice(0, percent)
-  // A zone (`%eth0`) belongs to an IPv6 address only.
-  if (percent !== -1 && !address.includes(':')) return undefined
-  const bytes = address.includes(':') ? parseIPv6(address) : parseIPv4(address)
-  return bytes === undefined ? undefined : unmapped(bytes)
+  const bytes = parseAddress(address)
+  if (bytes === undefined) return undefined
+  const v4 = unmapped(bytes)
+  // A zone (`%eth0`, not empty) belongs to a real IPv6 address only: never to IPv4, mapped or not.
+  if (percent !== -1 && (v4 !== bytes || bytes.length === 4 || percent === text.length - 1)) return undefined
+  return v4
 }
 
 /** RFC 5952 text of an address: dotted quad, or lower-case IPv6 with the longest run of zero groups as `::`. */

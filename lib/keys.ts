@@ -75,6 +75,13 @@ export function createKeyRing<K>(
   let signingId: string | undefined
   entries.forEach((entry, i) => {
     const name = keys === undefined ? 'key' : `keys[${i}]`
+    if (isIdentified(entry)) {
+      const extra = Object.getOwnPropertyNames(entry).filter((field) => field !== 'id' && field !== 'secret')
+      if (extra.length > 0)
+        throw new TypeError(
+          `${factory}: "${name}" takes { id, secret }, not "${extra[0]}"${extra[0] === 'kid' ? ' (did you mean "id"?)' : ''}`,
+        )
+    }
     const { id, secret } = isIdentified(entry) ? entry : { id: undefined, secret: entry }
     const converted = toKey(toMaterial(factory, id === undefined ? name : `${name}.secret`, secret))
     if (id === undefined) {
@@ -113,7 +120,7 @@ function isIdentified(entry: unknown): entry is IdentifiedSecret {
     entry !== null &&
     !isBytes(entry) &&
     !isKeyObjectLike(entry) &&
-    ('id' in entry || 'secret' in entry)
+    ('id' in entry || 'secret' in entry || 'kid' in entry)
   )
 }
 
@@ -122,8 +129,15 @@ function toMaterial(factory: string, name: string, secret: unknown): KeyMaterial
   // changes the key's strength.
   let material: KeyMaterial
   let size: number
-  if (typeof secret === 'string') material = { bytes: new TextEncoder().encode(secret) }
-  else if (isBytes(secret)) material = { bytes: new Uint8Array(secret) }
+  if (typeof secret === 'string') {
+    // What a runtime makes of bytes that are not UTF-8 (an environment variable, a shell argument): every such
+    // key would become the same run of U+FFFD, so it is refused, never used.
+    if (secret.includes('\ufffd') || !secret.isWellFormed())
+      throw new TypeError(
+        `${factory}: "${name}" holds U+FFFD or a lone surrogate: bytes that were not UTF-8? Give the key as a Buffer, or in base64url`,
+      )
+    material = { bytes: new TextEncoder().encode(secret) }
+  } else if (isBytes(secret)) material = { bytes: new Uint8Array(secret) }
   else if (isKeyObjectLike(secret)) material = { keyObject: secret }
   else
     throw new TypeError(`${factory}: "${name}" must be a string, a Buffer or a secret KeyObject, got ${kind(secret)}`)

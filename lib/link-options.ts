@@ -7,7 +7,7 @@ import { unixSeconds } from './link-lifetime.js'
 import { asOptions, assertKnownOptions, describeValue } from './option-checks.js'
 import { isCanonicalSignature } from './base64url.js'
 import { contentTypeField } from './media-types.js'
-import type { GrantOptions, SignOptions } from './signer-options.js'
+import type { GrantOptions, SignOptions, VerifyOptions } from './signer-options.js'
 
 type Mutable<T> = { -readonly [F in keyof T]: T[F] }
 type Keys<T> = T extends unknown ? keyof T : never
@@ -33,6 +33,15 @@ export function signOptionsOf(options: unknown): Readonly<Partial<SignOptions>> 
   const opts = asOptions<SignOptions>('sign', options)
   assertKnownOptions('sign', opts, SIGN_OPTIONS)
   return opts
+}
+
+const VERIFY_OPTIONS: ReadonlySet<string> = new Set(['method', 'grants', 'ip'] satisfies Array<keyof VerifyOptions>)
+
+/** verify's options, checked likewise: a misspelt `Method` must not verify a link for every method. */
+export function checkVerifyOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null || Object.getPrototypeOf(options) !== Object.prototype)
+    asOptions('verify', options)
+  assertKnownOptions('verify', options as object, VERIFY_OPTIONS)
 }
 
 /** Grant's options, checked likewise. */

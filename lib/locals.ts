@@ -79,6 +79,14 @@ export function localsOf(res: ServerResponse): Record<string, unknown> {
 // A signer from createSigner, used as it is, or one built from the signer's options.
 function signerFrom(value: unknown): Signer {
   const opts = asOptions<SignerOptions & Signer>('signUrls', value)
-  if (typeof opts.sign === 'function') return opts as Signer
+  if (typeof opts.sign === 'function') {
+    // A signer's own functions, and nothing else: options beside it would be silently ignored.
+    const extra = Object.getOwnPropertyNames(opts).filter((name) => !['sign', 'verify', 'grant'].includes(name))
+    if (extra.length > 0)
+      throw new TypeError(
+        `signUrls: give either a signer or signer options, not both: set "${extra[0]}" in createSigner()`,
+      )
+    return opts as Signer
+  }
   return buildSigner('signUrls', opts)
 }

@@ -38,8 +38,14 @@ export function kind(value: unknown): string {
 
 /** Throws a TypeError for an option name the factory does not know, suggesting the closest known one. */
 export function assertKnownOptions(factory: string, options: object, known: ReadonlySet<string>): void {
-  for (const name of Object.keys(options)) {
-    if (known.has(name)) continue
+  // Own names, enumerable or not: a property the check cannot see would still be read, or silently ignored.
+  for (const name of Object.getOwnPropertyNames(options)) {
+    if (known.has(name)) {
+      // null is no option's value: taking it as "the default" would hide a mistake.
+      if ((options as Record<string, unknown>)[name] === null)
+        throw new TypeError(`${factory}: "${name}" must not be null (leave it out for the default)`)
+      continue
+    }
     const hint = closest(name, known)
     throw new TypeError(`${factory}: unknown option "${name}"${hint ? `. Did you mean "${hint}"?` : ''}`)
   }
@@ -50,8 +56,15 @@ export function assertKnownOptions(factory: string, options: object, known: Read
  * made in a vm context or another frame has its own), which has no prototype and holds `hasOwnProperty` itself.
  */
 function isPlainObject(value: object): boolean {
-  const prototype = Object.getPrototypeOf(value) as object | null
-  return prototype === null || (Object.getPrototypeOf(prototype) === null && Object.hasOwn(prototype, 'hasOwnProperty'))
+  const prototype = Object.getPrototypeOf(value) as { constructor?: unknown } | null
+  if (prototype === null) return true
+  const constructor = Object.hasOwn(prototype, 'constructor') ? prototype.constructor : undefined
+  return (
+    Object.getPrototypeOf(prototype) === null &&
+    typeof constructor === 'function' &&
+    constructor.name === 'Object' &&
+    Object.keys(prototype).length === 0
+  )
 }
 
 /** The caller's options as an object, or a TypeError naming the factory. */

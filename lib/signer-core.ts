@@ -11,7 +11,7 @@ import { canonicalLinkPath, folderDepth, folderOf, scopeFolder } from './link-pa
 import { refuse, type Refusal } from './errors.js'
 import { createKeyRing, type KeyMaterial, type KeyRing } from './keys.js'
 import { readLifetime } from './link-lifetime.js'
-import { extensionFields, grantOptionsOf, signOptionsOf } from './link-options.js'
+import { checkVerifyOptions, extensionFields, grantOptionsOf, signOptionsOf } from './link-options.js'
 import { inRanges, parseClientAddress, readIpField } from './ip-range.js'
 import { asOptions, assertKnownOptions, describeValue, kind } from './option-checks.js'
 import {
@@ -91,6 +91,7 @@ export function createSignerCore<K>(
   }
 
   function prepareVerify(url: string, verifyOptions: VerifyOptions | undefined): ParsedLink | UnsignedTarget | Refusal {
+    if (verifyOptions !== undefined) checkVerifyOptions(verifyOptions)
     const method = verifyOptions?.method ?? 'GET'
     // GET and HEAD read, PUT writes; the method a link allows is signed, so a request of the other kind is refused.
     const reads =

@@ -219,6 +219,7 @@ describe('nginx with examples/nginx/signed-url.js', () => {
     ['an empty entry', { SIGNING_KEYS: `${KEY},,${OTHER_KEY}` }, 'entry 2 is empty'],
     ['a repeated key id', { SIGNING_KEYS: `k1:${KEY},k1:${OTHER_KEY}` }, 'entry 2 repeats a key id'],
     ['a short key', { SIGNING_KEY: 'short-secret' }, 'at least 32 bytes'],
+    ['a key of bytes that are not UTF-8 (U+FFFD)', { SIGNING_KEY: '\ufffd'.repeat(11) }, 'not UTF-8'],
     ['both variables', { SIGNING_KEY: KEY, SIGNING_KEYS: OTHER_KEY }, 'not both'],
     ['no key at all', {}, 'set SIGNING_KEY or SIGNING_KEYS'],
   ])(
@@ -404,6 +405,11 @@ describe('nginx with examples/nginx/signed-url.js', () => {
         )
         expect([field[1], (await ring.send(tampered)).status]).toEqual([field[1], 403])
       }
+    })
+
+    it('sends no Content-Disposition with a 404 (a file link that names a folder)', async () => {
+      const res = await ring.send(createSigner({ key: KEY }).sign('private/dir', { filename: 'a.pdf' }))
+      expect([res.status, res.headers['content-disposition']]).toEqual([404, undefined])
     })
 
     it('refuses a link before its notbefore, and serves it from then', async () => {

@@ -372,6 +372,7 @@ describe('a Cloudflare Worker (examples/worker) in workerd, serving from R2', ()
       "SIGNING_KEYS entry 1 has a ':' after something that is not a key id",
     ],
     ['a short key', { SIGNING_KEY: 'short-secret' }, 'must be at least 32 bytes'],
+    ['a key of bytes that are not UTF-8 (U+FFFD)', { SIGNING_KEY: '\ufffd'.repeat(11) }, 'U+FFFD'],
     ['no key at all', {}, 'set the secret SIGNING_KEY or SIGNING_KEYS'],
     ['both variables', { SIGNING_KEY: KEY, SIGNING_KEYS: OTHER_KEY }, 'not both'],
     [

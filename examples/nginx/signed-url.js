@@ -39,6 +39,8 @@ if (process.env.SIGNING_KEYS) {
 // Short secrets are refused as the Node signer refuses them (UTF-8 bytes, at least 32), failing every request.
 anonymous.concat(Object.keys(byId).map(function (id) { return byId[id]; })).forEach(function (secret) {
   if (Buffer.byteLength(secret) < 32) throw new Error('signed-url.js: every key must be at least 32 bytes');
+  // Bytes that are not UTF-8 arrive as U+FFFD, which would make every such key the same (lib/keys.ts).
+  if (secret.indexOf('\ufffd') !== -1) throw new Error('signed-url.js: a key holds bytes that are not UTF-8 (U+FFFD)');
 });
 
 var EXPIRY = /^[1-9][0-9]{0,10}$/;
@@ -73,8 +75,6 @@ function parseQuery(query) {
   var fields = {};
   var lastExtension = 2;
   var parts = query === '' ? [] : query.split('&');
-  // Express's query parsers read the first 1000 parameters: signed fields past them would not reach req.query.
-  if (parts.length > 1000) return FIELDS.some(function (f) { return query.indexOf(f) !== -1; }) ? 'malformed' : 'missing';
   for (var i = 0; i < parts.length; i++) {
     var eq = parts[i].indexOf('=');
     var name = eq === -1 ? parts[i] : parts[i].slice(0, eq);
@@ -93,6 +93,8 @@ function parseQuery(query) {
       return 'malformed';
     }
   }
+  // Express's query parsers read the first 1000 parameters: signed fields past them would not reach req.query.
+  if (parts.length > 1000 && Object.keys(fields).length > 0) return 'malformed';
   // Half a link is not a missing one (lib/link-format.ts): no grant cookie covers unsigned signed fields.
   if (fields.signature === undefined) return Object.keys(fields).length === 0 ? 'missing' : 'malformed';
   // Only GET links: an upload link (method=put) is refused here, as nginx takes no uploads (README).
@@ -128,7 +130,7 @@ var INVISIBLE = [
   [0x115f, 0x1160], [0x180e, 0x180e], [0x200b, 0x200b], [0x200e, 0x200f], [0x2028, 0x202e], [0x2060, 0x2064],
   [0x2066, 0x206f], [0x3164, 0x3164], [0xfdd0, 0xfdef], [0xfeff, 0xfeff], [0xffa0, 0xffa0], [0xfff9, 0xfffb],
   [0x110bd, 0x110bd], [0x110cd, 0x110cd], [0x13430, 0x1343f], [0x1bca0, 0x1bca3], [0x1d173, 0x1d17a],
-  [0xe0001, 0xe0001], [0xe0020, 0xe007f]
+  [0x34f, 0x34f], [0x17b4, 0x17b5], [0x180b, 0x180d], [0x180f, 0x180f], [0xe0000, 0xe0fff]
 ];
 
 // Whether a name holds one of INVISIBLE or a noncharacter U+xFFFE/U+xFFFF, by code point. A surrogate pair is
@@ -251,10 +253,15 @@ function readIpField(text) {
 
 // The client address ($remote_addr, after the realip module if configured), IPv4-mapped as IPv4, zone ignored.
 function inRanges(text, ranges) {
-  var address = String(text || '').split('%')[0];
+  var raw = String(text || '');
+  var percent = raw.indexOf('%');
+  var address = percent === -1 ? raw : raw.slice(0, percent);
   var bytes = address.indexOf(':') !== -1 ? parseIPv6(address) : parseIPv4(address);
   if (bytes === null) return false;
-  bytes = unmapped(bytes);
+  var v4 = unmapped(bytes);
+  // A zone (not empty) belongs to a real IPv6 address only, as in lib/ip-address.ts.
+  if (percent !== -1 && (v4 !== bytes || bytes.length === 4 || percent === raw.length - 1)) return false;
+  bytes = v4;
   for (var i = 0; i < ranges.length; i++) {
     if (ranges[i].bytes.length !== bytes.length) continue;
     var bit = 0;
