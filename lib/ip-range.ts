@@ -8,7 +8,8 @@ interface Range {
 }
 
 import { formatAddress, parseAddress, unmapped } from './ip-address.js'
-export { parseClientAddress } from './ip-address.js'
+import { parseClientAddress } from './ip-address.js'
+export { parseClientAddress }
 
 /** At most this many addresses or ranges in one link. */
 export const MAX_RANGES = 16
@@ -106,4 +107,11 @@ export function inRanges(address: Uint8Array, ranges: readonly Range[]): boolean
     if (bit === prefix) return true
   }
   return false
+}
+
+/** Whether the client address verify was given (or the function giving it returns) is one a link's `ip` holds. */
+export function clientAllowed(ip: string, given: string | (() => string | undefined) | undefined): boolean {
+  const address = parseClientAddress(typeof given === 'function' ? given() : given)
+  const ranges = readIpField(ip)
+  return address !== undefined && ranges !== undefined && inRanges(address, ranges)
 }

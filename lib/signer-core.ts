@@ -12,7 +12,7 @@ import { refuse, type Refusal } from './errors.js'
 import { createKeyRing, type KeyMaterial, type KeyRing } from './keys.js'
 import { readLifetime } from './link-lifetime.js'
 import { checkVerifyOptions, extensionFields, grantOptionsOf, signOptionsOf } from './link-options.js'
-import { inRanges, parseClientAddress, readIpField } from './ip-range.js'
+import { clientAllowed } from './ip-range.js'
 import { asOptions, assertKnownOptions, describeValue, kind } from './option-checks.js'
 import {
   SIGNER_OPTIONS,
@@ -45,7 +45,6 @@ export interface SignerCore<K> {
   grantsFor(path: string, grants: VerifyOptions['grants']): ParsedLink[]
 }
 
-const NO_OPTIONS: Readonly<Partial<SignOptions>> = Object.freeze({})
 const ORIGIN = /^https?:\/\/[^/?#@\s]+\/?$/
 
 /** Validates signer options (throwing TypeErrors that name them) and builds the shared core. */
@@ -70,10 +69,15 @@ export function createSignerCore<K>(
         `sign: path ${JSON.stringify(path.slice(0, 200))} is not canonical (empty, ".", ".." or empty segments, "\\" or control characters)`,
       )
     }
-    // Without options (the common call from a template), nothing to check or add but the expiry.
-    const opts = signOptions === undefined ? NO_OPTIONS : signOptionsOf(signOptions)
+    // Names and values first, so a typo or a null is reported as such.
+    const opts = signOptions === undefined ? undefined : signOptionsOf(signOptions)
     const expiry = expiryOf(signOptions)
-    const fields = signOptions === undefined ? ({} as Mutable<Partial<LinkFields>>) : extensionFields(opts, expiry)
+    if (opts === undefined) {
+      // The common call from a template: v1 and the key id, as signedQuery writes them; nothing else to check.
+      const query = `?expiry=${expiry}&method=get${ring.signingId === undefined ? '' : `&kid=${ring.signingId}`}`
+      return { message: relative + query, link: `${origin}/${linkPath}${query}&signature=` }
+    }
+    const fields = extensionFields(opts, expiry)
     fields.expiry = expiry
     fields.kid = ring.signingId
     if (fields.method === 'put' && relative.endsWith('/'))
@@ -173,13 +177,6 @@ export function createSignerCore<K>(
   }
 
   return { ring, prepareSign, prepareVerify, keysFor, finishVerify, prepareGrant, grantsFor }
-}
-
-// Whether the client address verify was given (or the function giving it returns) is one a link is bound to.
-function clientAllowed(ip: string, given: VerifyOptions['ip']): boolean {
-  const address = parseClientAddress(typeof given === 'function' ? given() : given)
-  const ranges = readIpField(ip)
-  return address !== undefined && ranges !== undefined && inRanges(address, ranges)
 }
 
 function toOrigin(factory: string, baseUrl: unknown): string {
