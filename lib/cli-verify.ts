@@ -20,6 +20,13 @@ const REASONS: Record<SignedUrlErrorCode, string> = {
     'the request target is not plain origin-form (#, \\, spaces, control or non-ASCII characters, a leading //, or an odd authority)',
   ERR_URL_NOT_YET_VALID: 'the link is not valid yet',
   ERR_IP_NOT_ALLOWED: 'the link is bound to other client addresses',
+  // Refusals of an upload's body, not of a link: verify never gives them.
+  ERR_UPLOAD_TOO_LARGE: 'the upload is larger than allowed',
+  ERR_UPLOAD_TYPE: 'the upload is not of an allowed type',
+  ERR_UPLOAD_EXISTS: 'a file is already there',
+  ERR_UPLOAD_DIGEST: 'the upload does not match its signed digest',
+  ERR_UPLOAD_TIMEOUT: 'the upload stalled',
+  ERR_UPLOAD_STORAGE: 'the upload could not be stored',
 }
 
 /** Checks a link and says what it grants (exit status 0) or why it is refused (1). */

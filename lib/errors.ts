@@ -10,6 +10,12 @@ export type SignedUrlErrorCode =
   | 'ERR_TARGET_NOT_CANONICAL'
   | 'ERR_URL_NOT_YET_VALID'
   | 'ERR_IP_NOT_ALLOWED'
+  | 'ERR_UPLOAD_TOO_LARGE'
+  | 'ERR_UPLOAD_TYPE'
+  | 'ERR_UPLOAD_EXISTS'
+  | 'ERR_UPLOAD_DIGEST'
+  | 'ERR_UPLOAD_TIMEOUT'
+  | 'ERR_UPLOAD_STORAGE'
 
 const BRAND = Symbol.for('express-signed-url.SignedUrlError')
 
@@ -25,6 +31,12 @@ const MESSAGES: Readonly<Record<SignedUrlErrorCode, string>> = {
   ERR_TARGET_NOT_CANONICAL: 'The request target is not in plain origin form',
   ERR_URL_NOT_YET_VALID: 'The signed URL is not valid yet',
   ERR_IP_NOT_ALLOWED: 'The signed URL is not valid from this address',
+  ERR_UPLOAD_TOO_LARGE: 'The upload is larger than allowed',
+  ERR_UPLOAD_TYPE: 'The upload is not of an allowed type',
+  ERR_UPLOAD_EXISTS: 'A file is already there',
+  ERR_UPLOAD_DIGEST: 'The upload does not match its signed digest',
+  ERR_UPLOAD_TIMEOUT: 'The upload stalled',
+  ERR_UPLOAD_STORAGE: 'The upload could not be stored',
 }
 
 /**

@@ -5,7 +5,7 @@ import { cookieName } from './set-grant-cookie.js'
 import { stackless, type SignedUrlError } from './errors.js'
 import { asOptions, assertKnownOptions, describeValue, kind } from './option-checks.js'
 import { logRefusal } from './refusal-log.js'
-import { readRequestTarget } from './request-target.js'
+import { clientAddress, readRequestTarget } from './request-target.js'
 import { forwardRefusal, respondRefused } from './refusal.js'
 import { localsOf } from './locals.js'
 import { buildSigner, type Signer } from './signer.js'
@@ -48,16 +48,14 @@ export type GuardOptions = (
 /** Options of {@link requireSignature}. */
 export type RequireSignatureOptions = GuardOptions
 
-/** The headers a guard sets on a served response: the link's lifetime, and its download name if it has one. */
+/** What a guard verified, and the headers of a served response: the link's lifetime, and its download name. */
 export interface SignedHeaders {
   readonly cacheControl: string
   readonly contentDisposition?: string
+  readonly link: VerifiedLink
 }
 
-/**
- * A guard's per-request check: the headers for an accepted request, or undefined for a refused one, which it has
- * already answered (or passed to `next(err)`).
- */
+/** A guard's per-request check: SignedHeaders, or undefined for a refusal it has answered (or passed on). */
 export type Guard = (req: IncomingMessage, res: ServerResponse, next: Next) => SignedHeaders | undefined
 
 /** Every option a guard takes: the signer's (one list, in signer-options), or a signer, and the guard's own. */
@@ -91,7 +89,12 @@ export function requireSignature(options: Readonly<RequireSignatureOptions>): Mi
 }
 
 /** Validates the guard options once and returns the per-request check; throws a TypeError on bad options. */
-export function createGuard(factory: string, options: unknown, known: ReadonlySet<string>): Guard {
+export function createGuard(
+  factory: string,
+  options: unknown,
+  known: ReadonlySet<string>,
+  takes: 'reads' | 'PUT' = 'reads',
+): Guard {
   const opts = asOptions<GuardOptions>(factory, options)
   assertKnownOptions(factory, opts, known)
   const signer = guardSigner(factory, opts)
@@ -146,26 +149,17 @@ export function createGuard(factory: string, options: unknown, known: ReadonlySe
       return undefined
     }
     // The guards only read: an upload link, even on a PUT it allows, is signedUpload's, never theirs.
-    if (result.method === 'put') {
+    if ((result.method === 'put') !== (takes === 'PUT')) {
       reject(stackless('ERR_METHOD_NOT_ALLOWED'), req, res, next)
       return undefined
     }
     localsOf(res).signedLink = result
     const cacheControl = `private, max-age=${result.secondsLeft}`
     // The name was checked when the link was read (no control characters, at most 255 bytes): this cannot throw.
-    if (result.disposition === undefined) return { cacheControl }
-    return { cacheControl, contentDisposition: contentDisposition(result.filename, { type: result.disposition }) }
+    if (result.disposition === undefined) return { cacheControl, link: result }
+    const disposition = contentDisposition(result.filename, { type: result.disposition })
+    return { cacheControl, contentDisposition: disposition, link: result }
   }
-}
-
-// The client's address: under Express `req.ip`, so the app's `trust proxy` setting decides; under Connect (no
-// `req.app`), the socket's, as no proxy is trusted there.
-function clientAddress(req: IncomingMessage): string | undefined {
-  const { app, ip } = req as { app?: { get?: unknown }; ip?: unknown }
-  if (typeof app === 'function' || (typeof app === 'object' && app !== null)) {
-    if (typeof app.get === 'function') return typeof ip === 'string' ? ip : undefined
-  }
-  return req.socket?.remoteAddress
 }
 
 // The guard's signer: the one given, or one built from the signer options among the guard's (SIGNER_OPTIONS, so an

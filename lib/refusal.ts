@@ -4,7 +4,12 @@ import { STATUS_CODES } from 'node:http'
 import type { SignedUrlError } from './errors.js'
 import type { Next } from './guard.js'
 
-const BODIES = new Map([403, 404, 410].map((code) => [code, Buffer.from(`${STATUS_CODES[code] ?? ''}\n`)]))
+const BODIES = new Map(
+  [403, 404, 408, 409, 410, 413, 415, 422, 503, 507].map((code) => [
+    code,
+    Buffer.from(`${STATUS_CODES[code] ?? ''}\n`),
+  ]),
+)
 const FORBIDDEN = Buffer.from(`${STATUS_CODES[403] ?? 'Forbidden'}\n`)
 
 /**

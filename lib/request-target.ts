@@ -123,3 +123,15 @@ function pathStart(raw: string): number {
   if (authority === null || /(?:^|\.)xn--/i.test(authority[0])) return -1
   return scheme[0].length + authority[0].length
 }
+
+/**
+ * The client's address: under Express `req.ip`, so the app's `trust proxy` setting decides; under Connect (no
+ * `req.app`), the socket's, as no proxy is trusted there.
+ */
+export function clientAddress(req: IncomingMessage): string | undefined {
+  const { app, ip } = req as { app?: { get?: unknown }; ip?: unknown }
+  if (typeof app === 'function' || (typeof app === 'object' && app !== null)) {
+    if (typeof app.get === 'function') return typeof ip === 'string' ? ip : undefined
+  }
+  return req.socket?.remoteAddress
+}

@@ -1,0 +1,328 @@
+import { spawn } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import fs, { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { createSigner, signedStatic, signedUpload, type SignOptions } from 'express-signed-url'
+import { frameworks, KEY, NOW_MS, now } from './helpers'
+
+// Uploads through real servers on Express 4, Express 5 and Connect: the links, the caps, the types, the digest,
+// what lands (whole or nothing), and what is left behind (nothing).
+const signer = createSigner({ key: KEY, now })
+const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('base64url')
+
+interface Reply {
+  status: number
+  headers: http.IncomingHttpHeaders
+  body: string
+}
+
+/** One PUT to the server, the body written in the given chunks (chunked when no length is given). */
+function put(
+  port: number,
+  target: string,
+  chunks: Buffer[],
+  headers: Record<string, string | number> = {},
+  abortAfter?: number,
+): Promise<Reply | 'aborted'> {
+  return new Promise((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port, path: target, method: 'PUT', headers, agent: false }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => (body += c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+    })
+    req.on('error', () => resolve('aborted'))
+    let sent = 0
+    for (const chunk of chunks) {
+      if (abortAfter !== undefined && sent + chunk.length > abortAfter) {
+        req.write(chunk.subarray(0, abortAfter - sent), () => req.destroy())
+        return
+      }
+      req.write(chunk)
+      sent += chunk.length
+    }
+    req.end()
+  })
+}
+
+/** Every file under a folder, by relative path: what landed, and any leftover. */
+function tree(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort()
+}
+
+describe.each(frameworks)('signedUpload on $name', (fw) => {
+  let dir: string
+  let port: number
+  let server: http.Server
+  let uploads: ReturnType<typeof signedUpload>
+  let seen = 0
+  const start = async (options: Partial<Parameters<typeof signedUpload>[1]> = {}) => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'signed-upload-'))
+    const app = fw.create()
+    uploads = signedUpload(dir, { signer, maxBytes: 1_000_000, ...options } as Parameters<typeof signedUpload>[1])
+    await uploads.ready
+    app.use((_req: IncomingMessage, _res: ServerResponse, next: () => void) => {
+      seen++
+      next()
+    })
+    app.use('/files', uploads)
+    app.use('/files', signedStatic(dir, { signer }))
+    app.use((err: Error, _req: IncomingMessage, res: ServerResponse, _next: unknown) => {
+      res.statusCode = 500
+      res.end(String(err))
+    })
+    server = http.createServer(app)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    port = (server.address() as AddressInfo).port
+  }
+  const stop = async () => {
+    await new Promise((resolve) => server.close(resolve))
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const link = (file: string, options: Omit<SignOptions, 'method' | 'expiresAt'> = {}) =>
+    signer.sign(`files/${file}`, { method: 'put', ...options } as SignOptions)
+
+  describe('with the default rules', () => {
+    beforeAll(() => start())
+    afterAll(() => stop())
+
+    it('takes an upload through its link, answers 201 with what landed, and serves it through a get link', async () => {
+      const body = randomBytes(70_000)
+      const reply = await put(port, link('a/photo.jpg'), [body.subarray(0, 1000), body.subarray(1000)], {
+        'Content-Type': 'image/jpeg',
+      })
+      expect(reply).toMatchObject({ status: 201 })
+      expect(JSON.parse((reply as Reply).body)).toEqual({
+        path: 'files/a/photo.jpg',
+        size: body.length,
+        contentType: 'image/jpeg',
+        sha256: sha(body),
+      })
+      expect(readFileSync(path.join(dir, 'a', 'photo.jpg'))).toEqual(body)
+      const got = await fetch(`http://127.0.0.1:${port}${signer.sign('files/a/photo.jpg')}`)
+      expect(Buffer.from(await got.arrayBuffer())).toEqual(body)
+      expect(tree(dir)).toEqual(['a/photo.jpg'])
+    })
+
+    it.each([
+      ['a GET link', () => signer.sign('files/g.bin'), 403],
+      ['a forged upload link', () => link('g.bin').replace(/signature=./, 'signature=A'), 403],
+      ['no link', () => '/files/g.bin', 403],
+      [
+        'an expired upload link',
+        () => createSigner({ key: KEY, now: () => NOW_MS - 7_200_000 }).sign('files/g.bin', { method: 'put' }),
+        403,
+      ],
+      ['a dotfile target', () => link('.hidden'), 403],
+      ['a folder target', () => link('sub/.x/y.bin'), 403],
+    ])('refuses %s before reading the body, and writes nothing', async (_name, target, status) => {
+      const reply = await put(port, target(), [Buffer.from('x')])
+      expect(reply).toMatchObject({ status })
+      expect(tree(dir)).not.toContain('g.bin')
+    })
+
+    it('passes GET and every other method on, so signedStatic shares the mount', async () => {
+      writeFileSync(path.join(dir, 'shared.txt'), 'shared')
+      const got = await fetch(`http://127.0.0.1:${port}${signer.sign('files/shared.txt')}`)
+      expect([got.status, await got.text()]).toEqual([200, 'shared'])
+      // signedStatic refuses an upload link on GET.
+      expect((await fetch(`http://127.0.0.1:${port}${link('shared.txt')}`)).status).toBe(403)
+    })
+
+    it('answers 409 for a file that exists, and leaves it as it was', async () => {
+      writeFileSync(path.join(dir, 'taken.txt'), 'first')
+      expect(await put(port, link('taken.txt'), [Buffer.from('second')])).toMatchObject({ status: 409 })
+      expect(readFileSync(path.join(dir, 'taken.txt'), 'utf8')).toBe('first')
+    })
+
+    it("refuses a declared Content-Length over the link's cap with 413, before reading", async () => {
+      const reply = await put(port, link('big.bin', { maxBytes: 10 }), [Buffer.alloc(11)], { 'Content-Length': 11 })
+      expect(reply).toMatchObject({ status: 413 })
+      expect(tree(dir)).not.toContain('big.bin')
+    })
+
+    it('stops a chunked body at the cap: 413, no file, no temporary', async () => {
+      const chunks = Array.from({ length: 40 }, () => randomBytes(1000))
+      const reply = await put(port, link('chunked.bin', { maxBytes: 25_000 }), chunks)
+      expect(reply === 'aborted' || reply.status === 413).toBe(true)
+      expect(tree(dir).filter((f) => f.includes('chunked'))).toEqual([])
+    })
+
+    it('checks the signed digest: 422 for other bytes, 201 for the right ones', async () => {
+      const body = Buffer.from('exactly these bytes')
+      expect(await put(port, link('d.txt', { sha256: sha(Buffer.from('other')) }), [body])).toMatchObject({
+        status: 422,
+      })
+      expect(tree(dir).filter((f) => f === 'd.txt' || f.startsWith('.d.txt.'))).toEqual([])
+      expect(await put(port, link('d.txt', { sha256: sha(body) }), [body])).toMatchObject({ status: 201 })
+    })
+
+    it("takes only the link's types: 415 for another, or none", async () => {
+      const only = link('t.svg', { contentType: ['image/svg+xml'] })
+      expect(await put(port, only, [Buffer.from('<svg/>')], { 'Content-Type': 'text/html' })).toMatchObject({
+        status: 415,
+      })
+      expect(await put(port, only, [Buffer.from('<svg/>')])).toMatchObject({ status: 415 })
+      expect(
+        await put(port, only, [Buffer.from('<svg/>')], { 'Content-Type': 'Image/SVG+XML; charset=utf-8' }),
+      ).toMatchObject({
+        status: 201,
+      })
+    })
+
+    it('leaves nothing behind when the client aborts at any offset', async () => {
+      const body = randomBytes(200_000)
+      const chunks = Array.from({ length: 50 }, (_, i) => body.subarray(i * 4000, (i + 1) * 4000))
+      for (const offset of [10, 3999, 4001, 57_123, 150_000, 199_999]) {
+        const before = seen
+        await put(port, link(`abort-${offset}.bin`), chunks, {}, offset)
+        // Once the server has the request (bounded by event-loop turns, not time), wait for it to be done.
+        for (let i = 0; i < 100_000 && seen === before; i++) await new Promise((r) => setImmediate(r))
+        expect(seen).toBe(before + 1)
+        await uploads.idle()
+        expect([offset, tree(dir).filter((f) => f.includes(`abort-${offset}.`))]).toEqual([offset, []])
+      }
+    })
+
+    it('lands exactly one of two uploads racing to one path, whole', async () => {
+      const bodies = Array.from({ length: 10 }, (_, i) => Buffer.alloc(50_000, i))
+      const replies = await Promise.all(
+        bodies.map((b) => put(port, link('race.bin'), [b.subarray(0, 25_000), b.subarray(25_000)])),
+      )
+      const statuses = replies.map((r) => (r === 'aborted' ? 0 : r.status)).sort()
+      expect(statuses).toEqual([201, ...new Array(9).fill(409)])
+      const landed = readFileSync(path.join(dir, 'race.bin'))
+      expect(bodies.some((b) => b.equals(landed))).toBe(true)
+      expect(tree(dir).filter((f) => f.includes('race'))).toEqual(['race.bin'])
+    })
+  })
+
+  describe('with overwrite, a middleware cap and types', () => {
+    beforeAll(() => start({ overwrite: true, maxBytes: 5000, contentTypes: ['text/plain'] }))
+    afterAll(() => stop())
+
+    it('replaces a file with one whole upload, however many race', async () => {
+      const bodies = Array.from({ length: 10 }, (_, i) => Buffer.alloc(4000, i + 1))
+      const replies = await Promise.all(
+        bodies.map((b) => put(port, link('o.txt'), [b], { 'Content-Type': 'text/plain' })),
+      )
+      expect(replies.map((r) => (r === 'aborted' ? 0 : r.status))).toEqual(new Array(10).fill(201))
+      const landed = readFileSync(path.join(dir, 'o.txt'))
+      expect(bodies.some((b) => b.equals(landed))).toBe(true)
+      expect(tree(dir)).toEqual(['o.txt'])
+    })
+
+    it("caps at the smaller of the link's and the middleware's limits, and takes only the middleware's types", async () => {
+      expect(
+        await put(port, link('c.txt'), [Buffer.alloc(5001)], { 'Content-Type': 'text/plain', 'Content-Length': 5001 }),
+      ).toMatchObject({ status: 413 })
+      expect(await put(port, link('c.txt'), [Buffer.alloc(10)], { 'Content-Type': 'image/png' })).toMatchObject({
+        status: 415,
+      })
+    })
+  })
+
+  describe('when the disk fails', () => {
+    beforeAll(() => start())
+    afterAll(() => stop())
+
+    it('answers 507 and removes the temporary when a write fails (ENOSPC)', async () => {
+      const open = fs.promises.open
+      const spy = jest.spyOn(fs.promises, 'open').mockImplementation(async (...args: Parameters<typeof open>) => {
+        const handle = await open(...args)
+        if (String(args[0]).endsWith('.upload'))
+          handle.write = (() => Promise.reject(Object.assign(new Error('no space'), { code: 'ENOSPC' }))) as never
+        return handle
+      })
+      try {
+        expect(await put(port, link('full.bin'), [randomBytes(3000)])).toMatchObject({ status: 507 })
+      } finally {
+        spy.mockRestore()
+      }
+      expect(tree(dir).filter((f) => f.includes('full'))).toEqual([])
+    })
+  })
+})
+
+describe('signedUpload', () => {
+  it('after a kill -9 mid-upload, the next start sweeps the temporary: nothing partial is left', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'signed-upload-kill-'))
+    const script = `
+      const http = require('node:http')
+      const { signedUpload } = require(${JSON.stringify(path.join(__dirname, '..', 'dist'))})
+      const uploads = signedUpload(${JSON.stringify(dir)}, { key: ${JSON.stringify(KEY)}, now: () => ${NOW_MS}, maxBytes: 1e9 })
+      const server = http.createServer((req, res) => uploads(req, res, () => { res.statusCode = 404; res.end() }))
+      server.listen(0, '127.0.0.1', () => console.log(server.address().port))`
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+    try {
+      const childPort = await new Promise<number>((resolve) =>
+        child.stdout.once('data', (d: Buffer) => resolve(Number(String(d)))),
+      )
+      // The temporary appears once the child has the body's first bytes: watched, not waited for.
+      const created = new Promise<void>((resolve) => {
+        const watcher = fs.watch(dir, () => {
+          if (readdirSync(dir).some((f) => f.endsWith('.upload'))) {
+            watcher.close()
+            resolve()
+          }
+        })
+      })
+      const req = http.request({
+        host: '127.0.0.1',
+        port: childPort,
+        method: 'PUT',
+        path: signer.sign('big.bin', { method: 'put' }),
+      })
+      req.on('error', () => undefined)
+      req.write(randomBytes(64 * 1024))
+      await created
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGKILL')
+      await exited
+      req.destroy()
+      expect(readdirSync(dir).filter((f) => f.endsWith('.upload'))).toHaveLength(1)
+      expect(readdirSync(dir)).not.toContain('big.bin')
+      expect(await signedUpload(dir, { signer, maxBytes: 10 }).ready).toBe(1)
+      expect(readdirSync(dir)).toEqual([])
+    } finally {
+      child.kill('SIGKILL')
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('sweeps the temporaries of processes that are gone, and keeps those of live ones', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'signed-upload-sweep-'))
+    try {
+      fs.mkdirSync(path.join(dir, 'a', 'b'), { recursive: true })
+      const dead = `.x.bin.4194304-${'a'.repeat(12)}.${'b'.repeat(16)}.upload`
+      const restarted = `.y.bin.${process.pid}-${'c'.repeat(12)}.${'d'.repeat(16)}.upload`
+      const live = `.z.bin.${process.ppid}-${'e'.repeat(12)}.${'f'.repeat(16)}.upload`
+      for (const name of [dead, restarted, live]) writeFileSync(path.join(dir, 'a', 'b', name), 'partial')
+      writeFileSync(path.join(dir, 'a', '.not-ours.upload'), 'kept')
+      expect(await signedUpload(dir, { signer, maxBytes: 10 }).ready).toBe(2)
+      expect(tree(dir)).toEqual([path.join('a', '.not-ours.upload'), path.join('a', 'b', live)].sort())
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it.each([
+    [{ maxBytes: 0 }, /"maxBytes" must be a positive whole number/],
+    [{}, /"maxBytes" must be a positive whole number/],
+    [{ maxBytes: 10, contentTypes: [] }, /"contentTypes" must be a non-empty list/],
+    [{ maxBytes: 10, contentTypes: ['png'] }, /"contentTypes" must be a non-empty list/],
+    [{ maxBytes: 10, overwrite: 'yes' }, /"overwrite" must be a boolean/],
+    [{ maxBytes: 10, timeout: '1.5s' }, /"timeout" must be/],
+    [{ maxBytes: 10, onUpload: 5 }, /"onUpload" must be a function/],
+    [{ maxBytes: 10, maxbytes: 5 }, /unknown option "maxbytes". Did you mean "maxBytes"\?/],
+  ])('throws a TypeError naming the option for %j', (options, message) => {
+    expect(() => signedUpload(os.tmpdir(), { signer, ...options } as never)).toThrow(TypeError)
+    expect(() => signedUpload(os.tmpdir(), { signer, ...options } as never)).toThrow(message)
+  })
+})

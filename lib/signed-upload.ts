@@ -1,0 +1,169 @@
+// Uploads through upload links (method=put) into a folder: the link is checked before a byte of the body is read,
+// then the body streams to a temporary beside the target and is put in place whole, or not at all.
+import { promises as fs } from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import path from 'node:path'
+import { stackless, type SignedUrlError, type SignedUrlErrorCode } from './errors.js'
+import { createGuard, type GuardOptions, type Middleware, type Next, GUARD_OPTIONS } from './guard.js'
+import { decodePath } from './link-path.js'
+import { requestMediaType } from './media-types.js'
+import { asOptions, describeValue, toSeconds, type Duration } from './option-checks.js'
+import { respondRefused } from './refusal.js'
+import { readRequestTarget } from './request-target.js'
+import { commit, receive, sweep, temporaryFor } from './upload-file.js'
+
+/** What landed: the path (decoded, as signed), its size, the type it was sent as, and its base64url SHA-256. */
+export interface Upload {
+  path: string
+  size: number
+  contentType: string | undefined
+  sha256: string
+}
+
+/** Options of {@link signedUpload}: the guard's (a signer, or its options; refusals), and the upload's rules. */
+export type SignedUploadOptions = GuardOptions & {
+  /** The most bytes an upload may have, whatever its link allows. Required. */
+  maxBytes: number
+  /** The media types an upload may be sent as (its Content-Type, without parameters). Default: any. */
+  contentTypes?: readonly string[]
+  /** Replace an existing file (always with one whole upload). Default `false`: 409 when the file exists. */
+  overwrite?: boolean
+  /** How long the body may stall between bytes: seconds or `'30s'`. Default `'30s'`; then 408. */
+  timeout?: Duration
+  /** Called instead of the default 201 JSON answer; `next(err)` passes an error on. */
+  onUpload?: (upload: Upload, req: IncomingMessage, res: ServerResponse, next: Next) => void
+}
+
+const OWN = ['maxBytes', 'contentTypes', 'overwrite', 'timeout', 'onUpload']
+const STATUS: Partial<Record<SignedUrlErrorCode, number>> = {
+  ERR_UPLOAD_TOO_LARGE: 413,
+  ERR_UPLOAD_TYPE: 415,
+  ERR_UPLOAD_EXISTS: 409,
+  ERR_UPLOAD_DIGEST: 422,
+  ERR_UPLOAD_TIMEOUT: 408,
+  ERR_UPLOAD_STORAGE: 507,
+}
+
+/**
+ * Takes PUT requests with a valid upload link into the folder `root` and passes every other method on with
+ * `next()`, so it can share a mount with signedStatic (mount it first). `ready` resolves once the temporaries of
+ * killed processes are swept, with how many there were; `idle()` once every upload under way has landed or been
+ * cleaned up (for a graceful shutdown). Throws a TypeError on bad options.
+ *
+ * @example
+ * app.use('/files', signedUpload(dir, { signer, maxBytes: 50e6 }), signedStatic(dir, { signer }))
+ */
+export function signedUpload(
+  root: string,
+  options: Readonly<SignedUploadOptions>,
+): Middleware & { ready: Promise<number>; idle(): Promise<void> } {
+  if (typeof root !== 'string' || root.length === 0)
+    throw new TypeError(`signedUpload: "root" must be a folder path, got ${describeValue(root)}`)
+  const opts = asOptions<SignedUploadOptions>('signedUpload', options)
+  const guardOptions = Object.fromEntries(Object.entries(opts).filter(([name]) => !OWN.includes(name)))
+  const check = createGuard('signedUpload', guardOptions, new Set([...GUARD_OPTIONS, ...OWN]), 'PUT')
+  const maxBytes = opts.maxBytes
+  if (typeof maxBytes !== 'number' || !Number.isSafeInteger(maxBytes) || maxBytes < 1)
+    throw new TypeError(
+      `signedUpload: "maxBytes" must be a positive whole number of bytes, got ${describeValue(maxBytes)}`,
+    )
+  const types = opts.contentTypes === undefined ? undefined : opts.contentTypes.map((t) => requestMediaType(t))
+  if (types !== undefined && (types.length === 0 || types.some((t) => t === undefined)))
+    throw new TypeError('signedUpload: "contentTypes" must be a non-empty list of media types such as \'image/png\'')
+  const overwrite = opts.overwrite ?? false
+  if (typeof overwrite !== 'boolean')
+    throw new TypeError(`signedUpload: "overwrite" must be a boolean, got ${describeValue(overwrite)}`)
+  const timeout = toSeconds(opts.timeout ?? '30s')
+  if (timeout === undefined || timeout < 1)
+    throw new TypeError(
+      `signedUpload: "timeout" must be a positive number of seconds or '30s', got ${describeValue(opts.timeout)}`,
+    )
+  const onUpload = opts.onUpload ?? respondCreated
+  if (typeof onUpload !== 'function')
+    throw new TypeError(`signedUpload: "onUpload" must be a function, got ${describeValue(onUpload)}`)
+  const timeoutMs = timeout * 1000
+  const folder = path.resolve(root)
+  const ready = sweep(folder).catch(() => 0)
+
+  const refuse = (code: SignedUrlErrorCode, req: IncomingMessage, res: ServerResponse, next: Next) => {
+    const error: SignedUrlError = stackless(code)
+    error.status = STATUS[code] ?? 403
+    // A body left unread is not drained: the connection closes after the answer.
+    if (!req.complete) res.setHeader('Connection', 'close')
+    respondRefused(error, req, res, next)
+  }
+
+  async function upload(req: IncomingMessage, res: ServerResponse, next: Next, link: UploadLink): Promise<void> {
+    const target = readRequestTarget(req)
+    const relative = typeof target === 'string' ? undefined : decodePath(target.served.split('?')[0])
+    // A dot segment is a dotfile serve-static hides (and the temporaries' own names): never a target.
+    if (relative === undefined || relative.endsWith('/') || /(^|\/)\./.test(relative)) {
+      refuse('ERR_PATH_NOT_CANONICAL', req, res, next)
+      return
+    }
+    const cap = Math.min(maxBytes as number, link.maxBytes ?? Infinity)
+    const declared = req.headers['content-length']
+    if (declared !== undefined && (!/^[0-9]{1,16}$/.test(declared) || Number(declared) > cap)) {
+      refuse('ERR_UPLOAD_TOO_LARGE', req, res, next)
+      return
+    }
+    const type = requestMediaType(req.headers['content-type'])
+    const allowed = (list: readonly (string | undefined)[] | undefined) => list === undefined || list.includes(type)
+    if (
+      (link.contentType !== undefined || types !== undefined) &&
+      (type === undefined || !allowed(types) || !allowed(link.contentType?.split(',')))
+    ) {
+      refuse('ERR_UPLOAD_TYPE', req, res, next)
+      return
+    }
+    const file = path.join(folder, ...relative.split('/'))
+    const existing = await fs.lstat(file).catch(() => undefined)
+    if (existing !== undefined && (!overwrite || existing.isDirectory())) {
+      refuse('ERR_UPLOAD_EXISTS', req, res, next)
+      return
+    }
+    if ((await fs.mkdir(path.dirname(file), { recursive: true }).catch(() => null)) === null) {
+      refuse('ERR_UPLOAD_STORAGE', req, res, next)
+      return
+    }
+    const temporary = temporaryFor(file)
+    const landed = await receive(req, temporary, { maxBytes: cap, sha256: link.sha256, timeoutMs })
+    if (landed === 'aborted') return
+    if (typeof landed === 'string') {
+      refuse(landed, req, res, next)
+      return
+    }
+    const placed = await commit(temporary, file, overwrite)
+    if (placed !== true) {
+      refuse(placed === 'aborted' ? 'ERR_UPLOAD_STORAGE' : placed, req, res, next)
+      return
+    }
+    onUpload({ path: link.path, size: landed.size, contentType: type, sha256: landed.sha256 }, req, res, next)
+  }
+
+  const middleware = function signedUploadMiddleware(req: IncomingMessage, res: ServerResponse, next: Next): void {
+    if (req.method !== 'PUT') return next()
+    const verified = check(req, res, next)
+    if (verified === undefined) return
+    const underWay = upload(req, res, next, verified.link as UploadLink).catch(next)
+    inFlight.add(underWay)
+    void underWay.finally(() => inFlight.delete(underWay))
+  }
+  const inFlight = new Set<Promise<void>>()
+  const idle = async (): Promise<void> => {
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight])
+  }
+  return Object.assign(middleware, { ready, idle })
+}
+
+type UploadLink = { path: string; maxBytes?: number; contentType?: string; sha256?: string }
+
+/** The default answer: 201 with `{ path, size, contentType, sha256 }`. */
+function respondCreated(upload: Upload, _req: IncomingMessage, res: ServerResponse): void {
+  const body = JSON.stringify(upload)
+  res.statusCode = 201
+  res.setHeader('Cache-Control', 'no-store')
+  res.setHeader('Content-Type', 'application/json; charset=utf-8')
+  res.setHeader('Content-Length', Buffer.byteLength(body))
+  res.end(body)
+}

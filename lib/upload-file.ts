@@ -1,0 +1,173 @@
+// Writing one upload to disk without ever showing a partial file: the body streams into a temporary file beside the
+// target (a dotfile, which serve-static does not serve), is counted and hashed as it arrives, synced, and only then
+// put in place in one step (a rename, or a hard link that fails if the target exists). Temporaries left by a
+// killed process are swept at the next start.
+import { createHash, randomBytes } from 'node:crypto'
+import { promises as fs } from 'node:fs'
+import type { IncomingMessage } from 'node:http'
+import path from 'node:path'
+import type { SignedUrlErrorCode } from './errors.js'
+
+/** What ended an upload that did not land: the refusal's code, or an abort (nobody left to answer). */
+export type UploadFailure = SignedUrlErrorCode | 'aborted'
+
+/** A landed upload: its size and the base64url SHA-256 of its bytes. */
+export interface Landed {
+  size: number
+  sha256: string
+}
+
+// This process's mark in its temporaries' names: a pid can come back (a restarted container is pid 1 again), the
+// token cannot, so the sweep can tell this run's temporaries from a killed one's.
+const TOKEN = randomBytes(6).toString('hex')
+const TEMPORARY = /^\..*\.(\d+)-([0-9a-f]{12})\.[0-9a-f]{16}\.upload$/
+
+/** A fresh temporary beside `file`: `.<name>.<pid>-<token>.<random>.upload`. */
+export function temporaryFor(file: string): string {
+  const name = `.${path.basename(file).slice(0, 100)}.${process.pid}-${TOKEN}.${randomBytes(8).toString('hex')}.upload`
+  return path.join(path.dirname(file), name)
+}
+
+/**
+ * Streams a request body into `temporary` (created here, never there before), stopping past `maxBytes` or after
+ * `timeoutMs` without a byte, then checks the digest (when given) and syncs the file. On any failure the
+ * temporary is removed; on success it is complete and on disk.
+ */
+export async function receive(
+  req: IncomingMessage,
+  temporary: string,
+  limits: { maxBytes: number; sha256?: string; timeoutMs: number },
+): Promise<Landed | UploadFailure> {
+  let handle: fs.FileHandle
+  try {
+    handle = await fs.open(temporary, 'wx', 0o600)
+  } catch {
+    return 'ERR_UPLOAD_STORAGE'
+  }
+  const result = await new Promise<Landed | UploadFailure>((resolve) => {
+    const hash = createHash('sha256')
+    let size = 0
+    let done = false
+    // The writes, one at a time and in order; the body is paused while the disk catches up.
+    let writing: Promise<void> = Promise.resolve()
+    let timer: NodeJS.Timeout | undefined
+    const settle = (failure?: UploadFailure) => {
+      if (done) return
+      done = true
+      clearTimeout(timer)
+      req.off('data', onData).off('end', onEnd).off('error', onAbort).off('close', onClose)
+      if (failure !== undefined) {
+        req.pause()
+        resolve(
+          writing.then(
+            () => failure,
+            () => failure,
+          ),
+        )
+        return
+      }
+      resolve(
+        writing
+          .then(async (): Promise<Landed | UploadFailure> => {
+            const sha256 = hash.digest('base64url')
+            if (limits.sha256 !== undefined && sha256 !== limits.sha256) return 'ERR_UPLOAD_DIGEST'
+            await handle.sync()
+            return { size, sha256 }
+          })
+          .catch((): UploadFailure => 'ERR_UPLOAD_STORAGE'),
+      )
+    }
+    const arm = () => {
+      clearTimeout(timer)
+      timer = setTimeout(() => settle('ERR_UPLOAD_TIMEOUT'), limits.timeoutMs)
+    }
+    const onData = (chunk: Buffer) => {
+      arm()
+      size += chunk.length
+      if (size > limits.maxBytes) {
+        settle('ERR_UPLOAD_TOO_LARGE')
+        return
+      }
+      hash.update(chunk)
+      req.pause()
+      writing = writing
+        .then(() => writeAll(handle, chunk))
+        .then(() => {
+          if (!done) req.resume()
+        })
+      writing.catch(() => settle('ERR_UPLOAD_STORAGE'))
+    }
+    const onEnd = () => settle()
+    const onAbort = () => settle('aborted')
+    const onClose = () => settle(req.complete ? undefined : 'aborted')
+    req.on('data', onData).on('end', onEnd).on('error', onAbort).on('close', onClose)
+    arm()
+    // The client may have gone while the target was checked, before these listeners: its 'close' is past.
+    if (req.destroyed && !req.complete) settle('aborted')
+  })
+  await handle.close().catch(() => undefined)
+  if (typeof result === 'string') await fs.rm(temporary, { force: true }).catch(() => undefined)
+  return result
+}
+
+async function writeAll(handle: fs.FileHandle, chunk: Buffer): Promise<void> {
+  for (let offset = 0; offset < chunk.length;) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset)
+    offset += bytesWritten
+  }
+}
+
+/**
+ * Puts a synced temporary in place: with `overwrite`, a rename (the target is always one whole upload); without, a
+ * hard link, which fails if the target exists, so of two uploads to one path exactly one lands. The folder is
+ * synced after, so the new name survives a crash. The temporary is gone either way.
+ */
+export async function commit(temporary: string, file: string, overwrite: boolean): Promise<true | UploadFailure> {
+  try {
+    if (overwrite) await fs.rename(temporary, file)
+    else await fs.link(temporary, file)
+  } catch (err) {
+    await fs.rm(temporary, { force: true }).catch(() => undefined)
+    const code = (err as NodeJS.ErrnoException).code
+    return code === 'EEXIST' || code === 'EISDIR' || code === 'ENOTEMPTY' ? 'ERR_UPLOAD_EXISTS' : 'ERR_UPLOAD_STORAGE'
+  }
+  if (!overwrite) await fs.rm(temporary, { force: true }).catch(() => undefined)
+  const folder = await fs.open(path.dirname(file), 'r').catch(() => undefined)
+  await folder?.sync().catch(() => undefined)
+  await folder?.close().catch(() => undefined)
+  return true
+}
+
+/**
+ * Removes, below `root`, the temporaries of processes that are gone: another pid that is not running, or this pid
+ * with another token (the same pid after a restart). Returns how many it removed.
+ */
+export async function sweep(root: string): Promise<number> {
+  let removed = 0
+  const walk = async (folder: string, depth: number): Promise<void> => {
+    const entries = await fs.readdir(folder, { withFileTypes: true }).catch(() => [])
+    for (const entry of entries) {
+      const full = path.join(folder, entry.name)
+      if (entry.isDirectory() && depth < 32) await walk(full, depth + 1)
+      const match = entry.isFile() ? TEMPORARY.exec(entry.name) : null
+      if (match === null || !stale(Number(match[1]), match[2])) continue
+      await fs.rm(full, { force: true }).then(
+        () => removed++,
+        () => undefined,
+      )
+    }
+  }
+  await walk(root, 0)
+  return removed
+}
+
+function stale(pid: number, token: string): boolean {
+  if (pid === process.pid) return token !== TOKEN
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch (err) {
+    // EPERM: alive, another user's. Anything else (no such process, a pid no process can have): gone.
+    return (err as NodeJS.ErrnoException).code !== 'EPERM'
+  }
+}
