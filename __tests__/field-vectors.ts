@@ -52,3 +52,14 @@ export function optionsOf(v: FieldVector, expiresAt = v.expiry): SignOptions {
 
 /** The vector's key, with its id when it has one. */
 export const keyOf = (v: FieldVector) => (v.keyId === undefined ? v.key : { id: v.keyId, secret: v.key })
+
+/** Download names that exercise every branch of Content-Disposition: token, quoted, %XX, Latin-1, CJK, astral. */
+export const DOWNLOAD_NAMES = [
+  'plain.pdf',
+  'a b.pdf',
+  '"q" 100%.pdf',
+  'x%41y.pdf',
+  'Ünïcødé.pdf',
+  '日本語 😀.pdf',
+  "it's(1)*.pdf",
+]

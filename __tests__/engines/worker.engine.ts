@@ -12,7 +12,7 @@ import serveStatic from 'serve-static'
 import { createSigner } from 'express-signed-url'
 import { attackCorpus, headersOf, type AttackContext } from '../attack-corpus'
 import { fixture, KEY, OTHER_KEY, sendTo, SITE, type RawResponse } from '../helpers'
-import { fieldVectors, keyOf, optionsOf } from '../field-vectors'
+import { DOWNLOAD_NAMES, fieldVectors, keyOf, optionsOf } from '../field-vectors'
 import { inRanges, parseClientAddress, readIpField } from '../../lib/ip-range'
 import { create as contentDisposition } from 'content-disposition'
 
@@ -591,15 +591,7 @@ describe('the extension fields in the Worker', () => {
     await bucket.put('private/named.pdf', Uint8Array.from(fixture('private/docs/report-2026.pdf')), {
       httpMetadata: { contentType: 'application/pdf', contentDisposition: 'attachment; filename="stored.pdf"' },
     })
-    for (const filename of [
-      'plain.pdf',
-      'a b.pdf',
-      '"q" 100%.pdf',
-      'x%41y.pdf',
-      'Ünïcødé.pdf',
-      '日本語 😀.pdf',
-      "it's(1)*.pdf",
-    ]) {
+    for (const filename of DOWNLOAD_NAMES) {
       const res = await ring.send(signer.sign('private/named.pdf', { filename }))
       expect([filename, res.headers['content-disposition']]).toEqual([filename, contentDisposition(filename)])
     }
