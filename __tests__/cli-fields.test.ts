@@ -182,7 +182,7 @@ describe('the command line, link fields', () => {
       ['sign', 'a.png', '--method', 'put', '--content-type', 'image/png;q=1'],
       /"contentType" entries must be media types/,
     ],
-    [['sign', 'a/', '--method', 'put'], /names a file, not a folder/],
+    [['sign', 'a/', '--method', 'put'], /names a file: not a folder, nor a dotfile/],
     [['verify', '/a.png', '--max-bytes', '1'], /--max-bytes is for sign/],
     [['verify', '/a.png', '--filename', 'x'], /--filename is for sign/],
     [['verify', '/a.png', '--ip', '1.2.3.4', '--ip', '5.6.7.8'], /verify takes one --ip/],

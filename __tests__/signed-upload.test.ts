@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, createHmac, randomBytes } from 'node:crypto'
 import fs, { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -12,6 +12,12 @@ import { frameworks, KEY, NOW_MS, now } from './helpers'
 // what lands (whole or nothing), and what is left behind (nothing).
 const signer = createSigner({ key: KEY, now })
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('base64url')
+// An upload link sign() refuses to make (for a dotfile), made with the key as anyone holding it could.
+const handMade = (file: string) => {
+  const expiry = NOW_MS / 1000 + 60
+  const message = `${file}?expiry=${expiry}&method=put`
+  return `/${file}?expiry=${expiry}&method=put&signature=${createHmac('sha256', KEY).update(message).digest('base64url')}`
+}
 
 interface Reply {
   status: number
@@ -119,8 +125,8 @@ describe.each(frameworks)('signedUpload on $name', (fw) => {
         () => createSigner({ key: KEY, now: () => NOW_MS - 7_200_000 }).sign('files/g.bin', { method: 'put' }),
         403,
       ],
-      ['a dotfile target', () => link('.hidden'), 403],
-      ['a folder target', () => link('sub/.x/y.bin'), 403],
+      ['a dotfile target, signed by hand', () => handMade('files/.hidden'), 403],
+      ['a dotfile folder, signed by hand', () => handMade('files/sub/.x/y.bin'), 403],
     ])('refuses %s before reading the body, and writes nothing', async (_name, target, status) => {
       const reply = await put(port, target(), [Buffer.from('x')])
       expect(reply).toMatchObject({ status })
@@ -190,6 +196,18 @@ describe.each(frameworks)('signedUpload on $name', (fw) => {
       }
     })
 
+    it('keeps a long name whole (its temporary is trimmed), and answers 409 where a file stands for a folder', async () => {
+      const name = `${'文'.repeat(83)}.png`
+      expect(await put(port, link(name), [Buffer.from('x')])).toMatchObject({ status: 201 })
+      writeFileSync(path.join(dir, 'plain'), 'a file')
+      expect(await put(port, link('plain/inside.png'), [Buffer.from('x')])).toMatchObject({ status: 409 })
+    })
+
+    it('closes the connection after refusing a link, rather than reading the body', async () => {
+      const reply = await put(port, link('c.bin').replace(/signature=./, 'signature=A'), [Buffer.alloc(10)])
+      expect(reply).toMatchObject({ status: 403, headers: { connection: 'close' } })
+    })
+
     it('lands exactly one of two uploads racing to one path, whole', async () => {
       const bodies = Array.from({ length: 10 }, (_, i) => Buffer.alloc(50_000, i))
       const replies = await Promise.all(
@@ -251,6 +269,77 @@ describe.each(frameworks)('signedUpload on $name', (fw) => {
 })
 
 describe('signedUpload', () => {
+  it("sends every refusal through onReject or forwardRefusals, a body's with its own status", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'signed-upload-forward-'))
+    const codes: string[] = []
+    const uploads = signedUpload(dir, { signer, maxBytes: 10, forwardRefusals: true, status: 404 })
+    const server = http.createServer((req, res) =>
+      uploads(req, res, (err?: unknown) => {
+        const e = err as { code?: string; status?: number } | undefined
+        codes.push(`${e?.code} ${e?.status}`)
+        res.statusCode = e?.status ?? 500
+        res.end()
+      }),
+    )
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const p = (server.address() as AddressInfo).port
+    try {
+      await put(p, '/a.bin', [Buffer.from('x')])
+      await put(p, signer.sign('.a.bin', { expiresAt: NOW_MS / 1000 + 60 }), [Buffer.from('x')])
+      await put(p, signer.sign('a.bin', { method: 'put' }), [Buffer.alloc(11)], { 'Content-Length': 11 })
+      expect(codes).toEqual(['ERR_SIGNATURE_MISSING 404', 'ERR_METHOD_NOT_ALLOWED 404', 'ERR_UPLOAD_TOO_LARGE 413'])
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('with checkContinue, answers 100 Continue only once the upload is accepted', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'signed-upload-continue-'))
+    const uploads = signedUpload(dir, { signer, maxBytes: 1000 })
+    const server = http.createServer()
+    const handle = (req: IncomingMessage, res: ServerResponse) => uploads(req, res, () => res.end())
+    server.on('request', handle).on('checkContinue', handle)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const p = (server.address() as AddressInfo).port
+    const send = (target: string) =>
+      new Promise<{ continued: boolean; status: number }>((resolve) => {
+        let continued = false
+        const req = http.request({
+          host: '127.0.0.1',
+          port: p,
+          path: target,
+          method: 'PUT',
+          agent: false,
+          headers: { Expect: '100-continue', 'Content-Length': 5 },
+        })
+        req.on('continue', () => {
+          continued = true
+          req.end('hello')
+        })
+        req.on('response', (res) => {
+          res.resume()
+          res.on('end', () => resolve({ continued, status: res.statusCode ?? 0 }))
+        })
+        req.on('error', () => resolve({ continued, status: 0 }))
+      })
+    try {
+      expect(await send(signer.sign('ok.txt', { method: 'put' }))).toEqual({ continued: true, status: 201 })
+      expect(await send(signer.sign('ok2.txt', { method: 'put' }).replace(/signature=./, 'signature=A'))).toEqual({
+        continued: false,
+        status: 403,
+      })
+      expect(readFileSync(path.join(dir, 'ok.txt'), 'utf8')).toBe('hello')
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('refuses to sign an upload link for a dotfile, which it would never take', () => {
+    expect(() => signer.sign('files/.env', { method: 'put' })).toThrow('names a file: not a folder, nor a dotfile')
+  })
+
   it('after a kill -9 mid-upload, the next start sweeps the temporary: nothing partial is left', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'signed-upload-kill-'))
     const script = `
@@ -286,8 +375,11 @@ describe('signedUpload', () => {
       child.kill('SIGKILL')
       await exited
       req.destroy()
-      expect(readdirSync(dir).filter((f) => f.endsWith('.upload'))).toHaveLength(1)
-      expect(readdirSync(dir)).not.toContain('big.bin')
+      const [left] = readdirSync(dir).filter((f) => f.endsWith('.upload'))
+      expect(readdirSync(dir)).toEqual([left])
+      // Not written since the kill: once older than twice the timeout, the next start removes it.
+      const old = new Date(Date.now() - 120_000)
+      fs.utimesSync(path.join(dir, left), old, old)
       expect(await signedUpload(dir, { signer, maxBytes: 10 }).ready).toBe(1)
       expect(readdirSync(dir)).toEqual([])
     } finally {
@@ -296,17 +388,18 @@ describe('signedUpload', () => {
     }
   })
 
-  it('sweeps the temporaries of processes that are gone, and keeps those of live ones', async () => {
+  it("sweeps temporaries not written for twice the timeout, and keeps younger ones (a live replica's)", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'signed-upload-sweep-'))
     try {
       fs.mkdirSync(path.join(dir, 'a', 'b'), { recursive: true })
-      const dead = `.x.bin.4194304-${'a'.repeat(12)}.${'b'.repeat(16)}.upload`
-      const restarted = `.y.bin.${process.pid}-${'c'.repeat(12)}.${'d'.repeat(16)}.upload`
-      const live = `.z.bin.${process.ppid}-${'e'.repeat(12)}.${'f'.repeat(16)}.upload`
-      for (const name of [dead, restarted, live]) writeFileSync(path.join(dir, 'a', 'b', name), 'partial')
+      const names = ['x', 'y', 'z'].map((n, i) => `.${n}.bin.${i + 1}-${'a'.repeat(12)}.${'b'.repeat(16)}.upload`)
+      for (const name of names) writeFileSync(path.join(dir, 'a', 'b', name), 'partial')
+      const old = new Date(Date.now() - 120_000)
+      for (const name of names.slice(0, 2)) fs.utimesSync(path.join(dir, 'a', 'b', name), old, old)
       writeFileSync(path.join(dir, 'a', '.not-ours.upload'), 'kept')
-      expect(await signedUpload(dir, { signer, maxBytes: 10 }).ready).toBe(2)
-      expect(tree(dir)).toEqual([path.join('a', '.not-ours.upload'), path.join('a', 'b', live)].sort())
+      fs.utimesSync(path.join(dir, 'a', '.not-ours.upload'), old, old)
+      expect(await signedUpload(dir, { signer, maxBytes: 10, timeout: '30s' }).ready).toBe(2)
+      expect(tree(dir)).toEqual([path.join('a', '.not-ours.upload'), path.join('a', 'b', names[2])].sort())
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -56,7 +56,10 @@ export interface SignedHeaders {
 }
 
 /** A guard's per-request check: SignedHeaders, or undefined for a refusal it has answered (or passed on). */
-export type Guard = (req: IncomingMessage, res: ServerResponse, next: Next) => SignedHeaders | undefined
+export type Guard = ((req: IncomingMessage, res: ServerResponse, next: Next) => SignedHeaders | undefined) & {
+  /** Refuses as the options say (a fixed `status` for refusals of a body, not of a link). */
+  reject(error: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next, status?: number): void
+}
 
 /** Every option a guard takes: the signer's (one list, in signer-options), or a signer, and the guard's own. */
 export const GUARD_OPTIONS: readonly string[] = [
@@ -110,8 +113,8 @@ export function createGuard(
   if (typeof onReject !== 'function')
     throw new TypeError(`${factory}: "onReject" must be a function, got ${describeValue(onReject)}`)
 
-  function reject(error: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next): void {
-    error.status = error.code === 'ERR_URL_EXPIRED' ? expiredStatus : status
+  function reject(error: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next, fixed?: number): void {
+    error.status = fixed ?? (error.code === 'ERR_URL_EXPIRED' ? expiredStatus : status)
     logRefusal(error, req)
     // What an earlier guard verified no longer holds for this request.
     const locals = (res as { locals?: Record<string, unknown> }).locals
@@ -123,43 +126,46 @@ export function createGuard(
     }
   }
 
-  return function check(req, res, next) {
-    // One reading of the target, before any other work: the string verified is the one the routers cut their
-    // mounts from and serve-static opens, and req.url is exactly what the mounts left of it.
-    const target = readRequestTarget(req)
-    if (typeof target === 'string') {
-      reject(stackless(target), req, res, next)
-      return undefined
-    }
-    let result
-    try {
-      // A signature in the URL is checked first; grant cookies are read only when the URL carries none.
-      // Only a header as Node parses it (a string): a request object built by other code may hold anything.
-      const cookie = (req.headers as IncomingMessage['headers'] | undefined)?.cookie
-      const grants = typeof cookie === 'string' ? () => grantsFromCookies(cookie, grantCookie) : undefined
-      // A request object without a method (made by other code) is refused, never taken as a GET.
-      const method = typeof req.method === 'string' ? req.method : ''
-      result = signer.verify(target.target, { method, grants, ip: () => clientAddress(req) })
-    } catch (err) {
-      next(err)
-      return undefined
-    }
-    if (!result.ok) {
-      reject(result.error, req, res, next)
-      return undefined
-    }
-    // The guards only read: an upload link, even on a PUT it allows, is signedUpload's, never theirs.
-    if ((result.method === 'put') !== (takes === 'PUT')) {
-      reject(stackless('ERR_METHOD_NOT_ALLOWED'), req, res, next)
-      return undefined
-    }
-    localsOf(res).signedLink = result
-    const cacheControl = `private, max-age=${result.secondsLeft}`
-    // The name was checked when the link was read (no control characters, at most 255 bytes): this cannot throw.
-    if (result.disposition === undefined) return { cacheControl, link: result }
-    const disposition = contentDisposition(result.filename, { type: result.disposition })
-    return { cacheControl, contentDisposition: disposition, link: result }
-  }
+  return Object.assign(
+    function check(req: IncomingMessage, res: ServerResponse, next: Next) {
+      // One reading of the target, before any other work: the string verified is the one the routers cut their
+      // mounts from and serve-static opens, and req.url is exactly what the mounts left of it.
+      const target = readRequestTarget(req)
+      if (typeof target === 'string') {
+        reject(stackless(target), req, res, next)
+        return undefined
+      }
+      let result
+      try {
+        // A signature in the URL is checked first; grant cookies are read only when the URL carries none.
+        // Only a header as Node parses it (a string): a request object built by other code may hold anything.
+        const cookie = (req.headers as IncomingMessage['headers'] | undefined)?.cookie
+        const grants = typeof cookie === 'string' ? () => grantsFromCookies(cookie, grantCookie) : undefined
+        // A request object without a method (made by other code) is refused, never taken as a GET.
+        const method = typeof req.method === 'string' ? req.method : ''
+        result = signer.verify(target.target, { method, grants, ip: () => clientAddress(req) })
+      } catch (err) {
+        next(err)
+        return undefined
+      }
+      if (!result.ok) {
+        reject(result.error, req, res, next)
+        return undefined
+      }
+      // The guards only read: an upload link, even on a PUT it allows, is signedUpload's, never theirs.
+      if ((result.method === 'put') !== (takes === 'PUT')) {
+        reject(stackless('ERR_METHOD_NOT_ALLOWED'), req, res, next)
+        return undefined
+      }
+      localsOf(res).signedLink = result
+      const cacheControl = `private, max-age=${result.secondsLeft}`
+      // The name was checked when the link was read (no control characters, at most 255 bytes): this cannot throw.
+      if (result.disposition === undefined) return { cacheControl, link: result }
+      const disposition = contentDisposition(result.filename, { type: result.disposition })
+      return { cacheControl, contentDisposition: disposition, link: result }
+    },
+    { reject },
+  )
 }
 
 // The guard's signer: the one given, or one built from the signer options among the guard's (SIGNER_OPTIONS, so an

@@ -3,12 +3,11 @@
 import { promises as fs } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
-import { stackless, type SignedUrlError, type SignedUrlErrorCode } from './errors.js'
+import { stackless, type SignedUrlErrorCode } from './errors.js'
 import { createGuard, type GuardOptions, type Middleware, type Next, GUARD_OPTIONS } from './guard.js'
 import { decodePath } from './link-path.js'
 import { requestMediaType } from './media-types.js'
 import { asOptions, describeValue, toSeconds, type Duration } from './option-checks.js'
-import { respondRefused } from './refusal.js'
 import { readRequestTarget } from './request-target.js'
 import { commit, receive, sweep, temporaryFor } from './upload-file.js'
 
@@ -83,14 +82,14 @@ export function signedUpload(
     throw new TypeError(`signedUpload: "onUpload" must be a function, got ${describeValue(onUpload)}`)
   const timeoutMs = timeout * 1000
   const folder = path.resolve(root)
-  const ready = sweep(folder).catch(() => 0)
+  const ready = sweep(folder, 2 * timeoutMs).catch(() => 0)
+  // Temporaries too young to be sure of at start: swept once more when they would be (the timer does not hold the process).
+  setTimeout(() => void sweep(folder, 2 * timeoutMs).catch(() => 0), 2 * timeoutMs + 1000).unref()
 
   const refuse = (code: SignedUrlErrorCode, req: IncomingMessage, res: ServerResponse, next: Next) => {
-    const error: SignedUrlError = stackless(code)
-    error.status = STATUS[code] ?? 403
-    // A body left unread is not drained: the connection closes after the answer.
+    // Through the guard's refusal (onReject, forwardRefusals, the log); a body's refusal keeps its own status.
     if (!req.complete) res.setHeader('Connection', 'close')
-    respondRefused(error, req, res, next)
+    check.reject(stackless(code), req, res, next, STATUS[code])
   }
 
   async function upload(req: IncomingMessage, res: ServerResponse, next: Next, link: UploadLink): Promise<void> {
@@ -122,10 +121,29 @@ export function signedUpload(
       refuse('ERR_UPLOAD_EXISTS', req, res, next)
       return
     }
-    if ((await fs.mkdir(path.dirname(file), { recursive: true }).catch(() => null)) === null) {
-      refuse('ERR_UPLOAD_STORAGE', req, res, next)
+    const made = await fs.mkdir(path.dirname(file), { recursive: true }).then(
+      () => undefined,
+      (err: unknown) => (err as NodeJS.ErrnoException).code ?? 'EIO',
+    )
+    // A file where the path needs a folder is the client's to fix, as is a name the file system cannot hold.
+    if (made !== undefined) {
+      const code =
+        made === 'EEXIST' || made === 'ENOTDIR'
+          ? 'ERR_UPLOAD_EXISTS'
+          : made === 'ENAMETOOLONG'
+            ? 'ERR_PATH_NOT_CANONICAL'
+            : 'ERR_UPLOAD_STORAGE'
+      refuse(code, req, res, next)
       return
     }
+    // A body parser before this middleware has taken the body: a mistake in the app, said as such.
+    if (req.readableEnded) {
+      next(new Error('signedUpload: the body was already read; mount signedUpload before any body parser'))
+      return
+    }
+    // A client that waits for 100 Continue sends the body only now that the upload is accepted.
+    if (/^100-continue$/i.test(req.headers.expect ?? '') && (res as { _sent100?: boolean })._sent100 !== true)
+      res.writeContinue()
     const temporary = temporaryFor(file)
     const landed = await receive(req, temporary, { maxBytes: cap, sha256: link.sha256, timeoutMs })
     if (landed === 'aborted') return
@@ -143,8 +161,11 @@ export function signedUpload(
 
   const middleware = function signedUploadMiddleware(req: IncomingMessage, res: ServerResponse, next: Next): void {
     if (req.method !== 'PUT') return next()
+    // Any refusal leaves the body unread: the connection closes after the answer rather than draining it.
+    res.setHeader('Connection', 'close')
     const verified = check(req, res, next)
     if (verified === undefined) return
+    res.removeHeader('Connection')
     const underWay = upload(req, res, next, verified.link as UploadLink).catch(next)
     inFlight.add(underWay)
     void underWay.finally(() => inFlight.delete(underWay))

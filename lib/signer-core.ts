@@ -80,8 +80,8 @@ export function createSignerCore<K>(
     const fields = extensionFields(opts, expiry)
     fields.expiry = expiry
     fields.kid = ring.signingId
-    if (fields.method === 'put' && relative.endsWith('/'))
-      throw new TypeError('sign: an upload link (method: \'put\') names a file, not a folder (a path ending in "/")')
+    if (fields.method === 'put' && (relative.endsWith('/') || /(^|\/)\./.test(relative)))
+      throw new TypeError("sign: an upload link (method: 'put') names a file: not a folder, nor a dotfile")
     if (fields.disposition !== undefined && relative.endsWith('/'))
       throw new TypeError('sign: "filename" and "disposition" are for one file, not a folder (a path ending in "/")')
     let signed = relative

@@ -24,7 +24,9 @@ const TEMPORARY = /^\..*\.(\d+)-([0-9a-f]{12})\.[0-9a-f]{16}\.upload$/
 
 /** A fresh temporary beside `file`: `.<name>.<pid>-<token>.<random>.upload`. */
 export function temporaryFor(file: string): string {
-  const name = `.${path.basename(file).slice(0, 100)}.${process.pid}-${TOKEN}.${randomBytes(8).toString('hex')}.upload`
+  // At most 40 characters of the name (160 bytes), so the whole stays within a file system's 255.
+  const kept = Array.from(path.basename(file)).slice(0, 40).join('')
+  const name = `.${kept}.${process.pid}-${TOKEN}.${randomBytes(8).toString('hex')}.upload`
   return path.join(path.dirname(file), name)
 }
 
@@ -40,7 +42,7 @@ export async function receive(
 ): Promise<Landed | UploadFailure> {
   let handle: fs.FileHandle
   try {
-    handle = await fs.open(temporary, 'wx', 0o600)
+    handle = await fs.open(temporary, 'wx')
   } catch {
     return 'ERR_UPLOAD_STORAGE'
   }
@@ -139,18 +141,21 @@ export async function commit(temporary: string, file: string, overwrite: boolean
 }
 
 /**
- * Removes, below `root`, the temporaries of processes that are gone: another pid that is not running, or this pid
- * with another token (the same pid after a restart). Returns how many it removed.
+ * Removes, below `root`, temporaries not written for `olderThanMs`: no upload under way is, as a live one writes
+ * within its timeout or gives up and removes its own. Age, not the pid in the name, decides: replicas that share
+ * a folder may each be pid 1 in their own container, or on other hosts. Returns how many it removed.
  */
-export async function sweep(root: string): Promise<number> {
+export async function sweep(root: string, olderThanMs: number): Promise<number> {
   let removed = 0
+  const before = Date.now() - olderThanMs
   const walk = async (folder: string, depth: number): Promise<void> => {
     const entries = await fs.readdir(folder, { withFileTypes: true }).catch(() => [])
     for (const entry of entries) {
       const full = path.join(folder, entry.name)
       if (entry.isDirectory() && depth < 32) await walk(full, depth + 1)
-      const match = entry.isFile() ? TEMPORARY.exec(entry.name) : null
-      if (match === null || !stale(Number(match[1]), match[2])) continue
+      if (!entry.isFile() || !TEMPORARY.test(entry.name)) continue
+      const stats = await fs.stat(full).catch(() => undefined)
+      if (stats === undefined || stats.mtimeMs > before) continue
       await fs.rm(full, { force: true }).then(
         () => removed++,
         () => undefined,
@@ -159,15 +164,4 @@ export async function sweep(root: string): Promise<number> {
   }
   await walk(root, 0)
   return removed
-}
-
-function stale(pid: number, token: string): boolean {
-  if (pid === process.pid) return token !== TOKEN
-  try {
-    process.kill(pid, 0)
-    return false
-  } catch (err) {
-    // EPERM: alive, another user's. Anything else (no such process, a pid no process can have): gone.
-    return (err as NodeJS.ErrnoException).code !== 'EPERM'
-  }
 }
