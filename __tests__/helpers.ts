@@ -356,3 +356,15 @@ export function recordingResponse(req: IncomingMessage): ServerResponse & { ende
   }) as ServerResponse['end']
   return Object.assign(res, { ended })
 }
+
+/**
+ * Checks a served `Cache-Control` against the link's lifetime on an engine with its own (real) clock: never more
+ * than `ttl`, and no less than what was left when the answer came (`signedAt` is when the link was made, in ms).
+ */
+export function expectLifetime(header: unknown, ttl: number, signedAt: number): void {
+  const match = /^private, max-age=(\d+)$/.exec(String(header))
+  expect(match).not.toBeNull()
+  const maxAge = Number(match?.[1])
+  expect(maxAge).toBeLessThanOrEqual(ttl)
+  expect(maxAge).toBeGreaterThanOrEqual(Math.floor(ttl - (Date.now() - signedAt) / 1000) - 1)
+}
