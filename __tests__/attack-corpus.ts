@@ -878,10 +878,17 @@ const keyIdNames: AttackCase[] = ['constructor', '__proto__', 'toString', 'value
  * A link carrying extension fields (`&notbefore=...` etc., as given, in the order given) with a correct signature
  * over exactly that text: only the grammar and the checks after the MAC can refuse it.
  */
-function withFields(c: AttackContext, sitePath: string, fields: string, signedFields = fields): string {
-  const message = `${full(c, sitePath)}?expiry=${c.expiry}&method=get${signedFields}`
+function withFields(
+  c: AttackContext,
+  sitePath: string,
+  fields: string,
+  signedFields = fields,
+  o: { method?: 'get' | 'put'; signedPath?: string } = {},
+): string {
+  const method = o.method ?? 'get'
+  const message = `${full(c, o.signedPath ?? sitePath)}?expiry=${c.expiry}&method=${method}${signedFields}`
   const signature = createHmac('sha256', c.key).update(message).digest('base64url')
-  return `${c.base}/${encode(sitePath)}?expiry=${c.expiry}&method=get${fields}&signature=${signature}`
+  return `${c.base}/${encode(sitePath)}?expiry=${c.expiry}&method=${method}${fields}&signature=${signature}`
 }
 // Engines that read the client's address from a header set by their edge (the Worker: CF-Connecting-IP) get it
 // here; the Node guard and nginx read the socket, loopback, and ignore it.
@@ -896,17 +903,13 @@ const uploadLinks: AttackCase[] = [
       'upload link',
       `an upload link on ${method} to a guard`,
       'ERR_METHOD_NOT_ALLOWED',
-      (c) => {
-        const message = `${full(c, IMAGE)}?expiry=${c.expiry}&method=put`
-        return `${c.base}/${IMAGE}?expiry=${c.expiry}&method=put&signature=${createHmac('sha256', c.key).update(message).digest('base64url')}`
-      },
+      (c) => withFields(c, IMAGE, '', '', { method: 'put' }),
       { method },
     ),
   ),
-  refused('upload link', 'an upload link with a byte cap on GET', 'ERR_METHOD_NOT_ALLOWED', (c) => {
-    const message = `${full(c, IMAGE)}?expiry=${c.expiry}&method=put&maxbytes=100`
-    return `${c.base}/${IMAGE}?expiry=${c.expiry}&method=put&maxbytes=100&signature=${createHmac('sha256', c.key).update(message).digest('base64url')}`
-  }),
+  refused('upload link', 'an upload link with a byte cap on GET', 'ERR_METHOD_NOT_ALLOWED', (c) =>
+    withFields(c, IMAGE, '&maxbytes=100', '&maxbytes=100', { method: 'put' }),
+  ),
   ...['&maxbytes=100', '&contenttype=image/png', `&sha256=${'A'.repeat(43)}`].map((fields) =>
     refused('upload link', `a GET link carrying ${fields.slice(1, fields.indexOf('='))}`, 'ERR_QUERY_MALFORMED', (c) =>
       withFields(c, IMAGE, fields),
@@ -1027,11 +1030,8 @@ const linkFields: AttackCase[] = [
     { headers: (c) => grantCookie(c, full(c, 'private/videos/'), 'k1') },
   ),
   refused('link fields', 'a download name on a folder link', 'ERR_QUERY_MALFORMED', (c) => {
-    const depth = full(c, 'private/video/').split('/').length - 1
-    const fields = `&scope=${depth}&disposition=attachment&filename=clip.mp4`
-    const message = `${full(c, 'private/video/')}?expiry=${c.expiry}&method=get${fields}`
-    const signature = createHmac('sha256', c.key).update(message).digest('base64url')
-    return `${c.base}/private/video/clip_01.mp4?expiry=${c.expiry}&method=get${fields}&signature=${signature}`
+    const fields = `&scope=${full(c, 'private/video/').split('/').length - 1}&disposition=attachment&filename=clip.mp4`
+    return withFields(c, 'private/video/clip_01.mp4', fields, fields, { signedPath: 'private/video/' })
   }),
 ]
 

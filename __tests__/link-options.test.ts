@@ -1,4 +1,7 @@
 import { runInNewContext } from 'node:vm'
+import { createSigner } from 'express-signed-url'
+import { createWebSigner } from 'express-signed-url/web'
+import { KEY } from './helpers'
 import { checkVerifyOptions, extensionFields, grantOptionsOf, signOptionsOf } from '../lib/link-options'
 
 describe('link-options', () => {
@@ -46,6 +49,17 @@ describe('link-options', () => {
     )
     const fake = Object.create(Object.assign(Object.create(null), { hasOwnProperty: 1, filenme: 'a.pdf' })) as object
     expect(() => signOptionsOf(fake)).toThrow('must be a plain object')
+  })
+
+  it("checks verify's options on both signers, on the fast path of a plain link too", async () => {
+    const signer = createSigner({ key: KEY })
+    const web = createWebSigner({ key: KEY })
+    const link = signer.sign('a.png')
+    expect(() => signer.verify(link, { Method: 'DELETE' } as never)).toThrow('verify: unknown option "Method"')
+    expect(() => signer.verify(signer.sign('a.png', { ip: '::1' }), { Method: 'DELETE' } as never)).toThrow('verify')
+    expect(() => web.verify(link, { Method: 'DELETE' } as never)).toThrow('verify: unknown option "Method"')
+    expect(signer.verify(link, { method: 'GET' })).toMatchObject({ ok: true })
+    expect(await web.verify(link, { method: 'GET' })).toMatchObject({ ok: true })
   })
 
   it('checks the options of verify too: a misspelt Method must not verify for every method', () => {

@@ -392,7 +392,7 @@ describe('signedUpload', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'signed-upload-sweep-'))
     try {
       fs.mkdirSync(path.join(dir, 'a', 'b'), { recursive: true })
-      const names = ['x', 'y', 'z'].map((n, i) => `.${n}.bin.${i + 1}-${'a'.repeat(12)}.${'b'.repeat(16)}.upload`)
+      const names = ['x', 'y', 'z'].map((n, i) => `.${n}.bin.${i + 1}.${'b'.repeat(16)}.upload`)
       for (const name of names) writeFileSync(path.join(dir, 'a', 'b', name), 'partial')
       const old = new Date(Date.now() - 120_000)
       for (const name of names.slice(0, 2)) fs.utimesSync(path.join(dir, 'a', 'b', name), old, old)

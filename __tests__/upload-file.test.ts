@@ -13,7 +13,7 @@ describe('upload-file', () => {
   it('names a temporary as a dotfile beside the target, with this process and a random part', () => {
     const a = temporaryFor(path.join(dir, 'x.png'))
     expect(path.dirname(a)).toBe(dir)
-    expect(path.basename(a)).toMatch(new RegExp(`^\\.x\\.png\\.${process.pid}-[0-9a-f]{12}\\.[0-9a-f]{16}\\.upload$`))
+    expect(path.basename(a)).toMatch(new RegExp(`^\\.x\\.png\\.${process.pid}\\.[0-9a-f]{16}\\.upload$`))
     expect(temporaryFor(path.join(dir, 'x.png'))).not.toBe(a)
   })
 

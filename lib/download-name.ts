@@ -1,5 +1,6 @@
 // Download names, runtime-neutral: the `disposition` and `filename` fields of a link, checked the same way when
 // sign is asked for one and when a link carrying one is read back.
+import { encodePath } from './link-path.js'
 
 /** How the response presents the file: saved under the name (`attachment`) or shown in the browser (`inline`). */
 export type Disposition = 'attachment' | 'inline'
@@ -29,7 +30,7 @@ const INVISIBLE: ReadonlyArray<readonly [number, number]> = [
 ]
 
 /** Whether a code point is one of INVISIBLE, or a noncharacter U+xFFFE or U+xFFFF. */
-export function isInvisible(codePoint: number): boolean {
+function isInvisible(codePoint: number): boolean {
   if ((codePoint & 0xfffe) === 0xfffe) return true
   for (const [low, high] of INVISIBLE) if (codePoint >= low && codePoint <= high) return true
   return false
@@ -81,12 +82,12 @@ export function dispositionOption(value: unknown): Disposition {
 }
 
 /**
- * A name as the link and the string to sign carry it, the one spelling accepted back: every character outside
- * `A-Z a-z 0-9 - . _ ~` percent-encoded as UTF-8, upper-case hex, as sign encodes a path (encodeURIComponent, and
- * `! ' ( ) *` too: the URL parser of a Worker's runtime escapes `'` in a query, so it must never be raw).
+ * A name as the link and the string to sign carry it, the one spelling accepted back: percent-encoded as sign
+ * encodes a path (encodePath: everything but `A-Z a-z 0-9 - . _ ~`, so `! ' ( ) *` too, as the URL parser of a
+ * Worker's runtime escapes `'` in a query). A name holds no `/`.
  */
 export function encodeFilename(name: string): string {
-  return encodeURIComponent(name).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  return encodePath(name)
 }
 
 /** The name a link's `filename` value spells, or undefined unless it is a good name in its one spelling. */

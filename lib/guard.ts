@@ -53,6 +53,8 @@ export interface SignedHeaders {
   readonly cacheControl: string
   readonly contentDisposition?: string
   readonly link: VerifiedLink
+  /** The target the next handler acts on (`req.url` in origin-form), as the guard read it once. */
+  readonly served: string
 }
 
 /** A guard's per-request check: SignedHeaders, or undefined for a refusal it has answered (or passed on). */
@@ -160,9 +162,10 @@ export function createGuard(
       localsOf(res).signedLink = result
       const cacheControl = `private, max-age=${result.secondsLeft}`
       // The name was checked when the link was read (no control characters, at most 255 bytes): this cannot throw.
-      if (result.disposition === undefined) return { cacheControl, link: result }
+      const { served } = target
+      if (result.disposition === undefined) return { cacheControl, link: result, served }
       const disposition = contentDisposition(result.filename, { type: result.disposition })
-      return { cacheControl, contentDisposition: disposition, link: result }
+      return { cacheControl, contentDisposition: disposition, link: result, served }
     },
     { reject },
   )

@@ -13,7 +13,6 @@ import { toExpiry } from './link-lifetime.js'
 import { decodePath, folderOf, fragmentStart, queryMark, targetStart } from './link-path.js'
 
 export type { LinkFields, ParsedLink, QueryFields, SignedFields } from './link-fields.js'
-export { SIGNED_FIELDS } from './link-fields.js'
 
 /**
  * The string to sign: v1 (`<path>?expiry=<expiry>&method=get`, what ittybit's reference snippet signs), then each
@@ -34,12 +33,6 @@ export function signedQuery(fields: SignedFields): string {
       text += `&${extension[1]}=${extension[3] === undefined ? value : extension[3](value as never)}`
   }
   return text
-}
-
-/** A link's query up to its signature: `?expiry=<expiry>&method=get[&<extension>=<value>...]&signature=`. */
-export function linkQuery(fields: SignedFields): string {
-  // The query's signed part is exactly the string to sign after the path, so the two cannot drift apart.
-  return `${signedQuery(fields)}&signature=`
 }
 
 /**

@@ -78,7 +78,7 @@ function bounded(caller: string, expiry: number, lifetime: number): number {
  * multiple of it (in Unix time) after `current + lifetime`. Every `current` in one window (`current + lifetime`
  * from a multiple up to the next) gets the same expiry, between `lifetime + 1` and `lifetime + window` seconds away.
  */
-export function stable(current: number, lifetime: number, window: number): number {
+function stable(current: number, lifetime: number, window: number): number {
   return window === 0 ? current + lifetime : (Math.floor((current + lifetime) / window) + 1) * window
 }
 

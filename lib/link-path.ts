@@ -87,6 +87,11 @@ export function encodePath(path: string): string {
     .join('/')
 }
 
+/** Whether a decoded path has a segment starting with `.`: a dotfile or dot folder, which serve-static hides. */
+export function hasDotSegment(path: string): boolean {
+  return path.charCodeAt(0) === 0x2e /* . */ || path.includes('/.')
+}
+
 /** The deepest folder a scope may grant: `scope` is one or two digits. */
 export const MAX_SCOPE = 99
 

@@ -1,5 +1,6 @@
 // Media types, runtime-neutral: the `contenttype` field of an upload link (the types it may be sent as), checked the
 // same way when sign is asked for one and when a link carrying one is read back, and the type a request declares.
+import { encodePath } from './link-path.js'
 
 /** At most this many types in one link. */
 export const MAX_MEDIA_TYPES = 16
@@ -7,11 +8,9 @@ export const MAX_MEDIA_TYPES = 16
 // RFC 9110: type "/" subtype, each a token. Lower case only: types are compared without case.
 const MEDIA_TYPE = /^[a-z0-9!#$%&'*+.^_`|~-]+\/[a-z0-9!#$%&'*+.^_`|~-]+$/
 
-// A type as a link spells it: every character but A-Z a-z 0-9 - . _ ~ and the `/` percent-encoded (`+` as %2B,
-// which a query parser would read as a space).
-function encodeType(type: string): string {
-  return type.replace(/[^A-Za-z0-9\-._~/]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
-}
+// A type as a link spells it: as sign encodes a path (encodePath), the `/` raw and `+` as %2B, which a query
+// parser would read as a space.
+const encodeType = encodePath
 
 /** Sign's `contentType` option (one type or a list), as the link carries it; throws a TypeError naming it. */
 export function contentTypeField(value: unknown): string {

@@ -4,11 +4,17 @@ import { promises as fs } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
 import { stackless, type SignedUrlErrorCode } from './errors.js'
-import { createGuard, type GuardOptions, type Middleware, type Next, GUARD_OPTIONS } from './guard.js'
-import { decodePath } from './link-path.js'
+import {
+  createGuard,
+  type GuardOptions,
+  type Middleware,
+  type Next,
+  type SignedHeaders,
+  GUARD_OPTIONS,
+} from './guard.js'
+import { decodePath, hasDotSegment } from './link-path.js'
 import { requestMediaType } from './media-types.js'
 import { asOptions, describeValue, toSeconds, type Duration } from './option-checks.js'
-import { readRequestTarget } from './request-target.js'
 import { commit, receive, sweep, temporaryFor } from './upload-file.js'
 
 /** What landed: the path (decoded, as signed), its size, the type it was sent as, and its base64url SHA-256. */
@@ -92,11 +98,12 @@ export function signedUpload(
     check.reject(stackless(code), req, res, next, STATUS[code])
   }
 
-  async function upload(req: IncomingMessage, res: ServerResponse, next: Next, link: UploadLink): Promise<void> {
-    const target = readRequestTarget(req)
-    const relative = typeof target === 'string' ? undefined : decodePath(target.served.split('?')[0])
+  async function upload(req: IncomingMessage, res: ServerResponse, next: Next, verified: SignedHeaders): Promise<void> {
+    const link = verified.link
+    // The target as the guard read it, once: what a mount left of the verified one.
+    const relative = decodePath(verified.served.split('?')[0])
     // A dot segment is a dotfile serve-static hides (and the temporaries' own names): never a target.
-    if (relative === undefined || relative.endsWith('/') || /(^|\/)\./.test(relative)) {
+    if (relative === undefined || relative.endsWith('/') || hasDotSegment(relative)) {
       refuse('ERR_PATH_NOT_CANONICAL', req, res, next)
       return
     }
@@ -166,7 +173,7 @@ export function signedUpload(
     const verified = check(req, res, next)
     if (verified === undefined) return
     res.removeHeader('Connection')
-    const underWay = upload(req, res, next, verified.link as UploadLink).catch(next)
+    const underWay = upload(req, res, next, verified).catch(next)
     inFlight.add(underWay)
     void underWay.finally(() => inFlight.delete(underWay))
   }
@@ -176,8 +183,6 @@ export function signedUpload(
   }
   return Object.assign(middleware, { ready, idle })
 }
-
-type UploadLink = { path: string; maxBytes?: number; contentType?: string; sha256?: string }
 
 /** The default answer: 201 with `{ path, size, contentType, sha256 }`. */
 function respondCreated(upload: Upload, _req: IncomingMessage, res: ServerResponse): void {

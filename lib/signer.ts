@@ -2,6 +2,7 @@ import { encodeGrant } from './grant-cookie.js'
 import { macBase64Url, macKey, macMatches, type MacKey } from './mac.js'
 import { runSync, verification, verifyPlainSync, type MacCheck } from './verification.js'
 import { createSignerCore } from './signer-core.js'
+import { checkVerifyOptions } from './link-options.js'
 import type { Grant, GrantOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-options.js'
 
 /** Makes and checks signed links; pure and synchronous, with no dependency on Express. */
@@ -37,6 +38,8 @@ export function buildSigner(factory: string, options: unknown, known?: ReadonlyS
   }
 
   function verify(url: string, verifyOptions?: VerifyOptions): VerifyResult {
+    // Once, before either path: a misspelt option must not verify a link for any method, fast path or not.
+    if (verifyOptions !== undefined) checkVerifyOptions(verifyOptions)
     // The common shape is read in one pass; every other URL, and every refusal, takes the general steps.
     return (
       verifyPlainSync(core, url, verifyOptions, macMatches) ?? runSync(verification(core, url, verifyOptions), matches)

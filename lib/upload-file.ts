@@ -17,16 +17,14 @@ export interface Landed {
   sha256: string
 }
 
-// This process's mark in its temporaries' names: a pid can come back (a restarted container is pid 1 again), the
-// token cannot, so the sweep can tell this run's temporaries from a killed one's.
-const TOKEN = randomBytes(6).toString('hex')
-const TEMPORARY = /^\..*\.(\d+)-([0-9a-f]{12})\.[0-9a-f]{16}\.upload$/
+// A temporary's name: `.<name>.<pid>.<random>.upload`. The pid only says who wrote it; the sweep goes by age.
+const TEMPORARY = /^\..*\.\d+\.[0-9a-f]{16}\.upload$/
 
-/** A fresh temporary beside `file`: `.<name>.<pid>-<token>.<random>.upload`. */
+/** A fresh temporary beside `file`: `.<name>.<pid>.<random>.upload`. */
 export function temporaryFor(file: string): string {
   // At most 40 characters of the name (160 bytes), so the whole stays within a file system's 255.
   const kept = Array.from(path.basename(file)).slice(0, 40).join('')
-  const name = `.${kept}.${process.pid}-${TOKEN}.${randomBytes(8).toString('hex')}.upload`
+  const name = `.${kept}.${process.pid}.${randomBytes(8).toString('hex')}.upload`
   return path.join(path.dirname(file), name)
 }
 

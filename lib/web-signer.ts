@@ -2,6 +2,7 @@
 import { encodeGrant } from './grant-cookie.js'
 import { runAsync, verification } from './verification.js'
 import { createSignerCore } from './signer-core.js'
+import { checkVerifyOptions } from './link-options.js'
 import { webMacBase64Url, webMacKey, webMacMatcher } from './web-mac.js'
 import type { Grant, GrantOptions, SignerOptions, SignOptions, VerifyOptions, VerifyResult } from './signer-options.js'
 
@@ -37,6 +38,8 @@ export function createWebSigner(options: Readonly<SignerOptions>): WebSigner {
   }
 
   function verify(url: string, verifyOptions?: VerifyOptions): Promise<VerifyResult> {
+    // Bad options throw at once, as sign's do; only a bad URL is an answer.
+    if (verifyOptions !== undefined) checkVerifyOptions(verifyOptions)
     return runAsync(verification(core, url, verifyOptions), webMacMatcher(subtle))
   }
 
