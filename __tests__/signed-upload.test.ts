@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { createHash, createHmac, randomBytes } from 'node:crypto'
 import fs, { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import net, { type AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { createSigner, signedStatic, signedUpload, type SignOptions } from 'express-signed-url'
@@ -51,6 +51,18 @@ function put(
       sent += chunk.length
     }
     req.end()
+  })
+}
+
+/** Writes raw bytes to the server (requests no client would send) and resolves with all it answered. */
+function raw(port: number, text: string, end = true): Promise<string> {
+  return new Promise((resolve) => {
+    let answer = ''
+    const socket = net.connect(port, '127.0.0.1', () => (end ? socket.end(text) : socket.write(text)))
+    socket.setEncoding('latin1')
+    socket.on('data', (c: string) => (answer += c))
+    socket.on('error', () => undefined)
+    socket.on('close', () => resolve(answer))
   })
 }
 
@@ -196,6 +208,84 @@ describe.each(frameworks)('signedUpload on $name', (fw) => {
       }
     })
 
+    it.each([
+      ['a chunk size that is not hex', 'Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\n'],
+      ['a chunk longer than it says', 'Transfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n0\r\n\r\n'],
+      ['a body shorter than its Content-Length', 'Content-Length: 1000\r\n\r\n0123456789'],
+      ['a chunked body that stops mid-chunk', 'Transfer-Encoding: chunked\r\n\r\n100\r\nabc'],
+    ])('survives %s: no 500, nothing left behind, the next upload lands', async (_name, rest) => {
+      const target = link('malformed.bin')
+      const before = seen
+      const answer = await raw(port, `PUT ${target} HTTP/1.1\r\nHost: x\r\n${rest}`)
+      for (let i = 0; i < 100_000 && seen === before; i++) await new Promise((r) => setImmediate(r))
+      expect(seen).toBe(before + 1)
+      await uploads.idle()
+      // Node's parser answers a malformed body 400 and closes; a body cut short gets no answer at all.
+      expect(['', 'HTTP/1.1 400']).toContain(answer.slice(0, 12))
+      expect(tree(dir).filter((f) => f.includes('malformed'))).toEqual([])
+      expect(await put(port, target, [Buffer.from('whole')])).toMatchObject({ status: 201 })
+      rmSync(path.join(dir, 'malformed.bin'))
+    })
+
+    it('refuses both Content-Length and chunked in one request before it reaches the app', async () => {
+      const before = seen
+      const answer = await raw(
+        port,
+        `PUT ${link('smuggled.bin')} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+      )
+      expect(answer.slice(0, 12)).toBe('HTTP/1.1 400')
+      expect(seen).toBe(before)
+      expect(tree(dir).filter((f) => f.includes('smuggled'))).toEqual([])
+    })
+
+    it('keeps a slow body going while bytes come within the timeout, and answers 408 once they stop', async () => {
+      // The timer is the only clock here, and it is faked: 29 s between bytes is in time, 30 s of silence is not.
+      jest.useFakeTimers({
+        doNotFake: [
+          'Date',
+          'hrtime',
+          'nextTick',
+          'performance',
+          'queueMicrotask',
+          'setImmediate',
+          'clearImmediate',
+          'setInterval',
+          'clearInterval',
+        ],
+      })
+      try {
+        let reply: Reply | 'aborted' | undefined
+        const req = http.request(
+          { host: '127.0.0.1', port, path: link('drip.bin'), method: 'PUT', agent: false },
+          (res) => {
+            res.resume()
+            res.on('end', () => (reply = { status: res.statusCode ?? 0, headers: res.headers, body: '' }))
+          },
+        )
+        req.on('error', () => (reply ??= 'aborted'))
+        const written = () => {
+          const temporary = readdirSync(dir).find((f) => f.startsWith('.drip.bin.'))
+          return temporary === undefined ? -1 : fs.statSync(path.join(dir, temporary)).size
+        }
+        for (let byte = 1; byte <= 4; byte++) {
+          req.write('x')
+          // The byte is on disk (so its timer is re-armed) before the clock moves on: bounded by turns, not time.
+          for (let i = 0; i < 100_000 && written() < byte; i++) await new Promise((r) => setImmediate(r))
+          expect(written()).toBe(byte)
+          jest.advanceTimersByTime(29_000)
+        }
+        expect(reply).toBeUndefined()
+        jest.advanceTimersByTime(1_000)
+        for (let i = 0; i < 100_000 && reply === undefined; i++) await new Promise((r) => setImmediate(r))
+        expect(reply).toMatchObject({ status: 408, headers: { connection: 'close' } })
+        req.destroy()
+        await uploads.idle()
+        expect(tree(dir).filter((f) => f.includes('drip'))).toEqual([])
+      } finally {
+        jest.useRealTimers()
+      }
+    })
+
     it('keeps a long name whole (its temporary is trimmed), and answers 409 where a file stands for a folder', async () => {
       const name = `${'文'.repeat(83)}.png`
       expect(await put(port, link(name), [Buffer.from('x')])).toMatchObject({ status: 201 })
@@ -208,13 +298,13 @@ describe.each(frameworks)('signedUpload on $name', (fw) => {
       expect(reply).toMatchObject({ status: 403, headers: { connection: 'close' } })
     })
 
-    it('lands exactly one of two uploads racing to one path, whole', async () => {
-      const bodies = Array.from({ length: 10 }, (_, i) => Buffer.alloc(50_000, i))
+    it('lands exactly one of 50 uploads racing to one path, whole', async () => {
+      const bodies = Array.from({ length: 50 }, (_, i) => Buffer.alloc(50_000, i))
       const replies = await Promise.all(
         bodies.map((b) => put(port, link('race.bin'), [b.subarray(0, 25_000), b.subarray(25_000)])),
       )
       const statuses = replies.map((r) => (r === 'aborted' ? 0 : r.status)).sort()
-      expect(statuses).toEqual([201, ...new Array(9).fill(409)])
+      expect(statuses).toEqual([201, ...new Array(49).fill(409)])
       const landed = readFileSync(path.join(dir, 'race.bin'))
       expect(bodies.some((b) => b.equals(landed))).toBe(true)
       expect(tree(dir).filter((f) => f.includes('race'))).toEqual(['race.bin'])
@@ -226,11 +316,11 @@ describe.each(frameworks)('signedUpload on $name', (fw) => {
     afterAll(() => stop())
 
     it('replaces a file with one whole upload, however many race', async () => {
-      const bodies = Array.from({ length: 10 }, (_, i) => Buffer.alloc(4000, i + 1))
+      const bodies = Array.from({ length: 50 }, (_, i) => Buffer.alloc(4000, i + 1))
       const replies = await Promise.all(
         bodies.map((b) => put(port, link('o.txt'), [b], { 'Content-Type': 'text/plain' })),
       )
-      expect(replies.map((r) => (r === 'aborted' ? 0 : r.status))).toEqual(new Array(10).fill(201))
+      expect(replies.map((r) => (r === 'aborted' ? 0 : r.status))).toEqual(new Array(50).fill(201))
       const landed = readFileSync(path.join(dir, 'o.txt'))
       expect(bodies.some((b) => b.equals(landed))).toBe(true)
       expect(tree(dir)).toEqual(['o.txt'])
