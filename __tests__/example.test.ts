@@ -1,11 +1,13 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { createHmac } from 'node:crypto'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import request from 'supertest'
 import { createSigner } from 'express-signed-url'
-import { KEY, now, send } from './helpers'
+import { KEY, NOW_MS, now, send } from './helpers'
 
-type AppFactory = (o: { key: string; now?: () => number }) => Parameters<typeof send>[0]
+type AppFactory = (o: { key: string; now?: () => number; uploads?: string }) => Parameters<typeof send>[0]
 const EXAMPLES = path.join(__dirname, '..', 'examples')
 /* eslint-disable @typescript-eslint/no-require-imports */
 const engines: Array<[string, AppFactory]> = [
@@ -179,5 +181,72 @@ describe('examples/app.js, as npm start runs it', () => {
     expect(code).toBe(1)
     expect(stderr).toMatch(/Cannot start: createSigner: "key" must be at least 32 bytes, got 14/)
     expect(stderr).not.toContain('tooshortsecret')
+  })
+})
+
+describe('the example upload page (examples/uploads.js)', () => {
+  /* eslint-disable-next-line @typescript-eslint/no-require-imports */
+  const createApp: AppFactory = require('../examples/app.js').createApp
+  let folder: string
+  let app: ReturnType<AppFactory>
+  beforeEach(() => {
+    folder = mkdtempSync(path.join(os.tmpdir(), 'example-uploads-'))
+    app = createApp({ key: KEY, now, uploads: folder })
+  })
+  afterEach(() => rmSync(folder, { recursive: true, force: true }))
+
+  it("takes a file PUT to a link made by ittybit's own recipe for method=put, and serves it by a get link", async () => {
+    // ittybit's snippet: HMAC-SHA256 of `<path>?expiry=<seconds>&method=put` with the key, base64url.
+    const expiry = NOW_MS / 1000 + 300
+    const signature = createHmac('sha256', KEY)
+      .update(`uploads/notes.txt?expiry=${expiry}&method=put`)
+      .digest('base64url')
+    const put = await request(app)
+      .put(`/uploads/notes.txt?expiry=${expiry}&method=put&signature=${signature}`)
+      .set('Content-Type', 'text/plain')
+      .send('uploaded by the recipe')
+      .expect(201)
+    expect(put.body).toMatchObject({ path: 'uploads/notes.txt', size: 22, contentType: 'text/plain' })
+    expect(readFileSync(path.join(folder, 'notes.txt'), 'utf8')).toBe('uploaded by the recipe')
+    expect((await request(app).get(put.body.url).expect(200)).text).toBe('uploaded by the recipe')
+    // The upload link never reads, and the file is not served without a get link.
+    await request(app).get(`/uploads/notes.txt?expiry=${expiry}&method=put&signature=${signature}`).expect(403)
+    await request(app).get('/uploads/notes.txt').expect(403)
+  })
+
+  it('hands out a link for one file: its type and exact size signed, refused for anything else', async () => {
+    const { body } = await request(app).post('/upload-link').send({ type: 'image/png', size: 5 }).expect(200)
+    expect(body.url).toMatch(
+      /^\/uploads\/[0-9a-f]{16}\.png\?expiry=\d+&method=put&maxbytes=5&contenttype=image\/png&signature=[\w-]{43}$/,
+    )
+    await request(app).put(body.url).set('Content-Type', 'image/png').send(Buffer.alloc(6)).expect(413)
+    await request(app).put(body.url).set('Content-Type', 'image/gif').send(Buffer.alloc(5)).expect(415)
+    await request(app).get(body.url).expect(403)
+    expect(readdirSync(folder)).toEqual([])
+    const landed = await request(app).put(body.url).set('Content-Type', 'image/png').send(Buffer.alloc(5)).expect(201)
+    expect(landed.body.url).toMatch(/method=get&signature=/)
+    // A link is for one upload: the file it named now exists.
+    await request(app).put(body.url).set('Content-Type', 'image/png').send(Buffer.alloc(5)).expect(409)
+  })
+
+  it.each([
+    [{ type: 'text/html', size: 5 }, 415],
+    [{ size: 5 }, 415],
+    [{ type: 'image/png', size: 0 }, 413],
+    [{ type: 'image/png', size: 10_000_001 }, 413],
+    [{ type: 'image/png', size: 1.5 }, 413],
+    [{ type: 'image/png', size: '5' }, 413],
+  ])('refuses to make a link for %j (%d)', async (ask, status) => {
+    const reply = await request(app).post('/upload-link').send(ask).expect(status)
+    expect(reply.body.error).toEqual(expect.any(String))
+  })
+
+  it('reads only a JSON request for a link (a form on another site cannot send one unasked)', async () => {
+    await request(app).post('/upload-link').type('form').send('type=image/png&size=5').expect(415)
+  })
+
+  it('serves the page, linked from the index', async () => {
+    expect((await request(app).get('/upload').expect(200)).text).toContain('<progress id="progress"')
+    expect((await request(app).get('/').expect(200)).text).toContain('<a href="/upload">')
   })
 })

@@ -6,13 +6,21 @@ const { randomBytes } = require('node:crypto')
 const path = require('node:path')
 const express = require('express')
 const { createSigner, parseKeyList, signedStatic, signUrls } = require('express-signed-url')
+const { mountUploads } = require('./uploads')
 
 /**
  * An Express app whose page `/` is rendered from the view `index` with `signUrl`, `expiredLink` and `editedLink`
  * in its locals. `key` is the signing secret (at least 32 bytes), or `keys` newest first to rotate; `now` is a
- * clock in milliseconds; `stableFor` the window in which links stay the same (default 5 minutes, 0 for none).
+ * clock in milliseconds; `stableFor` the window in which links stay the same (default 5 minutes, 0 for none);
+ * `uploads` the folder the upload page stores files in (default examples/uploads/, which git ignores).
  */
-function createSignedFilesApp({ key, keys, now = Date.now, stableFor = '5m' }) {
+function createSignedFilesApp({
+  key,
+  keys,
+  now = Date.now,
+  stableFor = '5m',
+  uploads = path.join(__dirname, 'uploads'),
+}) {
   const secrets = keys === undefined ? { key } : { keys }
   // Links made within one five-minute window are identical, so a browser shows the page's images from its cache
   // on every visit in that window; each lives ten to fifteen minutes.
@@ -32,6 +40,7 @@ function createSignedFilesApp({ key, keys, now = Date.now, stableFor = '5m' }) {
       },
     }),
   )
+  mountUploads(app, signer, uploads)
   app.get('/', (_req, res) => {
     const image = res.locals.signUrl('private/image.png')
     res.render('index', {
