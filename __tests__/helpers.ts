@@ -49,6 +49,11 @@ export function forgeMessage(key: string, message: string): string {
   return createHmac('sha256', key).update(message).digest('base64url')
 }
 
+/** The link with the first character of its signature changed (to another: never the one it had). */
+export function withWrongSignature(link: string): string {
+  return link.replace(/signature=(.)/, (_m, c: string) => `signature=${c === 'A' ? 'B' : 'A'}`)
+}
+
 /** A raw HMAC over any decoded path, as a naive implementation would accept: used to show refusals are not about the MAC. */
 export function forge(key: string, decodedPath: string, expiry: number): string {
   return createHmac('sha256', key).update(`${decodedPath}?expiry=${expiry}&method=get`).digest('base64url')
@@ -367,4 +372,40 @@ export function expectLifetime(header: unknown, ttl: number, signedAt: number): 
   const maxAge = Number(match?.[1])
   expect(maxAge).toBeLessThanOrEqual(ttl)
   expect(maxAge).toBeGreaterThanOrEqual(Math.floor(ttl - (Date.now() - signedAt) / 1000) - 1)
+}
+
+/** A PUT's answer, its body as text. */
+export interface Reply {
+  status: number
+  headers: http.IncomingHttpHeaders
+  body: string
+}
+
+/** One PUT to the server, the body written in the given chunks (chunked when no length is given). */
+export function put(
+  port: number,
+  target: string,
+  chunks: Buffer[],
+  headers: Record<string, string | number> = {},
+  abortAfter?: number,
+): Promise<Reply | 'aborted'> {
+  return new Promise((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port, path: target, method: 'PUT', headers, agent: false }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => (body += c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+    })
+    req.on('error', () => resolve('aborted'))
+    let sent = 0
+    for (const chunk of chunks) {
+      if (abortAfter !== undefined && sent + chunk.length > abortAfter) {
+        req.write(chunk.subarray(0, abortAfter - sent), () => req.destroy())
+        return
+      }
+      req.write(chunk)
+      sent += chunk.length
+    }
+    req.end()
+  })
 }

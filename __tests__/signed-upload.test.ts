@@ -6,7 +6,7 @@ import net, { type AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { createSigner, signedStatic, signedUpload, type SignOptions } from 'express-signed-url'
-import { frameworks, KEY, NOW_MS, now } from './helpers'
+import { frameworks, KEY, NOW_MS, now, put, withWrongSignature, type Reply } from './helpers'
 
 // Uploads through real servers on Express 4, Express 5 and Connect: the links, the caps, the types, the digest,
 // what lands (whole or nothing), and what is left behind (nothing).
@@ -17,41 +17,6 @@ const handMade = (file: string) => {
   const expiry = NOW_MS / 1000 + 60
   const message = `${file}?expiry=${expiry}&method=put`
   return `/${file}?expiry=${expiry}&method=put&signature=${createHmac('sha256', KEY).update(message).digest('base64url')}`
-}
-
-interface Reply {
-  status: number
-  headers: http.IncomingHttpHeaders
-  body: string
-}
-
-/** One PUT to the server, the body written in the given chunks (chunked when no length is given). */
-function put(
-  port: number,
-  target: string,
-  chunks: Buffer[],
-  headers: Record<string, string | number> = {},
-  abortAfter?: number,
-): Promise<Reply | 'aborted'> {
-  return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, path: target, method: 'PUT', headers, agent: false }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => (body += c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-    })
-    req.on('error', () => resolve('aborted'))
-    let sent = 0
-    for (const chunk of chunks) {
-      if (abortAfter !== undefined && sent + chunk.length > abortAfter) {
-        req.write(chunk.subarray(0, abortAfter - sent), () => req.destroy())
-        return
-      }
-      req.write(chunk)
-      sent += chunk.length
-    }
-    req.end()
-  })
 }
 
 /** Writes raw bytes to the server (requests no client would send) and resolves with all it answered. */
@@ -130,7 +95,7 @@ describe.each(frameworks)('signedUpload on $name', (fw) => {
 
     it.each([
       ['a GET link', () => signer.sign('files/g.bin'), 403],
-      ['a forged upload link', () => link('g.bin').replace(/signature=./, 'signature=A'), 403],
+      ['a forged upload link', () => withWrongSignature(link('g.bin')), 403],
       ['no link', () => '/files/g.bin', 403],
       [
         'an expired upload link',
@@ -294,7 +259,7 @@ describe.each(frameworks)('signedUpload on $name', (fw) => {
     })
 
     it('closes the connection after refusing a link, rather than reading the body', async () => {
-      const reply = await put(port, link('c.bin').replace(/signature=./, 'signature=A'), [Buffer.alloc(10)])
+      const reply = await put(port, withWrongSignature(link('c.bin')), [Buffer.alloc(10)])
       expect(reply).toMatchObject({ status: 403, headers: { connection: 'close' } })
     })
 
@@ -415,7 +380,7 @@ describe('signedUpload', () => {
       })
     try {
       expect(await send(signer.sign('ok.txt', { method: 'put' }))).toEqual({ continued: true, status: 201 })
-      expect(await send(signer.sign('ok2.txt', { method: 'put' }).replace(/signature=./, 'signature=A'))).toEqual({
+      expect(await send(withWrongSignature(signer.sign('ok2.txt', { method: 'put' })))).toEqual({
         continued: false,
         status: 403,
       })

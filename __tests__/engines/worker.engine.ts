@@ -1,6 +1,7 @@
 // The same links verified at the edge: examples/worker in the real workerd runtime (through miniflare, whose workerd
 // binary ships in the npm package) on a loopback port, configured from examples/worker/wrangler.json, links signed
 // by the Node signer, and the attack corpus replayed against it. Run by `npm run test:engines`.
+import { createHash, randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
@@ -11,7 +12,19 @@ import { Miniflare } from 'miniflare'
 import serveStatic from 'serve-static'
 import { createSigner } from 'express-signed-url'
 import { attackCorpus, headersOf, type AttackContext } from '../attack-corpus'
-import { expectLifetime, fixture, KEY, OTHER_KEY, sendTo, SITE, type RawResponse } from '../helpers'
+import {
+  expectLifetime,
+  fixture,
+  forgeMessage,
+  KEY,
+  OTHER_KEY,
+  put,
+  sendTo,
+  SITE,
+  withWrongSignature,
+  type RawResponse,
+  type Reply,
+} from '../helpers'
 import { DOWNLOAD_NAMES, fieldVectors, keyOf, optionsOf } from '../field-vectors'
 import { inRanges, parseClientAddress, readIpField } from '../../lib/ip-range'
 import { create as contentDisposition } from 'content-disposition'
@@ -44,13 +57,13 @@ type Options = { method?: string; headers?: Record<string, string> }
  */
 function modules() {
   const dist = path.join(ROOT, 'dist', 'esm')
-  const list = [
-    {
-      type: 'ESModule' as const,
-      path: path.join(EXAMPLE, config.main),
-      contents: readFileSync(path.join(EXAMPLE, config.main), 'utf8'),
-    },
-  ]
+  // The entry first (workerd's main module), then the modules beside it that it imports.
+  const own = [config.main, ...readdirSync(EXAMPLE).filter((f) => f.endsWith('.mjs') && f !== config.main)]
+  const list = own.map((file) => ({
+    type: 'ESModule' as const,
+    path: path.join(EXAMPLE, file),
+    contents: readFileSync(path.join(EXAMPLE, file), 'utf8'),
+  }))
   for (const file of readdirSync(dist).filter((f) => f.endsWith('.js'))) {
     const name = file === 'web.js' ? 'express-signed-url/web' : `express-signed-url/${file}`
     list.push({
@@ -70,7 +83,10 @@ interface Worker {
   stop(): Promise<void>
 }
 
-async function startWorker(bindings: Record<string, string>, withBucket = true): Promise<Worker & { mf: Miniflare }> {
+async function startWorker(
+  bindings: Record<string, string>,
+  withBucket = true,
+): Promise<Worker & { mf: Miniflare; port: number }> {
   let log = ''
   const mf = new Miniflare({
     modules: modules(),
@@ -93,6 +109,7 @@ async function startWorker(bindings: Record<string, string>, withBucket = true):
   const port = Number(url.port)
   return {
     mf,
+    port,
     send: (target, options) => sendTo(port, target, options),
     sendLine: (line) => sendLine(port, line),
     log: () => log,
@@ -115,8 +132,12 @@ function sendLine(port: number, line: string): Promise<number> {
   })
 }
 
-// miniflare types its R2 bucket through @cloudflare/workers-types, which is not installed: only put is used.
-type Bucket = { put(key: string, value: Uint8Array, options?: object): Promise<unknown> }
+// miniflare types its R2 bucket through @cloudflare/workers-types, which is not installed: the calls used here.
+type Bucket = {
+  put(key: string, value: Uint8Array, options?: object): Promise<unknown>
+  get(key: string): Promise<{ arrayBuffer(): Promise<ArrayBuffer>; httpMetadata?: { contentType?: string } } | null>
+  list(options?: { prefix?: string }): Promise<{ objects: { key: string }[] }>
+}
 const bucketOf = async (mf: Miniflare) => (await mf.getR2Bucket(config.r2_buckets[0].binding)) as unknown as Bucket
 
 /** Every file under the fixture site, as `wrangler r2 object put --content-type` would upload it. */
@@ -137,7 +158,7 @@ async function upload(mf: Miniflare): Promise<void> {
 
 const signer = createSigner({ key: KEY })
 const GZIPPED = gzipSync('hello, compressed world\n')
-let worker: Worker & { mf: Miniflare }
+let worker: Worker & { mf: Miniflare; port: number }
 
 beforeAll(async () => {
   worker = await startWorker({ SIGNING_KEYS: KEY })
@@ -601,6 +622,177 @@ describe('the extension fields in the Worker', () => {
       'attachment; filename="stored.pdf"',
     )
   })
+})
+
+describe('uploads through the Worker into R2 (upload.mjs)', () => {
+  const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('base64url')
+  let up: Worker & { mf: Miniflare; port: number }
+  let over: Worker & { mf: Miniflare; port: number }
+  beforeAll(async () => {
+    up = await startWorker({
+      SIGNING_KEY: KEY,
+      UPLOAD_MAX_BYTES: '100000',
+      UPLOAD_CONTENT_TYPES: 'image/png,text/plain',
+    })
+    over = await startWorker({ SIGNING_KEY: KEY, UPLOAD_MAX_BYTES: '5000', UPLOAD_OVERWRITE: 'true' })
+  }, 60_000)
+  afterAll(async () => {
+    await up?.stop()
+    await over?.stop()
+  })
+  const link = (file: string, options: object = {}) => signer.sign(`up/${file}`, { method: 'put', ...options })
+  const stored = async (w: Worker & { mf: Miniflare }, key: string) => {
+    const object = await (await bucketOf(w.mf)).get(key)
+    return object === null
+      ? null
+      : { bytes: Buffer.from(await object.arrayBuffer()), type: object.httpMetadata?.contentType }
+  }
+  const keys = async (w: Worker & { mf: Miniflare }) =>
+    (await (await bucketOf(w.mf)).list({ prefix: 'up/' })).objects.map((o) => o.key).sort()
+  const send = (w: { port: number }, target: string, body: Buffer, headers: Record<string, string | number> = {}) =>
+    put(w.port, target, [body], { 'Content-Length': body.length, ...headers })
+
+  it("takes a put link made by ittybit's recipe: 201 with what landed, then served through a get link", async () => {
+    const body = randomBytes(40_000)
+    const expiry = nowS + 600
+    const signature = forgeMessage(KEY, `up/a/photo.png?expiry=${expiry}&method=put`)
+    const reply = (await send(up, `/up/a/photo.png?expiry=${expiry}&method=put&signature=${signature}`, body, {
+      'Content-Type': 'image/png',
+    })) as Reply
+    expect(reply.status).toBe(201)
+    expect(JSON.parse(reply.body)).toEqual({
+      path: 'up/a/photo.png',
+      size: body.length,
+      contentType: 'image/png',
+      sha256: sha(body),
+    })
+    expect(await stored(up, 'up/a/photo.png')).toEqual({ bytes: body, type: 'image/png' })
+    const got = await up.send(signer.sign('up/a/photo.png'))
+    expect([got.status, got.headers['content-type'], got.body.equals(body)]).toEqual([200, 'image/png', true])
+  })
+
+  it('never writes with a get link, a forged or expired put link, or none; and a put link never reads', async () => {
+    const body = Buffer.from('x')
+    const h = { 'Content-Type': 'text/plain' }
+    expect(await send(up, signer.sign('up/g.txt'), body, h)).toMatchObject({ status: 403 })
+    expect(await send(up, withWrongSignature(link('g.txt')), body, h)).toMatchObject({ status: 403 })
+    // Expired a minute ago: a signer whose clock is an hour behind made it.
+    const expired = createSigner({ key: KEY, now: () => (nowS - 3600) * 1000 }).sign('up/g.txt', {
+      method: 'put',
+      ttl: 3540,
+    })
+    expect(await send(up, expired, body, h)).toMatchObject({ status: 403 })
+    expect(await send(up, '/up/g.txt', body, h)).toMatchObject({ status: 403 })
+    expect(await keys(up)).not.toContain('up/g.txt')
+    expect(await send(up, link('g.txt'), body, h)).toMatchObject({ status: 201 })
+    expect((await up.send(link('g.txt'))).status).toBe(403)
+    expect((await up.send(link('g.txt'), { method: 'HEAD' })).status).toBe(403)
+  })
+
+  it('refuses before the body: a size over the cap (413), no length (411), a type outside the lists (415)', async () => {
+    const h = { 'Content-Type': 'text/plain' }
+    expect(await send(up, link('big.txt'), Buffer.alloc(100_001), h)).toMatchObject({ status: 413 })
+    expect(await send(up, link('big.txt', { maxBytes: 10 }), Buffer.alloc(11), h)).toMatchObject({ status: 413 })
+    expect(await put(up.port, link('big.txt'), [Buffer.alloc(10)], h)).toMatchObject({ status: 411 })
+    expect(await send(up, link('t.gif'), Buffer.alloc(10), { 'Content-Type': 'image/gif' })).toMatchObject({
+      status: 415,
+    })
+    expect(await send(up, link('t.txt'), Buffer.alloc(10))).toMatchObject({ status: 415 })
+    expect(await send(up, link('t.png', { contentType: 'image/png' }), Buffer.alloc(10), h)).toMatchObject({
+      status: 415,
+    })
+    expect(await keys(up)).toEqual(expect.not.arrayContaining(['up/big.txt', 'up/t.gif', 'up/t.txt', 'up/t.png']))
+    // Within both: the link's cap and type, the Worker's list, parameters ignored.
+    const within = await send(up, link('t.png', { contentType: 'image/png', maxBytes: 10 }), Buffer.alloc(10), {
+      'Content-Type': 'IMAGE/PNG; x=1',
+    })
+    expect(within).toMatchObject({ status: 201 })
+  })
+
+  it('checks the signed digest: 422 and nothing stored for other bytes, 201 for the right ones', async () => {
+    const body = randomBytes(3000)
+    const h = { 'Content-Type': 'text/plain' }
+    expect(await send(up, link('d.txt', { sha256: sha(body) }), randomBytes(3000), h)).toMatchObject({ status: 422 })
+    expect(await stored(up, 'up/d.txt')).toBeNull()
+    expect(await send(up, link('d.txt', { sha256: sha(body) }), body, h)).toMatchObject({ status: 201 })
+    expect((await stored(up, 'up/d.txt'))?.bytes).toEqual(body)
+  })
+
+  it('answers 409 for an object that exists and keeps it; of 20 racing uploads exactly one lands, whole', async () => {
+    const h = { 'Content-Type': 'text/plain' }
+    await send(up, link('once.txt'), Buffer.from('first'), h)
+    expect(await send(up, link('once.txt'), Buffer.from('second'), h)).toMatchObject({ status: 409 })
+    expect((await stored(up, 'up/once.txt'))?.bytes.toString()).toBe('first')
+    const bodies = Array.from({ length: 20 }, (_, i) => Buffer.alloc(20_000, i + 1))
+    const replies = await Promise.all(bodies.map((b) => send(up, link('race.txt'), b, h)))
+    const statuses = replies.map((r) => (r === 'aborted' ? 0 : r.status)).sort()
+    expect(statuses).toEqual([201, ...new Array(19).fill(409)])
+    const landed = (await stored(up, 'up/race.txt'))!.bytes
+    expect(bodies.some((b) => b.equals(landed))).toBe(true)
+  })
+
+  it('replaces with UPLOAD_OVERWRITE, always with one whole upload, and keeps no type no list allowed', async () => {
+    const bodies = Array.from({ length: 10 }, (_, i) => Buffer.alloc(4000, i + 1))
+    const replies = await Promise.all(bodies.map((b) => send(over, link('o.html'), b, { 'Content-Type': 'text/html' })))
+    expect(replies.map((r) => (r === 'aborted' ? 0 : r.status))).toEqual(new Array(10).fill(201))
+    const landed = (await stored(over, 'up/o.html'))!
+    expect(bodies.some((b) => b.equals(landed.bytes))).toBe(true)
+    // Sent as text/html with no list to allow it: stored without a type, served as octet-stream with nosniff.
+    expect(landed.type).toBeUndefined()
+    const got = await over.send(signer.sign('up/o.html'))
+    expect([got.headers['content-type'], got.headers['x-content-type-options']]).toEqual([
+      'application/octet-stream',
+      'nosniff',
+    ])
+    expect(await send(over, link('o.html'), Buffer.alloc(5001))).toMatchObject({ status: 413 })
+  })
+
+  it('stores nothing when the client goes away mid-body, and the next upload to the path lands', async () => {
+    const body = randomBytes(60_000)
+    const chunks = Array.from({ length: 6 }, (_, i) => body.subarray(i * 10_000, (i + 1) * 10_000))
+    for (const offset of [1, 25_000, 59_999]) {
+      const target = link(`abort-${offset}.txt`)
+      await put(up.port, target, chunks, { 'Content-Length': body.length, 'Content-Type': 'text/plain' }, offset)
+      // The worker's own answer (its put failed) is the sign it is done: the same path then takes a whole upload.
+      const again = await send(up, target, body, { 'Content-Type': 'text/plain' })
+      expect([offset, again === 'aborted' ? 0 : again.status]).toEqual([offset, 201])
+      expect((await stored(up, `up/abort-${offset}.txt`))?.bytes.equals(body)).toBe(true)
+    }
+  })
+
+  it('refuses a folder or dotfile target, and upload links when uploads are off (no UPLOAD_MAX_BYTES)', async () => {
+    const h = { 'Content-Type': 'text/plain' }
+    // Links sign() refuses to make, made with the key as anyone holding it could.
+    for (const target of ['up/folder/', 'up/.env', 'up/.hidden/x.txt']) {
+      const query = `expiry=${nowS + 600}&method=put`
+      const made = `/${target}?${query}&signature=${forgeMessage(KEY, `${target}?${query}`)}`
+      expect([target, await send(up, made, Buffer.from('x'), h)]).toMatchObject([target, { status: 403 }])
+    }
+    expect(await keys(up)).toEqual(expect.not.arrayContaining(['up/folder/', 'up/.env', 'up/.hidden/x.txt']))
+    expect(await send(worker, link('off.txt'), Buffer.from('x'), h)).toMatchObject({ status: 403 })
+  })
+
+  it.each([
+    [{ UPLOAD_MAX_BYTES: '0' }, 'UPLOAD_MAX_BYTES must be a positive whole number'],
+    [{ UPLOAD_MAX_BYTES: '1e6' }, 'UPLOAD_MAX_BYTES must be a positive whole number'],
+    [{ UPLOAD_MAX_BYTES: '10', UPLOAD_CONTENT_TYPES: 'image/png;q=1' }, 'UPLOAD_CONTENT_TYPES must be media types'],
+    [{ UPLOAD_MAX_BYTES: '10', UPLOAD_CONTENT_TYPES: 'Image/PNG' }, 'UPLOAD_CONTENT_TYPES must be media types'],
+    [{ UPLOAD_MAX_BYTES: '10', UPLOAD_OVERWRITE: 'yes' }, "UPLOAD_OVERWRITE must be 'true' or 'false'"],
+    [{ UPLOAD_OVERWRITE: 'true' }, 'UPLOAD_CONTENT_TYPES and UPLOAD_OVERWRITE need UPLOAD_MAX_BYTES'],
+  ])(
+    'answers 500 and says why in its log for %j',
+    async (bindings, message) => {
+      const bad = await startWorker({ SIGNING_KEY: KEY, ...bindings })
+      try {
+        expect((await bad.send(signer.sign('private/image.png'))).status).toBe(500)
+        for (let i = 0; i < 1000 && !bad.log().includes(message); i++) await new Promise((r) => setImmediate(r))
+        expect(bad.log()).toContain(message)
+      } finally {
+        await bad.stop()
+      }
+    },
+    60_000,
+  )
 })
 
 describe('the attack corpus against the Worker', () => {

@@ -2,6 +2,11 @@
 // Crypto, then serves the object from an R2 bucket (binding FILES) or, without one, fetches it from a private origin
 // (variable ORIGIN). The app keeps signing with createSigner; links do not change when serving moves here.
 //
+// Uploads (PUT through upload links, method=put) into the bucket, with signedUpload's rules, once UPLOAD_MAX_BYTES
+// is set (the most bytes any upload may have; without it upload links are refused): UPLOAD_CONTENT_TYPES (a
+// comma-separated list of media types; default any) and UPLOAD_OVERWRITE ('true' to replace objects; default 409
+// when one exists). See upload.mjs for what differs from Node.
+//
 // Keys: the secret SIGNING_KEY (one secret) or SIGNING_KEYS (comma-separated, newest first, `secret` or
 // `id:secret`), read with parseKeyList as the Node apps and the nginx script read them. Folder grants arrive as the
 // `signed-grant` cookie set by the app's res.locals.grantAccess.
@@ -20,16 +25,9 @@
 //   spelling of a valid link is served as the path it resolves to, the path its signature names, where the Node guard
 //   refuses it (403, or its HTTP parser 400): what is checked and what is served are one path, nothing unsigned is
 //   served. workerd itself answers every absolute-form target (`GET http://host/path`) with 500.
-import { createWebSigner, grantsFromCookies, parseKeyList } from 'express-signed-url/web'
-
-const REFUSED = {
-  403: 'Forbidden\n',
-  404: 'Not Found\n',
-  412: 'Precondition Failed\n',
-  416: 'Range Not Satisfiable\n',
-  500: 'Internal Server Error\n',
-  502: 'Bad Gateway\n',
-}
+import { createWebSigner, grantsFromCookies, parseKeyList, requestMediaType } from 'express-signed-url/web'
+import { refuse } from './refuse.mjs'
+import { upload } from './upload.mjs'
 
 // One signer per isolate (its keys are imported once), rebuilt only if the configuration changes.
 let cached
@@ -39,7 +37,10 @@ function configure(env) {
     cached !== undefined &&
     cached.keys === env.SIGNING_KEYS &&
     cached.key === env.SIGNING_KEY &&
-    cached.cookie === env.GRANT_COOKIE
+    cached.cookie === env.GRANT_COOKIE &&
+    cached.uploadMaxBytes === env.UPLOAD_MAX_BYTES &&
+    cached.uploadTypes === env.UPLOAD_CONTENT_TYPES &&
+    cached.uploadOverwrite === env.UPLOAD_OVERWRITE
   )
     return cached
   if (env.FILES === undefined && env.ORIGIN === undefined)
@@ -56,20 +57,37 @@ function configure(env) {
     keys: env.SIGNING_KEYS,
     key: env.SIGNING_KEY,
     cookie: env.GRANT_COOKIE,
+    uploadMaxBytes: env.UPLOAD_MAX_BYTES,
+    uploadTypes: env.UPLOAD_CONTENT_TYPES,
+    uploadOverwrite: env.UPLOAD_OVERWRITE,
     signer: createWebSigner(options),
     grantCookie,
+    uploads: uploadRules(env),
   }
   return cached
 }
 
-function refuse(status, method, extra = {}) {
-  const headers = {
-    'Cache-Control': 'no-store',
-    'Content-Type': 'text/plain; charset=utf-8',
-    'X-Content-Type-Options': 'nosniff',
-    ...extra,
+/** The upload rules from UPLOAD_MAX_BYTES, UPLOAD_CONTENT_TYPES and UPLOAD_OVERWRITE; undefined for none. */
+function uploadRules(env) {
+  if (env.UPLOAD_MAX_BYTES === undefined) {
+    if (env.UPLOAD_CONTENT_TYPES !== undefined || env.UPLOAD_OVERWRITE !== undefined)
+      throw new TypeError('UPLOAD_CONTENT_TYPES and UPLOAD_OVERWRITE need UPLOAD_MAX_BYTES')
+    return undefined
   }
-  return new Response(method === 'HEAD' ? null : REFUSED[status], { status, headers })
+  if (env.FILES === undefined) throw new TypeError('uploads need an R2 bucket bound as FILES')
+  const maxBytes = /^[1-9][0-9]{0,15}$/.test(env.UPLOAD_MAX_BYTES) ? Number(env.UPLOAD_MAX_BYTES) : NaN
+  if (!Number.isSafeInteger(maxBytes)) throw new TypeError('UPLOAD_MAX_BYTES must be a positive whole number of bytes')
+  let types
+  if (env.UPLOAD_CONTENT_TYPES !== undefined) {
+    types = env.UPLOAD_CONTENT_TYPES.split(',').map((t) => t.trim())
+    if (types.some((t) => requestMediaType(t) !== t || t.includes(';')))
+      throw new TypeError(
+        "UPLOAD_CONTENT_TYPES must be media types in lower case, comma-separated: 'image/png,image/jpeg'",
+      )
+  }
+  if (env.UPLOAD_OVERWRITE !== undefined && !['true', 'false'].includes(env.UPLOAD_OVERWRITE))
+    throw new TypeError("UPLOAD_OVERWRITE must be 'true' or 'false'")
+  return { maxBytes, types, overwrite: env.UPLOAD_OVERWRITE === 'true' }
 }
 
 export default {
@@ -92,8 +110,12 @@ export default {
       // (workerd alone) there is none, and a link bound to addresses is refused.
       ip: () => request.headers.get('CF-Connecting-IP') ?? undefined,
     })
-    // An upload link (method=put) is refused: this Worker only serves files.
-    if (!result.ok || result.method === 'put') return refuse(403, request.method)
+    // A PUT verifies only as an upload link (method=put), and a GET or HEAD only as a get link or grant.
+    if (!result.ok) return refuse(403, request.method)
+    if (request.method === 'PUT') {
+      if (config.uploads === undefined) return refuse(403, request.method)
+      return upload(request, env.FILES, result, config.uploads)
+    }
     // Dotfiles stay hidden, as with the Node guard's dotfiles: 'ignore'.
     if (/(^|\/)\./.test(result.path)) return refuse(404, request.method)
     const cacheControl = `private, max-age=${result.secondsLeft}`
