@@ -309,8 +309,9 @@ describe.each(frameworks)('signedUpload on $name', (fw) => {
       const open = fs.promises.open
       const spy = jest.spyOn(fs.promises, 'open').mockImplementation(async (...args: Parameters<typeof open>) => {
         const handle = await open(...args)
-        if (String(args[0]).endsWith('.upload'))
-          handle.write = (() => Promise.reject(Object.assign(new Error('no space'), { code: 'ENOSPC' }))) as never
+        // Every way of writing fails, as on a full disk.
+        const full = (() => Promise.reject(Object.assign(new Error('no space'), { code: 'ENOSPC' }))) as never
+        if (String(args[0]).endsWith('.upload')) Object.assign(handle, { write: full, writev: full })
         return handle
       })
       try {

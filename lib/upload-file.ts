@@ -48,8 +48,12 @@ export async function receive(
     const hash = createHash('sha256')
     let size = 0
     let done = false
-    // The writes, one at a time and in order; the body is paused while the disk catches up.
+    // The writes, one batch at a time and in order (writev of what arrived meanwhile); the body is paused only while
+    // more than HIGH_WATER bytes wait, so reading from the network and writing to disk overlap.
     let writing: Promise<void> = Promise.resolve()
+    let queued: Buffer[] = []
+    let queuedBytes = 0
+    let flushing = false
     let timer: NodeJS.Timeout | undefined
     const settle = (failure?: UploadFailure) => {
       if (done) return
@@ -89,13 +93,27 @@ export async function receive(
         return
       }
       hash.update(chunk)
-      req.pause()
-      writing = writing
-        .then(() => writeAll(handle, chunk))
-        .then(() => {
-          if (!done) req.resume()
-        })
+      queued.push(chunk)
+      queuedBytes += chunk.length
+      if (queuedBytes > HIGH_WATER) req.pause()
+      if (flushing) return
+      flushing = true
+      writing = writing.then(drain)
       writing.catch(() => settle('ERR_UPLOAD_STORAGE'))
+    }
+    // Writes what is queued, batch after batch, until nothing is; the body goes on as soon as a batch is taken.
+    const drain = async () => {
+      try {
+        while (queued.length > 0) {
+          const batch = queued
+          queued = []
+          queuedBytes = 0
+          if (!done) req.resume()
+          await writeAll(handle, batch)
+        }
+      } finally {
+        flushing = false
+      }
     }
     const onEnd = () => settle()
     const onAbort = () => settle('aborted')
@@ -110,10 +128,19 @@ export async function receive(
   return result
 }
 
-async function writeAll(handle: fs.FileHandle, chunk: Buffer): Promise<void> {
-  for (let offset = 0; offset < chunk.length;) {
-    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset)
-    offset += bytesWritten
+// At most this many bytes of one upload wait in memory for the disk before its body is paused.
+const HIGH_WATER = 1 << 20
+
+async function writeAll(handle: fs.FileHandle, chunks: Buffer[]): Promise<void> {
+  let rest = chunks
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest)
+    // A short write: skip what was written, keep the rest of a chunk cut mid-way.
+    while (rest.length > 0 && bytesWritten >= rest[0].length) {
+      bytesWritten -= rest[0].length
+      rest = rest.slice(1)
+    }
+    if (rest.length > 0 && bytesWritten > 0) rest = [rest[0].subarray(bytesWritten), ...rest.slice(1)]
   }
 }
 

@@ -16,3 +16,24 @@ it('bench/engines.js runs a few requests through nginx and a few loops in worker
   expect(stdout).toMatch(/1kB\.bin\s+Node signedStatic\s+\d+ req\/s/)
   expect(stdout).toMatch(/verify\(\)\s+[\d.]+ k\/s\s+[\d.]+/)
 }, 60_000)
+
+// The same for the upload benchmark and soak: they run end to end, and the soak's own check (exact counts, no
+// temporaries left, every landed file whole) passes on a short run.
+it('bench/uploads.js runs both handlers interleaved and prints its table and the memory line', async () => {
+  const { stdout } = await run(process.execPath, ['bench/uploads.js'], {
+    cwd: path.join(__dirname, '..', '..'),
+    env: { ...process.env, BENCH_QUICK: '1', BENCH_ROUNDS: '1' },
+  })
+  expect(stdout).toMatch(/1 MB\s+yes\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+ ms\s+[\d.]+ ms/)
+  expect(stdout).toMatch(/ten 5 MB uploads at once: server RSS \d+ MB before, \d+ MB at its peak/)
+}, 60_000)
+
+it('bench/soak-uploads.js gets exactly the expected status for every upload and leaves nothing behind', async () => {
+  const { stdout } = await run(process.execPath, ['bench/soak-uploads.js'], {
+    cwd: path.join(__dirname, '..', '..'),
+    env: { ...process.env, SOAK_UPLOADS: '220', SOAK_CONCURRENCY: '16' },
+  })
+  expect(stdout).toContain('temporaries left: 0')
+  expect(stdout).toMatch(/two racing to one path\s+201: 20, 409: 20\s+expected 201: 20, 409: 20/)
+  expect(stdout).toContain('OK: every upload got exactly what it must')
+}, 60_000)
