@@ -302,7 +302,7 @@ describe.each(frameworks)('signedUpload on $name', (fw) => {
   })
 
   describe('when the disk fails', () => {
-    beforeAll(() => start())
+    beforeAll(() => start({ maxBytes: 32 << 20 }))
     afterAll(() => stop())
 
     it('answers 507 and removes the temporary when a write fails (ENOSPC)', async () => {
@@ -320,6 +320,50 @@ describe.each(frameworks)('signedUpload on $name', (fw) => {
         spy.mockRestore()
       }
       expect(tree(dir).filter((f) => f.includes('full'))).toEqual([])
+    })
+
+    // Replaces each upload temporary's datasync, recording calls; `fail` makes them fail as a dying disk would.
+    const withDatasync = async (fail: boolean, run: () => Promise<void>) => {
+      const open = fs.promises.open
+      let calls = 0
+      const spy = jest.spyOn(fs.promises, 'open').mockImplementation(async (...args: Parameters<typeof open>) => {
+        const handle = await open(...args)
+        if (String(args[0]).endsWith('.upload')) {
+          const datasync = handle.datasync.bind(handle)
+          Object.assign(handle, {
+            datasync: () => {
+              calls++
+              return fail ? Promise.reject(Object.assign(new Error('I/O error'), { code: 'EIO' })) : datasync()
+            },
+          })
+        }
+        return handle
+      })
+      try {
+        await run()
+      } finally {
+        spy.mockRestore()
+      }
+      return calls
+    }
+
+    it('starts writing a large body out to disk while it still arrives (every 8 MiB)', async () => {
+      const body = randomBytes(20 << 20)
+      const chunks = Array.from({ length: 20 }, (_, i) => body.subarray(i << 20, (i + 1) << 20))
+      const calls = await withDatasync(false, async () => {
+        expect(await put(port, link('big.bin'), chunks)).toMatchObject({ status: 201 })
+      })
+      expect(calls).toBe(2)
+      expect(readFileSync(path.join(dir, 'big.bin')).equals(body)).toBe(true)
+    })
+
+    it('answers 507 and keeps nothing when a sync while the body arrives fails', async () => {
+      const chunks = Array.from({ length: 10 }, () => randomBytes(1 << 20))
+      const calls = await withDatasync(true, async () => {
+        expect(await put(port, link('sick.bin'), chunks)).toMatchObject({ status: 507 })
+      })
+      expect(calls).toBe(1)
+      expect(tree(dir).filter((f) => f.includes('sick'))).toEqual([])
     })
   })
 })

@@ -123,15 +123,18 @@ export function signedUpload(
       return
     }
     const file = path.join(folder, ...relative.split('/'))
-    const existing = await fs.lstat(file).catch(() => undefined)
+    // Both at once: where the file already is, its folder is too, and making that is a no-op.
+    const [existing, made] = await Promise.all([
+      fs.lstat(file).catch(() => undefined),
+      fs.mkdir(path.dirname(file), { recursive: true }).then(
+        () => undefined,
+        (err: unknown) => (err as NodeJS.ErrnoException).code ?? 'EIO',
+      ),
+    ])
     if (existing !== undefined && (!overwrite || existing.isDirectory())) {
       refuse('ERR_UPLOAD_EXISTS', req, res, next)
       return
     }
-    const made = await fs.mkdir(path.dirname(file), { recursive: true }).then(
-      () => undefined,
-      (err: unknown) => (err as NodeJS.ErrnoException).code ?? 'EIO',
-    )
     // A file where the path needs a folder is the client's to fix, as is a name the file system cannot hold.
     if (made !== undefined) {
       const code =
