@@ -12,6 +12,7 @@ describe('plain-link', () => {
       expiry: 1767229200,
       message: 'private/a-b_c~d.e/f.png?expiry=1767229200&method=get',
       signatureAt: url.length - 43,
+      signature: SIG,
     })
     expect(plainLink(`/a/?expiry=1&method=get&kid=k_1-2&signature=${SIG}`)).toMatchObject({
       path: 'a/',

@@ -15,6 +15,7 @@ const BAD: Record<string, [unknown, RegExp]> = {
   stableFor: ['1.5h', /"stableFor" must be/],
   baseUrl: ['ftp://x', /"baseUrl" must be an http\(s\) origin/],
   now: [5, /"now" must be a function/],
+  stampIssued: ['yes', /"stampIssued" must be a boolean/],
 }
 
 const factories: Array<[string, (options: object) => unknown]> = [

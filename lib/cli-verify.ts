@@ -27,6 +27,10 @@ const REASONS: Record<SignedUrlErrorCode, string> = {
   ERR_UPLOAD_DIGEST: 'the upload does not match its signed digest',
   ERR_UPLOAD_TIMEOUT: 'the upload stalled',
   ERR_UPLOAD_STORAGE: 'the upload could not be stored',
+  // A store's refusals, at a guard: verify checks no store.
+  ERR_LINK_REVOKED: 'the link has been revoked',
+  ERR_USES_EXHAUSTED: 'the link has been used as many times as it allows',
+  ERR_STORE_UNAVAILABLE: 'the store that counts uses or revocations could not answer',
 }
 
 /** Checks a link and says what it grants (exit status 0) or why it is refused (1). */
@@ -64,6 +68,8 @@ export function verify(
       if (link.maxBytes !== undefined) io.out(`  maxbytes: ${link.maxBytes} (the most bytes the upload may have)`)
       if (link.contentType !== undefined) io.out(`  contenttype: ${link.contentType} (the types it may be sent as)`)
       if (link.sha256 !== undefined) io.out(`  sha256: ${link.sha256} (the SHA-256 of the exact content)`)
+      if (link.issued !== undefined) io.out(`  issued: ${link.issued} (${iso(link.issued)})`)
+      if (link.uses !== undefined) io.out(`  uses: ${link.uses} (counted by the guard's store; not checked here)`)
       if (link.filename !== undefined)
         io.out(
           `  filename: ${printable(link.filename)} (served as Content-Disposition: ${link.disposition ?? 'attachment'})`,

@@ -16,6 +16,9 @@ export type SignedUrlErrorCode =
   | 'ERR_UPLOAD_DIGEST'
   | 'ERR_UPLOAD_TIMEOUT'
   | 'ERR_UPLOAD_STORAGE'
+  | 'ERR_LINK_REVOKED'
+  | 'ERR_USES_EXHAUSTED'
+  | 'ERR_STORE_UNAVAILABLE'
 
 const BRAND = Symbol.for('express-signed-url.SignedUrlError')
 
@@ -37,6 +40,9 @@ const MESSAGES: Readonly<Record<SignedUrlErrorCode, string>> = {
   ERR_UPLOAD_DIGEST: 'The upload does not match its signed digest',
   ERR_UPLOAD_TIMEOUT: 'The upload stalled',
   ERR_UPLOAD_STORAGE: 'The upload could not be stored',
+  ERR_LINK_REVOKED: 'The signed URL has been revoked',
+  ERR_USES_EXHAUSTED: 'The signed URL has been used as many times as it allows',
+  ERR_STORE_UNAVAILABLE: 'The signed URL cannot be checked right now',
 }
 
 /**

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { create as contentDisposition } from 'content-disposition'
 import { grantsFromCookies } from './grant-cookie.js'
@@ -10,6 +11,7 @@ import { forwardRefusal, respondRefused } from './refusal.js'
 import { localsOf } from './locals.js'
 import { buildSigner, type Signer } from './signer.js'
 import { SIGNER_OPTIONS, type SignerOptions, type VerifyResult } from './signer-options.js'
+import { defaultStore, SLACK_SECONDS, storeOf, type LinkStore } from './store.js'
 
 /** What a guard verified, on `res.locals.signedLink` for the handlers after it. */
 export type VerifiedLink = Extract<VerifyResult, { ok: true }>
@@ -43,6 +45,21 @@ export type GuardOptions = (
   forwardRefusals?: boolean
   /** Name of the folder-grant cookie (see `res.locals.grantAccess`). Default `'signed-grant'`. */
   grantCookie?: string
+  /**
+   * Where revocations and use counts are kept: `createMemoryStore()` (one process) or `createRedisStore()` (many).
+   * Default: one memory store shared by every guard of this process given none.
+   */
+  store?: LinkStore
+  /**
+   * Refuse every link (503, `ERR_STORE_UNAVAILABLE`) while this process's copy of the revocations may be behind
+   * (cut off from a shared store). Default `false`: links are checked against the copy as it stands.
+   */
+  strictRevocation?: boolean
+  /**
+   * Serve a limited-use link without counting it when the store cannot answer. Default `false`: refused with 503
+   * and `ERR_STORE_UNAVAILABLE`, as a link must never be served more often than it allows.
+   */
+  dangerouslyAllowWhenStoreDown?: boolean
 }
 
 /** Options of {@link requireSignature}. */
@@ -61,6 +78,20 @@ export interface SignedHeaders {
 export type Guard = ((req: IncomingMessage, res: ServerResponse, next: Next) => SignedHeaders | undefined) & {
   /** Refuses as the options say (a fixed `status` for refusals of a body, not of a link). */
   reject(error: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next, status?: number): void
+  /**
+   * Counts `amount` of a limited-use link's `limit` in the store, then calls `proceed`; refuses when the link has
+   * not that much left (410) or the store cannot answer (503). A response that ends other than 2xx (a 304, an
+   * error), or before its headers went out, gives the amount back.
+   */
+  count(
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: Next,
+    link: VerifiedLink,
+    amount: number,
+    limit: number,
+    proceed: () => void,
+  ): void
 }
 
 /** Every option a guard takes: the signer's (one list, in signer-options), or a signer, and the guard's own. */
@@ -72,6 +103,9 @@ export const GUARD_OPTIONS: readonly string[] = [
   'onReject',
   'forwardRefusals',
   'grantCookie',
+  'store',
+  'strictRevocation',
+  'dangerouslyAllowWhenStoreDown',
 ]
 
 /**
@@ -89,7 +123,10 @@ export function requireSignature(options: Readonly<RequireSignatureOptions>): Mi
     if (headers === undefined) return
     res.setHeader('Cache-Control', headers.cacheControl)
     if (headers.contentDisposition !== undefined) res.setHeader('Content-Disposition', headers.contentDisposition)
-    next()
+    // A limited-use link: here one use is one request the handler answers 2xx.
+    const { uses } = headers.link
+    if (uses === undefined) next()
+    else guard.count(req, res, next, headers.link, 1, uses, () => next())
   }
 }
 
@@ -114,6 +151,10 @@ export function createGuard(
   const onReject = forward ? forwardRefusal : (opts.onReject ?? respondRefused)
   if (typeof onReject !== 'function')
     throw new TypeError(`${factory}: "onReject" must be a function, got ${describeValue(onReject)}`)
+  const given = storeOf(factory, opts.store)
+  const store = given ?? defaultStore()
+  const strict = flag(factory, 'strictRevocation', opts.strictRevocation)
+  const allowWhenDown = flag(factory, 'dangerouslyAllowWhenStoreDown', opts.dangerouslyAllowWhenStoreDown)
 
   function reject(error: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next, fixed?: number): void {
     error.status = fixed ?? (error.code === 'ERR_URL_EXPIRED' ? expiredStatus : status)
@@ -159,6 +200,14 @@ export function createGuard(
         reject(stackless('ERR_METHOD_NOT_ALLOWED'), req, res, next)
         return undefined
       }
+      if (store.revoked(result)) {
+        reject(stackless('ERR_LINK_REVOKED'), req, res, next)
+        return undefined
+      }
+      if (strict && !store.current) {
+        unavailable(req, res, next)
+        return undefined
+      }
       localsOf(res).signedLink = result
       const cacheControl = `private, max-age=${result.secondsLeft}`
       // The name was checked when the link was read (no control characters, at most 255 bytes): this cannot throw.
@@ -167,7 +216,75 @@ export function createGuard(
       const disposition = contentDisposition(result.filename, { type: result.disposition })
       return { cacheControl, contentDisposition: disposition, link: result, served }
     },
-    { reject },
+    { reject, count },
+  )
+
+  function unavailable(req: IncomingMessage, res: ServerResponse, next: Next): void {
+    res.setHeader('Retry-After', '5')
+    reject(stackless('ERR_STORE_UNAVAILABLE'), req, res, next, 503)
+  }
+
+  function count(
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: Next,
+    link: VerifiedLink,
+    amount: number,
+    limit: number,
+    proceed: () => void,
+  ): void {
+    if (given === undefined) warnIfShared(factory)
+    const go = () => {
+      try {
+        proceed()
+      } catch (err) {
+        next(err)
+      }
+    }
+    store.spend(link.signature, amount, limit, link.expiresAt + SLACK_SECONDS).then(
+      (spent) => {
+        if (!spent) {
+          reject(stackless('ERR_USES_EXHAUSTED'), req, res, next, 410)
+          return
+        }
+        if (amount > 0) {
+          let settled = false
+          const settle = () => {
+            if (settled) return
+            settled = true
+            const served = res.headersSent && res.statusCode >= 200 && res.statusCode < 300
+            if (!served) store.refund(link.signature, amount).catch(() => undefined)
+          }
+          res.once('finish', settle).once('close', settle)
+        }
+        go()
+      },
+      () => {
+        if (allowWhenDown) go()
+        else unavailable(req, res, next)
+      },
+    )
+  }
+}
+
+function flag(factory: string, name: string, value: unknown): boolean {
+  if (value === undefined) return false
+  if (typeof value !== 'boolean')
+    throw new TypeError(`${factory}: "${name}" must be a boolean, got ${describeValue(value)}`)
+  return value
+}
+
+let warned = false
+// A guard without a store counts uses in this process alone: wrong when the app runs as several processes, which
+// it can tell for Node's cluster. Once per process.
+function warnIfShared(factory: string): void {
+  if (warned || !cluster.isWorker) return
+  warned = true
+  process.emitWarning(
+    `${factory}: limited-use links are counted in this process's memory, but this is a cluster worker: each ` +
+      'worker counts on its own, so a link may be used more often than it allows. Give the guards a shared store ' +
+      '(createRedisStore).',
+    { code: 'EXPRESS_SIGNED_URL_MEMORY_STORE' },
   )
 }
 

@@ -12,8 +12,9 @@ import { encodeMediaTypes, readMediaTypes } from './media-types.js'
  * the signature grants the folder made of the path's first `scope` segments, and everything below it; `notBefore`
  * (Unix seconds) is when the link starts to work; `ip` the client addresses it serves (canonical text, `,`
  * between entries); `disposition` and `filename` the Content-Disposition it is served with. An upload link
- * (`method=put`) may carry `maxBytes`, `contentType` and `sha256` instead. All are extensions: a link without them
- * is exactly v1 (ittybit's form, for GET or PUT).
+ * (`method=put`) may carry `maxBytes`, `contentType` and `sha256` instead. `issued` (Unix seconds) says when the
+ * link was made, so a folder's revocation can spare links made after it; `uses` how many times a GET link may be
+ * used (see the store). All are extensions: a link without them is exactly v1 (ittybit's form, for GET or PUT).
  */
 export interface SignedFields {
   readonly expiry: number
@@ -30,6 +31,10 @@ export interface SignedFields {
   readonly contentType?: string
   /** The base64url SHA-256 of the exact content. */
   readonly sha256?: string
+  /** When the link was made (Unix seconds), if the signer stamps it. */
+  readonly issued?: number
+  /** How many uses the link allows (a GET link for one file). */
+  readonly uses?: number
 }
 
 /** The signed fields, with the path: decoded, without its leading `/`. */
@@ -70,6 +75,8 @@ export const EXTENSIONS: ReadonlyArray<
   ['maxBytes', 'maxbytes', readCount],
   ['contentType', 'contenttype', readMediaTypes, encodeMediaTypes],
   ['sha256', 'sha256', (text) => (isCanonicalSignature(text) ? text : undefined)],
+  ['issued', 'issued', (text) => (toExpiry(text) === -1 ? undefined : toExpiry(text))],
+  ['uses', 'uses', (text) => (/^[1-9][0-9]{0,5}$/.test(text) ? Number(text) : undefined)],
 ]
 
 /** The fields only an upload link carries. */

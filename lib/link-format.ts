@@ -135,8 +135,11 @@ export function readLink(url: string): ParsedLink | UnsignedTarget | SignedUrlEr
 }
 
 // What no signer makes: a download name on a folder or scope link (it is for one file); an upload link for a folder,
-// a scope, or with a download name; a GET link with an upload's fields.
+// a scope, or with a download name; a GET link with an upload's fields; a use count on a folder, a scope or an
+// upload link.
 function fieldsAgree(query: QueryFields, signed: string): boolean {
+  if (query.uses !== undefined && (query.method === 'put' || query.scope !== undefined || signed.endsWith('/')))
+    return false
   if (query.method === 'put')
     return !signed.endsWith('/') && query.disposition === undefined && query.filename === undefined
   for (let i = 0; i < UPLOAD_FIELDS.length; i++) if (query[UPLOAD_FIELDS[i]] !== undefined) return false

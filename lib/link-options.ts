@@ -25,6 +25,7 @@ const SIGN_OPTIONS: ReadonlySet<string> = new Set([
   'maxBytes',
   'contentType',
   'sha256',
+  'uses',
 ] satisfies Array<Keys<SignOptions>>)
 const GRANT_OPTIONS: ReadonlySet<string> = new Set(['ttl', 'expiresAt'] satisfies Array<Keys<GrantOptions>>)
 
@@ -51,6 +52,9 @@ export function grantOptionsOf(options: unknown): Readonly<Partial<GrantOptions>
   return opts
 }
 
+/** The most uses a link may allow (the field's grammar: at most six digits). */
+export const MAX_USES = 999_999
+
 /**
  * The signed fields of sign's options beside the expiry, key id and scope: `notBefore`, `ip`, `disposition` and
  * `filename`, each checked (a TypeError names a bad one).
@@ -70,6 +74,13 @@ export function extensionFields(opts: Readonly<Partial<SignOptions>>, expiry: nu
       throw new TypeError('sign: "filename" and "disposition" are for one file, not a folder link ("scope")')
     fields.disposition = opts.disposition === undefined ? 'attachment' : dispositionOption(opts.disposition)
     if (opts.filename !== undefined) fields.filename = filenameOption(opts.filename)
+  }
+  if (opts.uses !== undefined) {
+    if (!Number.isSafeInteger(opts.uses) || opts.uses < 1 || opts.uses > MAX_USES)
+      throw new TypeError(`sign: "uses" must be a whole number from 1 to ${MAX_USES}, got ${describeValue(opts.uses)}`)
+    if (opts.scope !== undefined || opts.method === 'put')
+      throw new TypeError('sign: "uses" is for a GET link to one file: not with "scope" or method \'put\'')
+    fields.uses = opts.uses
   }
   if (opts.method !== undefined && opts.method !== 'get' && opts.method !== 'put')
     throw new TypeError(`sign: "method" must be 'get' or 'put', got ${describeValue(opts.method)}`)

@@ -10,6 +10,8 @@ export interface PlainLink extends LinkFields {
   readonly message: string
   /** Where the signature begins in the URL. */
   readonly signatureAt: number
+  /** The signature's 43 characters. */
+  readonly signature: string
 }
 
 // `/`, then segments of unreserved characters (`\w` is A-Z a-z 0-9 _), none `.` or `..`, the last `/` optional.
@@ -49,5 +51,8 @@ export function plainLink(url: string): PlainLink | undefined {
   }
   const path = url.slice(1, query)
   const message = url.slice(1, fieldAt)
-  return kid === undefined ? { path, expiry, message, signatureAt } : { path, expiry, kid, message, signatureAt }
+  const signature = url.slice(signatureAt)
+  return kid === undefined
+    ? { path, expiry, message, signatureAt, signature }
+    : { path, expiry, kid, message, signatureAt, signature }
 }

@@ -1,7 +1,10 @@
-import type { Stats } from 'node:fs'
-import type { ServerResponse } from 'node:http'
+import { promises as fs, type Stats } from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import path from 'node:path'
+import parseRange from 'range-parser'
 import serveStatic from 'serve-static'
 import { createGuard, GUARD_OPTIONS, type GuardOptions, type Middleware, type SignedHeaders } from './guard.js'
+import { decodePath } from './link-path.js'
 import { asOptions, describeValue } from './option-checks.js'
 
 /**
@@ -105,11 +108,47 @@ export function signedStatic(root: string, options: Readonly<SignedStaticOptions
     if (headers.contentDisposition !== undefined) res.setHeader('Content-Disposition', headers.contentDisposition)
   }
   const serve = serveStatic(root, staticOptions)
+  const folder = path.resolve(root)
+  const ranges = staticOptions.acceptRanges !== false
 
   return function signedStaticMiddleware(req, res: SignedResponse, next) {
     const headers = guard(req, res, next)
     if (headers === undefined) return
     res[kHeaders] = headers
-    serve(req, res, next)
+    const { uses } = headers.link
+    if (uses === undefined) {
+      serve(req, res, next)
+      return
+    }
+    // A limited-use link: its uses are counted in bytes (a use is the whole file's worth), reserved before
+    // serving. Anything but a regular file serves no bytes (a 404, or next()), so is not counted.
+    const relative = decodePath(headers.served.split('?')[0])
+    const file = relative === undefined ? undefined : path.join(folder, ...relative.split('/'))
+    void (file === undefined ? Promise.resolve(undefined) : fs.stat(file).catch(() => undefined)).then((stat) => {
+      if (stat === undefined || !stat.isFile()) {
+        serve(req, res, next)
+        return
+      }
+      const [amount, limit] = cost(req, stat.size, uses, ranges)
+      guard.count(req, res, next, headers.link, amount, limit, () => {
+        serve(req, res, next)
+      })
+    }, next)
   }
+}
+
+/**
+ * What a request to a limited-use link costs, and the link's whole allowance: in bytes, the file's size times its
+ * uses. A GET costs what serve-static will send: the one range asked for (as send reads Range, without If-Range),
+ * else the whole file; a HEAD nothing, though it is refused once nothing is left. An empty file counts requests.
+ */
+function cost(req: IncomingMessage, size: number, uses: number, acceptRanges: boolean): [number, number] {
+  if (size === 0) return [req.method === 'HEAD' ? 0 : 1, uses]
+  if (req.method === 'HEAD') return [0, size * uses]
+  const range = req.headers.range
+  if (acceptRanges && typeof range === 'string' && /^ *bytes=/.test(range) && req.headers['if-range'] === undefined) {
+    const parsed = parseRange(size, range, { combine: true })
+    if (typeof parsed !== 'number' && parsed.length === 1) return [parsed[0].end - parsed[0].start + 1, size * uses]
+  }
+  return [size, size * uses]
 }

@@ -35,7 +35,11 @@ export interface SignerCore<K> {
   /** The keys to try for a link: the one it names (none for an unknown id), else every key without an id. */
   keysFor(kid: string | undefined): readonly K[]
   /** The result for a link whose signature has been checked: refused (expired, not yet valid, bound elsewhere), or good. */
-  finishVerify(link: LinkFields, matched: boolean, options: VerifyOptions | undefined): VerifyResult
+  finishVerify(
+    link: LinkFields & { readonly signature: string },
+    matched: boolean,
+    options: VerifyOptions | undefined,
+  ): VerifyResult
   /** The string to sign for a folder grant, and what the grant will say once signed. */
   prepareGrant(
     folder: string,
@@ -59,6 +63,9 @@ export function createSignerCore<K>(
   const ring = createKeyRing(factory, opts, toKey)
   const { now, tolerance, expiryOf } = readLifetime(factory, opts)
   const origin = toOrigin(factory, opts.baseUrl)
+  const stampIssued = opts.stampIssued ?? false
+  if (typeof stampIssued !== 'boolean')
+    throw new TypeError(`${factory}: "stampIssued" must be a boolean, got ${describeValue(stampIssued)}`)
 
   function prepareSign(path: string, signOptions: SignOptions | undefined): { message: string; link: string } {
     if (typeof path !== 'string') throw new TypeError(`sign: path must be a string, got ${describeValue(path)}`)
@@ -74,12 +81,16 @@ export function createSignerCore<K>(
     const expiry = expiryOf(signOptions)
     if (opts === undefined) {
       // The common call from a template: v1 and the key id, as signedQuery writes them; nothing else to check.
-      const query = `?expiry=${expiry}&method=get${ring.signingId === undefined ? '' : `&kid=${ring.signingId}`}`
+      let query = `?expiry=${expiry}&method=get${ring.signingId === undefined ? '' : `&kid=${ring.signingId}`}`
+      if (stampIssued) query += `&issued=${Math.floor(now() / 1000)}`
       return { message: relative + query, link: `${origin}/${linkPath}${query}&signature=` }
     }
     const fields = extensionFields(opts, expiry)
     fields.expiry = expiry
     fields.kid = ring.signingId
+    if (stampIssued) fields.issued = Math.floor(now() / 1000)
+    if (fields.uses !== undefined && relative.endsWith('/'))
+      throw new TypeError('sign: "uses" is for a link to one file, not a folder (a path ending in "/")')
     if (fields.method === 'put' && (relative.endsWith('/') || hasDotSegment(relative)))
       throw new TypeError("sign: an upload link (method: 'put') names a file: not a folder, nor a dotfile")
     if (fields.disposition !== undefined && relative.endsWith('/'))
@@ -116,7 +127,11 @@ export function createSignerCore<K>(
     return named === undefined ? [] : [named]
   }
 
-  function finishVerify(link: LinkFields, matched: boolean, verifyOptions: VerifyOptions | undefined): VerifyResult {
+  function finishVerify(
+    link: LinkFields & { readonly signature: string },
+    matched: boolean,
+    verifyOptions: VerifyOptions | undefined,
+  ): VerifyResult {
     // The MAC is checked before every other field, so none can be probed without a valid signature.
     if (!matched) return refuse('ERR_SIGNATURE_INVALID')
     const nowS = now() / 1000
@@ -131,7 +146,9 @@ export function createSignerCore<K>(
       path: link.path,
       expiresAt: link.expiry,
       secondsLeft,
-    }
+    } as Mutable<Extract<VerifyResult, { ok: true }>>
+    // Not enumerable: kept out of a JSON dump of res.locals.signedLink into a page or a log.
+    Object.defineProperty(result, 'signature', { value: link.signature })
     // Only the fields the link has: a folder for a grant or scope link, the id of the key that signed it if named.
     if (link.scope !== undefined) result.folder = folderOf(link.path, link.scope)
     if (link.kid !== undefined) result.kid = link.kid
@@ -144,6 +161,8 @@ export function createSignerCore<K>(
     if (link.maxBytes !== undefined) result.maxBytes = link.maxBytes
     if (link.contentType !== undefined) result.contentType = link.contentType
     if (link.sha256 !== undefined) result.sha256 = link.sha256
+    if (link.issued !== undefined) result.issued = link.issued
+    if (link.uses !== undefined) result.uses = link.uses
     return result
   }
 

@@ -21,6 +21,12 @@ export type SignerOptions = KeyOptions & {
   baseUrl?: string
   /** Clock in milliseconds, like `Date.now`. Default `Date.now`. Inject one in tests. */
   now?: () => number
+  /**
+   * Stamp every link with when it was made (`issued=<Unix seconds>`, signed), so that a store's
+   * `revokeFolder(folder)` takes back the links made before it and spares those made after. Default `false`:
+   * links stay plain v1.
+   */
+  stampIssued?: boolean
 }
 
 /**
@@ -79,6 +85,11 @@ export type SignOptions = (
   contentType?: string | readonly string[]
   /** For an upload link: the base64url SHA-256 of the exact content (43 characters). Signed as `sha256`. */
   sha256?: string
+  /**
+   * How many times the link may be used, counted by the guard's store (see the README for what one use is): a GET
+   * link to one file, from 1 to 999999. Refused with `ERR_USES_EXHAUSTED` (410) after. Signed as `uses`.
+   */
+  uses?: number
 }
 
 /** Options of `verify`. */
@@ -130,6 +141,13 @@ export type VerifyResult =
       /** An upload link's byte cap, if it has one. */ maxBytes?: number
       /** An upload link's media types (lower case, `,` between them), if it names them. */ contentType?: string
       /** An upload link's base64url SHA-256 of the content, if it names one. */ sha256?: string
+      /** When the link was made (Unix seconds), if the signer stamped it. */ issued?: number
+      /** How many uses the link allows, if it is limited. */ uses?: number
+      /**
+       * The signature it carries (checked): what a store keys revocations and use counts by. Not enumerable, so a
+       * JSON dump of the result never shows it.
+       */
+      readonly signature: string
     }
   | Refusal
 
@@ -143,4 +161,5 @@ export const SIGNER_OPTIONS: ReadonlySet<string> = new Set([
   'stableFor',
   'baseUrl',
   'now',
+  'stampIssued',
 ] satisfies Array<keyof SignerOptions>)

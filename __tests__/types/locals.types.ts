@@ -75,6 +75,9 @@ if (result.ok) {
     | 'ERR_UPLOAD_DIGEST'
     | 'ERR_UPLOAD_TIMEOUT'
     | 'ERR_UPLOAD_STORAGE'
+    | 'ERR_LINK_REVOKED'
+    | 'ERR_USES_EXHAUSTED'
+    | 'ERR_STORE_UNAVAILABLE'
     | 'ERR_QUERY_MALFORMED'
     | 'ERR_PATH_MISMATCH'
     | 'ERR_TARGET_NOT_CANONICAL' = result.error.code

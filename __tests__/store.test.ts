@@ -1,0 +1,303 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createMemoryStore, createSigner, requireSignature, signedStatic, type LinkStore } from 'express-signed-url'
+import { fixture, frameworks, KEY, listen, NOW_MS, recordCode, SITE, type TestServer } from './helpers'
+
+const fileBytes = fixture('private/image.png')
+const SIZE = fileBytes.length
+
+// One clock for the signer, the guards and the store, moved by the tests.
+let clock = NOW_MS
+const now = () => clock
+const signer = createSigner({ key: KEY, now })
+const stamping = createSigner({ key: KEY, now, stampIssued: true })
+
+describe.each(frameworks)('store on $name', (fw) => {
+  let store: LinkStore
+  let server: TestServer
+  let handled: number
+  beforeEach(async () => {
+    clock = NOW_MS
+    handled = 0
+    store = createMemoryStore({ now })
+    const app = fw.create()
+    const guard = { signer, store, onReject: recordCode }
+    app.use('/private', signedStatic(`${SITE}/private`, guard))
+    app.use('/api', requireSignature(guard))
+    // Connect takes one handler per use().
+    app.use('/api', (req: IncomingMessage, res: ServerResponse) => {
+      handled++
+      res.statusCode = req.url?.startsWith('/missing') === true ? 404 : 200
+      res.end('ok')
+    })
+    server = await listen(app as never)
+  })
+  afterEach(() => server.close())
+
+  const code = (r: { headers: Record<string, unknown> }) => r.headers['x-test-refusal']
+
+  describe('revoke', () => {
+    it('takes back one link, in whatever spelling it is requested, and no other', async () => {
+      const link = signer.sign('private/image.png')
+      const other = signer.sign('private/image.png', { ttl: 600 })
+      expect((await server.send(link)).status).toBe(200)
+      await store.revoke(`https://files.example.com${link}`)
+      for (const spelling of [link, link.replace('image', '%69mage'), `${link}&v=2`, link.replace('?', '?cb=1&')]) {
+        const r = await server.send(spelling)
+        expect([r.status, code(r)]).toEqual([403, 'ERR_LINK_REVOKED'])
+      }
+      expect((await server.send(other)).status).toBe(200)
+    })
+
+    it('takes back a link at requireSignature too, before the handler runs', async () => {
+      const link = signer.sign('api/report')
+      await store.revoke(link)
+      const r = await server.send(link)
+      expect([r.status, code(r), handled]).toEqual([403, 'ERR_LINK_REVOKED', 0])
+    })
+
+    it('takes back a folder grant by its cookie value', async () => {
+      const grant = signer.grant('private/videos/42/')
+      const cookie = { Cookie: `signed-grant=${grant.value}` }
+      expect((await server.send('/private/videos/42/seg-0.ts', { headers: cookie })).status).toBe(200)
+      await store.revoke(grant.value)
+      const r = await server.send('/private/videos/42/seg-0.ts', { headers: cookie })
+      expect([r.status, code(r)]).toEqual([403, 'ERR_LINK_REVOKED'])
+    })
+
+    it('lapses once the link it covers has expired (and an hour more)', async () => {
+      const link = signer.sign('private/image.png', { ttl: 60 })
+      await store.revoke(link)
+      clock += (60 + 3600) * 1000
+      // Now refused as expired, not revoked: the revocation itself is gone.
+      expect(code(await server.send(link))).toBe('ERR_URL_EXPIRED')
+    })
+
+    it('refuses what is not a link, with a TypeError', async () => {
+      await expect(store.revoke('/private/image.png')).rejects.toThrow(TypeError)
+      await expect(store.revoke(5 as never)).rejects.toThrow(/must be a string/)
+    })
+  })
+
+  describe('revokeFolder', () => {
+    it('takes back links made before it and spares those made after, when links say when they were made', async () => {
+      const before = stamping.sign('private/videos/42/seg-0.ts')
+      const elsewhere = stamping.sign('private/image.png')
+      clock += 1000
+      await store.revokeFolder('/private/videos/')
+      expect(code(await server.send(before))).toBe('ERR_LINK_REVOKED')
+      expect((await server.send(elsewhere)).status).toBe(200)
+      clock += 1000
+      expect((await server.send(stamping.sign('private/videos/42/seg-0.ts'))).status).toBe(200)
+    })
+
+    it('takes back links that do not say when they were made, and grants, until it lapses (issuedBefore + maxTtl)', async () => {
+      await store.revokeFolder('private/videos/', { maxTtl: '1d' })
+      clock += 5000
+      const later = signer.sign('private/videos/42/seg-0.ts')
+      expect(code(await server.send(later))).toBe('ERR_LINK_REVOKED')
+      const grant = signer.grant('private/videos/42/')
+      const r = await server.send('/private/videos/42/seg-0.ts', { headers: { Cookie: `signed-grant=${grant.value}` } })
+      expect(code(r)).toBe('ERR_LINK_REVOKED')
+      clock = NOW_MS + (86400 + 3600) * 1000
+      expect((await server.send(signer.sign('private/videos/42/seg-0.ts'))).status).toBe(200)
+    })
+
+    it('with expiringBefore, takes back only the links that expire before it', async () => {
+      const short = signer.sign('private/image.png', { ttl: 60 })
+      const long = signer.sign('private/image.png', { ttl: 7200 })
+      await store.revokeFolder('/', { expiringBefore: NOW_MS / 1000 + 3600 })
+      expect(code(await server.send(short))).toBe('ERR_LINK_REVOKED')
+      expect((await server.send(long)).status).toBe(200)
+    })
+
+    it('refuses bad folders and options with a TypeError naming them', async () => {
+      await expect(store.revokeFolder('private')).rejects.toThrow(/"folder" must be a folder ending in "\/"/)
+      await expect(store.revokeFolder('private/../x/')).rejects.toThrow(/"folder"/)
+      await expect(store.revokeFolder('a/', { issuedBefore: 1, expiringBefore: 2 })).rejects.toThrow(/not both/)
+      await expect(store.revokeFolder('a/', { issuedbefore: 1 } as never)).rejects.toThrow(/issuedBefore/)
+      await expect(store.revokeFolder('a/', { maxTtl: 'soon' as never })).rejects.toThrow(/"maxTtl"/)
+      await expect(store.revokeFolder('a/', { expiringBefore: -1 })).rejects.toThrow(/"expiringBefore"/)
+    })
+  })
+
+  describe('limited-use links at signedStatic', () => {
+    it('serves a 3-use link 3 times, then refuses it with 410 and its own code', async () => {
+      const link = signer.sign('private/image.png', { uses: 3 })
+      for (let i = 0; i < 3; i++) {
+        const r = await server.send(link)
+        expect(r.status).toBe(200)
+        expect(r.body.equals(fileBytes)).toBe(true)
+      }
+      const r = await server.send(link)
+      expect([r.status, code(r)]).toEqual([410, 'ERR_USES_EXHAUSTED'])
+    })
+
+    it('serves exactly as many of many concurrent requests as the link allows', async () => {
+      const link = signer.sign('private/image.png', { uses: 3 })
+      const replies = await Promise.all(Array.from({ length: 40 }, () => server.send(link)))
+      expect(replies.filter((r) => r.status === 200)).toHaveLength(3)
+      expect(replies.filter((r) => r.status === 410)).toHaveLength(37)
+    })
+
+    it('does not count HEAD; once used up, refuses HEAD and revalidations too', async () => {
+      const link = signer.sign('private/image.png', { uses: 1 })
+      expect((await server.send(link, { method: 'HEAD' })).status).toBe(200)
+      const first = await server.send(link)
+      expect(first.status).toBe(200)
+      const again = await server.send(link, { headers: { 'If-None-Match': String(first.headers.etag) } })
+      expect(again.status).toBe(410)
+      expect((await server.send(link, { method: 'HEAD' })).status).toBe(410)
+    })
+
+    it('gives back a use a revalidation did not need', async () => {
+      const link = signer.sign('private/image.png', { uses: 2 })
+      const first = await server.send(link)
+      for (let i = 0; i < 5; i++)
+        expect((await server.send(link, { headers: { 'If-None-Match': String(first.headers.etag) } })).status).toBe(304)
+      expect((await server.send(link)).status).toBe(200)
+      expect((await server.send(link)).status).toBe(410)
+    })
+
+    it('counts Range requests by the bytes they ask for: seeking through a file is one use', async () => {
+      const link = signer.sign('private/image.png', { uses: 1 })
+      const step = Math.ceil(SIZE / 4)
+      const parts: Buffer[] = []
+      for (let start = 0; start < SIZE; start += step) {
+        const r = await server.send(link, { headers: { Range: `bytes=${start}-${Math.min(start + step, SIZE) - 1}` } })
+        expect(r.status).toBe(206)
+        parts.push(r.body)
+      }
+      expect(Buffer.concat(parts).equals(fileBytes)).toBe(true)
+      expect((await server.send(link, { headers: { Range: 'bytes=0-0' } })).status).toBe(410)
+    })
+
+    it('charges a whole file for a Range with If-Range, which may be answered with all of it', async () => {
+      const link = signer.sign('private/image.png', { uses: 1 })
+      const r = await server.send(link, { headers: { Range: 'bytes=0-9', 'If-Range': '"stale"' } })
+      expect([r.status, r.body.length]).toEqual([200, SIZE])
+      expect((await server.send(link, { headers: { Range: 'bytes=0-0' } })).status).toBe(410)
+    })
+
+    it('gives back what a request for a missing file or an unsatisfiable range did not serve', async () => {
+      const link = signer.sign('private/image.png', { uses: 1 })
+      expect((await server.send(link, { headers: { Range: `bytes=${SIZE + 10}-` } })).status).toBe(416)
+      expect((await server.send(link)).status).toBe(200)
+      const missing = signer.sign('private/none.png', { uses: 1 })
+      expect((await server.send(missing)).status).toBe(404)
+      expect((await server.send(missing)).status).toBe(404)
+    })
+
+    it('refuses a revoked limited-use link before counting it', async () => {
+      const link = signer.sign('private/image.png', { uses: 1 })
+      await store.revoke(link)
+      expect(code(await server.send(link))).toBe('ERR_LINK_REVOKED')
+    })
+  })
+
+  describe('limited-use links at requireSignature', () => {
+    it('counts a use per request the handler answers 2xx, and gives back the others', async () => {
+      const link = signer.sign('api/data', { uses: 2 })
+      const missing = signer.sign('api/missing', { uses: 1 })
+      expect((await server.send(link)).status).toBe(200)
+      expect((await server.send(link)).status).toBe(200)
+      expect(code(await server.send(link))).toBe('ERR_USES_EXHAUSTED')
+      expect((await server.send(missing)).status).toBe(404)
+      expect((await server.send(missing)).status).toBe(404)
+      expect(handled).toBe(4)
+    })
+  })
+})
+
+describe('a store that cannot answer', () => {
+  let server: TestServer
+  let current = true
+  const down: LinkStore = {
+    ...createMemoryStore({ now: () => NOW_MS }),
+    get current() {
+      return current
+    },
+    spend: () => Promise.reject(new Error('connection refused')),
+  }
+  const guarded = (options: object) => {
+    const app = frameworks[1].create()
+    app.use('/private', signedStatic(`${SITE}/private`, { key: KEY, now: () => NOW_MS, store: down, ...options }))
+    return listen(app as never)
+  }
+  const sign = (options?: object) => createSigner({ key: KEY, now: () => NOW_MS }).sign('private/image.png', options)
+  afterEach(() => server.close())
+
+  it('refuses limited-use links with 503, a code and Retry-After, and serves stateless links', async () => {
+    server = await guarded({ onReject: recordCode })
+    const r = await server.send(sign({ uses: 1 }))
+    expect([r.status, r.headers['x-test-refusal'], r.headers['retry-after']]).toEqual([
+      503,
+      'ERR_STORE_UNAVAILABLE',
+      '5',
+    ])
+    expect((await server.send(sign())).status).toBe(200)
+  })
+
+  it('serves limited-use links uncounted only when told to, dangerously', async () => {
+    server = await guarded({ dangerouslyAllowWhenStoreDown: true })
+    expect((await server.send(sign({ uses: 1 }))).status).toBe(200)
+  })
+
+  it('with strictRevocation, refuses every link while its copy of the revocations may be behind', async () => {
+    server = await guarded({ strictRevocation: true, onReject: recordCode })
+    current = false
+    const r = await server.send(sign())
+    expect([r.status, r.headers['x-test-refusal']]).toEqual([503, 'ERR_STORE_UNAVAILABLE'])
+    current = true
+    expect((await server.send(sign())).status).toBe(200)
+  })
+})
+
+describe('store options', () => {
+  it.each([
+    ['store', { store: {} }, /"store" must come from createMemoryStore\(\) or createRedisStore\(\)/],
+    ['strictRevocation', { strictRevocation: 'yes' }, /"strictRevocation" must be a boolean/],
+    ['dangerouslyAllowWhenStoreDown', { dangerouslyAllowWhenStoreDown: 1 }, /"dangerouslyAllowWhenStoreDown"/],
+  ])('a bad "%s" throws a TypeError naming it, in every guard', (_name, options, message) => {
+    expect(() => requireSignature({ key: KEY, ...options } as never)).toThrow(message)
+    expect(() => signedStatic(SITE, { key: KEY, ...options } as never)).toThrow(message)
+  })
+
+  it('createMemoryStore checks its options', () => {
+    expect(() => createMemoryStore({ now: 5 } as never)).toThrow(/"now" must be a function/)
+    expect(() => createMemoryStore({ clock: Date.now } as never)).toThrow(TypeError)
+  })
+})
+
+describe('sign with uses and stampIssued', () => {
+  it('signs uses as a field, for a GET link to one file only', () => {
+    expect(signer.sign('a.png', { uses: 3 })).toMatch(/&uses=3&signature=/)
+    for (const bad of [0, 1.5, 1_000_000, '3', -1])
+      expect(() => signer.sign('a.png', { uses: bad as never })).toThrow(/"uses" must be a whole number from 1 to/)
+    expect(() => signer.sign('a/', { uses: 1 })).toThrow(/"uses" is for a link to one file/)
+    expect(() => signer.sign('a/b.png', { uses: 1, scope: 'a/' })).toThrow(/"uses"/)
+    expect(() => signer.sign('a.png', { uses: 1, method: 'put' })).toThrow(/"uses"/)
+  })
+
+  it('stamps when a link was made, signed, when the signer is told to', () => {
+    const link = stamping.sign('a.png')
+    expect(link).toMatch(new RegExp(`&issued=${Math.floor(clock / 1000)}&signature=`))
+    expect(stamping.verify(link)).toMatchObject({ ok: true, issued: Math.floor(clock / 1000) })
+    expect(signer.verify(link.replace(/&issued=\d+/, '&issued=1')).ok).toBe(false)
+  })
+
+  it('keeps the signature it verified out of a JSON dump of the result', () => {
+    const link = signer.sign('a.png')
+    const result = signer.verify(link)
+    expect(result.ok && result.signature).toBe(link.slice(-43))
+    expect(JSON.stringify(result)).not.toContain(link.slice(-43))
+  })
+
+  it('refuses a use count on a folder, a scope or an upload link that no signer makes', () => {
+    const forged = (query: string) => `/a/?expiry=${NOW_MS / 1000 + 60}&method=get${query}&signature=${'A'.repeat(43)}`
+    expect(signer.verify(forged('&scope=1&uses=1'))).toMatchObject({
+      ok: false,
+      error: { code: 'ERR_QUERY_MALFORMED' },
+    })
+    expect(signer.verify(forged('&uses=1'))).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
+  })
+})

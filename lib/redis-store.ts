@@ -1,0 +1,192 @@
+// The store for many processes, on Redis through node-redis (the `redis` package, an optional peer dependency).
+// Use counts are one atomic script per counted request; revocations live in one sorted set, and every process
+// keeps a copy, loaded when it connects and kept current through pub/sub, so checking one costs no round trip.
+import { asOptions, assertKnownOptions, describeValue } from './option-checks.js'
+import {
+  decodeRevocation,
+  encodeRevocation,
+  folderRevocation,
+  linkRevocation,
+  RevocationSet,
+  type LinkStore,
+  type Revocation,
+} from './store.js'
+
+/** What the store needs of a node-redis client (v6): commands, a duplicate for pub/sub, its events. */
+export interface RedisClientLike {
+  sendCommand(args: readonly string[], options?: { timeout?: number }): Promise<unknown>
+  duplicate(): RedisClientLike
+  connect(): Promise<unknown>
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>
+  on(event: string, listener: (...args: unknown[]) => void): unknown
+  close?(): Promise<unknown>
+  quit?(): Promise<unknown>
+  readonly isOpen: boolean
+  readonly isReady: boolean
+}
+
+/** Options of {@link createRedisStore}: a `url`, or a `client` the app made and closes itself. */
+export interface RedisStoreOptions {
+  /** `redis://host:port/db`: the store makes its own client (the `redis` package must be installed). */
+  url?: string
+  /** A node-redis client (`createClient()` of the `redis` package, v6), connected or not. */
+  client?: RedisClientLike
+  /** Prefix of every key and channel. Default `'signed-url:'`. */
+  prefix?: string
+  /** How long a command may take before the store counts as unable to answer (ms). Default `1000`. */
+  timeout?: number
+  /** Clock in milliseconds, like `Date.now`. Default `Date.now`. */
+  now?: () => number
+}
+
+// Spends ARGV[1] of ARGV[2] on the count KEYS[1], kept until ARGV[3] (Unix seconds); 1 if it fit, else 0.
+const SPEND = `local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local amount = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+if used + amount > limit or (amount == 0 and used >= limit) then return 0 end
+if amount > 0 then
+  redis.call('INCRBY', KEYS[1], amount)
+  redis.call('EXPIREAT', KEYS[1], ARGV[3])
+end
+return 1`
+// Gives ARGV[1] back to the count KEYS[1], never below 0, keeping its expiry.
+const REFUND = `local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+if used <= 0 then return 0 end
+local left = used - tonumber(ARGV[1])
+if left < 0 then left = 0 end
+redis.call('SET', KEYS[1], left, 'KEEPTTL')
+return 1`
+// Adds revocation ARGV[1] (lapsing at ARGV[2]) to the set KEYS[1], drops lapsed ones (before ARGV[3]), and tells
+// every process on channel KEYS[2]: one step, so none can load the set without it and miss the message.
+const REVOKE = `redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+redis.call('PUBLISH', KEYS[2], ARGV[1])
+return 1`
+
+/**
+ * A store in Redis, shared by every process that uses the same Redis and prefix. `ready` resolves once this
+ * process has loaded the revocations and listens for new ones. Redis should persist its data (AOF): a Redis that
+ * restarts empty forgets how often each link was used. Throws a TypeError on bad options.
+ */
+export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStore & { ready: Promise<void> } {
+  const opts = asOptions<RedisStoreOptions>('createRedisStore', options)
+  assertKnownOptions('createRedisStore', opts, new Set(['url', 'client', 'prefix', 'timeout', 'now']))
+  if ((opts.url === undefined) === (opts.client === undefined))
+    throw new TypeError('createRedisStore: give either "url" or "client"')
+  if (opts.url !== undefined && (typeof opts.url !== 'string' || !/^rediss?:\/\//.test(opts.url)))
+    throw new TypeError(`createRedisStore: "url" must be a redis:// or rediss:// URL, got ${describeValue(opts.url)}`)
+  const client = opts.client ?? ownClient(opts.url as string)
+  if (typeof client !== 'object' || client === null || typeof client.sendCommand !== 'function')
+    throw new TypeError(`createRedisStore: "client" must be a node-redis client, got ${describeValue(client)}`)
+  const prefix = opts.prefix ?? 'signed-url:'
+  if (typeof prefix !== 'string' || /[\s\u0000-\u001f]/.test(prefix))
+    throw new TypeError(`createRedisStore: "prefix" must be a string without spaces, got ${describeValue(prefix)}`)
+  const timeout = opts.timeout ?? 1000
+  if (!Number.isSafeInteger(timeout) || timeout < 1)
+    throw new TypeError(
+      `createRedisStore: "timeout" must be a positive number of milliseconds, got ${describeValue(timeout)}`,
+    )
+  const now = opts.now ?? Date.now
+  if (typeof now !== 'function')
+    throw new TypeError(`createRedisStore: "now" must be a function, got ${describeValue(now)}`)
+  const nowS = () => now() / 1000
+  const setKey = `${prefix}revocations`
+  const channel = `${prefix}revocations`
+  const revocations = new RevocationSet(nowS)
+  let current = false
+  let closed = false
+  const command = (args: string[]) => client.sendCommand(args, { timeout })
+  // Errors are the connection's: commands fail (and are refused with 503) while it lasts; never a crash.
+  client.on('error', () => undefined)
+
+  const subscriber = client.duplicate()
+  subscriber.on('error', () => {
+    current = false
+  })
+  subscriber.on('end', () => {
+    current = false
+  })
+  subscriber.on('reconnecting', () => {
+    current = false
+  })
+  // On every (re)connection: node-redis subscribes again by itself, then the set is loaded, for what was missed.
+  subscriber.on('ready', () => {
+    void load()
+  })
+  const load = async (): Promise<void> => {
+    try {
+      const members = (await command(['ZRANGE', setKey, String(Math.floor(nowS())), '+inf', 'BYSCORE'])) as string[]
+      revocations.replace(members.map(decodeRevocation).filter((r): r is Revocation => r !== undefined))
+      current = subscriber.isReady
+    } catch {
+      current = false
+    }
+  }
+  const ready = (async () => {
+    if (!client.isOpen) await client.connect()
+    await subscriber.connect()
+    await subscriber.subscribe(channel, (message) => {
+      const revocation = decodeRevocation(message)
+      if (revocation !== undefined) revocations.add(revocation)
+    })
+    await load()
+  })()
+  // Awaited by those who want it; a failure to connect is the store's being down, reported per request.
+  ready.catch(() => undefined)
+
+  const publish = async (revocation: Revocation) => {
+    const text = encodeRevocation(revocation)
+    await command(['EVAL', REVOKE, '2', setKey, channel, text, String(revocation.until), String(Math.floor(nowS()))])
+    revocations.add(revocation)
+  }
+  return {
+    get current() {
+      return current
+    },
+    ready,
+    revoke: async (link) => publish(linkRevocation(link)),
+    revokeFolder: async (folder, folderOptions) => publish(folderRevocation(folder, folderOptions, nowS())),
+    revoked: (link) => revocations.has(link),
+    async spend(signature, amount, limit, until) {
+      const key = `${prefix}uses:${signature}`
+      const fit = await command(['EVAL', SPEND, '1', key, String(amount), String(limit), String(until)])
+      return fit === 1
+    },
+    async refund(signature, amount) {
+      await command(['EVAL', REFUND, '1', `${prefix}uses:${signature}`, String(amount)])
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      await ready.catch(() => undefined)
+      await end(subscriber)
+      if (opts.client === undefined) await end(client)
+    },
+  }
+}
+
+async function end(client: RedisClientLike): Promise<void> {
+  try {
+    if (client.close !== undefined) await client.close()
+    else if (client.quit !== undefined) await client.quit()
+  } catch {
+    // Already gone.
+  }
+}
+
+// The store's own client: commands fail at once while Redis is unreachable (no queue to serve from later), and
+// it reconnects every 100 ms to 2 s.
+function ownClient(url: string): RedisClientLike {
+  let redis: { createClient(options: object): RedisClientLike }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    redis = require('redis') as typeof redis
+  } catch {
+    throw new TypeError('createRedisStore: "url" needs the redis package: npm install redis')
+  }
+  return redis.createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { reconnectStrategy: (retries: number) => Math.min(100 * (retries + 1), 2000) },
+  })
+}
