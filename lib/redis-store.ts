@@ -20,7 +20,7 @@ export interface RedisClientLike {
   subscribe(channel: string, listener: (message: string) => void): Promise<void>
   on(event: string, listener: (...args: unknown[]) => void): unknown
   close?(): Promise<unknown>
-  quit?(): Promise<unknown>
+  destroy?(): void
   readonly isOpen: boolean
   readonly isReady: boolean
 }
@@ -75,9 +75,6 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     throw new TypeError('createRedisStore: give either "url" or "client"')
   if (opts.url !== undefined && (typeof opts.url !== 'string' || !/^rediss?:\/\//.test(opts.url)))
     throw new TypeError(`createRedisStore: "url" must be a redis:// or rediss:// URL, got ${describeValue(opts.url)}`)
-  const client = opts.client ?? ownClient(opts.url as string)
-  if (typeof client !== 'object' || client === null || typeof client.sendCommand !== 'function')
-    throw new TypeError(`createRedisStore: "client" must be a node-redis client, got ${describeValue(client)}`)
   const prefix = opts.prefix ?? 'signed-url:'
   if (typeof prefix !== 'string' || /[\s\u0000-\u001f]/.test(prefix))
     throw new TypeError(`createRedisStore: "prefix" must be a string without spaces, got ${describeValue(prefix)}`)
@@ -89,6 +86,11 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
   const now = opts.now ?? Date.now
   if (typeof now !== 'function')
     throw new TypeError(`createRedisStore: "now" must be a function, got ${describeValue(now)}`)
+  const given = opts.client
+  if (given !== undefined && (typeof given !== 'object' || given === null || typeof given.sendCommand !== 'function'))
+    throw new TypeError(`createRedisStore: "client" must be a node-redis client, got ${describeValue(given)}`)
+  // Made only once every option is known good.
+  const client = given ?? ownClient(opts.url as string)
   const nowS = () => now() / 1000
   const setKey = `${prefix}revocations`
   const channel = `${prefix}revocations`
@@ -122,7 +124,7 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
       current = false
     }
   }
-  const ready = (async () => {
+  const connecting = (async () => {
     if (!client.isOpen) await client.connect()
     await subscriber.connect()
     await subscriber.subscribe(channel, (message) => {
@@ -131,6 +133,16 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     })
     await load()
   })()
+  // Rejects if the first connection takes longer than `timeout` (the clients go on trying meanwhile).
+  let timer: NodeJS.Timeout | undefined
+  const ready = Promise.race([
+    connecting,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('createRedisStore: Redis did not answer in time')), timeout)
+      timer.unref()
+    }),
+  ]).finally(() => clearTimeout(timer))
+  connecting.catch(() => undefined)
   // Awaited by those who want it; a failure to connect is the store's being down, reported per request.
   ready.catch(() => undefined)
 
@@ -160,15 +172,16 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
       closed = true
       await ready.catch(() => undefined)
       await end(subscriber)
-      if (opts.client === undefined) await end(client)
+      if (given === undefined) await end(client)
     },
   }
 }
 
+// Closes a client: gracefully once it is connected, at once (no more reconnecting) while it is not.
 async function end(client: RedisClientLike): Promise<void> {
   try {
-    if (client.close !== undefined) await client.close()
-    else if (client.quit !== undefined) await client.quit()
+    if (client.isReady && client.close !== undefined) await client.close()
+    else client.destroy?.()
   } catch {
     // Already gone.
   }

@@ -1,0 +1,151 @@
+// The Redis store with a real Redis (Debian's redis-server, on a free loopback port, started and stopped here by
+// its PID) and two app processes sharing it (bench/store-app.js): counts that hold across processes, revocations
+// that reach the other process, and Redis going down mid-load. Run by `npm run test:engines`.
+import { createSigner, createRedisStore } from 'express-signed-url'
+import { KEY, SITE } from '../helpers'
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startApp, startRedis } = require('../../bench/store-harness') as {
+  startRedis(): Promise<Redis>
+  startApp(url: string, key: string, root: string): Promise<App>
+}
+
+interface Redis {
+  url: string
+  kill(): Promise<void>
+  restart(): Promise<void>
+  stop(): Promise<void>
+}
+interface Reply {
+  status: number
+  code?: string
+  bytes: number
+}
+interface App {
+  alive(): boolean
+  ask(message: object): Promise<{ ok?: true; error?: string; rss?: number; current?: boolean }>
+  get(target: string, headers?: Record<string, string>): Promise<Reply>
+  stop(): Promise<void>
+}
+
+// Real time: the app processes have their own clocks. Links made in one second for one path and lifetime are the
+// same link, so each test gives its own lifetime.
+const signer = createSigner({ key: KEY })
+const tally = (replies: Reply[]) => {
+  const counts: Record<string, number> = {}
+  for (const r of replies) {
+    const key = `${r.status}${r.code === undefined ? '' : ` ${r.code}`}`
+    counts[key] = (counts[key] ?? 0) + 1
+  }
+  return counts
+}
+
+describe('the Redis store, across two processes', () => {
+  let redis: Redis
+  let a: App
+  let b: App
+  beforeAll(async () => {
+    redis = await startRedis()
+    ;[a, b] = await Promise.all([startApp(redis.url, KEY, SITE), startApp(redis.url, KEY, SITE)])
+  }, 30_000)
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()])
+    await redis?.stop()
+  })
+
+  it('serves a 3-use link exactly 3 times of 200 concurrent requests through both', async () => {
+    const link = signer.sign('private/image.png', { uses: 3 })
+    const replies = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? a : b).get(link)))
+    expect(replies.filter((r) => r.status === 200)).toHaveLength(3)
+    expect(replies.filter((r) => r.status === 410 && r.code === 'ERR_USES_EXHAUSTED')).toHaveLength(197)
+  })
+
+  it('refuses, in the other process, a link revoked through one', async () => {
+    const link = signer.sign('private/image.png', { ttl: 1001 })
+    expect((await b.get(link)).status).toBe(200)
+    const started = process.hrtime.bigint()
+    expect(await a.ask({ revoke: link })).toEqual(expect.objectContaining({ ok: true }))
+    // The other process learns of it through pub/sub: ask it (bounded) until it refuses, and say how long it took.
+    let served = 0
+    let reply = await b.get(link)
+    while (reply.status === 200 && served < 1000) {
+      served++
+      reply = await b.get(link)
+    }
+    const ms = Number(process.hrtime.bigint() - started) / 1e6
+    console.log(`revocation reached the other process within ${ms.toFixed(1)} ms (${served} requests served after)`)
+    expect([reply.status, reply.code]).toEqual([403, 'ERR_LINK_REVOKED'])
+    expect((await a.get(link)).code).toBe('ERR_LINK_REVOKED')
+    expect((await b.get(signer.sign('private/image.png', { ttl: 1002 }))).status).toBe(200)
+  })
+
+  it('takes back a folder through one process in the other', async () => {
+    const link = signer.sign('private/videos/42/seg-0.ts')
+    expect(await a.ask({ revokeFolder: 'private/videos/42/', options: { maxTtl: 7200 } })).toMatchObject({ ok: true })
+    let reply = await b.get(link)
+    for (let i = 0; reply.status === 200 && i < 1000; i++) reply = await b.get(link)
+    expect(reply.code).toBe('ERR_LINK_REVOKED')
+    expect((await b.get(signer.sign('private/image.png', { ttl: 1003 }))).status).toBe(200)
+  })
+
+  it('never over-serves while Redis goes down and comes back; 503 with a code meanwhile; no crash', async () => {
+    const links = Array.from({ length: 20 }, (_, i) => signer.sign('private/image.png', { uses: 3, ttl: 3000 + i }))
+    const served = new Map<string, number>()
+    const all: Reply[] = []
+    const round = async () => {
+      const replies = await Promise.all(
+        links.flatMap((link, i) => [a, b].map((app) => app.get(link).then((r) => ({ r, link, i })))),
+      )
+      for (const { r, link } of replies) {
+        all.push(r)
+        if (r.status === 200) served.set(link, (served.get(link) ?? 0) + 1)
+      }
+      return replies.map(({ r }) => r)
+    }
+    const rssBefore = (await b.ask({ memory: true })).rss as number
+    await round()
+    await redis.kill()
+    const whileDown = await round()
+    expect(tally(whileDown)).toEqual({ '503 ERR_STORE_UNAVAILABLE': 40 })
+    // Links that need no store are still served, from the local copy of the revocations.
+    expect((await a.get(signer.sign('private/image.png', { ttl: 1004 }))).status).toBe(200)
+    await redis.restart()
+    // Back once the clients reconnect (they retry every 100 ms to 2 s): bounded.
+    let back = 0
+    for (let i = 0; i < 100 && back < 2; i++) {
+      back = 0
+      for (const app of [a, b])
+        if ((await app.get(signer.sign('private/a b.png', { uses: 1, ttl: 100 + i }))).status === 200) back++
+      if (back < 2) await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(back).toBe(2)
+    for (let i = 0; i < 4; i++) await round()
+    // Each link served at most its 3 uses over the whole run, and, as Redis kept its counts, exactly 3 by now.
+    expect([...served.values()].every((n) => n === 3)).toBe(true)
+    expect(served.size).toBe(20)
+    expect(all.some((r) => r.status === 500)).toBe(false)
+    expect(a.alive() && b.alive()).toBe(true)
+    const rssAfter = (await b.ask({ memory: true })).rss as number
+    console.log(`app RSS ${Math.round(rssBefore / 1e6)} MB before, ${Math.round(rssAfter / 1e6)} MB after`)
+    expect(rssAfter - rssBefore).toBeLessThan(64e6)
+  }, 60_000)
+})
+
+describe('createRedisStore', () => {
+  it('checks its options with TypeErrors that name them', () => {
+    expect(() => createRedisStore({} as never)).toThrow(/give either "url" or "client"/)
+    expect(() => createRedisStore({ url: 'http://x' })).toThrow(/"url" must be a redis:\/\//)
+    expect(() => createRedisStore({ url: 'redis://127.0.0.1:1', timeout: 0 })).toThrow(/"timeout"/)
+    expect(() => createRedisStore({ url: 'redis://127.0.0.1:1', prefix: 'a b' })).toThrow(/"prefix"/)
+    expect(() => createRedisStore({ client: {} as never })).toThrow(/"client" must be a node-redis client/)
+    expect(() => createRedisStore({ url: 'redis://x', tiemout: 5 } as never)).toThrow(TypeError)
+  })
+
+  it('refuses with 503 (not a hang) when Redis was never reachable', async () => {
+    const store = createRedisStore({ url: 'redis://127.0.0.1:1', timeout: 200 })
+    await expect(store.ready).rejects.toBeDefined()
+    expect(store.current).toBe(false)
+    await expect(store.spend('x'.repeat(43), 1, 3, 9e9)).rejects.toBeDefined()
+    await store.close()
+  })
+})
