@@ -53,6 +53,29 @@ describe('the command line', () => {
     expect(signed.stderr).toContain('\\u{')
   })
 
+  it('signs --uses as a limited-use link, and verify says it is counted elsewhere', async () => {
+    const signed = await cli(['sign', 'private/a.png', '--uses', '3'])
+    expect(signed.stdout).toMatch(/&uses=3&signature=/)
+    expect((await cli(['verify', signed.stdout.trim()])).stdout).toMatch(/uses: 3 \(counted by the guard's store/)
+    expect(await cli(['sign', 'private/a.png', '--uses', 'x'])).toMatchObject({ code: 2 })
+    expect((await cli(['verify', signed.stdout.trim(), '--uses', '2'])).stderr).toMatch(/--uses is for sign/)
+  })
+
+  it('revoke needs REDIS_URL, and one link or --folder', async () => {
+    const link = createSigner({ key: KEY }).sign('a.png')
+    expect((await cli(['revoke', link], {})).stderr).toMatch(/set REDIS_URL/)
+    for (const args of [['revoke'], ['revoke', link, '--folder', 'a/'], ['revoke', link, '--max-ttl', '1h']]) {
+      const r = await cli(args, { REDIS_URL: 'redis://127.0.0.1:1' })
+      expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(/^error: /)])
+    }
+    expect((await cli(['revoke', link, '--ttl', '1h'], { REDIS_URL: 'redis://127.0.0.1:1' })).stderr).toMatch(
+      /revoke takes no --ttl/,
+    )
+    // A Redis that does not answer: a clear failure, never a hang.
+    const down = await cli(['revoke', link], { REDIS_URL: 'redis://127.0.0.1:1' })
+    expect([down.code, down.stderr]).toEqual([2, expect.stringMatching(/did not answer|ECONNREFUSED/)])
+  })
+
   it('round-trips keygen, sign and verify', async () => {
     const key = (await cli(['keygen'], {})).stdout.trim()
     const signed = await cli(['sign', 'private/a b.png', '--ttl', '10m'], { SIGNING_KEY: key })

@@ -15,13 +15,14 @@ export interface SignValues {
   'max-bytes'?: string
   'content-type'?: string[]
   sha256?: string
+  uses?: string
 }
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-](\d{2}):(\d{2}))$/
 
 // The Date an ISO date with a zone names, or undefined for one that is not on the calendar (Date.parse would
 // roll 2026-02-30 over to March 2, and 24:00 to the next day).
-function isoDate(text: string): Date | undefined {
+export function isoDate(text: string): Date | undefined {
   const m = ISO_DATE.exec(text)
   if (m === null) return undefined
   const [year, month, day, hour, minute, second = '0'] = m.slice(1, 7).map(Number)
@@ -63,5 +64,9 @@ export function signOptions(values: SignValues): SignOptions {
   }
   if (values['content-type'] !== undefined) options.contentType = values['content-type']
   if (values.sha256 !== undefined) options.sha256 = values.sha256
+  if (values.uses !== undefined) {
+    if (!/^[0-9]+$/.test(values.uses)) throw new Error(`--uses must be a whole number, got "${values.uses}"`)
+    options.uses = Number(values.uses)
+  }
   return options
 }

@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util'
 import { parseKeyList, type IdentifiedSecret, type Secret } from './keys.js'
 import { verify } from './cli-verify.js'
 import { createSigner } from './signer.js'
-import { signOptions } from './cli-sign.js'
+import { isoDate, signOptions } from './cli-sign.js'
+import { createRedisStore } from './redis-store.js'
 import { printable } from './option-checks.js'
 
 const HELP = `Usage: express-signed-url <command> [options]
@@ -30,9 +31,17 @@ Commands:
       --max-bytes <n>        For an upload link: the most bytes the upload may have.
       --content-type <type>  For an upload link: a media type it may be sent as (repeat for several).
       --sha256 <digest>      For an upload link: the base64url SHA-256 of the exact content.
+      --uses <n>             A limited-use link: served n times (counted by the guard's store), then 410.
   verify <url-or-path>   Say what a link grants and for how long (exit 0), or why it is refused (exit 1).
       --method <method>      The request method to check (default GET; PUT for an upload link).
       --ip <address>         The client address to check a link bound to addresses against.
+  revoke <url|grant>     Take back one link (or grant cookie value) in the Redis store at REDIS_URL, for every
+                         process that shares it, until the link would have expired. Needs no key.
+  revoke --folder <folder>  Take back every link and grant under a folder ('/' for all):
+      --issued-before <time>   made at or before this time (Unix seconds or an ISO date; default now), or
+      --expiring-before <time> expiring before it;
+      --max-ttl <duration>     the signers' longest lifetime, how long an --issued-before revocation lasts (7d).
+      REDIS_PREFIX names the store's key prefix if the app gives createRedisStore another (default signed-url:).
   keygen                 Print a new random key: 32 bytes, base64url.
   --version, -v          Print the version.
 
@@ -50,7 +59,7 @@ Exit status: 0 done or valid, 1 refused, 2 usage error.`
 type Out = { out: (line: string) => void; err: (line: string) => void; now?: () => number }
 
 /** Runs the CLI with arguments and environment; returns the exit status. */
-export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
+export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number | Promise<number> {
   let parsed
   try {
     parsed = parseArgs({
@@ -72,6 +81,11 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
         'max-bytes': { type: 'string' },
         'content-type': { type: 'string', multiple: true },
         sha256: { type: 'string' },
+        uses: { type: 'string' },
+        folder: { type: 'string' },
+        'issued-before': { type: 'string' },
+        'expiring-before': { type: 'string' },
+        'max-ttl': { type: 'string' },
         key: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -97,6 +111,7 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
       return (io.err('error: keygen takes no arguments or options'), 2)
     return (io.out(randomBytes(32).toString('base64url')), 0)
   }
+  if (command === 'revoke') return revoke(target, extra, values, env, io)
   if (command !== 'sign' && command !== 'verify')
     return (io.err(`error: unknown command "${printable(command)}"\n\n${HELP}`), 2)
   if (target === undefined || extra.length > 0)
@@ -133,6 +148,7 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
       'max-bytes',
       'content-type',
       'sha256',
+      'uses',
     ] as const
     for (const option of signOnly)
       if (values[option] !== undefined) throw new Error(`--${option} is for sign: a link says what it grants`)
@@ -142,6 +158,57 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number {
   } catch (err) {
     io.err(`error: ${printable((err as Error).message)}`)
     return 2
+  }
+}
+
+// revoke: one link or a folder, in the Redis store at REDIS_URL; 0 once Redis has it, 2 on a usage error or failure.
+async function revoke(
+  target: string | undefined,
+  extra: string[],
+  values: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  io: Out,
+): Promise<number> {
+  const folder = values.folder as string | undefined
+  const allowed = new Set(['folder', 'issued-before', 'expiring-before', 'max-ttl'])
+  const stray = Object.keys(values).filter((name) => values[name] !== undefined && !allowed.has(name))
+  if (stray.length > 0) return (io.err(`error: revoke takes no --${stray[0]}`), 2)
+  if ((folder === undefined) === (target === undefined) || extra.length > 0)
+    return (io.err('error: revoke takes one link (or grant cookie value), or --folder <folder>'), 2)
+  if (folder === undefined && Object.keys(values).some((name) => values[name] !== undefined))
+    return (io.err('error: --issued-before, --expiring-before and --max-ttl are for --folder'), 2)
+  if (!env.REDIS_URL) return (io.err('error: no store: set REDIS_URL (redis://host:port) to the Redis the app uses'), 2)
+  let store: ReturnType<typeof createRedisStore> | undefined
+  try {
+    const time = (name: string) => {
+      const text = values[name] as string | undefined
+      if (text === undefined) return undefined
+      const date = /^[0-9]+$/.test(text) ? Number(text) : isoDate(text)
+      if (date === undefined)
+        throw new Error(`--${name} must be Unix seconds or an ISO date with a zone, got "${text}"`)
+      return date
+    }
+    const maxTtl = values['max-ttl'] as string | undefined
+    const options = {
+      issuedBefore: time('issued-before'),
+      expiringBefore: time('expiring-before'),
+      maxTtl: maxTtl === undefined ? undefined : /^[0-9]+$/.test(maxTtl) ? Number(maxTtl) : (maxTtl as '7d'),
+    }
+    store = createRedisStore({ url: env.REDIS_URL, ...(env.REDIS_PREFIX ? { prefix: env.REDIS_PREFIX } : {}) })
+    await store.ready
+    if (folder === undefined) await store.revoke(target as string)
+    else await store.revokeFolder(folder, JSON.parse(JSON.stringify(options)) as typeof options)
+    io.out(
+      folder === undefined
+        ? 'revoked: the link, until it expires'
+        : `revoked: the folder /${printable(folder.replace(/^\//, ''))}`,
+    )
+    return 0
+  } catch (err) {
+    io.err(`error: ${printable((err as Error).message)}`)
+    return 2
+  } finally {
+    await store?.close()
   }
 }
 
@@ -181,8 +248,10 @@ function version(): string {
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2), process.env, {
+  const status = main(process.argv.slice(2), process.env, {
     out: (l) => console.log(l),
     err: (l) => console.error(l),
   })
+  if (typeof status === 'number') process.exitCode = status
+  else void status.then((code) => (process.exitCode = code))
 }

@@ -104,6 +104,14 @@ describe('nginx with examples/nginx/signed-url.js', () => {
     expect((await send(link.replace('report-2026', 'report-2025'))).status).toBe(403)
   })
 
+  it('serves links that say when they were made, and refuses limited-use links (nginx keeps no count)', async () => {
+    const stamped = createSigner({ key: KEY, stampIssued: true }).sign('private/image.png')
+    expect(stamped).toMatch(/&issued=\d+&/)
+    expect((await send(stamped)).status).toBe(200)
+    expect((await send(stamped.replace(/issued=\d+/, 'issued=1'))).status).toBe(403)
+    expect((await send(signer.sign('private/image.png', { uses: 5 }))).status).toBe(403)
+  })
+
   it('answers Range requests (206)', async () => {
     const res = await send(signer.sign('private/video/clip_01.mp4'), { headers: { Range: 'bytes=100-199' } })
     expect(res.status).toBe(206)

@@ -1,6 +1,9 @@
 // The Redis store with a real Redis (Debian's redis-server, on a free loopback port, started and stopped here by
 // its PID) and two app processes sharing it (bench/store-app.js): counts that hold across processes, revocations
 // that reach the other process, and Redis going down mid-load. Run by `npm run test:engines`.
+import { execFile } from 'node:child_process'
+import path from 'node:path'
+import { promisify } from 'node:util'
 import { createSigner, createRedisStore } from 'express-signed-url'
 import { KEY, SITE } from '../helpers'
 
@@ -28,8 +31,10 @@ interface App {
   stop(): Promise<void>
 }
 
+const execFileAsync = promisify(execFile)
+
 // Real time: the app processes have their own clocks. Links made in one second for one path and lifetime are the
-// same link, so each test gives its own lifetime.
+// same link (and a link's expiry is now plus its lifetime), so each test gives lifetimes far from the others'.
 const signer = createSigner({ key: KEY })
 const tally = (replies: Reply[]) => {
   const counts: Record<string, number> = {}
@@ -88,6 +93,27 @@ describe('the Redis store, across two processes', () => {
     expect((await b.get(signer.sign('private/image.png', { ttl: 1003 }))).status).toBe(200)
   })
 
+  it('takes a link back from the command line (revoke, against REDIS_URL), in both processes', async () => {
+    const link = signer.sign('private/image.png', { ttl: 1500 })
+    const cli = path.join(__dirname, '..', '..', 'dist', 'cli.js')
+    const run = (args: string[]) =>
+      execFileAsync(process.execPath, [cli, ...args], { env: { ...process.env, REDIS_URL: redis.url } })
+    expect((await run(['revoke', `https://files.example.com${link}`])).stdout).toMatch(/^revoked: the link/)
+    for (const app of [a, b]) {
+      let reply = await app.get(link)
+      for (let i = 0; reply.status === 200 && i < 1000; i++) reply = await app.get(link)
+      expect(reply.code).toBe('ERR_LINK_REVOKED')
+    }
+    const folder = signer.sign('private/docs/report-2026.pdf', { ttl: 1600 })
+    expect((await run(['revoke', '--folder', '/private/docs/', '--max-ttl', '2h'])).stdout).toMatch(
+      /revoked: the folder/,
+    )
+    let reply = await b.get(folder)
+    for (let i = 0; reply.status === 200 && i < 1000; i++) reply = await b.get(folder)
+    expect(reply.code).toBe('ERR_LINK_REVOKED')
+    await expect(run(['revoke', '/private/image.png'])).rejects.toMatchObject({ code: 2 })
+  })
+
   it('never over-serves while Redis goes down and comes back; 503 with a code meanwhile; no crash', async () => {
     const links = Array.from({ length: 20 }, (_, i) => signer.sign('private/image.png', { uses: 3, ttl: 3000 + i }))
     const served = new Map<string, number>()
@@ -108,14 +134,17 @@ describe('the Redis store, across two processes', () => {
     const whileDown = await round()
     expect(tally(whileDown)).toEqual({ '503 ERR_STORE_UNAVAILABLE': 40 })
     // Links that need no store are still served, from the local copy of the revocations.
-    expect((await a.get(signer.sign('private/image.png', { ttl: 1004 }))).status).toBe(200)
+    expect((await a.get(signer.sign('private/image.png', { ttl: 4004 }))).status).toBe(200)
     await redis.restart()
     // Back once the clients reconnect (they retry every 100 ms to 2 s): bounded.
     let back = 0
     for (let i = 0; i < 100 && back < 2; i++) {
       back = 0
-      for (const app of [a, b])
-        if ((await app.get(signer.sign('private/a b.png', { uses: 1, ttl: 100 + i }))).status === 200) back++
+      // A fresh one-use link per process and try (links made in one second with one lifetime are one link).
+      for (const [n, app] of [a, b].entries()) {
+        const probe = signer.sign('private/a b.png', { uses: 1, ttl: 100 + 2 * i + n })
+        if ((await app.get(probe)).status === 200) back++
+      }
       if (back < 2) await new Promise((resolve) => setTimeout(resolve, 50))
     }
     expect(back).toBe(2)

@@ -603,6 +603,13 @@ describe('the extension fields in the Worker', () => {
     },
   )
 
+  it('serves links that say when they were made, and refuses limited-use links (it keeps no count)', async () => {
+    const stamped = createSigner({ key: KEY, stampIssued: true }).sign('private/image.png')
+    expect((await ring.send(stamped)).status).toBe(200)
+    const limited = signer.sign('private/image.png', { uses: 5 })
+    for (let i = 0; i < 2; i++) expect((await ring.send(limited)).status).toBe(403)
+  })
+
   it('refuses a link before its notbefore, and serves it from then', async () => {
     expect((await ring.send(signer.sign('private/image.png', { notBefore: nowS + 600 }))).status).toBe(403)
     expect((await ring.send(signer.sign('private/image.png', { notBefore: nowS - 1 }))).status).toBe(200)

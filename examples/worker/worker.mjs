@@ -112,6 +112,9 @@ export default {
     })
     // A PUT verifies only as an upload link (method=put), and a GET or HEAD only as a get link or grant.
     if (!result.ok) return refuse(403, request.method)
+    // A limited-use link needs a count shared by every request, which this Worker does not keep: refused, never
+    // served uncounted (README, Revocation and limited-use links). Revocations are the app's store's, unseen here.
+    if (result.uses !== undefined) return refuse(403, request.method)
     if (request.method === 'PUT') {
       if (config.uploads === undefined) return refuse(403, request.method)
       return upload(request, env.FILES, result, config.uploads)
