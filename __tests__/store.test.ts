@@ -1,5 +1,16 @@
+import cluster from 'node:cluster'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createMemoryStore, createSigner, requireSignature, signedStatic, type LinkStore } from 'express-signed-url'
+import os from 'node:os'
+import path from 'node:path'
+import {
+  createMemoryStore,
+  createSigner,
+  requireSignature,
+  signedStatic,
+  signedUpload,
+  type LinkStore,
+} from 'express-signed-url'
 import { fixture, frameworks, KEY, listen, NOW_MS, recordCode, SITE, type TestServer } from './helpers'
 
 const fileBytes = fixture('private/image.png')
@@ -299,5 +310,47 @@ describe('sign with uses and stampIssued', () => {
       error: { code: 'ERR_QUERY_MALFORMED' },
     })
     expect(signer.verify(forged('&uses=1'))).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
+  })
+})
+
+describe('a guard without a store, in a cluster worker', () => {
+  it('warns once that its uses are counted per process, and not when given a store', async () => {
+    jest.replaceProperty(cluster, 'isWorker', true)
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined)
+    const app = frameworks[1].create()
+    app.use('/own', signedStatic(`${SITE}/private`, { signer, store: createMemoryStore({ now }) }))
+    app.use('/private', signedStatic(`${SITE}/private`, { signer }))
+    const server = await listen(app as never)
+    try {
+      await server.send(signer.sign('own/image.png', { uses: 5 }))
+      expect(warn).not.toHaveBeenCalled()
+      await server.send(signer.sign('private/image.png', { uses: 5 }))
+      await server.send(signer.sign('private/image.png', { uses: 5, ttl: 60 }))
+      expect(warn).toHaveBeenCalledTimes(1)
+      expect(String(warn.mock.calls[0][0])).toMatch(/cluster worker: each worker counts on its own/)
+    } finally {
+      warn.mockRestore()
+      await server.close()
+    }
+  })
+})
+
+describe('signedUpload with a store', () => {
+  it('refuses a revoked upload link before reading its body', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'store-upload-'))
+    const store = createMemoryStore({ now })
+    const app = frameworks[1].create()
+    app.use('/files', signedUpload(dir, { signer, store, maxBytes: 100, onReject: recordCode }))
+    const server = await listen(app as never)
+    try {
+      const link = signer.sign('files/a.txt', { method: 'put' })
+      await store.revoke(link)
+      const r = await server.send(link, { method: 'PUT', headers: { 'Content-Length': '1' } })
+      expect([r.status, r.headers['x-test-refusal']]).toEqual([403, 'ERR_LINK_REVOKED'])
+      expect(readdirSync(dir)).toEqual([])
+    } finally {
+      await server.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
