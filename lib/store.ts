@@ -125,12 +125,13 @@ export function decodeRevocation(text: string): Revocation | undefined {
 }
 
 /**
- * A process's copy of the revocations: links by signature (one lookup), folders in a short list. Lapsed ones are
- * ignored at once and dropped when the copy is next written.
+ * A process's copy of the revocations: links by signature, folders by folder, so a check is one lookup per `/` of
+ * the path (no scan of the list, no clock unless something matched). Lapsed ones are ignored and dropped when the
+ * copy is next written.
  */
 export class RevocationSet {
   private readonly links = new Map<string, number>()
-  private folders: Extract<Revocation, { folder: string }>[] = []
+  private readonly folders = new Map<string, Extract<Revocation, { folder: string }>[]>()
 
   constructor(private readonly nowS: () => number) {}
 
@@ -139,27 +140,45 @@ export class RevocationSet {
     if ('signature' in revocation) {
       const until = this.links.get(revocation.signature) ?? 0
       if (revocation.until > until) this.links.set(revocation.signature, revocation.until)
-    } else {
-      this.folders.push(revocation)
+      return
     }
+    const list = this.folders.get(revocation.folder)
+    if (list === undefined) this.folders.set(revocation.folder, [revocation])
+    else list.push(revocation)
   }
 
   /** Replaces the whole copy (after a reconnection, which may have missed some). */
   replace(revocations: readonly Revocation[]): void {
     this.links.clear()
-    this.folders = []
+    this.folders.clear()
     for (const revocation of revocations) this.add(revocation)
   }
 
   has(link: StoredLink): boolean {
-    const now = this.nowS()
     if (this.links.size > 0) {
       const until = this.links.get(link.signature)
-      if (until !== undefined && until > now) return true
+      if (until !== undefined && until > this.nowS()) return true
     }
-    for (let i = 0; i < this.folders.length; i++) {
-      const f = this.folders[i]
-      if (f.until <= now || !link.path.startsWith(f.folder)) continue
+    if (this.folders.size === 0) return false
+    // The folders the path is in: '' (every link), then each prefix up to a `/`.
+    const path = link.path
+    if (this.covers(this.folders.get(''), link)) return true
+    for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1))
+      if (this.covers(this.folders.get(path.slice(0, i + 1)), link)) return true
+    return false
+  }
+
+  get size(): number {
+    let size = this.links.size
+    for (const list of this.folders.values()) size += list.length
+    return size
+  }
+
+  private covers(list: Extract<Revocation, { folder: string }>[] | undefined, link: StoredLink): boolean {
+    if (list === undefined) return false
+    const now = this.nowS()
+    for (const f of list) {
+      if (f.until <= now) continue
       // A link that does not say when it was made may be older than the revocation: taken back.
       const taken =
         f.expiringBefore !== undefined
@@ -170,14 +189,14 @@ export class RevocationSet {
     return false
   }
 
-  get size(): number {
-    return this.links.size + this.folders.length
-  }
-
   private drop(): void {
     const now = this.nowS()
     for (const [signature, until] of this.links) if (until <= now) this.links.delete(signature)
-    this.folders = this.folders.filter((f) => f.until > now)
+    for (const [folder, list] of this.folders) {
+      const live = list.filter((f) => f.until > now)
+      if (live.length === 0) this.folders.delete(folder)
+      else this.folders.set(folder, live)
+    }
   }
 }
 

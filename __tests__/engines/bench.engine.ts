@@ -37,3 +37,24 @@ it('bench/soak-uploads.js gets exactly the expected status for every upload and 
   expect(stdout).toMatch(/two racing to one path\s+201: 20, 409: 20\s+expected 201: 20, 409: 20/)
   expect(stdout).toContain('OK: every upload got exactly what it must')
 }, 60_000)
+
+// The store's soak and benchmark, with their own redis-server: the soak's exact counts on a short run, and the
+// benchmark's rows (not timed here).
+it('bench/soak-store.js gets exactly the expected outcome for every request through two processes', async () => {
+  const { stdout } = await run(process.execPath, ['bench/soak-store.js'], {
+    cwd: path.join(__dirname, '..', '..'),
+    env: { ...process.env, SOAK_STORE: '600', SOAK_CONCURRENCY: '16' },
+  })
+  expect(stdout).toMatch(/410 ERR_USES_EXHAUSTED\s+75\s+expected 75\n/)
+  expect(stdout).not.toContain('MISMATCH')
+  expect(stdout).toContain('OK: every request got exactly what it must')
+}, 60_000)
+
+it('bench/store.js prints the revocation check and the use count for both stores', async () => {
+  const { stdout } = await run(process.execPath, ['bench/store.js'], {
+    cwd: path.join(__dirname, '..', '..'),
+    env: { ...process.env, BENCH_ROUNDS: '1', BENCH_REQUESTS: '1000' },
+  })
+  expect(stdout).toMatch(/Redis store, the same \(local copy\)\s+[\d.]+ µs\s+[\d.]+/)
+  expect(stdout).toMatch(/Redis store \(a Lua script per request\)\s+[\d.]+ µs\s+[\d.]+ µs/)
+}, 60_000)
