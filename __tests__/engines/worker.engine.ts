@@ -35,6 +35,7 @@ const config = JSON.parse(readFileSync(path.join(EXAMPLE, 'wrangler.json'), 'utf
   main: string
   compatibility_date: string
   r2_buckets: { binding: string; bucket_name: string }[]
+  durable_objects: { bindings: { name: string; class_name: string }[] }
 }
 // Real time: workerd has its own clock. Links are made to expire an hour from now.
 const nowS = Math.floor(Date.now() / 1000)
@@ -86,6 +87,7 @@ interface Worker {
 async function startWorker(
   bindings: Record<string, string>,
   withBucket = true,
+  withUses = true,
 ): Promise<Worker & { mf: Miniflare; port: number }> {
   let log = ''
   const mf = new Miniflare({
@@ -94,6 +96,10 @@ async function startWorker(
     compatibilityDate: config.compatibility_date,
     bindings,
     r2Buckets: withBucket ? Object.fromEntries(config.r2_buckets.map((b) => [b.binding, b.bucket_name])) : undefined,
+    // The Durable Object that counts limited-use links, as wrangler.json binds it.
+    durableObjects: withUses
+      ? Object.fromEntries(config.durable_objects.bindings.map((b) => [b.name, b.class_name]))
+      : undefined,
     host: '127.0.0.1',
     port: 0,
     handleRuntimeStdio(stdout: Readable, stderr: Readable) {
@@ -603,11 +609,10 @@ describe('the extension fields in the Worker', () => {
     },
   )
 
-  it('serves links that say when they were made, and refuses limited-use links (it keeps no count)', async () => {
+  it('serves links that say when they were made', async () => {
     const stamped = createSigner({ key: KEY, stampIssued: true }).sign('private/image.png')
     expect((await ring.send(stamped)).status).toBe(200)
-    const limited = signer.sign('private/image.png', { uses: 5 })
-    for (let i = 0; i < 2; i++) expect((await ring.send(limited)).status).toBe(403)
+    expect((await ring.send(stamped.replace(/issued=\d+/, 'issued=1'))).status).toBe(403)
   })
 
   it('refuses a link before its notbefore, and serves it from then', async () => {
@@ -629,6 +634,59 @@ describe('the extension fields in the Worker', () => {
       'attachment; filename="stored.pdf"',
     )
   })
+})
+
+describe('limited-use links in the Worker, counted by a Durable Object (uses.mjs)', () => {
+  let worker: Worker & { mf: Miniflare }
+  const image = fixture('private/image.png')
+  let ttl = 900
+  // Links made in one second for one path and lifetime are one link: each test makes its own.
+  const limited = (uses: number, file = 'private/image.png') => signer.sign(file, { uses, ttl: ttl++ })
+  beforeAll(async () => {
+    worker = await startWorker({ SIGNING_KEY: KEY })
+    await upload(worker.mf)
+  }, 60_000)
+  afterAll(() => worker?.stop())
+
+  it('serves a 3-use link exactly 3 times of 30 concurrent requests, then 410', async () => {
+    const link = limited(3)
+    const replies = await Promise.all(Array.from({ length: 30 }, () => worker.send(link)))
+    expect(replies.filter((r) => r.status === 200)).toHaveLength(3)
+    expect(replies.filter((r) => r.status === 410)).toHaveLength(27)
+    expect(replies.find((r) => r.status === 200)?.body).toEqual(image)
+  })
+
+  it('counts bytes as Node does: ranges cost their length, HEAD and a 304 nothing, If-Range the whole object', async () => {
+    const link = limited(1)
+    expect((await worker.send(link, { method: 'HEAD' })).status).toBe(200)
+    const half = Math.floor(image.length / 2)
+    const first = await worker.send(link, { headers: { Range: `bytes=0-${half - 1}` } })
+    expect(first.status).toBe(206)
+    const rest = await worker.send(link, { headers: { Range: `bytes=${half}-` } })
+    expect(Buffer.concat([first.body, rest.body])).toEqual(image)
+    expect((await worker.send(link, { headers: { Range: 'bytes=0-0' } })).status).toBe(410)
+    const other = limited(1)
+    expect((await worker.send(other, { headers: { Range: 'bytes=0-0', 'If-Range': '"stale"' } })).status).toBe(200)
+    expect((await worker.send(other, { headers: { Range: 'bytes=0-0' } })).status).toBe(410)
+    // A revalidation reserves a whole object (it might be answered with one) and gives it back with its 304.
+    const twice = limited(2)
+    const full = await worker.send(twice)
+    for (let i = 0; i < 3; i++)
+      expect((await worker.send(twice, { headers: { 'If-None-Match': String(full.headers.etag) } })).status).toBe(304)
+    expect((await worker.send(twice)).status).toBe(200)
+    expect((await worker.send(twice)).status).toBe(410)
+  })
+
+  it('refuses limited-use links without the USES binding (never served uncounted)', async () => {
+    const bare = await startWorker({ SIGNING_KEY: KEY }, true, false)
+    try {
+      await upload(bare.mf)
+      expect((await bare.send(limited(5))).status).toBe(403)
+      expect((await bare.send(signer.sign('private/image.png', { ttl: ttl++ }))).status).toBe(200)
+    } finally {
+      await bare.stop()
+    }
+  }, 60_000)
 })
 
 describe('uploads through the Worker into R2 (upload.mjs)', () => {

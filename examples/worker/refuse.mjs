@@ -3,6 +3,7 @@ const REFUSED = {
   403: 'Forbidden\n',
   404: 'Not Found\n',
   409: 'Conflict\n',
+  410: 'Gone\n',
   411: 'Length Required\n',
   412: 'Precondition Failed\n',
   413: 'Payload Too Large\n',
@@ -11,6 +12,7 @@ const REFUSED = {
   422: 'Unprocessable Entity\n',
   500: 'Internal Server Error\n',
   502: 'Bad Gateway\n',
+  503: 'Service Unavailable\n',
   507: 'Insufficient Storage\n',
 }
 

@@ -7,6 +7,9 @@
 // comma-separated list of media types; default any) and UPLOAD_OVERWRITE ('true' to replace objects; default 409
 // when one exists). See upload.mjs for what differs from Node.
 //
+// Limited-use links (`uses`) are counted by the Durable Object UseCounter (uses.mjs) bound as USES, as the Node
+// guards' store counts them; without the binding they are refused.
+//
 // Keys: the secret SIGNING_KEY (one secret) or SIGNING_KEYS (comma-separated, newest first, `secret` or
 // `id:secret`), read with parseKeyList as the Node apps and the nginx script read them. Folder grants arrive as the
 // `signed-grant` cookie set by the app's res.locals.grantAccess.
@@ -28,6 +31,10 @@
 import { createWebSigner, grantsFromCookies, parseKeyList, requestMediaType } from 'express-signed-url/web'
 import { refuse } from './refuse.mjs'
 import { upload } from './upload.mjs'
+import { serveLimited } from './uses.mjs'
+
+// The Durable Object that counts limited-use links, bound as USES (uses.mjs).
+export { UseCounter } from './uses.mjs'
 
 // One signer per isolate (its keys are imported once), rebuilt only if the configuration changes.
 let cached
@@ -112,9 +119,7 @@ export default {
     })
     // A PUT verifies only as an upload link (method=put), and a GET or HEAD only as a get link or grant.
     if (!result.ok) return refuse(403, request.method)
-    // A limited-use link needs a count shared by every request, which this Worker does not keep: refused, never
-    // served uncounted (README, Revocation and limited-use links). Revocations are the app's store's, unseen here.
-    if (result.uses !== undefined) return refuse(403, request.method)
+    // Revocations are the app's store's, unseen here (README, Revocation and limited-use links).
     if (request.method === 'PUT') {
       if (config.uploads === undefined) return refuse(403, request.method)
       return upload(request, env.FILES, result, config.uploads)
@@ -126,10 +131,13 @@ export default {
       result.disposition === undefined ? undefined : contentDisposition(result.disposition, result.filename)
     // A folder link (signed with its '/') serves the folder's index.
     const key = result.path.endsWith('/') ? `${result.path}index.html` : result.path
-    const response =
+    const serve = () =>
       env.FILES !== undefined
-        ? await fromBucket(request, env.FILES, key, cacheControl)
-        : await fromOrigin(request, env.ORIGIN, key, cacheControl)
+        ? fromBucket(request, env.FILES, key, cacheControl)
+        : fromOrigin(request, env.ORIGIN, key, cacheControl)
+    // A limited-use link is counted by the USES Durable Object, or refused without one: never served uncounted.
+    const response =
+      result.uses === undefined ? await serve() : await serveLimited(request, env, result, key, serve, byteRange)
     // The link's download name, over whatever the object or the origin says, on the file's answers only.
     if (disposition !== undefined && response.status < 400) response.headers.set('Content-Disposition', disposition)
     return response
