@@ -250,3 +250,55 @@ describe('the example upload page (examples/uploads.js)', () => {
     expect((await request(app).get('/').expect(200)).text).toContain('<a href="/upload">')
   })
 })
+
+describe('the example limited downloads (examples/downloads.js)', () => {
+  /* eslint-disable-next-line @typescript-eslint/no-require-imports */
+  const createApp: AppFactory = require('../examples/app.js').createApp
+  const report = readFileSync(path.join(EXAMPLES, 'private', 'report.pdf'))
+
+  it('hands out a link that downloads the report three times, then 410', async () => {
+    const app = createApp({ key: KEY, now })
+    const { body } = await request(app).post('/download-link').expect(200)
+    expect(body.url).toMatch(/^\/private\/report\.pdf\?expiry=\d+&method=get&uses=3&signature=[\w-]{43}$/)
+    for (let i = 0; i < 3; i++) expect((await request(app).get(body.url).expect(200)).body).toEqual(report)
+    await request(app).get(body.url).expect(410)
+  })
+
+  it('takes a link back: refused at once, other links still served', async () => {
+    const app = createApp({ key: KEY, now })
+    const { body } = await request(app).post('/download-link').expect(200)
+    await request(app).get(body.url).expect(200)
+    await request(app)
+      .post('/revoke')
+      .send({ url: `http://localhost:3000${body.url}` })
+      .expect(204)
+    await request(app).get(body.url).expect(403)
+    const other = createSigner({ key: KEY, now }).sign('private/report.pdf', { ttl: 60 })
+    await request(app).get(other).expect(200)
+  })
+
+  it('refuses to revoke what is not a link, and reads only JSON', async () => {
+    const app = createApp({ key: KEY, now })
+    await request(app).post('/revoke').send({ url: '/private/report.pdf' }).expect(400)
+    await request(app).post('/revoke').send({ url: 5 }).expect(400)
+    await request(app).post('/revoke').type('form').send('url=/x').expect(400)
+  })
+
+  it('serves the page, linked from every engine', async () => {
+    expect(
+      (
+        await request(createApp({ key: KEY, now }))
+          .get('/downloads')
+          .expect(200)
+      ).text,
+    ).toContain('id="revoke"')
+    for (const [, create] of engines)
+      expect(
+        (
+          await request(create({ key: KEY, now }))
+            .get('/')
+            .expect(200)
+        ).text,
+      ).toContain('href="/downloads"')
+  })
+})

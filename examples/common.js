@@ -5,14 +5,23 @@
 const { randomBytes } = require('node:crypto')
 const path = require('node:path')
 const express = require('express')
-const { createSigner, parseKeyList, signedStatic, signUrls } = require('express-signed-url')
+const {
+  createMemoryStore,
+  createRedisStore,
+  createSigner,
+  parseKeyList,
+  signedStatic,
+  signUrls,
+} = require('express-signed-url')
+const { mountDownloads } = require('./downloads')
 const { mountUploads } = require('./uploads')
 
 /**
  * An Express app whose page `/` is rendered from the view `index` with `signUrl`, `expiredLink` and `editedLink`
  * in its locals. `key` is the signing secret (at least 32 bytes), or `keys` newest first to rotate; `now` is a
  * clock in milliseconds; `stableFor` the window in which links stay the same (default 5 minutes, 0 for none);
- * `uploads` the folder the upload page stores files in (default examples/uploads/, which git ignores).
+ * `uploads` the folder the upload page stores files in (default examples/uploads/, which git ignores); `store` the
+ * store of revocations and limited-use counts (default: Redis at REDIS_URL when set, else in memory).
  */
 function createSignedFilesApp({
   key,
@@ -20,6 +29,7 @@ function createSignedFilesApp({
   now = Date.now,
   stableFor = '5m',
   uploads = path.join(__dirname, 'uploads'),
+  store = process.env.REDIS_URL ? createRedisStore({ url: process.env.REDIS_URL }) : createMemoryStore({ now }),
 }) {
   const secrets = keys === undefined ? { key } : { keys }
   // Links made within one five-minute window are identical, so a browser shows the page's images from its cache
@@ -34,6 +44,7 @@ function createSignedFilesApp({
     '/private',
     signedStatic(path.join(__dirname, 'private'), {
       signer,
+      store,
       // Downloads arrive as attachments with their own name (res.attachment quotes and encodes any file name).
       setHeaders(res, file) {
         if (file.endsWith('.pdf')) res.attachment(path.basename(file))
@@ -41,6 +52,7 @@ function createSignedFilesApp({
     }),
   )
   mountUploads(app, signer, uploads)
+  mountDownloads(app, signer, store)
   app.get('/', (_req, res) => {
     const image = res.locals.signUrl('private/image.png')
     res.render('index', {
