@@ -11,7 +11,7 @@ export type {
 } from './signer-options.js'
 export { signUrls } from './locals.js'
 export type { GrantAccess, SignUrl, SignUrlsOptions } from './locals.js'
-export { requireSignature } from './guard.js'
+export { requireSignature, revocationCheck } from './guard.js'
 export { respondRefused } from './refusal.js'
 export type { GuardOptions, Middleware, RejectHandler, RequireSignatureOptions, VerifiedLink } from './guard.js'
 export { signedStatic } from './signed-static.js'

@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { createSigner } from 'express-signed-url'
+import http from 'node:http'
+import { createMemoryStore, createSigner, revocationCheck, type LinkStore } from 'express-signed-url'
 import { attackCorpus, headersOf, outcomeOn, type AttackContext } from '../attack-corpus'
 import { DOWNLOAD_NAMES, fieldVectors, keyOf, optionsOf } from '../field-vectors'
 import { expectLifetime, fixture, freePort, KEY, OTHER_KEY, sendTo, SITE } from '../helpers'
@@ -26,7 +27,10 @@ interface Nginx {
 }
 
 /** Starts nginx with the example config on a free loopback port and the given key variables; resolves once it answers. */
-async function startNginx(keys: Record<string, string>): Promise<Nginx> {
+async function startNginx(
+  keys: Record<string, string>,
+  edit: (config: string, prefix: string) => string = (config) => config,
+): Promise<Nginx> {
   if (!existsSync(NGINX))
     throw new Error(`No nginx at ${NGINX}: apt-get install nginx libnginx-mod-http-js, or set NGINX_PATH`)
   const prefix = mkdtempSync(path.join(os.tmpdir(), 'signed-url-nginx-'))
@@ -36,7 +40,7 @@ async function startNginx(keys: Record<string, string>): Promise<Nginx> {
     .replaceAll('__PORT__', String(port))
     .replaceAll('__ROOT__', SITE)
     .replaceAll('__SCRIPT_DIR__', EXAMPLE)
-  writeFileSync(path.join(prefix, 'nginx.conf'), config)
+  writeFileSync(path.join(prefix, 'nginx.conf'), edit(config, prefix))
   const env = { ...process.env, SIGNING_KEY: undefined, SIGNING_KEYS: undefined, ...keys }
   const child: ChildProcess = spawn(NGINX, ['-p', prefix, '-c', path.join(prefix, 'nginx.conf')], {
     env,
@@ -90,6 +94,74 @@ beforeAll(async () => {
 }, 30_000)
 
 afterAll(() => nginx?.stop())
+
+describe('revocation at nginx: auth_request to the app (examples/nginx/revocation.conf)', () => {
+  let nginx: Nginx
+  let app: http.Server
+  let store: LinkStore
+  let spend: jest.SpyInstance
+  const signer = createSigner({ key: KEY })
+  let ttl = 700
+  const fresh = (file = 'private/image.png') => signer.sign(file, { ttl: ttl++ })
+  beforeAll(async () => {
+    store = createMemoryStore()
+    spend = jest.spyOn(store, 'spend')
+    app = http.createServer((req, res) =>
+      revocationCheck({ key: KEY, store })(req, res, () => {
+        res.statusCode = 404
+        res.end()
+      }),
+    )
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve))
+    const appAddress = `127.0.0.1:${(app.address() as net.AddressInfo).port}`
+    // The config as the README says: the snippet included in the server block, auth_request in location /.
+    nginx = await startNginx({ SIGNING_KEYS: KEY }, (config, prefix) => {
+      const snippet = readFileSync(path.join(EXAMPLE, 'revocation.conf'), 'utf8').replaceAll('__APP__', appAddress)
+      writeFileSync(path.join(prefix, 'revocation.conf'), snippet)
+      return config
+        .replace(/(root [^;]+;)/, `$1\n    include ${prefix}/revocation.conf;`)
+        .replace('js_content signed.handle;', 'auth_request /_revoked;\n      js_content signed.handle;')
+    })
+  }, 30_000)
+  afterAll(async () => {
+    nginx?.stop()
+    if (app.listening) await new Promise((resolve) => app.close(resolve))
+  })
+
+  it('serves a link until the app takes it back, then refuses it; other links still served', async () => {
+    const link = fresh()
+    expect((await nginx.send(link)).status).toBe(200)
+    await store.revoke(link)
+    const refused = await nginx.send(link)
+    expect(refused.status).toBe(403)
+    expect(refused.body).not.toEqual(fixture('private/image.png'))
+    expect((await nginx.send(link.replace('image', '%69mage'))).status).toBe(403)
+    expect((await nginx.send(fresh())).status).toBe(200)
+  })
+
+  it('refuses a revoked grant cookie and links under a revoked folder', async () => {
+    const grant = signer.grant('private/videos/42/', { ttl: ttl++ })
+    const cookie = { Cookie: `signed-grant=${grant.value}` }
+    expect((await nginx.send('/private/videos/42/seg-0.ts', { headers: cookie })).status).toBe(200)
+    await store.revoke(grant.value)
+    expect((await nginx.send('/private/videos/42/seg-0.ts', { headers: cookie })).status).toBe(403)
+    const report = fresh('private/docs/report-2026.pdf')
+    await store.revokeFolder('/private/docs/', { maxTtl: '1h' })
+    expect((await nginx.send(report)).status).toBe(403)
+  })
+
+  it('refuses limited-use links without the app counting them', async () => {
+    expect((await nginx.send(signer.sign('private/image.png', { uses: 3, ttl: ttl++ }))).status).toBe(403)
+    expect(spend).not.toHaveBeenCalled()
+  })
+
+  it('answers 503 when the app cannot answer (fail closed), never the file', async () => {
+    await new Promise((resolve) => app.close(resolve))
+    const reply = await nginx.send(fresh())
+    expect(reply.status).toBe(503)
+    expect(reply.headers['cache-control']).toBe('no-store')
+  })
+})
 
 describe('nginx with examples/nginx/signed-url.js', () => {
   const signer = createSigner({ key: KEY })
