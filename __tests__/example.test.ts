@@ -4,10 +4,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import request from 'supertest'
-import { createSigner } from 'express-signed-url'
+import { createMemoryStore, createSigner } from 'express-signed-url'
 import { KEY, NOW_MS, now, send } from './helpers'
 
-type AppFactory = (o: { key: string; now?: () => number; uploads?: string }) => Parameters<typeof send>[0]
+type AppFactory = (o: {
+  key: string
+  now?: () => number
+  uploads?: string
+  store?: object
+}) => Parameters<typeof send>[0]
 const EXAMPLES = path.join(__dirname, '..', 'examples')
 /* eslint-disable @typescript-eslint/no-require-imports */
 const engines: Array<[string, AppFactory]> = [
@@ -275,6 +280,14 @@ describe('the example limited downloads (examples/downloads.js)', () => {
     await request(app).get(body.url).expect(403)
     const other = createSigner({ key: KEY, now }).sign('private/report.pdf', { ttl: 60 })
     await request(app).get(other).expect(200)
+  })
+
+  it('answers 503 when the store cannot take the link back', async () => {
+    const down = { ...createMemoryStore(), revoke: () => Promise.reject(new Error('ECONNREFUSED')) }
+    const app = createApp({ key: KEY, now, store: down } as Parameters<AppFactory>[0])
+    const link = createSigner({ key: KEY, now }).sign('private/report.pdf')
+    const reply = await request(app).post('/revoke').send({ url: link }).expect(503)
+    expect(reply.body.error).toMatch(/cannot be reached/)
   })
 
   it('refuses to revoke what is not a link, and reads only JSON', async () => {

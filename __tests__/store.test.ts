@@ -248,6 +248,19 @@ describe('a store that cannot answer', () => {
     expect((await server.send(sign())).status).toBe(200)
   })
 
+  it('refuses with 503 when the store cannot say whether a link is revoked (it throws)', async () => {
+    const app = frameworks[0].create()
+    const broken = {
+      ...createMemoryStore(),
+      revoked: () => {
+        throw new Error('broken')
+      },
+    }
+    app.use('/private', signedStatic(`${SITE}/private`, { key: KEY, now: () => NOW_MS, store: broken }))
+    server = await listen(app as never)
+    expect((await server.send(sign())).status).toBe(503)
+  })
+
   it('serves limited-use links uncounted only when told to, dangerously', async () => {
     server = await guarded({ dangerouslyAllowWhenStoreDown: true })
     expect((await server.send(sign({ uses: 1 }))).status).toBe(200)

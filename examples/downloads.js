@@ -12,12 +12,15 @@ function mountDownloads(app, signer, store) {
   app.post('/download-link', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ url: signer.sign('private/report.pdf', { uses: 3, ttl: '1h' }) })
   })
-  app.post('/revoke', express.json({ limit: '2kb' }), (req, res, next) => {
+  app.post('/revoke', express.json({ limit: '2kb' }), (req, res) => {
     const url = req.body?.url
     if (typeof url !== 'string') return res.status(400).json({ error: 'Send { "url": "<the link>" }' })
     store.revoke(url).then(
       () => res.status(204).end(),
-      (err) => (err instanceof TypeError ? res.status(400).json({ error: 'Not a signed link' }) : next(err)),
+      (err) =>
+        err instanceof TypeError
+          ? res.status(400).json({ error: 'Not a signed link' })
+          : res.status(503).json({ error: 'The store cannot be reached: try again' }),
     )
   })
 }

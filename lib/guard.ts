@@ -217,7 +217,15 @@ export function createGuard(
         reject(stackless('ERR_METHOD_NOT_ALLOWED'), req, res, next)
         return undefined
       }
-      if (store.revoked(result)) {
+      let revoked: boolean
+      try {
+        revoked = store.revoked(result)
+      } catch {
+        // A store that cannot say (one of the app's own making, failing): refused, never served on a guess.
+        unavailable(req, res, next)
+        return undefined
+      }
+      if (revoked) {
         reject(stackless('ERR_LINK_REVOKED'), req, res, next)
         return undefined
       }
