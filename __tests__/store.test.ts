@@ -1,5 +1,5 @@
 import cluster from 'node:cluster'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
@@ -128,6 +128,8 @@ describe.each(frameworks)('store on $name', (fw) => {
       await expect(store.revokeFolder('a/', { issuedbefore: 1 } as never)).rejects.toThrow(/issuedBefore/)
       await expect(store.revokeFolder('a/', { maxTtl: 'soon' as never })).rejects.toThrow(/"maxTtl"/)
       await expect(store.revokeFolder('a/', { expiringBefore: -1 })).rejects.toThrow(/"expiringBefore"/)
+      // Given encoded, a folder would match nothing a request decodes to: refused rather than silently useless.
+      await expect(store.revokeFolder('/%73ub/')).rejects.toThrow(/give the folder decoded/)
     })
   })
 
@@ -324,6 +326,52 @@ describe('sign with uses and stampIssued', () => {
     })
     expect(signer.verify(forged('&uses=1'))).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
   })
+})
+
+describe('a limited-use link to a file that changes', () => {
+  it('counts uses against the file as it is: a file that grows does not reopen a used-up link', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'store-grow-'))
+    const file = path.join(dir, 'f.bin')
+    writeFileSync(file, Buffer.alloc(1000, 1))
+    const app = frameworks[1].create()
+    app.use('/files', signedStatic(dir, { signer, store: createMemoryStore({ now }) }))
+    const server = await listen(app as never)
+    try {
+      const link = signer.sign('files/f.bin', { uses: 1 })
+      expect((await server.send(link)).status).toBe(200)
+      writeFileSync(file, Buffer.alloc(5000, 2))
+      expect((await server.send(link, { headers: { Range: 'bytes=0-3999' } })).status).toBe(410)
+      // Beyond the 0.1% of a file left for rounding (5 bytes of 5000 here): 10 bytes are refused.
+      expect((await server.send(link, { headers: { Range: 'bytes=0-9' } })).status).toBe(410)
+    } finally {
+      await server.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('lets a use be cut into a thousand ranges, and not much more', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'store-ranges-'))
+    writeFileSync(path.join(dir, 'f.bin'), Buffer.alloc(3000, 1))
+    const app = frameworks[1].create()
+    app.use('/files', signedStatic(dir, { signer, store: createMemoryStore({ now }) }))
+    const server = await listen(app as never)
+    try {
+      const link = signer.sign('files/f.bin', { uses: 1 })
+      // 1000 ranges of 3 bytes: each costs 1000 millionths, rounded up from 1000 exactly; the whole file, once.
+      let served = 0
+      for (let start = 0; start < 3000; start += 3) {
+        const r = await server.send(link, { headers: { Range: `bytes=${start}-${start + 2}` } })
+        if (r.status === 206) served += r.body.length
+      }
+      expect(served).toBe(3000)
+      // The allowance left for rounding is 0.1% of a file: one more 3-byte range, then nothing.
+      expect((await server.send(link, { headers: { Range: 'bytes=0-2' } })).status).toBe(206)
+      expect((await server.send(link, { headers: { Range: 'bytes=0-2' } })).status).toBe(410)
+    } finally {
+      await server.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 30_000)
 })
 
 describe('a guard without a store, in a cluster worker', () => {

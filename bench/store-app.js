@@ -9,6 +9,7 @@ const store = createRedisStore({ url: process.env.STORE_REDIS_URL, timeout: 500 
 const guard = signedStatic(process.env.STORE_ROOT, {
   key: process.env.STORE_KEY,
   store,
+  strictRevocation: process.env.STORE_STRICT === '1',
   // Which check refused, for the counts (never the signature or the key).
   onReject(err, _req, res) {
     res.statusCode = err.status

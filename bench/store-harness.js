@@ -78,6 +78,7 @@ async function startRedis() {
     })
   return {
     port,
+    pid: () => child.pid,
     url: `redis://127.0.0.1:${port}`,
     kill,
     restart: run,
@@ -88,10 +89,13 @@ async function startRedis() {
   }
 }
 
-/** Starts an app process (bench/store-app.js) on the Redis at `url`, serving `root` under `key`. */
-async function startApp(url, key, root) {
+/**
+ * Starts an app process (bench/store-app.js) on the Redis at `url`, serving `root` under `key`; `strict` gives its
+ * guard strictRevocation.
+ */
+async function startApp(url, key, root, { strict = false } = {}) {
   const child = fork(path.join(__dirname, 'store-app.js'), {
-    env: { ...process.env, STORE_REDIS_URL: url, STORE_KEY: key, STORE_ROOT: root },
+    env: { ...process.env, STORE_REDIS_URL: url, STORE_KEY: key, STORE_ROOT: root, STORE_STRICT: strict ? '1' : '0' },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   })
   const { port } = await new Promise((resolve, reject) => {
@@ -139,4 +143,43 @@ function get(port, target, headers, agent) {
   })
 }
 
-module.exports = { startApp, startRedis }
+/**
+ * A TCP proxy to `port` on a free loopback port: `pause()` stops forwarding (the connections stay open and
+ * silent, as on a network that drops packets), `resume()` forwards again, including what waited.
+ */
+async function startProxy(port) {
+  let paused = false
+  const sockets = new Set()
+  const held = []
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, '127.0.0.1')
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ]) {
+      sockets.add(from)
+      from.on('data', (chunk) => (paused ? held.push([to, chunk]) : to.write(chunk)))
+      from.on('error', () => to.destroy())
+      from.on('close', () => {
+        sockets.delete(from)
+        to.destroy()
+      })
+    }
+  })
+  const proxyPort = await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)))
+  return {
+    url: `redis://127.0.0.1:${proxyPort}`,
+    pause: () => (paused = true),
+    resume: () => {
+      paused = false
+      for (const [to, chunk] of held.splice(0)) to.write(chunk)
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(resolve)
+      }),
+  }
+}
+
+module.exports = { startApp, startProxy, startRedis }

@@ -64,6 +64,10 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 redis.call('PUBLISH', KEYS[2], ARGV[1])
 return 1`
 
+// How often each process checks its subscription with a heartbeat (ms), and how many commands may wait at once.
+const HEARTBEAT = 1000
+const MAX_IN_FLIGHT = 1000
+
 const SHA1 = new Map([SPEND, REFUND, REVOKE].map((body) => [body, createHash('sha1').update(body).digest('hex')]))
 
 /**
@@ -98,9 +102,26 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
   const setKey = `${prefix}revocations`
   const channel = `${prefix}revocations`
   const revocations = new RevocationSet(nowS)
-  let current = false
   let closed = false
-  const command = (args: string[]) => client.sendCommand(args, { timeout })
+  // Commands under way: past MAX_IN_FLIGHT (a Redis that stopped answering), new ones fail at once, so memory
+  // stays bounded however long it stays silent.
+  let inFlight = 0
+  // node-redis drops a command's timeout once the command is on the socket: a Redis that stalls (SIGSTOP, a long
+  // script, a network that drops packets without closing) would hold every request. So each has its own timer.
+  const command = (args: string[]): Promise<unknown> => {
+    if (inFlight >= MAX_IN_FLIGHT) return Promise.reject(new Error('createRedisStore: too many commands waiting'))
+    inFlight++
+    let timer: NodeJS.Timeout | undefined
+    return Promise.race([
+      client.sendCommand(args, { timeout }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('createRedisStore: Redis did not answer in time')), timeout)
+      }),
+    ]).finally(() => {
+      clearTimeout(timer)
+      inFlight--
+    })
+  }
   // A script by its SHA-1 (EVALSHA: a fraction of EVAL's cost, measured), sent whole once Redis lacks it.
   const script = async (body: string, keys: string[], args: string[]) => {
     const sha = SHA1.get(body) as string
@@ -114,37 +135,71 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
   // Errors are the connection's: commands fail (and are refused with 503) while it lasts; never a crash.
   client.on('error', () => undefined)
 
+  // The copy of the revocations is current while (1) it was loaded after the subscriber last (re)connected and
+  // (2) the heartbeat this process publishes every HEARTBEAT ms comes back through its own subscription within
+  // `timeout`: a connection that went silent without closing is noticed too. Whenever either fails, the copy is
+  // marked behind and is loaded again (retrying) once the heartbeat comes back.
+  let loaded = false
+  let lastEcho = Date.now()
+  let loading: Promise<void> | undefined
+  const beatId = `${process.pid}.${createHash('sha1').update(String(Math.random())).digest('hex').slice(0, 12)}`
+  const heartbeat = JSON.stringify({ heartbeat: beatId })
+  const behind = () => {
+    loaded = false
+  }
   const subscriber = client.duplicate()
-  subscriber.on('error', () => {
-    current = false
-  })
-  subscriber.on('end', () => {
-    current = false
-  })
-  subscriber.on('reconnecting', () => {
-    current = false
-  })
-  // On every (re)connection: node-redis subscribes again by itself, then the set is loaded, for what was missed.
+  subscriber.on('error', behind)
+  subscriber.on('end', behind)
+  subscriber.on('reconnecting', behind)
+  // On every (re)connection node-redis subscribes again by itself; the set is loaded again, for what was missed.
   subscriber.on('ready', () => {
-    void load()
+    behind()
+    void reload()
   })
   const load = async (): Promise<void> => {
-    try {
-      const members = (await command(['ZRANGE', setKey, String(Math.floor(nowS())), '+inf', 'BYSCORE'])) as string[]
-      revocations.replace(members.map(decodeRevocation).filter((r): r is Revocation => r !== undefined))
-      current = subscriber.isReady
-    } catch {
-      current = false
-    }
+    const members = (await command(['ZRANGE', setKey, String(Math.floor(nowS())), '+inf', 'BYSCORE'])) as string[]
+    revocations.replace(members.map(decodeRevocation).filter((r): r is Revocation => r !== undefined))
   }
+  // Loads until it succeeds (the main client may reconnect after the subscriber), one attempt at a time.
+  const reload = (): Promise<void> => {
+    loading ??= (async () => {
+      try {
+        while (!closed) {
+          try {
+            await load()
+            loaded = true
+            return
+          } catch {
+            await new Promise((resolve) => setTimeout(resolve, 100).unref())
+          }
+        }
+      } finally {
+        loading = undefined
+      }
+    })()
+    return loading
+  }
+  const onMessage = (message: string) => {
+    if (message === heartbeat) {
+      lastEcho = Date.now()
+      if (!loaded) void reload()
+      return
+    }
+    const revocation = decodeRevocation(message)
+    if (revocation !== undefined) revocations.add(revocation)
+  }
+  const beats = setInterval(() => {
+    if (Date.now() - lastEcho > timeout + HEARTBEAT) behind()
+    command(['PUBLISH', channel, heartbeat]).catch(() => undefined)
+  }, HEARTBEAT)
+  beats.unref()
   const connecting = (async () => {
     if (!client.isOpen) await client.connect()
     await subscriber.connect()
-    await subscriber.subscribe(channel, (message) => {
-      const revocation = decodeRevocation(message)
-      if (revocation !== undefined) revocations.add(revocation)
-    })
+    await subscriber.subscribe(channel, onMessage)
     await load()
+    loaded = true
+    lastEcho = Date.now()
   })()
   // Rejects if the first connection takes longer than `timeout` (the clients go on trying meanwhile).
   let timer: NodeJS.Timeout | undefined
@@ -166,7 +221,7 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
   }
   return {
     get current() {
-      return current
+      return loaded && Date.now() - lastEcho <= timeout + HEARTBEAT
     },
     ready,
     revoke: async (link) => publish(linkRevocation(link)),
@@ -183,6 +238,7 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     async close() {
       if (closed) return
       closed = true
+      clearInterval(beats)
       await ready.catch(() => undefined)
       await end(subscriber)
       if (given === undefined) await end(client)

@@ -138,17 +138,26 @@ export function signedStatic(root: string, options: Readonly<SignedStaticOptions
 }
 
 /**
- * What a request to a limited-use link costs, and the link's whole allowance: in bytes, the file's size times its
- * uses. A GET costs what serve-static will send: the one range asked for (as send reads Range, without If-Range),
- * else the whole file; a HEAD nothing, though it is refused once nothing is left. An empty file counts requests.
+ * What a request to a limited-use link costs, and the link's whole allowance, in millionths of a use: a use is the
+ * file's whole size, as it is when each request comes (so a file that grows or shrinks does not reopen a used-up
+ * link). A GET costs what serve-static will send: the one range asked for (as send reads Range, without
+ * If-Range), rounded up, else the whole file; a HEAD nothing, though it is refused once nothing is left; a GET of
+ * an empty file one use.
  */
 function cost(req: IncomingMessage, size: number, uses: number, acceptRanges: boolean): [number, number] {
-  if (size === 0) return [req.method === 'HEAD' ? 0 : 1, uses]
-  if (req.method === 'HEAD') return [0, size * uses]
+  const limit = uses * (USE + ROUNDING)
+  // Refused once the link's uses are spent, the rounding's allowance aside.
+  if (req.method === 'HEAD') return [0, uses * USE]
   const range = req.headers.range
-  if (acceptRanges && typeof range === 'string' && /^ *bytes=/.test(range) && req.headers['if-range'] === undefined) {
+  if (size > 0 && acceptRanges && typeof range === 'string' && /^ *bytes=/.test(range) && !req.headers['if-range']) {
     const parsed = parseRange(size, range, { combine: true })
-    if (typeof parsed !== 'number' && parsed.length === 1) return [parsed[0].end - parsed[0].start + 1, size * uses]
+    if (typeof parsed !== 'number' && parsed.length === 1)
+      return [Math.min(USE, Math.ceil(((parsed[0].end - parsed[0].start + 1) / size) * USE)), limit]
   }
-  return [size, size * uses]
+  return [USE, limit]
 }
+
+// A use, in the units counted; and what each use allows beyond it, for ranges rounded up (a use cut into up to a
+// thousand ranges is still one use; at most 0.1% of the file more per use).
+const USE = 1_000_000
+const ROUNDING = 1000

@@ -85,6 +85,11 @@ export function folderRevocation(folder: unknown, options: unknown, nowS: number
     throw new TypeError(
       `revokeFolder: "folder" must be a folder ending in "/" (or "/" for every link), got ${describeValue(folder)}`,
     )
+  // Given decoded, as sign takes paths: an escape would be taken as the characters `%XX`, and match nothing sent.
+  if (/%[0-9A-Fa-f]{2}/.test(relative))
+    throw new TypeError(
+      `revokeFolder: give the folder decoded, as sign takes paths ('/private/a b/', not '/private/a%20b/'), got ${describeValue(folder)}`,
+    )
   const opts = asOptions<RevokeFolderOptions>('revokeFolder', options ?? {})
   assertKnownOptions('revokeFolder', opts, FOLDER_OPTIONS)
   if (opts.issuedBefore !== undefined && opts.expiringBefore !== undefined)

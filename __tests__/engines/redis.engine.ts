@@ -8,13 +8,16 @@ import { createSigner, createRedisStore } from 'express-signed-url'
 import { KEY, SITE } from '../helpers'
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startApp, startRedis } = require('../../bench/store-harness') as {
+const { startApp, startProxy, startRedis } = require('../../bench/store-harness') as {
   startRedis(): Promise<Redis>
-  startApp(url: string, key: string, root: string): Promise<App>
+  startApp(url: string, key: string, root: string, options?: { strict?: boolean }): Promise<App>
+  startProxy(port: number): Promise<{ url: string; pause(): void; resume(): void; stop(): Promise<void> }>
 }
 
 interface Redis {
   url: string
+  port: number
+  pid(): number
   kill(): Promise<void>
   restart(): Promise<void>
   stop(): Promise<void>
@@ -158,6 +161,83 @@ describe('the Redis store, across two processes', () => {
     console.log(`app RSS ${Math.round(rssBefore / 1e6)} MB before, ${Math.round(rssAfter / 1e6)} MB after`)
     expect(rssAfter - rssBefore).toBeLessThan(64e6)
   }, 60_000)
+})
+
+describe('the Redis store when Redis stalls or a connection goes silent', () => {
+  let redis: Redis
+  beforeAll(async () => {
+    redis = await startRedis()
+  }, 30_000)
+  afterAll(() => redis?.stop())
+  // Asks (bounded: about 10 s) until `done` holds for the app's answer.
+  const until = async (ask: () => Promise<boolean>) => {
+    for (let i = 0; i < 200; i++) {
+      if (await ask()) return true
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    return false
+  }
+
+  it('answers 503 after its timeout, not never, while Redis is stopped (SIGSTOP); then recovers', async () => {
+    const app = await startApp(redis.url, KEY, SITE)
+    try {
+      expect((await app.get(signer.sign('private/image.png', { uses: 1, ttl: 5001 }))).status).toBe(200)
+      process.kill(redis.pid(), 'SIGSTOP')
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => app.get(signer.sign('private/image.png', { uses: 1, ttl: 5100 + i }))),
+      )
+      expect(tally(replies)).toEqual({ '503 ERR_STORE_UNAVAILABLE': 20 })
+      expect((await app.get(signer.sign('private/image.png', { ttl: 5002 }))).status).toBe(200)
+      process.kill(redis.pid(), 'SIGCONT')
+      // Back once Redis answers again: a fresh one-use link per try.
+      let probe = 6000
+      const back = await until(
+        async () => (await app.get(signer.sign('private/a b.png', { uses: 1, ttl: probe++ }))).status === 200,
+      )
+      expect(back).toBe(true)
+    } finally {
+      process.kill(redis.pid(), 'SIGCONT')
+      await app.stop()
+    }
+  }, 30_000)
+
+  it('notices a subscription gone silent, refuses all with strictRevocation, and catches up after', async () => {
+    const proxy = await startProxy(redis.port)
+    const a = await startApp(redis.url, KEY, SITE)
+    const b = await startApp(proxy.url, KEY, SITE, { strict: true })
+    try {
+      const link = signer.sign('private/image.png', { ttl: 5300 })
+      expect((await b.get(link)).status).toBe(200)
+      proxy.pause()
+      expect(await a.ask({ revoke: link })).toMatchObject({ ok: true })
+      // B cannot hear of it: within its heartbeat's reach it marks its copy behind, and refuses everything.
+      expect(await until(async () => (await b.ask({ memory: true })).current === false)).toBe(true)
+      expect(await b.get(signer.sign('private/a b.png', { ttl: 5301 }))).toMatchObject({
+        status: 503,
+        code: 'ERR_STORE_UNAVAILABLE',
+      })
+      proxy.resume()
+      expect(await until(async () => (await b.ask({ memory: true })).current === true)).toBe(true)
+      expect((await b.get(link)).code).toBe('ERR_LINK_REVOKED')
+      expect((await b.get(signer.sign('private/a b.png', { ttl: 5302 }))).status).toBe(200)
+    } finally {
+      proxy.resume()
+      await Promise.all([a.stop(), b.stop()])
+      await proxy.stop()
+    }
+  }, 30_000)
+
+  it('is current again in every process after Redis restarts', async () => {
+    const apps = await Promise.all([startApp(redis.url, KEY, SITE), startApp(redis.url, KEY, SITE)])
+    try {
+      await redis.kill()
+      await redis.restart()
+      for (const app of apps)
+        expect(await until(async () => (await app.ask({ memory: true })).current === true)).toBe(true)
+    } finally {
+      await Promise.all(apps.map((app) => app.stop()))
+    }
+  }, 30_000)
 })
 
 describe('createRedisStore', () => {

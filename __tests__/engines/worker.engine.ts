@@ -656,7 +656,7 @@ describe('limited-use links in the Worker, counted by a Durable Object (uses.mjs
     expect(replies.find((r) => r.status === 200)?.body).toEqual(image)
   })
 
-  it('counts bytes as Node does: ranges cost their length, HEAD and a 304 nothing, If-Range the whole object', async () => {
+  it('counts as Node does: ranges cost their share, HEAD and a 304 nothing, If-Range the whole object', async () => {
     const link = limited(1)
     expect((await worker.send(link, { method: 'HEAD' })).status).toBe(200)
     const half = Math.floor(image.length / 2)

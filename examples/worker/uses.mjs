@@ -1,6 +1,6 @@
 // Limited-use links at the edge: a Durable Object per link (named by its signature) counts what the link has
-// served, as the Node guards' store does: in bytes (a use is the object's size; a Range request costs its range, a
-// HEAD nothing), spent before the body is sent and given back when the answer sends none (304, 404, 412, 416).
+// served, as the Node guards' store does: a use is the whole object (a Range request costs its share, a HEAD
+// nothing), spent before the body is sent and given back when the answer sends none (304, 404, 412, 416).
 // One object handles its requests one at a time, and its storage calls hold other requests back until they are
 // done (input gates), so of many racing requests exactly as many as the link allows are served.
 //
@@ -46,6 +46,7 @@ export async function serveLimited(request, env, link, key, serve, byteRange) {
   if (env.USES === undefined || env.FILES === undefined) return refuse(403, request.method)
   const head = await env.FILES.head(key)
   if (head === null) return serve()
+  // The object's size is read here and by serve(): if it changes between, the cost was for the other size.
   const [amount, limit] = cost(request, head.size, link.uses, byteRange)
   const counter = env.USES.get(env.USES.idFromName(link.signature))
   const ask = async (op) => {
@@ -68,11 +69,17 @@ export async function serveLimited(request, env, link, key, serve, byteRange) {
   return response
 }
 
-// As the Node guard's: a GET costs the one range it asks for (without If-Range), else the whole object; HEAD
-// nothing; an empty object one per GET.
+// As the Node guard's (lib/signed-static.ts): in millionths of a use, a use being the object's size as it is now;
+// a GET costs the one range it asks for (without If-Range), rounded up, else the whole object; HEAD nothing; an
+// empty object one use per GET. Each use allows 0.1% more, for ranges rounded up.
+const USE = 1_000_000
+const ROUNDING = 1000
+
 function cost(request, size, uses, byteRange) {
-  if (size === 0) return [request.method === 'HEAD' ? 0 : 1, uses]
-  if (request.method === 'HEAD') return [0, size * uses]
-  const range = request.headers.has('If-Range') ? undefined : byteRange(request.headers.get('Range'), size)
-  return [range === undefined || range === 'unsatisfiable' ? size : range.length, size * uses]
+  const limit = uses * (USE + ROUNDING)
+  if (request.method === 'HEAD') return [0, uses * USE]
+  const range =
+    request.headers.has('If-Range') || size === 0 ? undefined : byteRange(request.headers.get('Range'), size)
+  if (range === undefined || range === 'unsatisfiable') return [USE, limit]
+  return [Math.min(USE, Math.ceil((range.length / size) * USE)), limit]
 }
