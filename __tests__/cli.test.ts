@@ -55,7 +55,7 @@ describe('the command line', () => {
 
   it('signs --uses as a limited-use link, and verify says it is counted elsewhere', async () => {
     const signed = await cli(['sign', 'private/a.png', '--uses', '3'])
-    expect(signed.stdout).toMatch(/&uses=3&signature=/)
+    expect(signed.stdout).toMatch(/&uses=3&nonce=[\w-]{16}&signature=/)
     expect((await cli(['verify', signed.stdout.trim()])).stdout).toMatch(/uses: 3 \(counted by the guard's store/)
     expect(await cli(['sign', 'private/a.png', '--uses', 'x'])).toMatchObject({ code: 2 })
     expect((await cli(['verify', signed.stdout.trim(), '--uses', '2'])).stderr).toMatch(/--uses is for sign/)

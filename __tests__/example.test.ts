@@ -264,7 +264,9 @@ describe('the example limited downloads (examples/downloads.js)', () => {
   it('hands out a link that downloads the report three times, then 410', async () => {
     const app = createApp({ key: KEY, now })
     const { body } = await request(app).post('/download-link').expect(200)
-    expect(body.url).toMatch(/^\/private\/report\.pdf\?expiry=\d+&method=get&uses=3&signature=[\w-]{43}$/)
+    expect(body.url).toMatch(
+      /^\/private\/report\.pdf\?expiry=\d+&method=get&uses=3&nonce=[\w-]{16}&signature=[\w-]{43}$/,
+    )
     for (let i = 0; i < 3; i++) expect((await request(app).get(body.url).expect(200)).body).toEqual(report)
     await request(app).get(body.url).expect(410)
   })

@@ -145,6 +145,20 @@ describe.each(frameworks)('store on $name', (fw) => {
       expect([r.status, code(r)]).toEqual([410, 'ERR_USES_EXHAUSTED'])
     })
 
+    it('gives every limited-use link its own count, however alike it was made (a signed nonce)', async () => {
+      const first = signer.sign('private/image.png', { uses: 1 })
+      const second = signer.sign('private/image.png', { uses: 1 })
+      expect(second).not.toBe(first)
+      expect((await server.send(first)).status).toBe(200)
+      expect((await server.send(second)).status).toBe(200)
+      expect((await server.send(first)).status).toBe(410)
+      await store.revoke(second)
+      expect(code(await server.send(second))).toBe('ERR_LINK_REVOKED')
+      expect(code(await server.send(first.replace(/nonce=[\w-]+/, `nonce=${'A'.repeat(16)}`)))).toBe(
+        'ERR_SIGNATURE_INVALID',
+      )
+    })
+
     it('serves exactly as many of many concurrent requests as the link allows', async () => {
       const link = signer.sign('private/image.png', { uses: 3 })
       const replies = await Promise.all(Array.from({ length: 40 }, () => server.send(link)))
@@ -296,7 +310,7 @@ describe('store options', () => {
 
 describe('sign with uses and stampIssued', () => {
   it('signs uses as a field, for a GET link to one file only', () => {
-    expect(signer.sign('a.png', { uses: 3 })).toMatch(/&uses=3&signature=/)
+    expect(signer.sign('a.png', { uses: 3 })).toMatch(/&uses=3&nonce=[\w-]{16}&signature=/)
     for (const bad of [0, 1.5, 1_000_000, '3', -1])
       expect(() => signer.sign('a.png', { uses: bad as never })).toThrow(/"uses" must be a whole number from 1 to/)
     expect(() => signer.sign('a/', { uses: 1 })).toThrow(/"uses" is for a link to one file/)
@@ -325,6 +339,10 @@ describe('sign with uses and stampIssued', () => {
       error: { code: 'ERR_QUERY_MALFORMED' },
     })
     expect(signer.verify(forged('&uses=1'))).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
+    // A nonce without a use count, or a use count without one: no signer makes either.
+    const file = (query: string) => `/a.png?expiry=${NOW_MS / 1000 + 60}&method=get${query}&signature=${'A'.repeat(43)}`
+    for (const query of [`&nonce=${'A'.repeat(16)}`, '&uses=1'])
+      expect(signer.verify(file(query))).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
   })
 })
 

@@ -70,6 +70,7 @@ export function verify(
       if (link.sha256 !== undefined) io.out(`  sha256: ${link.sha256} (the SHA-256 of the exact content)`)
       if (link.issued !== undefined) io.out(`  issued: ${link.issued} (${iso(link.issued)})`)
       if (link.uses !== undefined) io.out(`  uses: ${link.uses} (counted by the guard's store; not checked here)`)
+      if (link.nonce !== undefined) io.out(`  nonce: ${link.nonce} (makes this limited-use link its own)`)
       if (link.filename !== undefined)
         io.out(
           `  filename: ${printable(link.filename)} (served as Content-Disposition: ${link.disposition ?? 'attachment'})`,

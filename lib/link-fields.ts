@@ -14,7 +14,7 @@ import { encodeMediaTypes, readMediaTypes } from './media-types.js'
  * between entries); `disposition` and `filename` the Content-Disposition it is served with. An upload link
  * (`method=put`) may carry `maxBytes`, `contentType` and `sha256` instead. `issued` (Unix seconds) says when the
  * link was made, so a folder's revocation can spare links made after it; `uses` how many times a GET link may be
- * used (see the store). All are extensions: a link without them is exactly v1 (ittybit's form, for GET or PUT).
+ * used (see the store), with a random `nonce` so two such links are never one. All are extensions: a link without them is exactly v1 (ittybit's form, for GET or PUT).
  */
 export interface SignedFields {
   readonly expiry: number
@@ -35,6 +35,8 @@ export interface SignedFields {
   readonly issued?: number
   /** How many uses the link allows (a GET link for one file). */
   readonly uses?: number
+  /** 16 random base64url characters that make a limited-use link unique, however alike its other fields. */
+  readonly nonce?: string
 }
 
 /** The signed fields, with the path: decoded, without its leading `/`. */
@@ -77,6 +79,7 @@ export const EXTENSIONS: ReadonlyArray<
   ['sha256', 'sha256', (text) => (isCanonicalSignature(text) ? text : undefined)],
   ['issued', 'issued', (text) => (toExpiry(text) === -1 ? undefined : toExpiry(text))],
   ['uses', 'uses', (text) => (/^[1-9][0-9]{0,5}$/.test(text) ? Number(text) : undefined)],
+  ['nonce', 'nonce', (text) => (/^[A-Za-z0-9_-]{16}$/.test(text) ? text : undefined)],
 ]
 
 /** The fields only an upload link carries. */

@@ -140,6 +140,8 @@ export function readLink(url: string): ParsedLink | UnsignedTarget | SignedUrlEr
 function fieldsAgree(query: QueryFields, signed: string): boolean {
   if (query.uses !== undefined && (query.method === 'put' || query.scope !== undefined || signed.endsWith('/')))
     return false
+  // A nonce is a limited-use link's, and only its.
+  if ((query.nonce === undefined) !== (query.uses === undefined)) return false
   if (query.method === 'put')
     return !signed.endsWith('/') && query.disposition === undefined && query.filename === undefined
   for (let i = 0; i < UPLOAD_FIELDS.length; i++) if (query[UPLOAD_FIELDS[i]] !== undefined) return false

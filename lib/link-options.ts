@@ -5,7 +5,7 @@ import { ipField } from './ip-range.js'
 import type { SignedFields } from './link-format.js'
 import { unixSeconds } from './link-lifetime.js'
 import { asOptions, assertKnownOptions, describeValue } from './option-checks.js'
-import { isCanonicalSignature } from './base64url.js'
+import { isCanonicalSignature, toBase64Url } from './base64url.js'
 import { contentTypeField } from './media-types.js'
 import type { GrantOptions, SignOptions, VerifyOptions } from './signer-options.js'
 
@@ -52,6 +52,11 @@ export function grantOptionsOf(options: unknown): Readonly<Partial<GrantOptions>
   return opts
 }
 
+/** 16 base64url characters from 12 random bytes (Web Crypto: the Node and the Web signers alike). */
+function randomNonce(): string {
+  return toBase64Url(globalThis.crypto.getRandomValues(new Uint8Array(12)))
+}
+
 /** The most uses a link may allow (the field's grammar: at most six digits). */
 export const MAX_USES = 999_999
 
@@ -81,6 +86,9 @@ export function extensionFields(opts: Readonly<Partial<SignOptions>>, expiry: nu
     if (opts.scope !== undefined || opts.method === 'put')
       throw new TypeError('sign: "uses" is for a GET link to one file: not with "scope" or method \'put\'')
     fields.uses = opts.uses
+    // Links made alike in one second (or one stableFor window) would be one link, sharing one count: a purchase
+    // each must have its own. 12 random bytes, signed.
+    fields.nonce = randomNonce()
   }
   if (opts.method !== undefined && opts.method !== 'get' && opts.method !== 'put')
     throw new TypeError(`sign: "method" must be 'get' or 'put', got ${describeValue(opts.method)}`)
