@@ -51,6 +51,8 @@ function createSignedFilesApp({
       },
     }),
   )
+  // The style the upload and download pages share.
+  app.get('/example.css', (_req, res) => res.sendFile(path.join(__dirname, 'public', 'example.css')))
   mountUploads(app, signer, uploads)
   mountDownloads(app, signer, store)
   app.get('/', (_req, res) => {

@@ -249,15 +249,7 @@ export function createGuard(
     reject(stackless('ERR_STORE_UNAVAILABLE'), req, res, next, 503)
   }
 
-  function count(
-    req: IncomingMessage,
-    res: ServerResponse,
-    next: Next,
-    link: VerifiedLink,
-    amount: number,
-    limit: number,
-    proceed: () => void,
-  ): void {
+  function count(...[req, res, next, link, amount, limit, proceed]: Parameters<Guard['count']>): void {
     if (given === undefined) warnIfShared(factory)
     const go = () => {
       try {
