@@ -307,6 +307,10 @@ describe('the example limited downloads (examples/downloads.js)', () => {
           .expect(200)
       ).text,
     ).toContain('id="revoke"')
+    const css = await request(createApp({ key: KEY, now }))
+      .get('/example.css')
+      .expect(200)
+    expect(css.text).toContain('max-width')
     for (const [, create] of engines)
       expect(
         (
