@@ -241,6 +241,12 @@ describe('the example upload page (examples/uploads.js)', () => {
     [{ type: 'image/png', size: 10_000_001 }, 413],
     [{ type: 'image/png', size: 1.5 }, 413],
     [{ type: 'image/png', size: '5' }, 413],
+    // Values JSON can send that are not strings, but read as one (or throw) when used as a key.
+    [{ type: [['image/png']], size: 5 }, 415],
+    [{ type: ['image/png'], size: 5 }, 415],
+    [{ type: [{ toString: 1 }], size: 5 }, 415],
+    [{ type: { toString: 'image/png' }, size: 5 }, 415],
+    [{ type: '__proto__', size: 5 }, 415],
   ])('refuses to make a link for %j (%d)', async (ask, status) => {
     const reply = await request(app).post('/upload-link').send(ask).expect(status)
     expect(reply.body.error).toEqual(expect.any(String))
