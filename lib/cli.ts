@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The command line: mint a link, check one ("does this link work, and if not, why?"), or make a key.
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -9,6 +9,13 @@ import { verify } from './cli-verify.js'
 import { createSigner } from './signer.js'
 import { isoDate, signOptions } from './cli-sign.js'
 import { createRedisStore } from './redis-store.js'
+import {
+  encodeRevocation,
+  folderRevocation,
+  linkRevocation,
+  type Revocation,
+  type RevokeFolderOptions,
+} from './store.js'
 import { printable } from './option-checks.js'
 
 const HELP = `Usage: express-signed-url <command> [options]
@@ -36,11 +43,13 @@ Commands:
       --method <method>      The request method to check (default GET; PUT for an upload link).
       --ip <address>         The client address to check a link bound to addresses against.
   revoke <url|grant>     Take back one link (or grant cookie value) in the Redis store at REDIS_URL, for every
-                         process that shares it, until the link would have expired. Needs no key.
+                         process that shares it, until the link would have expired. Needs no key (but --worker does).
   revoke --folder <folder>  Take back every link and grant under a folder ('/' for all):
       --issued-before <time>   made at or before this time (Unix seconds or an ISO date; default now), or
       --expiring-before <time> expiring before it;
       --max-ttl <duration>     the signers' longest lifetime, how long an --issued-before revocation lasts (7d).
+      --worker <origin>        also (or instead) send it to the Worker example at this origin, signed with the
+                               key (SIGNING_KEY, SIGNING_KEYS or --key-file), which it checks.
       REDIS_PREFIX names the store's key prefix if the app gives createRedisStore another (default signed-url:).
   keygen                 Print a new random key: 32 bytes, base64url.
   --version, -v          Print the version.
@@ -86,6 +95,7 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number | 
         'issued-before': { type: 'string' },
         'expiring-before': { type: 'string' },
         'max-ttl': { type: 'string' },
+        worker: { type: 'string' },
         key: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -161,7 +171,8 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number | 
   }
 }
 
-// revoke: one link or a folder, in the Redis store at REDIS_URL; 0 once Redis has it, 2 on a usage error or failure.
+// revoke: one link or a folder, in the Redis store at REDIS_URL and/or the Worker at --worker; 0 once each has it,
+// 2 on a usage error or a failure.
 async function revoke(
   target: string | undefined,
   extra: string[],
@@ -170,14 +181,20 @@ async function revoke(
   io: Out,
 ): Promise<number> {
   const folder = values.folder as string | undefined
-  const allowed = new Set(['folder', 'issued-before', 'expiring-before', 'max-ttl'])
+  const worker = values.worker as string | undefined
+  const folderOptions = ['issued-before', 'expiring-before', 'max-ttl']
+  const allowed = new Set(['folder', 'worker', 'key-file', 'key-id', ...folderOptions])
   const stray = Object.keys(values).filter((name) => values[name] !== undefined && !allowed.has(name))
   if (stray.length > 0) return (io.err(`error: revoke takes no --${stray[0]}`), 2)
   if ((folder === undefined) === (target === undefined) || extra.length > 0)
     return (io.err('error: revoke takes one link (or grant cookie value), or --folder <folder>'), 2)
-  if (folder === undefined && Object.keys(values).some((name) => values[name] !== undefined))
+  if (folder === undefined && folderOptions.some((name) => values[name] !== undefined))
     return (io.err('error: --issued-before, --expiring-before and --max-ttl are for --folder'), 2)
-  if (!env.REDIS_URL) return (io.err('error: no store: set REDIS_URL (redis://host:port) to the Redis the app uses'), 2)
+  if (!env.REDIS_URL && worker === undefined)
+    return (
+      io.err('error: no store: set REDIS_URL (redis://host:port) to the Redis the app uses, or give --worker <origin>'),
+      2
+    )
   let store: ReturnType<typeof createRedisStore> | undefined
   try {
     const time = (name: string) => {
@@ -189,15 +206,23 @@ async function revoke(
       return date
     }
     const maxTtl = values['max-ttl'] as string | undefined
-    const options = {
-      issuedBefore: time('issued-before'),
-      expiringBefore: time('expiring-before'),
-      maxTtl: maxTtl === undefined ? undefined : /^[0-9]+$/.test(maxTtl) ? Number(maxTtl) : (maxTtl as '7d'),
+    const options = JSON.parse(
+      JSON.stringify({
+        issuedBefore: time('issued-before'),
+        expiringBefore: time('expiring-before'),
+        maxTtl: maxTtl === undefined ? undefined : /^[0-9]+$/.test(maxTtl) ? Number(maxTtl) : maxTtl,
+      }),
+    ) as RevokeFolderOptions
+    const now = (io.now ?? Date.now)() / 1000
+    // The revocation, checked here once, whichever goes on to take it.
+    const revocation = folder === undefined ? linkRevocation(target) : folderRevocation(folder, options, now)
+    if (env.REDIS_URL) {
+      store = createRedisStore({ url: env.REDIS_URL, ...(env.REDIS_PREFIX ? { prefix: env.REDIS_PREFIX } : {}) })
+      await store.ready
+      if (folder === undefined) await store.revoke(target as string)
+      else await store.revokeFolder(folder, options)
     }
-    store = createRedisStore({ url: env.REDIS_URL, ...(env.REDIS_PREFIX ? { prefix: env.REDIS_PREFIX } : {}) })
-    await store.ready
-    if (folder === undefined) await store.revoke(target as string)
-    else await store.revokeFolder(folder, JSON.parse(JSON.stringify(options)) as typeof options)
+    if (worker !== undefined) await sendToWorker(worker, revocation, values, env)
     io.out(
       folder === undefined
         ? 'revoked: the link, until it expires'
@@ -210,6 +235,23 @@ async function revoke(
   } finally {
     await store?.close()
   }
+}
+
+// Sends a revocation to the Worker example (examples/worker/revocations.mjs): a PUT of its JSON through an upload
+// link for /_signed-url/revocations that signs the body's SHA-256, made with the app's key, for five minutes.
+async function sendToWorker(
+  origin: string,
+  revocation: Revocation,
+  values: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  const keys = readKeys(values['key-file'] as string | undefined, values['key-id'] as string | undefined, env)
+  const signer = createSigner({ ...(keys.length === 1 ? { key: keys[0] } : { keys }), baseUrl: origin })
+  const body = encodeRevocation(revocation)
+  const sha256 = createHash('sha256').update(body).digest('base64url')
+  const link = signer.sign('_signed-url/revocations', { method: 'put', sha256, ttl: 300 })
+  const answer = await fetch(link, { method: 'PUT', body, headers: { 'Content-Type': 'application/json' } })
+  if (answer.status !== 204) throw new Error(`the Worker at ${origin} refused the revocation (${answer.status})`)
 }
 
 // The ring: SIGNING_KEYS as the guards read it, or one key (SIGNING_KEY or --key-file) with an optional --key-id.

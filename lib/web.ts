@@ -9,6 +9,9 @@ export { requestMediaType } from './media-types.js'
 export type { IdentifiedSecret, Secret } from './keys.js'
 export type { Duration } from './option-checks.js'
 export { createWebSigner } from './web-signer.js'
+// For an engine that keeps its own copy of the app's revocations (the Worker example).
+export { decodeRevocation, encodeRevocation, folderRevocation, linkRevocation, RevocationSet } from './store.js'
+export type { Revocation, RevokeFolderOptions, StoredLink } from './store.js'
 export type { WebSigner } from './web-signer.js'
 export type {
   Grant,

@@ -1,6 +1,7 @@
 // The same links verified at the edge: examples/worker in the real workerd runtime (through miniflare, whose workerd
 // binary ships in the npm package) on a loopback port, configured from examples/worker/wrangler.json, links signed
 // by the Node signer, and the attack corpus replayed against it. Run by `npm run test:engines`.
+import { execFile } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import http from 'node:http'
@@ -687,6 +688,72 @@ describe('limited-use links in the Worker, counted by a Durable Object (uses.mjs
       await bare.stop()
     }
   }, 60_000)
+})
+
+describe("the app's revocations in the Worker (revocations.mjs)", () => {
+  let worker: Worker & { mf: Miniflare; port: number }
+  let ttl = 1900
+  const fresh = (file = 'private/image.png') => signer.sign(file, { ttl: ttl++ })
+  const cli = (args: string[], env: Record<string, string> = { SIGNING_KEY: KEY }) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [path.join(__dirname, '..', '..', 'dist', 'cli.js'), ...args],
+        { env: { ...process.env, SIGNING_KEY: undefined, REDIS_URL: undefined, ...env } },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      )
+    })
+  beforeAll(async () => {
+    // Fetched again on every request here, so the test needs no wait; deployed, every 5 s by default.
+    worker = await startWorker({ SIGNING_KEY: KEY, REVOCATION_REFRESH_SECONDS: '0' })
+    await upload(worker.mf)
+  }, 60_000)
+  afterAll(() => worker?.stop())
+  const origin = () => `http://127.0.0.1:${worker.port}`
+
+  it('refuses a link the app took back with `revoke --worker`, in any spelling; others still served', async () => {
+    const link = fresh()
+    expect((await worker.send(link)).status).toBe(200)
+    expect(await cli(['revoke', link, '--worker', origin()])).toMatchObject({ code: 0 })
+    expect((await worker.send(link)).status).toBe(403)
+    expect((await worker.send(link.replace('image', '%69mage'))).status).toBe(403)
+    expect((await worker.send(fresh())).status).toBe(200)
+  })
+
+  it('takes back a folder, and a grant cookie', async () => {
+    const report = fresh('private/docs/report-2026.pdf')
+    expect(await cli(['revoke', '--folder', '/private/docs/', '--max-ttl', '2h', '--worker', origin()])).toMatchObject({
+      code: 0,
+    })
+    expect((await worker.send(report)).status).toBe(403)
+    const grant = signer.grant('private/videos/42/', { ttl: ttl++ })
+    const cookie = { Cookie: `signed-grant=${grant.value}` }
+    expect((await worker.send('/private/videos/42/seg-0.ts', { headers: cookie })).status).toBe(200)
+    expect(await cli(['revoke', grant.value, '--worker', origin()])).toMatchObject({ code: 0 })
+    expect((await worker.send('/private/videos/42/seg-0.ts', { headers: cookie })).status).toBe(403)
+  })
+
+  it('takes revocations only from the key: another key, another body, a get link or none are refused', async () => {
+    const link = fresh()
+    const other = await cli(['revoke', link, '--worker', origin()], { SIGNING_KEY: OTHER_KEY })
+    expect([other.code, other.stderr]).toEqual([2, expect.stringMatching(/refused the revocation \(403\)/)])
+    const body = JSON.stringify({ signature: link.slice(-43), until: nowS + 7200 })
+    const forBody = (text: string) =>
+      signer.sign('_signed-url/revocations', {
+        method: 'put',
+        sha256: createHash('sha256').update(text).digest('base64url'),
+      })
+    const putRevocation = (target: string, text: string) =>
+      fetch(`${origin()}${target}`, { method: 'PUT', body: text }).then((r) => r.status)
+    expect(await putRevocation(forBody('{"other":1}'), body)).toBe(422)
+    expect(await putRevocation(signer.sign('_signed-url/revocations'), body)).toBe(403)
+    expect(await putRevocation('/_signed-url/revocations', body)).toBe(403)
+    expect(await putRevocation(forBody('not json'), 'not json')).toBe(400)
+    expect((await worker.send(link)).status).toBe(200)
+    expect(await putRevocation(forBody(body), body)).toBe(204)
+    expect((await worker.send(link)).status).toBe(403)
+  })
 })
 
 describe('uploads through the Worker into R2 (upload.mjs)', () => {

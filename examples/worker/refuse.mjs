@@ -1,5 +1,6 @@
 // The Worker's refusals: a status, a short text body and no-store; nothing about the link or the file.
 const REFUSED = {
+  400: 'Bad Request\n',
   403: 'Forbidden\n',
   404: 'Not Found\n',
   409: 'Conflict\n',

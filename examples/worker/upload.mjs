@@ -78,7 +78,7 @@ function hexOf(text) {
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')
 }
 
-function base64url(bytes) {
+export function base64url(bytes) {
   return btoa(String.fromCharCode(...bytes))
     .replace(/\+/g, '-')
     .replace(/\//g, '_')

@@ -8,7 +8,8 @@
 // when one exists). See upload.mjs for what differs from Node.
 //
 // Limited-use links (`uses`) are counted by the Durable Object UseCounter (uses.mjs) bound as USES, as the Node
-// guards' store counts them; without the binding they are refused.
+// guards' store counts them; without the binding they are refused. The app's revocations are kept by the Durable
+// Object RevocationList (revocations.mjs) bound as REVOCATIONS, sent by the app with `revoke --worker`.
 //
 // Keys: the secret SIGNING_KEY (one secret) or SIGNING_KEYS (comma-separated, newest first, `secret` or
 // `id:secret`), read with parseKeyList as the Node apps and the nginx script read them. Folder grants arrive as the
@@ -32,9 +33,12 @@ import { createWebSigner, grantsFromCookies, parseKeyList, requestMediaType } fr
 import { refuse } from './refuse.mjs'
 import { upload } from './upload.mjs'
 import { serveLimited } from './uses.mjs'
+import { REVOCATIONS_PATH, revocationsOf, takeRevocation } from './revocations.mjs'
 
-// The Durable Object that counts limited-use links, bound as USES (uses.mjs).
+// The Durable Objects: UseCounter counts limited-use links (bound as USES, uses.mjs); RevocationList keeps the
+// app's revocations (bound as REVOCATIONS, revocations.mjs).
 export { UseCounter } from './uses.mjs'
+export { RevocationList } from './revocations.mjs'
 
 // One signer per isolate (its keys are imported once), rebuilt only if the configuration changes.
 let cached
@@ -110,6 +114,9 @@ export default {
     // A target with `#` or `\` anywhere is one the Node guard refuses (see above for what the runtime hides).
     if (/[#\\]/.test(request.url)) return refuse(403, request.method)
     const url = new URL(request.url)
+    // The app sending a revocation, through a link it signed for this path (revocations.mjs).
+    if (url.pathname === REVOCATIONS_PATH && env.REVOCATIONS !== undefined)
+      return takeRevocation(request, env, config.signer)
     const result = await config.signer.verify(url.pathname + url.search, {
       method: request.method,
       grants: () => grantsFromCookies(request.headers.get('Cookie'), config.grantCookie),
@@ -119,7 +126,11 @@ export default {
     })
     // A PUT verifies only as an upload link (method=put), and a GET or HEAD only as a get link or grant.
     if (!result.ok) return refuse(403, request.method)
-    // Revocations are the app's store's, unseen here (README, Revocation and limited-use links).
+    // The app's revocations, from this isolate's copy (with REVOCATIONS bound; README, Revocation and limited-use
+    // links): a link taken back is refused as the Node guards refuse it.
+    const revocations = await revocationsOf(env)
+    if (revocations === 'unavailable') return refuse(503, request.method, { 'Retry-After': '5' })
+    if (revocations?.has(result)) return refuse(403, request.method)
     if (request.method === 'PUT') {
       if (config.uploads === undefined) return refuse(403, request.method)
       return upload(request, env.FILES, result, config.uploads)
