@@ -252,6 +252,26 @@ describe('the example upload page (examples/uploads.js)', () => {
     expect(reply.body.error).toEqual(expect.any(String))
   })
 
+  it('answers a body that does not parse, or is too large, with a plain 400 or 413: no stack', async () => {
+    for (const [body, status] of [
+      ['notjson', 400],
+      ['null', 400],
+      ['"x"', 400],
+      [`{"type":"${'a'.repeat(2000)}"}`, 413],
+    ] as const) {
+      const reply = await request(app).post('/upload-link').set('Content-Type', 'application/json').send(body)
+      expect([reply.status, reply.text]).toEqual([status, status === 400 ? 'Bad Request\n' : 'Payload Too Large\n'])
+    }
+  })
+
+  it('serves uploads as files: nosniff, and a sandbox CSP', async () => {
+    const { body } = await request(app).post('/upload-link').send({ type: 'text/plain', size: 13 }).expect(200)
+    const landed = await request(app).put(body.url).set('Content-Type', 'text/plain').send('<b>hello</b>!').expect(201)
+    const served = await request(app).get(landed.body.url).expect(200)
+    expect(served.headers['x-content-type-options']).toBe('nosniff')
+    expect(served.headers['content-security-policy']).toBe("sandbox; default-src 'none'")
+  })
+
   it('reads only a JSON request for a link (a form on another site cannot send one unasked)', async () => {
     await request(app).post('/upload-link').type('form').send('type=image/png&size=5').expect(415)
   })

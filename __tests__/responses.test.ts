@@ -90,6 +90,13 @@ describe.each(frameworks)('responses on $name', (fw) => {
       expect(res.headers['x-from-user']).toBe('yes')
     })
 
+    it('tells the browser never to sniff a served file into another type (nosniff), whatever setHeaders says', async () => {
+      const sniffing = buildApp(fw, atRoot, (root) =>
+        signedStatic(root, { signer, setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'sniff') }),
+      )
+      expect((await send(sniffing, link)).headers['x-content-type-options']).toBe('nosniff')
+    })
+
     it('serves byte ranges (206)', async () => {
       const video = signer.sign('private/video/clip_01.mp4')
       const res = await request(app).get(video).set('Range', 'bytes=100-199')

@@ -3,6 +3,7 @@
 // and a starter that reads PORT and SIGNING_KEY. Each engine's file (app.js for EJS, pug.js, handlebars.js,
 // nunjucks.js) adds only its view engine.
 const { randomBytes } = require('node:crypto')
+const http = require('node:http')
 const path = require('node:path')
 const express = require('express')
 const {
@@ -62,6 +63,13 @@ function createSignedFilesApp({
       // The same link with its expiry pushed a day later: the signature no longer matches.
       editedLink: image.replace(/expiry=(\d+)/, (_m, expiry) => `expiry=${Number(expiry) + 86_400}`),
     })
+  })
+  // Errors as a short text, never Express's development page with its stack (a JSON body that does not parse is
+  // a 400 said plainly); the server's own (500) are logged.
+  app.use((err, _req, res, _next) => {
+    const status = Number.isInteger(err?.status) && err.status >= 400 && err.status < 600 ? err.status : 500
+    if (status >= 500) console.error(err)
+    res.status(status).set('Cache-Control', 'no-store').type('text/plain').send(`${http.STATUS_CODES[status]}\n`)
   })
   return app
 }

@@ -35,7 +35,10 @@ function mountUploads(app, signer, folder) {
         .json({ ...upload, url: signer.sign(upload.path) })
     },
   })
-  app.use('/uploads', uploads, signedStatic(folder, { signer }))
+  // What visitors upload is served as a file, never as a page that runs in this origin: a sandbox CSP on top of
+  // signedStatic's nosniff (an <img> of it still shows).
+  const sandbox = (res) => res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'")
+  app.use('/uploads', uploads, signedStatic(folder, { signer, setHeaders: sandbox }))
   app.get('/upload', (_req, res) => res.sendFile(path.join(__dirname, 'public', 'upload.html')))
   // A real app puts this route behind its login: whoever may call it may upload. Only a JSON body is read (a form
   // on another site cannot send one without the browser asking first), and the link is for this one file: its

@@ -105,6 +105,8 @@ export function signedStatic(root: string, options: Readonly<SignedStaticOptions
     const headers = res[kHeaders]
     if (headers === undefined) return
     res.setHeader('Cache-Control', headers.cacheControl)
+    // A private file is what its type says, never sniffed into a page (an uploaded .txt holding HTML).
+    res.setHeader('X-Content-Type-Options', 'nosniff')
     if (headers.contentDisposition !== undefined) res.setHeader('Content-Disposition', headers.contentDisposition)
   }
   const serve = serveStatic(root, staticOptions)

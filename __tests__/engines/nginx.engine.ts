@@ -173,6 +173,7 @@ describe('nginx with examples/nginx/signed-url.js', () => {
     expect(res.status).toBe(200)
     expect(res.body).toEqual(fixture('private/docs/report-2026.pdf'))
     expectLifetime(res.headers['cache-control'], 600, signedAt)
+    expect(res.headers['x-content-type-options']).toBe('nosniff')
     expect((await send(link.replace('report-2026', 'report-2025'))).status).toBe(403)
   })
 
