@@ -75,6 +75,16 @@ describe.each(frameworks)('signedUpload on $name', (fw) => {
     beforeAll(() => start())
     afterAll(() => stop())
 
+    it('refuses a body in a content coding (415, before reading it), and takes identity', async () => {
+      const gz = await put(port, link('z.bin'), [Buffer.from('x')], { 'Content-Encoding': 'gzip', 'Content-Length': 1 })
+      expect(gz).toMatchObject({ status: 415 })
+      expect(tree(dir).filter((f) => f.startsWith('z'))).toEqual([])
+      expect(await put(port, link('z.bin'), [Buffer.from('x')], { 'Content-Encoding': 'identity' })).toMatchObject({
+        status: 201,
+      })
+      rmSync(path.join(dir, 'z.bin'))
+    })
+
     it('takes an upload through its link, answers 201 with what landed, and serves it through a get link', async () => {
       const body = randomBytes(70_000)
       const reply = await put(port, link('a/photo.jpg'), [body.subarray(0, 1000), body.subarray(1000)], {

@@ -42,7 +42,7 @@ function mountUploads(app, signer, folder) {
   app.get('/upload', (_req, res) => res.sendFile(path.join(__dirname, 'public', 'upload.html')))
   // A real app puts this route behind its login: whoever may call it may upload. Only a JSON body is read (a form
   // on another site cannot send one without the browser asking first), and the link is for this one file: its
-  // type and its exact size are signed into it, and it works for five minutes.
+  // type and its size (the most bytes it may have) are signed into it, and it works for five minutes.
   app.post('/upload-link', express.json({ limit: '1kb' }), (req, res) => {
     const { type, size } = req.body ?? {}
     // A string, and one of the list: JSON may send an array (`[["image/png"]]` reads as "image/png" as a key) or an

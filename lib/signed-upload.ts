@@ -115,9 +115,11 @@ export function signedUpload(
     }
     const type = requestMediaType(req.headers['content-type'])
     const allowed = (list: readonly (string | undefined)[] | undefined) => list === undefined || list.includes(type)
+    // The file is stored as sent: a body in a content coding (gzip) would be stored as gzip under its type's name.
     if (
-      (link.contentType !== undefined || types !== undefined) &&
-      (type === undefined || !allowed(types) || !allowed(link.contentType?.split(',')))
+      !identity(req.headers['content-encoding']) ||
+      ((link.contentType !== undefined || types !== undefined) &&
+        (type === undefined || !allowed(types) || !allowed(link.contentType?.split(','))))
     ) {
       refuse('ERR_UPLOAD_TYPE', req, res, next)
       return
@@ -185,6 +187,11 @@ export function signedUpload(
     while (inFlight.size > 0) await Promise.allSettled([...inFlight])
   }
   return Object.assign(middleware, { ready, idle })
+}
+
+/** Whether a Content-Encoding header leaves the body as it is: absent, or `identity`. */
+function identity(encoding: string | undefined): boolean {
+  return encoding === undefined || /^[ \t]*identity[ \t]*$/i.test(encoding)
 }
 
 /** The default answer: 201 with `{ path, size, contentType, sha256 }`. */

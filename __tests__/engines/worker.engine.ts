@@ -833,7 +833,12 @@ describe('uploads through the Worker into R2 (upload.mjs)', () => {
     expect(await send(up, link('t.png', { contentType: 'image/png' }), Buffer.alloc(10), h)).toMatchObject({
       status: 415,
     })
-    expect(await keys(up)).toEqual(expect.not.arrayContaining(['up/big.txt', 'up/t.gif', 'up/t.txt', 'up/t.png']))
+    // A body in a content coding would be stored as sent, gzip under its type's name: refused.
+    const gz = await send(up, link('z.txt'), Buffer.alloc(10), { ...h, 'Content-Encoding': 'gzip' })
+    expect(gz).toMatchObject({ status: 415 })
+    expect(await keys(up)).toEqual(
+      expect.not.arrayContaining(['up/big.txt', 'up/t.gif', 'up/t.txt', 'up/t.png', 'up/z.txt']),
+    )
     // Within both: the link's cap and type, the Worker's list, parameters ignored.
     const within = await send(up, link('t.png', { contentType: 'image/png', maxBytes: 10 }), Buffer.alloc(10), {
       'Content-Type': 'IMAGE/PNG; x=1',

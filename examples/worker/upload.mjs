@@ -29,6 +29,9 @@ export async function upload(request, bucket, link, rules) {
   const linkTypes = link.contentType?.split(',')
   const typed = linkTypes !== undefined || rules.types !== undefined
   if (typed && (type === undefined || !listed(rules.types) || !listed(linkTypes))) return refuse(415, 'PUT')
+  // Stored as sent: a body in a content coding (gzip) would be stored as gzip under its type's name.
+  const encoding = request.headers.get('Content-Encoding')
+  if (encoding !== null && !/^[ \t]*identity[ \t]*$/i.test(encoding)) return refuse(415, 'PUT')
   if (!rules.overwrite && (await bucket.head(key)) !== null) return refuse(409, 'PUT')
   // The body, hashed on its way to R2 (which needs a stream of known length: FixedLengthStream, the declared one).
   const digest = new crypto.DigestStream('SHA-256')
