@@ -202,6 +202,38 @@ describe.each(frameworks)('signedUpload on $name', (fw) => {
       rmSync(path.join(dir, 'malformed.bin'))
     })
 
+    it('lets go at once of clients that send a whole body and close: no temporary held, no handle kept', async () => {
+      // The whole request, then FIN (or trailing junk): the socket closes while the target is checked, and the
+      // body the parser had is never emitted. Each upload must end now, not at its 30 s stall timeout.
+      const before = seen
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          raw(port, `PUT ${link(`gone-${i}.bin`)} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloWORLD`),
+        ),
+      )
+      for (let i = 0; i < 100_000 && seen < before + 20; i++) await new Promise((r) => setImmediate(r))
+      await uploads.idle()
+      // Each either landed whole (the server read it before the close) or left nothing at all.
+      for (const file of tree(dir).filter((f) => f.includes('gone-'))) {
+        expect(file).toMatch(/^gone-\d+\.bin$/)
+        expect(readFileSync(path.join(dir, file), 'utf8')).toBe('hello')
+        rmSync(path.join(dir, file))
+      }
+    })
+
+    it('refuses a name no file system holds (over 255 bytes) before reading the body', async () => {
+      const long = await raw(
+        port,
+        `PUT ${link(`${'a'.repeat(256)}.bin`)} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n`,
+        false,
+      )
+      expect(long.slice(0, 12)).toBe('HTTP/1.1 403')
+      const emoji = link(`${'😀'.repeat(64)}.bin`)
+      expect(await put(port, emoji, [Buffer.from('x')])).toMatchObject({ status: 403 })
+      expect(await put(port, link(`${'a'.repeat(251)}.bin`), [Buffer.from('x')])).toMatchObject({ status: 201 })
+      rmSync(path.join(dir, `${'a'.repeat(251)}.bin`))
+    })
+
     it('refuses both Content-Length and chunked in one request before it reaches the app', async () => {
       const before = seen
       const answer = await raw(

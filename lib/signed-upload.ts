@@ -102,8 +102,14 @@ export function signedUpload(
     const link = verified.link
     // The target as the guard read it, once: what a mount left of the verified one.
     const relative = decodePath(verified.served.split('?')[0])
-    // A dot segment is a dotfile serve-static hides (and the temporaries' own names): never a target.
-    if (relative === undefined || relative.endsWith('/') || hasDotSegment(relative)) {
+    // A dot segment is a dotfile serve-static hides (and the temporaries' own names): never a target; nor a name
+    // no file system holds (over 255 bytes), refused now rather than once the body is in.
+    if (
+      relative === undefined ||
+      relative.endsWith('/') ||
+      hasDotSegment(relative) ||
+      relative.split('/').some((segment) => Buffer.byteLength(segment) > 255)
+    ) {
       refuse('ERR_PATH_NOT_CANONICAL', req, res, next)
       return
     }
@@ -156,6 +162,8 @@ export function signedUpload(
     // A client that waits for 100 Continue sends the body only now that the upload is accepted.
     if (/^100-continue$/i.test(req.headers.expect ?? '') && (res as { _sent100?: boolean })._sent100 !== true)
       res.writeContinue()
+    // Gone while the target was checked: nothing to receive, nothing to create.
+    if (req.destroyed) return
     const temporary = temporaryFor(file)
     const landed = await receive(req, temporary, { maxBytes: cap, sha256: link.sha256, timeoutMs })
     if (landed === 'aborted') return

@@ -1,5 +1,6 @@
 // The state behind revocation and limited-use links: what a store does, the revocations every process keeps a copy
 // of (checked per request without a round trip), and the memory store, correct within one process.
+import { isCanonicalSignature } from './base64url.js'
 import { parseGrant } from './grant-cookie.js'
 import { readLink } from './link-format.js'
 import { isCanonicalPath } from './link-path.js'
@@ -119,11 +120,18 @@ export function decodeRevocation(text: string): Revocation | undefined {
   try {
     const value = JSON.parse(text) as Record<string, unknown>
     if (typeof value !== 'object' || value === null || !Number.isSafeInteger(value.until)) return undefined
-    if (typeof value.signature === 'string') return { signature: value.signature, until: value.until as number }
-    if (typeof value.folder !== 'string') return undefined
-    const time = (v: unknown) => v === undefined || Number.isSafeInteger(v)
-    if (!time(value.issuedBefore) || !time(value.expiringBefore)) return undefined
-    return value as Revocation
+    const until = value.until as number
+    if (typeof value.signature === 'string')
+      return isCanonicalSignature(value.signature) ? { signature: value.signature, until } : undefined
+    // A folder as revokeFolder makes one: '' or canonical ending in '/', and exactly one of the two times.
+    const { folder, issuedBefore, expiringBefore } = value
+    if (typeof folder !== 'string' || (folder !== '' && (!folder.endsWith('/') || !isCanonicalPath(folder))))
+      return undefined
+    if (Number.isSafeInteger(issuedBefore) && expiringBefore === undefined)
+      return { folder, issuedBefore: issuedBefore as number, until }
+    if (Number.isSafeInteger(expiringBefore) && issuedBefore === undefined)
+      return { folder, expiringBefore: expiringBefore as number, until }
+    return undefined
   } catch {
     return undefined
   }

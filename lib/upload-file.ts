@@ -63,7 +63,7 @@ export async function receive(
       if (done) return
       done = true
       clearTimeout(timer)
-      req.off('data', onData).off('end', onEnd).off('error', onAbort).off('close', onClose)
+      req.off('data', onData).off('end', onEnd).off('error', onAbort).off('close', onAbort)
       const written = writing.then(() => Promise.all(writeback))
       if (failure !== undefined) {
         req.pause()
@@ -128,13 +128,15 @@ export async function receive(
         flushing = false
       }
     }
+    // An upload lands only at 'end', when every byte was read and written. A 'close' before it is an abort even
+    // when the parser had the whole body (`req.complete`): a destroyed stream drops what it had not emitted.
     const onEnd = () => settle()
     const onAbort = () => settle('aborted')
-    const onClose = () => settle(req.complete ? undefined : 'aborted')
-    req.on('data', onData).on('end', onEnd).on('error', onAbort).on('close', onClose)
+    req.on('data', onData).on('end', onEnd).on('error', onAbort).on('close', onAbort)
     arm()
-    // The client may have gone while the target was checked, before these listeners: its 'close' is past.
-    if (req.destroyed && !req.complete) settle('aborted')
+    // The client may have gone while the target was checked, before these listeners: its 'close' is past, and
+    // the body it sent will never be emitted.
+    if (req.destroyed) settle('aborted')
   })
   await handle.close().catch(() => undefined)
   if (typeof result === 'string') await fs.rm(temporary, { force: true }).catch(() => undefined)

@@ -833,6 +833,11 @@ describe('uploads through the Worker into R2 (upload.mjs)', () => {
     expect(await send(up, link('t.png', { contentType: 'image/png' }), Buffer.alloc(10), h)).toMatchObject({
       status: 415,
     })
+    // A name longer than R2 holds (1024 bytes): 414 for the upload and for a read, never R2's error as a 500.
+    const long = `up/${'a'.repeat(1100)}.txt`
+    expect(await send(up, signer.sign(long, { method: 'put' }), Buffer.alloc(5), h)).toMatchObject({ status: 414 })
+    const read = await up.send(signer.sign(long))
+    expect([read.status, read.body.toString()]).toEqual([414, 'URI Too Long\n'])
     // A body in a content coding would be stored as sent, gzip under its type's name: refused.
     const gz = await send(up, link('z.txt'), Buffer.alloc(10), { ...h, 'Content-Encoding': 'gzip' })
     expect(gz).toMatchObject({ status: 415 })

@@ -8,6 +8,7 @@ const REFUSED = {
   411: 'Length Required\n',
   412: 'Precondition Failed\n',
   413: 'Payload Too Large\n',
+  414: 'URI Too Long\n',
   415: 'Unsupported Media Type\n',
   416: 'Range Not Satisfiable\n',
   422: 'Unprocessable Entity\n',

@@ -102,57 +102,70 @@ function uploadRules(env) {
 }
 
 export default {
+  // Whatever fails below (R2, a Durable Object) is a 500 with the reason in the log, never in the answer.
   async fetch(request, env) {
-    let config
     try {
-      config = configure(env)
+      return await handle(request, env)
     } catch (err) {
-      // The messages name the variable and the entry's position, never key text.
-      console.error(`signed-files worker cannot serve: ${err.message}`)
+      console.error(`signed-files worker failed: ${err?.message}`)
       return refuse(500, request.method)
     }
-    // A target with `#` or `\` anywhere is one the Node guard refuses (see above for what the runtime hides).
-    if (/[#\\]/.test(request.url)) return refuse(403, request.method)
-    const url = new URL(request.url)
-    // The app sending a revocation, through a link it signed for this path (revocations.mjs).
-    if (url.pathname === REVOCATIONS_PATH && env.REVOCATIONS !== undefined)
-      return takeRevocation(request, env, config.signer)
-    const result = await config.signer.verify(url.pathname + url.search, {
-      method: request.method,
-      grants: () => grantsFromCookies(request.headers.get('Cookie'), config.grantCookie),
-      // The client's address as Cloudflare's edge sets it (and overwrites any sent by the client). Without the edge
-      // (workerd alone) there is none, and a link bound to addresses is refused.
-      ip: () => request.headers.get('CF-Connecting-IP') ?? undefined,
-    })
-    // A PUT verifies only as an upload link (method=put), and a GET or HEAD only as a get link or grant.
-    if (!result.ok) return refuse(403, request.method)
-    // The app's revocations, from this isolate's copy (with REVOCATIONS bound; README, Revocation and limited-use
-    // links): a link taken back is refused as the Node guards refuse it.
-    const revocations = await revocationsOf(env)
-    if (revocations === 'unavailable') return refuse(503, request.method, { 'Retry-After': '5' })
-    if (revocations?.has(result)) return refuse(403, request.method)
-    if (request.method === 'PUT') {
-      if (config.uploads === undefined) return refuse(403, request.method)
-      return upload(request, env.FILES, result, config.uploads)
-    }
-    // Dotfiles stay hidden, as with the Node guard's dotfiles: 'ignore'.
-    if (/(^|\/)\./.test(result.path)) return refuse(404, request.method)
-    const cacheControl = `private, max-age=${result.secondsLeft}`
-    const disposition =
-      result.disposition === undefined ? undefined : contentDisposition(result.disposition, result.filename)
-    // A folder link (signed with its '/') serves the folder's index.
-    const key = result.path.endsWith('/') ? `${result.path}index.html` : result.path
-    const serve = () =>
-      env.FILES !== undefined
-        ? fromBucket(request, env.FILES, key, cacheControl)
-        : fromOrigin(request, env.ORIGIN, key, cacheControl)
-    // A limited-use link is counted by the USES Durable Object, or refused without one: never served uncounted.
-    const response =
-      result.uses === undefined ? await serve() : await serveLimited(request, env, result, key, serve, byteRange)
-    // The link's download name, over whatever the object or the origin says, on the file's answers only.
-    if (disposition !== undefined && response.status < 400) response.headers.set('Content-Disposition', disposition)
-    return response
   },
+}
+
+async function handle(request, env) {
+  let config
+  try {
+    config = configure(env)
+  } catch (err) {
+    // The messages name the variable and the entry's position, never key text.
+    console.error(`signed-files worker cannot serve: ${err.message}`)
+    return refuse(500, request.method)
+  }
+  // A target with `#` or `\` anywhere is one the Node guard refuses (see above for what the runtime hides).
+  if (/[#\\]/.test(request.url)) return refuse(403, request.method)
+  const url = new URL(request.url)
+  // The app sending a revocation, through a link it signed for this path (revocations.mjs).
+  if (url.pathname === REVOCATIONS_PATH && env.REVOCATIONS !== undefined)
+    return takeRevocation(request, env, config.signer)
+  const result = await config.signer.verify(url.pathname + url.search, {
+    method: request.method,
+    grants: () => grantsFromCookies(request.headers.get('Cookie'), config.grantCookie),
+    // The client's address as Cloudflare's edge sets it (and overwrites any sent by the client). Without the edge
+    // (workerd alone) there is none, and a link bound to addresses is refused.
+    ip: () => request.headers.get('CF-Connecting-IP') ?? undefined,
+  })
+  // A PUT verifies only as an upload link (method=put), and a GET or HEAD only as a get link or grant.
+  if (!result.ok) return refuse(403, request.method)
+  // The app's revocations, from this isolate's copy (with REVOCATIONS bound; README, Revocation and limited-use
+  // links): a link taken back is refused as the Node guards refuse it.
+  const revocations = await revocationsOf(env)
+  if (revocations === 'unavailable') return refuse(503, request.method, { 'Retry-After': '5' })
+  if (revocations?.has(result)) return refuse(403, request.method)
+  if (request.method === 'PUT') {
+    if (config.uploads === undefined) return refuse(403, request.method)
+    if (new TextEncoder().encode(result.path).length > 1024) return refuse(414, request.method)
+    return upload(request, env.FILES, result, config.uploads)
+  }
+  // Dotfiles stay hidden, as with the Node guard's dotfiles: 'ignore'.
+  if (/(^|\/)\./.test(result.path)) return refuse(404, request.method)
+  const cacheControl = `private, max-age=${result.secondsLeft}`
+  const disposition =
+    result.disposition === undefined ? undefined : contentDisposition(result.disposition, result.filename)
+  // A folder link (signed with its '/') serves the folder's index.
+  const key = result.path.endsWith('/') ? `${result.path}index.html` : result.path
+  // R2 names hold at most 1024 bytes: a longer one names nothing that exists or can be stored.
+  if (new TextEncoder().encode(key).length > 1024) return refuse(414, request.method)
+  const serve = () =>
+    env.FILES !== undefined
+      ? fromBucket(request, env.FILES, key, cacheControl)
+      : fromOrigin(request, env.ORIGIN, key, cacheControl)
+  // A limited-use link is counted by the USES Durable Object, or refused without one: never served uncounted.
+  const response =
+    result.uses === undefined ? await serve() : await serveLimited(request, env, result, key, serve, byteRange)
+  // The link's download name, over whatever the object or the origin says, on the file's answers only.
+  if (disposition !== undefined && response.status < 400) response.headers.set('Content-Disposition', disposition)
+  return response
 }
 
 /**
