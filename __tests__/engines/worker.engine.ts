@@ -706,7 +706,7 @@ describe("the app's revocations in the Worker (revocations.mjs)", () => {
     })
   beforeAll(async () => {
     // Fetched again on every request here, so the test needs no wait; deployed, every 5 s by default.
-    worker = await startWorker({ SIGNING_KEY: KEY, REVOCATION_REFRESH_SECONDS: '0' })
+    worker = await startWorker({ SIGNING_KEY: KEY, REVOCATION_REFRESH_SECONDS: '0', UPLOAD_MAX_BYTES: '100000' })
     await upload(worker.mf)
   }, 60_000)
   afterAll(() => worker?.stop())
@@ -753,6 +753,52 @@ describe("the app's revocations in the Worker (revocations.mjs)", () => {
     expect((await worker.send(link)).status).toBe(200)
     expect(await putRevocation(forBody(body), body)).toBe(204)
     expect((await worker.send(link)).status).toBe(403)
+  })
+
+  // The revocation link for a body, and the PUT of it (the CLI's request, made here to send many at once).
+  const revocationFor = (text: string) =>
+    signer.sign('_signed-url/revocations', {
+      method: 'put',
+      sha256: createHash('sha256').update(text).digest('base64url'),
+    })
+  const send = (target: string, text: string) =>
+    fetch(`${origin()}${target}`, { method: 'PUT', body: text }).then((r) => r.status)
+  const stored = async () => {
+    const list = (await worker.mf.getDurableObjectNamespace('REVOCATIONS')) as unknown as {
+      idFromName(name: string): unknown
+      get(id: unknown): { fetch(url: string): Promise<Response> }
+    }
+    const answer = await list.get(list.idFromName('revocations')).fetch('https://revocations/')
+    return ((await answer.json()) as unknown[]).length
+  }
+
+  it('keeps every one of many revocations sent at once, and a replayed one once', async () => {
+    const links = Array.from({ length: 20 }, () => fresh('private/docs/report-2026.pdf'))
+    const bodies = links.map((l) => JSON.stringify({ signature: l.slice(-43), until: nowS + 7200 }))
+    const before = await stored()
+    expect(await Promise.all(bodies.map((b) => send(revocationFor(b), b)))).toEqual(new Array(20).fill(204))
+    for (const l of links) expect((await worker.send(l)).status).toBe(403)
+    expect(await stored()).toBe(before + 20)
+    for (let i = 0; i < 10; i++) expect(await send(revocationFor(bodies[0]), bodies[0])).toBe(204)
+    expect(await stored()).toBe(before + 20)
+  })
+
+  it('reads its own path in every spelling, and never as a file: no object under _signed-url/ is read or written', async () => {
+    const link = fresh()
+    const body = JSON.stringify({ signature: link.slice(-43), until: nowS + 7200 })
+    expect(await send(revocationFor(body).replace('revocations', '%72evocations'), body)).toBe(204)
+    expect((await worker.send(link)).status).toBe(403)
+    const bucket = await bucketOf(worker.mf)
+    expect(await bucket.get('_signed-url/revocations')).toBeNull()
+    expect(await send(signer.sign('_signed-url/other', { method: 'put' }), 'x')).toBe(403)
+    expect(
+      await send(
+        signer.sign('_signed-url/revocations', { method: 'put' }).replace('revocations', '%72evocations'),
+        'x',
+      ),
+    ).toBe(403)
+    await bucket.put('_signed-url/secret.txt', new TextEncoder().encode('not a file'))
+    expect((await worker.send(signer.sign('_signed-url/secret.txt'))).status).toBe(403)
   })
 })
 

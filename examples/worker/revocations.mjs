@@ -7,10 +7,16 @@ import { decodeRevocation, RevocationSet } from 'express-signed-url/web'
 import { refuse } from './refuse.mjs'
 import { base64url } from './upload.mjs'
 
-/** Where the app sends revocations (a path no file link can take: upload links name no `_signed-url/` file here). */
-export const REVOCATIONS_PATH = '/_signed-url/revocations'
+/** The Worker's own paths: never files (worker.mjs refuses every link under them). */
+export const RESERVED = '_signed-url/'
+/** Where the app sends revocations. */
+export const REVOCATIONS_PATH = `/${RESERVED}revocations`
 
-/** The list: GET gives the live revocations (JSON), POST adds one (its JSON text). */
+/**
+ * The list: GET gives the live revocations (JSON), POST adds one (its JSON text). Each is stored under its own key,
+ * named by what it revokes: adding one is a single write (no read, change and write back, which concurrent adds
+ * would undo), and the same revocation sent again is the same entry (a replayed request adds nothing).
+ */
 export class RevocationList {
   constructor(state) {
     this.storage = state.storage
@@ -18,16 +24,30 @@ export class RevocationList {
 
   async fetch(request) {
     const now = Date.now() / 1000
-    const list = ((await this.storage.get('list')) ?? []).filter((r) => r.until > now)
     if (request.method === 'POST') {
       const revocation = decodeRevocation(await request.text())
       if (revocation === undefined) return new Response(null, { status: 400 })
-      list.push(revocation)
-      await this.storage.put('list', list)
+      await this.storage.put(entryKey(revocation), revocation)
       return new Response(null, { status: 204 })
     }
-    return Response.json(list)
+    const entries = await this.storage.list({ prefix: 'r:' })
+    const live = []
+    const lapsed = []
+    for (const [key, revocation] of entries) {
+      if (revocation.until > now) live.push(revocation)
+      else lapsed.push(key)
+    }
+    // Lapsed ones go as they are found (at most 128 keys per delete).
+    if (lapsed.length > 0) await this.storage.delete(lapsed.slice(0, 128))
+    return Response.json(live)
   }
+}
+
+// What a revocation revokes, as its storage key: a link by its signature, a folder by itself and its time.
+function entryKey(revocation) {
+  if ('signature' in revocation) return `r:s:${revocation.signature}`
+  const time = revocation.issuedBefore !== undefined ? `i${revocation.issuedBefore}` : `e${revocation.expiringBefore}`
+  return `r:f:${time}:${revocation.until}:${revocation.folder}`
 }
 
 // This isolate's copy, and when it was fetched.

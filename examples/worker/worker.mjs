@@ -33,7 +33,16 @@ import { createWebSigner, grantsFromCookies, parseKeyList, requestMediaType } fr
 import { refuse } from './refuse.mjs'
 import { upload } from './upload.mjs'
 import { serveLimited } from './uses.mjs'
-import { REVOCATIONS_PATH, revocationsOf, takeRevocation } from './revocations.mjs'
+import { RESERVED, REVOCATIONS_PATH, revocationsOf, takeRevocation } from './revocations.mjs'
+
+/** A URL path decoded once, as the signer reads it; undefined for a bad escape. */
+function decodedPath(path) {
+  try {
+    return decodeURIComponent(path)
+  } catch {
+    return undefined
+  }
+}
 
 // The Durable Objects: UseCounter counts limited-use links (bound as USES, uses.mjs); RevocationList keeps the
 // app's revocations (bound as REVOCATIONS, revocations.mjs).
@@ -125,8 +134,9 @@ async function handle(request, env) {
   // A target with `#` or `\` anywhere is one the Node guard refuses (see above for what the runtime hides).
   if (/[#\\]/.test(request.url)) return refuse(403, request.method)
   const url = new URL(request.url)
-  // The app sending a revocation, through a link it signed for this path (revocations.mjs).
-  if (url.pathname === REVOCATIONS_PATH && env.REVOCATIONS !== undefined)
+  // The app sending a revocation, through a link it signed for this path (revocations.mjs), in any spelling of
+  // it: the path as the link decodes, never only as sent.
+  if (decodedPath(url.pathname) === REVOCATIONS_PATH && env.REVOCATIONS !== undefined)
     return takeRevocation(request, env, config.signer)
   const result = await config.signer.verify(url.pathname + url.search, {
     method: request.method,
@@ -137,6 +147,8 @@ async function handle(request, env) {
   })
   // A PUT verifies only as an upload link (method=put), and a GET or HEAD only as a get link or grant.
   if (!result.ok) return refuse(403, request.method)
+  // The Worker's own paths are never files: no link reads or writes an object under them.
+  if (result.path.startsWith(RESERVED)) return refuse(403, request.method)
   // The app's revocations, from this isolate's copy (with REVOCATIONS bound; README, Revocation and limited-use
   // links): a link taken back is refused as the Node guards refuse it.
   const revocations = await revocationsOf(env)
