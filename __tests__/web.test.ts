@@ -190,6 +190,7 @@ describe('createWebSigner()', () => {
       'plain-link.js',
       'signer-core.js',
       'signer-options.js',
+      'store.js',
       'verification.js',
       'web-mac.js',
       'web-signer.js',
