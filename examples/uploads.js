@@ -48,7 +48,7 @@ function mountUploads(app, signer, folder) {
     // A string, and one of the list: JSON may send an array (`[["image/png"]]` reads as "image/png" as a key) or an
     // object whose toString is not a function.
     if (typeof type !== 'string' || !Object.hasOwn(TYPES, type))
-      return res.status(415).json({ error: 'Cannot upload files of that type' })
+      return res.status(415).json({ error: `Cannot upload ${typeof type === 'string' ? type : 'such'} files` })
     if (!Number.isSafeInteger(size) || size < 1 || size > MAX_BYTES)
       return res.status(413).json({ error: `A file must have 1 to ${MAX_BYTES} bytes` })
     const file = `uploads/${randomBytes(8).toString('hex')}.${TYPES[type]}`
