@@ -734,27 +734,6 @@ describe("the app's revocations in the Worker (revocations.mjs)", () => {
     expect((await worker.send('/private/videos/42/seg-0.ts', { headers: cookie })).status).toBe(403)
   })
 
-  it('takes revocations only from the key: another key, another body, a get link or none are refused', async () => {
-    const link = fresh()
-    const other = await cli(['revoke', link, '--worker', origin()], { SIGNING_KEY: OTHER_KEY })
-    expect([other.code, other.stderr]).toEqual([2, expect.stringMatching(/refused the revocation \(403\)/)])
-    const body = JSON.stringify({ signature: link.slice(-43), until: nowS + 7200 })
-    const forBody = (text: string) =>
-      signer.sign('_signed-url/revocations', {
-        method: 'put',
-        sha256: createHash('sha256').update(text).digest('base64url'),
-      })
-    const putRevocation = (target: string, text: string) =>
-      fetch(`${origin()}${target}`, { method: 'PUT', body: text }).then((r) => r.status)
-    expect(await putRevocation(forBody('{"other":1}'), body)).toBe(422)
-    expect(await putRevocation(signer.sign('_signed-url/revocations'), body)).toBe(403)
-    expect(await putRevocation('/_signed-url/revocations', body)).toBe(403)
-    expect(await putRevocation(forBody('not json'), 'not json')).toBe(400)
-    expect((await worker.send(link)).status).toBe(200)
-    expect(await putRevocation(forBody(body), body)).toBe(204)
-    expect((await worker.send(link)).status).toBe(403)
-  })
-
   // The revocation link for a body, and the PUT of it (the CLI's request, made here to send many at once).
   const revocationFor = (text: string) =>
     signer.sign('_signed-url/revocations', {
@@ -763,6 +742,21 @@ describe("the app's revocations in the Worker (revocations.mjs)", () => {
     })
   const send = (target: string, text: string) =>
     fetch(`${origin()}${target}`, { method: 'PUT', body: text }).then((r) => r.status)
+
+  it('takes revocations only from the key: another key, another body, a get link or none are refused', async () => {
+    const link = fresh()
+    const other = await cli(['revoke', link, '--worker', origin()], { SIGNING_KEY: OTHER_KEY })
+    expect([other.code, other.stderr]).toEqual([2, expect.stringMatching(/refused the revocation \(403\)/)])
+    const body = JSON.stringify({ signature: link.slice(-43), until: nowS + 7200 })
+    expect(await send(revocationFor('{"other":1}'), body)).toBe(422)
+    expect(await send(signer.sign('_signed-url/revocations'), body)).toBe(403)
+    expect(await send('/_signed-url/revocations', body)).toBe(403)
+    expect(await send(revocationFor('not json'), 'not json')).toBe(400)
+    expect((await worker.send(link)).status).toBe(200)
+    expect(await send(revocationFor(body), body)).toBe(204)
+    expect((await worker.send(link)).status).toBe(403)
+  })
+
   const stored = async () => {
     const list = (await worker.mf.getDurableObjectNamespace('REVOCATIONS')) as unknown as {
       idFromName(name: string): unknown
