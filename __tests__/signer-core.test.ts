@@ -152,13 +152,16 @@ describe('signer-core', () => {
 
     it('names the folder a scope link grants, and the key id a link names; only the fields it has', () => {
       expect(core().finishVerify(link(NOW + 10, 2), true, undefined)).toMatchObject({ ok: true, folder: 'v/42/' })
-      expect(core().finishVerify({ ...link(NOW + 10), kid: 'k1' }, true, undefined)).toStrictEqual({
+      const named = core().finishVerify({ ...link(NOW + 10), kid: 'k1' }, true, undefined)
+      // Its own fields exactly (the signature is a getter, out of JSON and of the spread).
+      expect({ ...named }).toStrictEqual({
         ok: true,
         path: 'v/42/seg.ts',
         expiresAt: NOW + 10,
         secondsLeft: 10,
         kid: 'k1',
       })
+      expect(named.ok && named.signature).toBe(link(NOW + 10).signature)
       expect(core().finishVerify(link(NOW + 10), true, undefined)).not.toHaveProperty('kid')
     })
 
