@@ -1,7 +1,7 @@
 // The store for many processes, on Redis through node-redis (the `redis` package, an optional peer dependency).
 // Use counts are one atomic script per counted request; revocations live in one sorted set, and every process
 // keeps a copy, loaded when it connects and kept current through pub/sub, so checking one costs no round trip.
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { asOptions, assertKnownOptions, describeValue } from './option-checks.js'
 import {
   decodeRevocation,
@@ -108,19 +108,13 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
   let inFlight = 0
   // node-redis drops a command's timeout once the command is on the socket: a Redis that stalls (SIGSTOP, a long
   // script, a network that drops packets without closing) would hold every request. So each has its own timer.
+  // A command counts as waiting until Redis answers it (or its connection drops), not until its timer gives up:
+  // one that timed out still holds its place in node-redis's queue.
   const command = (args: string[]): Promise<unknown> => {
     if (inFlight >= MAX_IN_FLIGHT) return Promise.reject(new Error('createRedisStore: too many commands waiting'))
     inFlight++
-    let timer: NodeJS.Timeout | undefined
-    return Promise.race([
-      client.sendCommand(args, { timeout }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('createRedisStore: Redis did not answer in time')), timeout)
-      }),
-    ]).finally(() => {
-      clearTimeout(timer)
-      inFlight--
-    })
+    const sent = client.sendCommand(args, { timeout }).finally(() => inFlight--)
+    return withTimeout(sent, timeout)
   }
   // A script by its SHA-1 (EVALSHA: a fraction of EVAL's cost, measured), sent whole once Redis lacks it.
   const script = async (body: string, keys: string[], args: string[]) => {
@@ -142,8 +136,7 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
   let loaded = false
   let lastEcho = Date.now()
   let loading: Promise<void> | undefined
-  const beatId = `${process.pid}.${createHash('sha1').update(String(Math.random())).digest('hex').slice(0, 12)}`
-  const heartbeat = JSON.stringify({ heartbeat: beatId })
+  const heartbeat = JSON.stringify({ heartbeat: `${process.pid}.${randomBytes(6).toString('hex')}` })
   const behind = () => {
     loaded = false
   }
@@ -202,14 +195,7 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     lastEcho = Date.now()
   })()
   // Rejects if the first connection takes longer than `timeout` (the clients go on trying meanwhile).
-  let timer: NodeJS.Timeout | undefined
-  const ready = Promise.race([
-    connecting,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('createRedisStore: Redis did not answer in time')), timeout)
-      timer.unref()
-    }),
-  ]).finally(() => clearTimeout(timer))
+  const ready = withTimeout(connecting, timeout)
   connecting.catch(() => undefined)
   // Awaited by those who want it; a failure to connect is the store's being down, reported per request.
   ready.catch(() => undefined)
@@ -244,6 +230,16 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
       if (given === undefined) await end(client)
     },
   }
+}
+
+// `promise`, or a rejection once `ms` have passed without it (the timer holds no process open).
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('createRedisStore: Redis did not answer in time')), ms)
+    timer.unref()
+  })
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
 }
 
 // Closes a client: gracefully once it is connected, at once (no more reconnecting) while it is not.
