@@ -1,13 +1,15 @@
 import cluster from 'node:cluster'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import path from 'node:path'
 import { create as contentDisposition } from 'content-disposition'
 import { grantsFromCookies } from './grant-cookie.js'
 import { cookieName } from './set-grant-cookie.js'
 import { stackless, type SignedUrlError } from './errors.js'
-import { asOptions, assertKnownOptions, describeValue, kind } from './option-checks.js'
+import { asOptions, assertKnownOptions, booleanOption, describeValue, kind } from './option-checks.js'
 import { logRefusal } from './refusal-log.js'
 import { clientAddress, readRequestTarget } from './request-target.js'
 import { forwardRefusal, respondRefused } from './refusal.js'
+import { decodePath } from './link-path.js'
 import { localsOf } from './locals.js'
 import { buildSigner, type Signer } from './signer.js'
 import { SIGNER_OPTIONS, type SignerOptions, type VerifyResult } from './signer-options.js'
@@ -72,6 +74,15 @@ export interface SignedHeaders {
   readonly link: VerifiedLink
   /** The target the next handler acts on (`req.url` in origin-form), as the guard read it once. */
   readonly served: string
+}
+
+/**
+ * The file under `folder` (absolute) that a verified request acts on, as serve-static opens it: the served target
+ * decoded once, and joined segment by segment. Undefined when the target does not decode.
+ */
+export function servedFile(folder: string, headers: SignedHeaders): { relative: string; file: string } | undefined {
+  const relative = decodePath(headers.served.split('?')[0])
+  return relative === undefined ? undefined : { relative, file: path.join(folder, ...relative.split('/')) }
 }
 
 /** A guard's per-request check: SignedHeaders, or undefined for a refusal it has answered (or passed on). */
@@ -160,9 +171,7 @@ export function createGuard(
   const status = pick(factory, 'status', opts.status, [403, 404], 403)
   const expiredStatus = pick(factory, 'expiredStatus', opts.expiredStatus, [403, 404, 410], status)
   const grantCookie = cookieName(factory, opts.grantCookie)
-  const forward = opts.forwardRefusals ?? false
-  if (typeof forward !== 'boolean')
-    throw new TypeError(`${factory}: "forwardRefusals" must be a boolean, got ${describeValue(forward)}`)
+  const forward = booleanOption(factory, 'forwardRefusals', opts.forwardRefusals)
   if (forward && opts.onReject !== undefined)
     throw new TypeError(`${factory}: give either "onReject" or "forwardRefusals", not both`)
   const onReject = forward ? forwardRefusal : (opts.onReject ?? respondRefused)
@@ -170,8 +179,8 @@ export function createGuard(
     throw new TypeError(`${factory}: "onReject" must be a function, got ${describeValue(onReject)}`)
   const given = storeOf(factory, opts.store)
   const store = given ?? defaultStore()
-  const strict = flag(factory, 'strictRevocation', opts.strictRevocation)
-  const allowWhenDown = flag(factory, 'dangerouslyAllowWhenStoreDown', opts.dangerouslyAllowWhenStoreDown)
+  const strict = booleanOption(factory, 'strictRevocation', opts.strictRevocation)
+  const allowWhenDown = booleanOption(factory, 'dangerouslyAllowWhenStoreDown', opts.dangerouslyAllowWhenStoreDown)
 
   function reject(error: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next, fixed?: number): void {
     error.status = fixed ?? (error.code === 'ERR_URL_EXPIRED' ? expiredStatus : status)
@@ -282,13 +291,6 @@ export function createGuard(
       },
     )
   }
-}
-
-function flag(factory: string, name: string, value: unknown): boolean {
-  if (value === undefined) return false
-  if (typeof value !== 'boolean')
-    throw new TypeError(`${factory}: "${name}" must be a boolean, got ${describeValue(value)}`)
-  return value
 }
 
 let warned = false

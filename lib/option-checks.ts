@@ -18,6 +18,14 @@ export function toSeconds(value: unknown): number | undefined {
   return match ? Number(match[1]) * UNIT_SECONDS[match[2]] : undefined
 }
 
+/** A boolean option (default `false`); a TypeError that names it for anything else. */
+export function booleanOption(factory: string, name: string, value: unknown): boolean {
+  if (value === undefined) return false
+  if (typeof value !== 'boolean')
+    throw new TypeError(`${factory}: "${name}" must be a boolean, got ${describeValue(value)}`)
+  return value
+}
+
 /** Shows a bad option value in a message; strings longer than a short word are not echoed (a secret pasted
  * into the wrong option must not reach a log). */
 export function describeValue(value: unknown): string {

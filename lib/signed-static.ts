@@ -3,8 +3,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
 import parseRange from 'range-parser'
 import serveStatic from 'serve-static'
-import { createGuard, GUARD_OPTIONS, type GuardOptions, type Middleware, type SignedHeaders } from './guard.js'
-import { decodePath } from './link-path.js'
+import {
+  createGuard,
+  GUARD_OPTIONS,
+  servedFile,
+  type GuardOptions,
+  type Middleware,
+  type SignedHeaders,
+} from './guard.js'
 import { asOptions, describeValue } from './option-checks.js'
 
 /**
@@ -124,18 +130,20 @@ export function signedStatic(root: string, options: Readonly<SignedStaticOptions
     }
     // A limited-use link: its uses are counted in bytes (a use is the whole file's worth), reserved before
     // serving. Anything but a regular file serves no bytes (a 404, or next()), so is not counted.
-    const relative = decodePath(headers.served.split('?')[0])
-    const file = relative === undefined ? undefined : path.join(folder, ...relative.split('/'))
-    void (file === undefined ? Promise.resolve(undefined) : fs.stat(file).catch(() => undefined)).then((stat) => {
-      if (stat === undefined || !stat.isFile()) {
-        serve(req, res, next)
-        return
-      }
-      const [amount, limit] = cost(req, stat.size, uses, ranges)
-      guard.count(req, res, next, headers.link, amount, limit, () => {
-        serve(req, res, next)
-      })
-    }, next)
+    const target = servedFile(folder, headers)
+    void (target === undefined ? Promise.resolve(undefined) : fs.stat(target.file).catch(() => undefined)).then(
+      (stat) => {
+        if (stat === undefined || !stat.isFile()) {
+          serve(req, res, next)
+          return
+        }
+        const [amount, limit] = cost(req, stat.size, uses, ranges)
+        guard.count(req, res, next, headers.link, amount, limit, () => {
+          serve(req, res, next)
+        })
+      },
+      next,
+    )
   }
 }
 

@@ -6,15 +6,16 @@ import path from 'node:path'
 import { stackless, type SignedUrlErrorCode } from './errors.js'
 import {
   createGuard,
+  servedFile,
   type GuardOptions,
   type Middleware,
   type Next,
   type SignedHeaders,
   GUARD_OPTIONS,
 } from './guard.js'
-import { decodePath, hasDotSegment } from './link-path.js'
+import { hasDotSegment } from './link-path.js'
 import { requestMediaType } from './media-types.js'
-import { asOptions, describeValue, toSeconds, type Duration } from './option-checks.js'
+import { asOptions, booleanOption, describeValue, toSeconds, type Duration } from './option-checks.js'
 import { commit, receive, sweep, temporaryFor } from './upload-file.js'
 
 /** What landed: the path (decoded, as signed), its size, the type it was sent as, and its base64url SHA-256. */
@@ -75,9 +76,7 @@ export function signedUpload(
   const types = opts.contentTypes === undefined ? undefined : opts.contentTypes.map((t) => requestMediaType(t))
   if (types !== undefined && (types.length === 0 || types.some((t) => t === undefined)))
     throw new TypeError('signedUpload: "contentTypes" must be a non-empty list of media types such as \'image/png\'')
-  const overwrite = opts.overwrite ?? false
-  if (typeof overwrite !== 'boolean')
-    throw new TypeError(`signedUpload: "overwrite" must be a boolean, got ${describeValue(overwrite)}`)
+  const overwrite = booleanOption('signedUpload', 'overwrite', opts.overwrite)
   const timeout = toSeconds(opts.timeout ?? '30s')
   if (timeout === undefined || timeout < 1)
     throw new TypeError(
@@ -101,14 +100,14 @@ export function signedUpload(
   async function upload(req: IncomingMessage, res: ServerResponse, next: Next, verified: SignedHeaders): Promise<void> {
     const link = verified.link
     // The target as the guard read it, once: what a mount left of the verified one.
-    const relative = decodePath(verified.served.split('?')[0])
+    const target = servedFile(folder, verified)
     // A dot segment is a dotfile serve-static hides (and the temporaries' own names): never a target; nor a name
     // no file system holds (over 255 bytes), refused now rather than once the body is in.
     if (
-      relative === undefined ||
-      relative.endsWith('/') ||
-      hasDotSegment(relative) ||
-      relative.split('/').some((segment) => Buffer.byteLength(segment) > 255)
+      target === undefined ||
+      target.relative.endsWith('/') ||
+      hasDotSegment(target.relative) ||
+      target.relative.split('/').some((segment) => Buffer.byteLength(segment) > 255)
     ) {
       refuse('ERR_PATH_NOT_CANONICAL', req, res, next)
       return
@@ -130,7 +129,7 @@ export function signedUpload(
       refuse('ERR_UPLOAD_TYPE', req, res, next)
       return
     }
-    const file = path.join(folder, ...relative.split('/'))
+    const { file } = target
     // Both at once: where the file already is, its folder is too, and making that is a no-op.
     const [existing, made] = await Promise.all([
       fs.lstat(file).catch(() => undefined),

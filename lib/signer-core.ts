@@ -13,7 +13,7 @@ import { createKeyRing, type KeyMaterial, type KeyRing } from './keys.js'
 import { readLifetime } from './link-lifetime.js'
 import { extensionFields, grantOptionsOf, signOptionsOf } from './link-options.js'
 import { clientAllowed } from './ip-range.js'
-import { asOptions, assertKnownOptions, describeValue, kind } from './option-checks.js'
+import { asOptions, assertKnownOptions, booleanOption, describeValue, kind } from './option-checks.js'
 import {
   SIGNER_OPTIONS,
   type GrantOptions,
@@ -85,9 +85,7 @@ export function createSignerCore<K>(
   const ring = createKeyRing(factory, opts, toKey)
   const { now, tolerance, expiryOf } = readLifetime(factory, opts)
   const origin = toOrigin(factory, opts.baseUrl)
-  const stampIssued = opts.stampIssued ?? false
-  if (typeof stampIssued !== 'boolean')
-    throw new TypeError(`${factory}: "stampIssued" must be a boolean, got ${describeValue(stampIssued)}`)
+  const stampIssued = booleanOption(factory, 'stampIssued', opts.stampIssued)
 
   function prepareSign(path: string, signOptions: SignOptions | undefined): { message: string; link: string } {
     if (typeof path !== 'string') throw new TypeError(`sign: path must be a string, got ${describeValue(path)}`)
