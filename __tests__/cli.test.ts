@@ -71,6 +71,11 @@ describe('the command line', () => {
     expect((await cli(['revoke', link, '--ttl', '1h'], { REDIS_URL: 'redis://127.0.0.1:1' })).stderr).toMatch(
       /revoke takes no --ttl/,
     )
+    // Dates as the sign command takes them reach revokeFolder as dates (the failure is Redis's, not the date's).
+    const dated = await cli(['revoke', '--folder', '/a/', '--issued-before', '2026-12-01T00:00:00Z'], {
+      REDIS_URL: 'redis://127.0.0.1:1',
+    })
+    expect([dated.code, dated.stderr]).toEqual([2, expect.stringMatching(/did not answer|ECONNREFUSED/)])
     // A Redis that does not answer: a clear failure, never a hang.
     const down = await cli(['revoke', link], { REDIS_URL: 'redis://127.0.0.1:1' })
     expect([down.code, down.stderr]).toEqual([2, expect.stringMatching(/did not answer|ECONNREFUSED/)])

@@ -9,13 +9,7 @@ import { verify } from './cli-verify.js'
 import { createSigner } from './signer.js'
 import { isoDate, signOptions } from './cli-sign.js'
 import { createRedisStore } from './redis-store.js'
-import {
-  encodeRevocation,
-  folderRevocation,
-  linkRevocation,
-  type Revocation,
-  type RevokeFolderOptions,
-} from './store.js'
+import { encodeRevocation, folderRevocation, linkRevocation, type Revocation } from './store.js'
 import { printable } from './option-checks.js'
 
 const HELP = `Usage: express-signed-url <command> [options]
@@ -206,13 +200,13 @@ async function revoke(
       return date
     }
     const maxTtl = values['max-ttl'] as string | undefined
-    const options = JSON.parse(
-      JSON.stringify({
-        issuedBefore: time('issued-before'),
-        expiringBefore: time('expiring-before'),
-        maxTtl: maxTtl === undefined ? undefined : /^[0-9]+$/.test(maxTtl) ? Number(maxTtl) : maxTtl,
-      }),
-    ) as RevokeFolderOptions
+    // Only the options given (a Date stays a Date: revokeFolder takes one).
+    const options: Record<string, unknown> = {}
+    const issuedBefore = time('issued-before')
+    const expiringBefore = time('expiring-before')
+    if (issuedBefore !== undefined) options.issuedBefore = issuedBefore
+    if (expiringBefore !== undefined) options.expiringBefore = expiringBefore
+    if (maxTtl !== undefined) options.maxTtl = /^[0-9]+$/.test(maxTtl) ? Number(maxTtl) : maxTtl
     const now = (io.now ?? Date.now)() / 1000
     // The revocation, checked here once, whichever goes on to take it.
     const revocation = folder === undefined ? linkRevocation(target) : folderRevocation(folder, options, now)

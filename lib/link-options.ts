@@ -58,7 +58,7 @@ function randomNonce(): string {
 }
 
 /** The most uses a link may allow (the field's grammar: at most six digits). */
-export const MAX_USES = 999_999
+const MAX_USES = 999_999
 
 /**
  * The signed fields of sign's options beside the expiry, key id and scope: `notBefore`, `ip`, `disposition` and

@@ -181,12 +181,6 @@ export class RevocationSet {
     return false
   }
 
-  get size(): number {
-    let size = this.links.size
-    for (const list of this.folders.values()) size += list.length
-    return size
-  }
-
   private covers(list: Extract<Revocation, { folder: string }>[] | undefined, link: StoredLink): boolean {
     if (list === undefined) return false
     const now = this.nowS()
