@@ -16,6 +16,7 @@ const path = require('node:path')
 const autocannon = require('autocannon')
 const { Miniflare } = require('miniflare')
 const { createSigner } = require('express-signed-url')
+const { freePort } = require('./store-harness')
 
 const ROUNDS = Number(process.env.BENCH_ENGINES_ROUNDS ?? 3)
 const SECONDS = Number(process.env.BENCH_ENGINES_SECONDS ?? 3)
@@ -30,15 +31,6 @@ const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = sorted.length >> 1
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = http.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 function get(url) {

@@ -11,6 +11,7 @@ const path = require('node:path')
 
 const REDIS = process.env.REDIS_SERVER_PATH ?? 'redis-server'
 
+/** A port free on loopback now (for the servers the benchmarks and tests start). */
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer()
@@ -182,4 +183,4 @@ async function startProxy(port) {
   }
 }
 
-module.exports = { startApp, startProxy, startRedis }
+module.exports = { freePort, startApp, startProxy, startRedis }
