@@ -6,8 +6,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import http from 'node:http'
-import { createMemoryStore, createSigner, revocationCheck, type LinkStore } from 'express-signed-url'
+import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import connect from 'connect'
+import express5 from 'express'
+import express4 from 'express4'
+import {
+  createMemoryStore,
+  createSigner,
+  respondRefused,
+  revocationCheck,
+  type LinkStore,
+  type RejectHandler,
+} from 'express-signed-url'
 import { attackCorpus, headersOf, outcomeOn, type AttackContext } from '../attack-corpus'
 import { DOWNLOAD_NAMES, fieldVectors, keyOf, optionsOf } from '../field-vectors'
 import { expectLifetime, fixture, freePort, KEY, OTHER_KEY, sendTo, SITE } from '../helpers'
@@ -15,6 +25,10 @@ import { inRanges, parseClientAddress, readIpField } from '../../lib/ip-range'
 import { create as contentDisposition } from 'content-disposition'
 
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx'
+/** The test's client address (sendTo connects from loopback), another one, and where nginx reaches the app from. */
+const CLIENT = '127.0.0.1'
+const OTHER_CLIENT = '192.0.2.7'
+const NGINX_ADDRESS = '127.0.0.2'
 const EXAMPLE = path.join(__dirname, '..', '..', 'examples', 'nginx')
 // Real time: nginx has its own clock. Links are made to expire an hour from now.
 const nowS = Math.floor(Date.now() / 1000)
@@ -103,23 +117,31 @@ describe('revocation at nginx: auth_request to the app (examples/nginx/revocatio
   const signer = createSigner({ key: KEY })
   let ttl = 700
   const fresh = (file = 'private/image.png') => signer.sign(file, { ttl: ttl++ })
+  // The codes the app refused with, in order: nginx answers its own 403 page, whichever check refused.
+  const refusals: string[] = []
+  const recordRefusal: RejectHandler = (err, req, res, next) => {
+    refusals.push(err.code)
+    respondRefused(err, req, res, next)
+  }
+  let check: ReturnType<typeof revocationCheck>
+  /** The app as the README has it: Express, trusting nginx alone (here on this host) for the client's address. */
+  const trustingNginx = () => express5().set('trust proxy', 'loopback').use(check)
+  let handle: (req: IncomingMessage, res: ServerResponse) => void
   beforeAll(async () => {
     store = createMemoryStore()
     spend = jest.spyOn(store, 'spend')
-    app = http.createServer((req, res) =>
-      revocationCheck({ key: KEY, store })(req, res, () => {
-        res.statusCode = 404
-        res.end()
-      }),
-    )
+    check = revocationCheck({ key: KEY, store, onReject: recordRefusal })
+    handle = trustingNginx()
+    app = http.createServer((req, res) => handle(req, res))
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve))
     const appAddress = `127.0.0.1:${(app.address() as net.AddressInfo).port}`
-    // The config as the README says: the snippet included in the server block, auth_request in location /.
+    // The config as the README says: the snippet included in the server block, auth_request in location /. nginx
+    // reaches the app from 127.0.0.2, as from another host: the app's socket address is never the client's.
     nginx = await startNginx({ SIGNING_KEYS: KEY }, (config, prefix) => {
       const snippet = readFileSync(path.join(EXAMPLE, 'revocation.conf'), 'utf8').replaceAll('__APP__', appAddress)
       writeFileSync(path.join(prefix, 'revocation.conf'), snippet)
       return config
-        .replace(/(root [^;]+;)/, `$1\n    include ${prefix}/revocation.conf;`)
+        .replace(/(root [^;]+;)/, `$1\n    proxy_bind ${NGINX_ADDRESS};\n    include ${prefix}/revocation.conf;`)
         .replace('js_content signed.handle;', 'auth_request /_revoked;\n      js_content signed.handle;')
     })
   }, 30_000)
@@ -153,6 +175,76 @@ describe('revocation at nginx: auth_request to the app (examples/nginx/revocatio
   it('refuses limited-use links without the app counting them', async () => {
     expect((await nginx.send(signer.sign('private/image.png', { uses: 3, ttl: ttl++ }))).status).toBe(403)
     expect(spend).not.toHaveBeenCalled()
+  })
+
+  describe('when the link is bound to client addresses (ip)', () => {
+    const image = fixture('private/image.png')
+    // What a client may send to pass for the address another link is bound to.
+    const spoofs = [OTHER_CLIENT, `${OTHER_CLIENT}, ${CLIENT}`, `${OTHER_CLIENT}, ${NGINX_ADDRESS}`]
+    beforeEach(() => {
+      refusals.length = 0
+    })
+    afterAll(() => {
+      handle = trustingNginx()
+    })
+
+    describe.each([
+      ['Express 5 trusting nginx', trustingNginx],
+      ['Express 4 trusting nginx', () => express4().set('trust proxy', 'loopback').use(check)],
+      ['Connect, checking in an Express app that trusts nginx', () => connect().use(trustingNginx())],
+    ])('%s', (_name, make) => {
+      beforeAll(() => {
+        handle = make()
+      })
+
+      it('serves a link bound to the client: nginx sends its address, and the app reads it', async () => {
+        const res = await nginx.send(signer.sign('private/image.png', { ip: CLIENT, ttl: ttl++ }))
+        expect([res.status, res.body, refusals]).toEqual([200, image, []])
+      })
+
+      it('refuses a link bound to another address with the IP refusal, whatever X-Forwarded-For the client sends', async () => {
+        const link = signer.sign('private/image.png', { ip: OTHER_CLIENT, ttl: ttl++ })
+        for (const forwarded of [undefined, ...spoofs]) {
+          const res = await nginx.send(
+            link,
+            forwarded === undefined ? {} : { headers: { 'X-Forwarded-For': forwarded } },
+          )
+          expect([forwarded, res.status, res.body.includes(image)]).toEqual([forwarded, 403, false])
+        }
+        expect(refusals).toEqual(Array(1 + spoofs.length).fill('ERR_IP_NOT_ALLOWED'))
+      })
+    })
+
+    describe.each([
+      ['Connect', () => connect().use(check)],
+      [
+        'plain Node',
+        () => (req: IncomingMessage, res: ServerResponse) =>
+          check(req, res, () => {
+            res.statusCode = 404
+            res.end()
+          }),
+      ],
+      ['Express without trust proxy', () => express5().use(check)],
+    ])('%s (fails closed: the guard sees nginx, not the client)', (_name, make) => {
+      beforeAll(() => {
+        handle = make()
+      })
+
+      it("refuses even the client's own bound link with the IP refusal, whatever X-Forwarded-For it sends", async () => {
+        const link = signer.sign('private/image.png', { ip: CLIENT, ttl: ttl++ })
+        for (const forwarded of [undefined, CLIENT, ...spoofs]) {
+          const res = await nginx.send(
+            link,
+            forwarded === undefined ? {} : { headers: { 'X-Forwarded-For': forwarded } },
+          )
+          expect([forwarded, res.status, res.body.includes(image)]).toEqual([forwarded, 403, false])
+        }
+        expect(refusals).toEqual(Array(2 + spoofs.length).fill('ERR_IP_NOT_ALLOWED'))
+        // Unbound links still pass the check.
+        expect((await nginx.send(fresh())).status).toBe(200)
+      })
+    })
   })
 
   it('answers 503 when the app cannot answer (fail closed), never the file', async () => {
