@@ -1,12 +1,24 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { create as contentDisposition } from 'content-disposition'
+import { createSigner } from 'express-signed-url'
+import { createWebSigner } from 'express-signed-url/web'
 import {
   dispositionOption,
   encodeFilename,
   filenameOption,
+  INVISIBLE,
   MAX_FILENAME_BYTES,
   readDisposition,
   readFilename,
 } from '../lib/download-name'
+import { forgeMessage, KEY, NOW_MS, now } from './helpers'
+
+/** Every code point but the surrogates, which are no characters: 0 to U+10FFFF. */
+function* codePoints(): Generator<number> {
+  for (let cp = 0; cp <= 0x10ffff; cp++) if (cp < 0xd800 || cp > 0xdfff) yield cp
+}
+const hex = (cp: number) => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`
 
 describe('download-name', () => {
   const good = [
@@ -76,6 +88,11 @@ describe('download-name', () => {
     ['a Khmer inherent vowel', 'a\u17b4b.pdf'],
     ['U+E0000 (plane 14, unassigned)', 'a\u{E0000}b.pdf'],
     ['a variation selector of plane 14', 'a\u{E0100}b.pdf'],
+    ['U+2065 (reserved default-ignorable)', 'a\u2065b.pdf'],
+    ...Array.from({ length: 9 }, (_, i) => [
+      `U+FFF${i} (reserved default-ignorable)`,
+      `a${String.fromCodePoint(0xfff0 + i)}b.pdf`,
+    ]),
   ])('refuses %s, which does not show', (_what, name) => {
     expect(() => filenameOption(name)).toThrow(
       /"filename" must not hold invisible or format characters \(U\+[0-9A-F]{4,5}/,
@@ -95,6 +112,84 @@ describe('download-name', () => {
       expect(filenameOption(name)).toBe(name)
       expect(readFilename(encodeFilename(name))).toBe(name)
     }
+  })
+
+  describe('when a name holds a default-ignorable code point Unicode reserves (issue 25)', () => {
+    const reserved = [0x2065, 0xfff0, 0xfff1, 0xfff2, 0xfff3, 0xfff4, 0xfff5, 0xfff6, 0xfff7, 0xfff8]
+    const signer = createSigner({ key: KEY, now })
+    const webSigner = createWebSigner({ key: KEY, now })
+    const expiry = NOW_MS / 1000 + 60
+    const forged = (cp: number) => {
+      const message = `a.png?expiry=${expiry}&method=get&filename=${encodeFilename(`a${String.fromCodePoint(cp)}.pdf`)}`
+      return `/${message}&signature=${forgeMessage(KEY, message)}`
+    }
+
+    it.each(reserved.map((cp) => [hex(cp), cp]))('sign refuses %s with a TypeError naming it', (name, cp) => {
+      expect(() => signer.sign('a.png', { filename: `a${String.fromCodePoint(cp)}.pdf` })).toThrow(TypeError)
+      expect(() => signer.sign('a.png', { filename: `a${String.fromCodePoint(cp)}.pdf` })).toThrow(
+        `"filename" must not hold invisible or format characters (${name}:`,
+      )
+    })
+
+    it.each(reserved.map((cp) => [hex(cp), cp]))(
+      'verify refuses a link carrying %s, even when signed, as malformed',
+      async (_name, cp) => {
+        expect(signer.verify(forged(cp))).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
+        expect(await webSigner.verify(forged(cp))).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
+      },
+    )
+
+    it('serves the same link with a plain name (the forgery is sound)', () => {
+      expect(signer.verify(forged(0x61))).toMatchObject({ ok: true, filename: 'aa.pdf' })
+    })
+  })
+
+  describe('the set of invisible characters', () => {
+    const unicode = /[\p{Default_Ignorable_Code_Point}\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Noncharacter_Code_Point}]/u
+
+    it("is Unicode's default-ignorables, Cc, Cf, Zl, Zp and noncharacters, but ZWNJ, ZWJ and U+FE00-U+FE0F", () => {
+      const kept: string[] = []
+      for (const cp of codePoints()) {
+        const char = String.fromCodePoint(cp)
+        if (unicode.test(char) !== INVISIBLE.test(char)) kept.push(hex(cp))
+      }
+      expect(kept).toEqual(['U+200C', 'U+200D', ...Array.from({ length: 16 }, (_, i) => hex(0xfe00 + i))])
+    })
+
+    it('holds every code point the list kept by hand before issue 25 refused', () => {
+      // prettier-ignore
+      const before = [
+        [0xad, 0xad], [0x600, 0x605], [0x61c, 0x61c], [0x6dd, 0x6dd], [0x70f, 0x70f], [0x890, 0x891], [0x8e2, 0x8e2],
+        [0x115f, 0x1160], [0x180e, 0x180e], [0x200b, 0x200b], [0x200e, 0x200f], [0x2028, 0x202e], [0x2060, 0x2064],
+        [0x2066, 0x206f], [0x3164, 0x3164], [0xfdd0, 0xfdef], [0xfeff, 0xfeff], [0xffa0, 0xffa0], [0xfff9, 0xfffb],
+        [0x110bd, 0x110bd], [0x110cd, 0x110cd], [0x13430, 0x1343f], [0x1bca0, 0x1bca3], [0x1d173, 0x1d17a],
+        [0x34f, 0x34f], [0x17b4, 0x17b5], [0x180b, 0x180d], [0x180f, 0x180f], [0xe0000, 0xe0fff],
+        [0x0, 0x1f], [0x7f, 0x9f],
+      ]
+      const lost: string[] = []
+      for (const cp of codePoints()) {
+        const refused = (cp & 0xfffe) === 0xfffe || before.some(([low, high]) => cp >= low && cp <= high)
+        if (refused && !INVISIBLE.test(String.fromCodePoint(cp))) lost.push(hex(cp))
+      }
+      expect(lost).toEqual([])
+    })
+  })
+
+  describe('the copy of the njs verifier (examples/nginx/signed-url.js)', () => {
+    // Its INVISIBLE table and invisible(), as njs runs them; the rest of the file needs nginx.
+    const source = readFileSync(path.join(__dirname, '..', 'examples', 'nginx', 'signed-url.js'), 'utf8')
+    const copy = /^var INVISIBLE = \[[\s\S]*?^\];\n[\s\S]*?^function invisible\(name\) \{[\s\S]*?^\}$/m.exec(source)
+
+    it('refuses exactly what INVISIBLE matches, at every code point (else regenerate it, as its comment says)', () => {
+      expect(copy).not.toBeNull()
+      const invisible = new Function(`${copy![0]}\nreturn invisible`)() as (name: string) => boolean
+      const differ: string[] = []
+      for (const cp of codePoints()) {
+        const char = String.fromCodePoint(cp)
+        if (invisible(`a${char}b`) !== INVISIBLE.test(char)) differ.push(hex(cp))
+      }
+      expect(differ).toEqual([])
+    })
   })
 
   it('refuses a name that is not a string', () => {
