@@ -4,6 +4,8 @@ import { createGuard, GUARD_OPTIONS, requireSignature } from '../lib/guard'
 import createDebug from 'debug'
 import { format } from 'node:util'
 import { SignedUrlError } from '../lib/errors'
+import { createMemoryStore, type LinkStore } from '../lib/store'
+import type { Duration } from '../lib/option-checks'
 import { KEY, NOW_MS, now, recordingResponse } from './helpers'
 
 // The guard alone, on bare Node request and response objects: no framework, no server.
@@ -233,6 +235,74 @@ describe('guard', () => {
       requireSignature({ signer })(req, res, next)
       expect(next.mock.calls).toEqual([[]])
       expect(res.getHeader('cache-control')).toBe('private, max-age=30')
+    })
+
+    it('refuses a clockTolerance beyond six hours at construction, naming it and the bound', () => {
+      expect(() => requireSignature({ key: KEY, clockTolerance: 21601 })).toThrow(TypeError)
+      expect(() => requireSignature({ key: KEY, clockTolerance: '7h' })).toThrow(
+        /requireSignature: "clockTolerance" must be at most 21600 s \('6h'\), got "7h"/,
+      )
+      expect(() => requireSignature({ key: KEY, clockTolerance: '6h' })).not.toThrow()
+    })
+  })
+
+  // A link is accepted until expiry + clockTolerance: its revocations and use count must last as long.
+  describe.each<[Duration, number]>([
+    ['2h', 7200],
+    ['6h', 21600],
+  ])('when the clockTolerance is %s', (clockTolerance, seconds) => {
+    let clock = NOW_MS
+    const at = () => clock
+    const signing = createSigner({ key: KEY, now: at, maxTtl: 60, stampIssued: true })
+    const expiry = NOW_MS / 1000 + 60
+    let store: LinkStore
+    beforeEach(() => {
+      clock = NOW_MS
+      store = createMemoryStore({ now: at })
+    })
+
+    // The guard's answer: 200 when the handler would run, else the refusal's status and code.
+    const send = (guard: ReturnType<typeof requireSignature>, url: string) =>
+      new Promise<[number, string?]>((resolve) => {
+        const req = request(url)
+        guard(req, response(req), (err?: unknown) =>
+          resolve(err === undefined ? [200] : [(err as SignedUrlError).status, (err as SignedUrlError).code]),
+        )
+      })
+
+    describe.each([
+      ['built from options', () => ({ key: KEY, now: at, clockTolerance })],
+      ['given a signer', () => ({ signer: createSigner({ key: KEY, now: at, clockTolerance }) })],
+    ])('with a guard %s', (_how, options) => {
+      const guard = () => requireSignature({ ...options(), store, forwardRefusals: true })
+
+      it('refuses a used-up link with 410 until the second it expires for the guard', async () => {
+        const link = signing.sign('a.png', { ttl: 60, uses: 1 })
+        const g = guard()
+        expect(await send(g, link)).toEqual([200])
+        clock = (expiry + seconds - 1) * 1000
+        expect(await send(g, link)).toEqual([410, 'ERR_USES_EXHAUSTED'])
+        clock = (expiry + seconds) * 1000
+        expect(await send(g, link)).toEqual([403, 'ERR_URL_EXPIRED'])
+      })
+
+      it('refuses a revoked link until the second it expires for the guard', async () => {
+        const link = signing.sign('a.png', { ttl: 60 })
+        await store.revoke(link)
+        clock = (expiry + seconds - 1) * 1000
+        expect(await send(guard(), link)).toEqual([403, 'ERR_LINK_REVOKED'])
+      })
+
+      it('refuses links of a revoked folder until the second they expire for the guard', async () => {
+        const link = signing.sign('private/a.png', { ttl: 60 })
+        await store.revokeFolder('/private/', { issuedBefore: NOW_MS / 1000, maxTtl: 60 })
+        const other = createMemoryStore({ now: at })
+        await other.revokeFolder('/private/', { expiringBefore: expiry + 1 })
+        clock = (expiry + seconds - 1) * 1000
+        expect(await send(guard(), link)).toEqual([403, 'ERR_LINK_REVOKED'])
+        const g = requireSignature({ ...options(), store: other, forwardRefusals: true })
+        expect(await send(g, link)).toEqual([403, 'ERR_LINK_REVOKED'])
+      })
     })
   })
 })

@@ -42,6 +42,16 @@ describe('signer-options', () => {
       expect(() => make({ ...base, [name]: value })).toThrow(message)
     })
 
+    it('refuses a clockTolerance beyond six hours, naming it and the bound', () => {
+      for (const clockTolerance of [21601, '7h', '1d']) {
+        expect(() => make({ key: KEY, clockTolerance })).toThrow(TypeError)
+        expect(() => make({ key: KEY, clockTolerance })).toThrow(
+          new RegExp(`^${factory}: "clockTolerance" must be at most 21600 s \\('6h'\\)`),
+        )
+      }
+      expect(() => make({ key: KEY, clockTolerance: '6h' })).not.toThrow()
+    })
+
     it('passes every good signer option through', () => {
       const options = {
         key: KEY,

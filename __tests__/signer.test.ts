@@ -1,6 +1,7 @@
 import crypto from 'node:crypto'
 import { createSigner, parseKeyList, SignedUrlError } from 'express-signed-url'
 import { stringToSign } from '../lib/link-format'
+import { createWebSigner } from '../lib/web'
 import * as mac from '../lib/mac'
 import { forge, ittybitSign, KEY, NOW_MS, now, OTHER_KEY, vectors } from './helpers'
 
@@ -323,6 +324,57 @@ describe('createSigner()', () => {
     it('stays good for clockTolerance seconds past the expiry, with nothing left to cache', () => {
       expect(at(expiry + 4, 5)).toMatchObject({ ok: true, secondsLeft: 0 })
       expect(at(expiry + 5, 5)).toMatchObject({ ok: false, error: { code: 'ERR_URL_EXPIRED' } })
+    })
+
+    it('takes a clockTolerance of six hours at most', () => {
+      expect(at(expiry + 21599, 21600)).toMatchObject({ ok: true, secondsLeft: 0 })
+      expect(() => at(expiry, 21601)).toThrow(TypeError)
+      expect(() => at(expiry, 21601)).toThrow(/createSigner: "clockTolerance" must be at most 21600 s \('6h'\)/)
+    })
+  })
+
+  describe('stampIssued with stableFor', () => {
+    // NOW_S is a whole day, so with a ttl of two windows the window runs from NOW_S to NOW_S + 299.
+    let clock = NOW_MS
+    const options = { key: KEY, now: () => clock, ttl: '10m', stampIssued: true } as const
+    const signer = createSigner({ ...options, stableFor: '5m' })
+    const signAt = (ms: number, sign: () => string) => {
+      clock = ms
+      return sign()
+    }
+
+    it.each([
+      ['without options', signer, undefined],
+      ['with fields', signer, { filename: 'Report.pdf', notBefore: NOW_S - 60 }],
+      ['with a stableFor of its own', createSigner(options), { stableFor: '5m' }],
+    ])('%s, gives every link of one window byte for byte, stamped with its start', (_what, s, signOptions) => {
+      const sign = () => s.sign('private/report.pdf', signOptions as never)
+      const first = signAt(NOW_MS, sign)
+      expect(first).toContain(`expiry=${NOW_S + 900}&`)
+      expect(first).toContain(`&issued=${NOW_S}&`)
+      expect(signAt(NOW_MS + 150_000, sign)).toBe(first)
+      expect(signAt(NOW_MS + 299_999, sign)).toBe(first)
+      const next = signAt(NOW_MS + 300_000, sign)
+      expect(next).not.toBe(first)
+      expect(next).toContain(`&issued=${NOW_S + 300}&`)
+      expect(s.verify(next)).toMatchObject({ ok: true, issued: NOW_S + 300, expiresAt: NOW_S + 1200 })
+    })
+
+    it('stamps the second a link is made when it has no window (stableFor: 0, expiresAt, none)', () => {
+      const at = NOW_MS + 150_000
+      expect(signAt(at, () => signer.sign('a.png', { stableFor: 0 }))).toContain(`&issued=${NOW_S + 150}&`)
+      expect(signAt(at, () => signer.sign('a.png', { expiresAt: NOW_S + 900 }))).toContain(`&issued=${NOW_S + 150}&`)
+      expect(signAt(at, () => createSigner(options).sign('a.png'))).toContain(`&issued=${NOW_S + 150}&`)
+    })
+
+    it('makes the same links with the Web signer', async () => {
+      const web = createWebSigner({ ...options, stableFor: '5m' })
+      for (const ms of [NOW_MS, NOW_MS + 299_999, NOW_MS + 300_000]) {
+        clock = ms
+        expect(await web.sign('private/report.pdf')).toBe(signer.sign('private/report.pdf'))
+      }
+      clock = NOW_MS + 299_999
+      expect(await web.sign('private/report.pdf')).toBe(signAt(NOW_MS, () => signer.sign('private/report.pdf')))
     })
   })
 

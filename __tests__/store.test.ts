@@ -13,6 +13,8 @@ import {
   type LinkStore,
 } from 'express-signed-url'
 import { fixture, frameworks, KEY, listen, NOW_MS, recordCode, SITE, type TestServer } from './helpers'
+import { MAX_CLOCK_TOLERANCE } from '../lib/link-lifetime'
+import { linkRevocation, SLACK_SECONDS, STATE_SLACK_SECONDS } from '../lib/store'
 
 const fileBytes = fixture('private/image.png')
 const SIZE = fileBytes.length
@@ -473,5 +475,97 @@ describe('the Redis store when Redis stops answering (a client that never replie
     const before = sent
     await expect(store.spend('B'.repeat(43), 1, 3, 9e9)).rejects.toThrow(/too many commands waiting/)
     expect(sent).toBe(before)
+  })
+})
+
+describe('a store against long clock tolerances and stable links', () => {
+  beforeEach(() => {
+    clock = NOW_MS
+  })
+
+  // Revocations and use counts must last as long as a guard may accept their link: expiry + clockTolerance + slack.
+  describe('how long it keeps state past a link’s expiry', () => {
+    const expiry = NOW_MS / 1000 + 60
+    // The `until` a guard gives its store's spend, for one limited-use link it serves.
+    const untilOfSpend = async (options: object) => {
+      const calls: number[] = []
+      const recording: LinkStore = {
+        ...createMemoryStore({ now }),
+        spend: (_signature, _amount, _limit, until) => {
+          calls.push(until)
+          return Promise.resolve(true)
+        },
+      }
+      const app = frameworks[1].create()
+      app.use('/api', requireSignature({ ...options, store: recording } as never))
+      app.use('/api', (_req: IncomingMessage, res: ServerResponse) => res.end('ok'))
+      const server = await listen(app as never)
+      try {
+        expect((await server.send(signer.sign('api/report', { ttl: 60, uses: 2 }))).status).toBe(200)
+        return calls
+      } finally {
+        await server.close()
+      }
+    }
+
+    it.each([
+      ['no clockTolerance', { key: KEY, now }, 3600],
+      ['a clockTolerance of 2h', { key: KEY, now, clockTolerance: '2h' }, 7200 + 3600],
+      ['a clockTolerance of 6h', { key: KEY, now, clockTolerance: 21600 }, 21600 + 3600],
+      // A signer does not say its tolerance: the guard keeps the count for the most any may have.
+      ['a signer given', { signer: createSigner({ key: KEY, now, clockTolerance: 5 }) }, 21600 + 3600],
+    ])('a guard with %s keeps a use count until expiry + its tolerance + an hour', async (_what, options, past) => {
+      expect(await untilOfSpend(options)).toEqual([expiry + past])
+    })
+
+    it('keeps a revocation until expiry + MAX_CLOCK_TOLERANCE (6 h) + an hour, whatever the guards’ tolerance', async () => {
+      expect(SLACK_SECONDS).toBe(MAX_CLOCK_TOLERANCE + STATE_SLACK_SECONDS)
+      expect([MAX_CLOCK_TOLERANCE, STATE_SLACK_SECONDS]).toEqual([21600, 3600])
+      const link = signer.sign('a.png', { ttl: 60 })
+      expect(linkRevocation(link).until).toBe(expiry + 21600 + 3600)
+      let at = NOW_MS
+      const store = createMemoryStore({ now: () => at })
+      await store.revoke(link)
+      const stored = { path: 'a.png', expiresAt: expiry, signature: link.slice(-43) }
+      at = (expiry + 21600 + 3600 - 1) * 1000
+      expect(store.revoked(stored)).toBe(true)
+      at = (expiry + 21600 + 3600) * 1000
+      expect(store.revoked(stored)).toBe(false)
+    })
+
+    it('keeps a folder revocation until the last link it covers expires + 6 h + an hour', async () => {
+      let at = NOW_MS
+      const store = createMemoryStore({ now: () => at })
+      await store.revokeFolder('/a/', { issuedBefore: NOW_MS / 1000, maxTtl: 60 })
+      await store.revokeFolder('/b/', { expiringBefore: expiry + 1 })
+      const covered = (path: string) => store.revoked({ path, expiresAt: expiry, signature: 'A'.repeat(43) })
+      at = (expiry + 21600 + 3600 - 1) * 1000
+      expect([covered('a/x.png'), covered('b/x.png')]).toEqual([true, true])
+      at = (expiry + 1 + 21600 + 3600) * 1000
+      expect([covered('a/x.png'), covered('b/x.png')]).toEqual([false, false])
+    })
+  })
+
+  // With stableFor, a stamped link says it was made at the start of its window: issuedBefore still takes back every
+  // link made until then, and may take back some made within the window after it (the safe side).
+  describe('revokeFolder with issuedBefore, of links stamped within stableFor windows', () => {
+    const T = NOW_MS / 1000 + 100 // inside the window from NOW to NOW + 299 (ttl 10m, stableFor 5m)
+    let at = NOW_MS
+    const windowed = createSigner({ key: KEY, now: () => at, ttl: '10m', stableFor: '5m', stampIssued: true })
+    const made = (seconds: number) => {
+      at = seconds * 1000
+      const result = windowed.verify(windowed.sign('v/a.png'))
+      if (!result.ok) throw new Error('the link did not verify')
+      return result
+    }
+
+    it('takes back every link made at or before T, some made in T’s window after it, none made later', async () => {
+      at = NOW_MS
+      const store = createMemoryStore({ now: () => at })
+      const links = [T - 100, T, T + 1, T + 199, T + 200, T + 500].map(made)
+      at = T * 1000
+      await store.revokeFolder('/v/', { issuedBefore: T })
+      expect(links.map((link) => store.revoked(link))).toEqual([true, true, true, true, false, false])
+    })
   })
 })

@@ -13,7 +13,8 @@ import { decodePath } from './link-path.js'
 import { localsOf } from './locals.js'
 import { buildSigner, type Signer } from './signer.js'
 import { SIGNER_OPTIONS, type SignerOptions, type VerifyResult } from './signer-options.js'
-import { defaultStore, SLACK_SECONDS, storeOf, type LinkStore } from './store.js'
+import { clockToleranceOf, MAX_CLOCK_TOLERANCE } from './link-lifetime.js'
+import { defaultStore, STATE_SLACK_SECONDS, storeOf, type LinkStore } from './store.js'
 
 /** What a guard verified, on `res.locals.signedLink` for the handlers after it. */
 export type VerifiedLink = Extract<VerifyResult, { ok: true }>
@@ -168,6 +169,10 @@ export function createGuard(
   const opts = asOptions<GuardOptions>(factory, options)
   assertKnownOptions(factory, opts, known)
   const signer = guardSigner(factory, opts)
+  // A use count must outlive the last second the guard accepts its link. A signer given does not say its tolerance:
+  // then the most any may have.
+  const tolerance =
+    opts.signer === undefined ? clockToleranceOf(factory, (opts as SignerOptions).clockTolerance) : MAX_CLOCK_TOLERANCE
   const status = pick(factory, 'status', opts.status, [403, 404], 403)
   const expiredStatus = pick(factory, 'expiredStatus', opts.expiredStatus, [403, 404, 410], status)
   const grantCookie = cookieName(factory, opts.grantCookie)
@@ -267,7 +272,7 @@ export function createGuard(
         next(err)
       }
     }
-    store.spend(link.signature, amount, limit, link.expiresAt + SLACK_SECONDS).then(
+    store.spend(link.signature, amount, limit, link.expiresAt + tolerance + STATE_SLACK_SECONDS).then(
       (spent) => {
         if (!spent) {
           reject(stackless('ERR_USES_EXHAUSTED'), req, res, next, 410)

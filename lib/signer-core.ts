@@ -83,7 +83,7 @@ export function createSignerCore<K>(
   const opts = asOptions<SignerOptions>(factory, options)
   assertKnownOptions(factory, opts, known)
   const ring = createKeyRing(factory, opts, toKey)
-  const { now, tolerance, expiryOf } = readLifetime(factory, opts)
+  const { now, tolerance, timesOf } = readLifetime(factory, opts)
   const origin = toOrigin(factory, opts.baseUrl)
   const stampIssued = booleanOption(factory, 'stampIssued', opts.stampIssued)
 
@@ -98,17 +98,18 @@ export function createSignerCore<K>(
     }
     // Names and values first, so a typo or a null is reported as such.
     const opts = signOptions === undefined ? undefined : signOptionsOf(signOptions)
-    const expiry = expiryOf(signOptions)
+    // With a stableFor window, issued is the window's start: the links of one window stay identical.
+    const { expiry, issued } = timesOf(signOptions)
     if (opts === undefined) {
       // The common call from a template: v1 and the key id, as signedQuery writes them; nothing else to check.
       let query = `?expiry=${expiry}&method=get${ring.signingId === undefined ? '' : `&kid=${ring.signingId}`}`
-      if (stampIssued) query += `&issued=${Math.floor(now() / 1000)}`
+      if (stampIssued) query += `&issued=${issued}`
       return { message: relative + query, link: `${origin}/${linkPath}${query}&signature=` }
     }
     const fields = extensionFields(opts, expiry)
     fields.expiry = expiry
     fields.kid = ring.signingId
-    if (stampIssued) fields.issued = Math.floor(now() / 1000)
+    if (stampIssued) fields.issued = issued
     if (fields.uses !== undefined && relative.endsWith('/'))
       throw new TypeError('sign: "uses" is for a link to one file, not a folder (a path ending in "/")')
     if (fields.method === 'put' && (relative.endsWith('/') || hasDotSegment(relative)))
@@ -188,7 +189,7 @@ export function createSignerCore<K>(
     if (typeof folder !== 'string') throw new TypeError(`grant: folder must be a string, got ${describeValue(folder)}`)
     const relative = scopeFolder(folder.charCodeAt(0) === 0x2f /* / */ ? folder.slice(1) : folder, 'prefix')
     grantOptionsOf(grantOptions)
-    const expiry = expiryOf(grantOptions, 'grant')
+    const { expiry } = timesOf(grantOptions, 'grant')
     return {
       message: stringToSign(relative, { expiry, kid: ring.signingId, scope: folderDepth(relative) }),
       folder: relative,

@@ -10,7 +10,10 @@ export type SignerOptions = KeyOptions & {
   ttl?: Duration
   /** Longest lifetime `sign` will grant: seconds or `'7d'`. Default `'7d'`. */
   maxTtl?: Duration
-  /** Seconds a link stays good past its expiry, for clocks that disagree between servers. Default `0`. */
+  /**
+   * Seconds a link stays good past its expiry (and before its `notBefore`), for clocks that disagree between
+   * servers. Default `0`; at most `'6h'` (a TypeError beyond), as long as the stores keep revocations past expiry.
+   */
   clockTolerance?: Duration
   /**
    * Default of sign's `stableFor`: links made within one window of this length are identical, so browsers reuse
@@ -23,8 +26,10 @@ export type SignerOptions = KeyOptions & {
   now?: () => number
   /**
    * Stamp every link with when it was made (`issued=<Unix seconds>`, signed), so that a store's
-   * `revokeFolder(folder)` takes back the links made before it and spares those made after. Default `false`:
-   * links stay plain v1.
+   * `revokeFolder(folder)` takes back the links made before it and spares those made after. With `stableFor`, the
+   * stamp is the start of the link's window, so the links of one window stay identical: a revocation with
+   * `issuedBefore: T` then takes back every link made until T, and may take back some made within a window after.
+   * Default `false`: links stay plain v1.
    */
   stampIssued?: boolean
 }
