@@ -212,9 +212,10 @@ async function revoke(
     const revocation = folder === undefined ? linkRevocation(target) : folderRevocation(folder, options, now)
     if (env.REDIS_URL) {
       store = createRedisStore({ url: env.REDIS_URL, ...(env.REDIS_PREFIX ? { prefix: env.REDIS_PREFIX } : {}) })
-      await store.ready
-      if (folder === undefined) await store.revoke(target as string)
-      else await store.revokeFolder(folder, options)
+      const given = store
+      // The revocation needs only a connection (not the store's copy of the set, which `ready` waits for): tried
+      // until Redis answers, for at most a second.
+      await retried(() => (folder === undefined ? given.revoke(target as string) : given.revokeFolder(folder, options)))
     }
     if (worker !== undefined) await sendToWorker(worker, revocation, values, env)
     io.out(
@@ -228,6 +229,20 @@ async function revoke(
     return 2
   } finally {
     await store?.close()
+  }
+}
+
+// A step tried every 100 ms until it works, for at most `ms`; then the last failure, said as Redis not answering.
+async function retried(step: () => Promise<void>, ms = 1000): Promise<void> {
+  for (let tries = ms / 100; ; tries--) {
+    try {
+      await step()
+      return
+    } catch (err) {
+      if (tries <= 1)
+        throw new Error(`Redis at REDIS_URL did not answer in time (${(err as Error).message})`, { cause: err })
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
   }
 }
 

@@ -1,41 +1,87 @@
-// The store for many processes, on Redis through node-redis (the `redis` package, an optional peer dependency).
-// Use counts are one atomic script per counted request; revocations live in one sorted set, and every process
-// keeps a copy, loaded when it connects and kept current through pub/sub, so checking one costs no round trip.
+// The store for many processes, on Redis (or Valkey) through node-redis (the `redis` package, an optional peer
+// dependency): standalone, Cluster or Sentinel. Use counts are one atomic script per counted request; revocations
+// live in one sorted set, and every process keeps a copy, loaded when it connects and kept current through pub/sub,
+// so checking one costs no round trip.
 import { createHash, randomBytes } from 'node:crypto'
 import { asOptions, assertKnownOptions, describeValue } from './option-checks.js'
 import {
-  decodeRevocation,
   encodeRevocation,
   folderRevocation,
   linkRevocation,
+  revocationOf,
   RevocationSet,
   type LinkStore,
   type Revocation,
 } from './store.js'
 
-/** What the store needs of a node-redis client (v6): commands, a duplicate for pub/sub, its events. */
-export interface RedisClientLike {
-  sendCommand(args: readonly string[], options?: { timeout?: number }): Promise<unknown>
-  duplicate(): RedisClientLike
+/** What a command may be told: how long node-redis waits to send it (ms). */
+interface SendOptions {
+  timeout?: number
+}
+type Listener = (message: string) => void
+
+/** What the store needs of every kind of node-redis client (v6): connecting, pub/sub, its events. */
+interface RedisClientBase {
   connect(): Promise<unknown>
-  subscribe(channel: string, listener: (message: string) => void): Promise<void>
-  on(event: string, listener: (...args: unknown[]) => void): unknown
-  close?(): Promise<unknown>
-  destroy?(): void
+  subscribe(channel: string, listener: Listener): Promise<unknown>
+  on(event: string, listener: (...args: never[]) => void): unknown
   readonly isOpen: boolean
   readonly isReady: boolean
 }
 
+/** A client of one Redis: `createClient()` of the `redis` package. */
+export interface RedisStandaloneClientLike extends RedisClientBase {
+  sendCommand(args: string[], options?: SendOptions): Promise<unknown>
+  duplicate(): RedisStandaloneClientLike
+  close?(): Promise<unknown>
+  destroy?(): unknown
+}
+
+/** A client of a Redis Cluster: `createCluster()` of the `redis` package. */
+export interface RedisClusterClientLike extends RedisClientBase {
+  sendCommand(
+    firstKey: string | undefined,
+    isReadonly: boolean | undefined,
+    args: string[],
+    options?: SendOptions,
+  ): Promise<unknown>
+  unsubscribe(channel: string, listener: Listener): Promise<unknown>
+  nodeClient(node: never): unknown
+  readonly masters: readonly unknown[]
+}
+
+/** A client of the primary that Redis Sentinel names: `createSentinel()` of the `redis` package. */
+export interface RedisSentinelClientLike extends RedisClientBase {
+  sendCommand(isReadonly: boolean | undefined, args: string[], options?: SendOptions): Promise<unknown>
+  use<T>(
+    fn: (lease: { sendCommand(isReadonly: boolean | undefined, args: string[]): Promise<unknown> }) => Promise<T>,
+  ): Promise<T>
+  unsubscribe(channel: string, listener: Listener): Promise<unknown>
+  getSentinelNode(): unknown
+}
+
+/** Any client {@link createRedisStore} takes. */
+export type RedisClientLike = RedisStandaloneClientLike | RedisClusterClientLike | RedisSentinelClientLike
+
 /** Options of {@link createRedisStore}: a `url`, or a `client` the app made and closes itself. */
 export interface RedisStoreOptions {
-  /** `redis://host:port/db`: the store makes its own client (the `redis` package must be installed). */
+  /** `redis://host:port/db`: the store makes its own client of one Redis (the `redis` package must be installed). */
   url?: string
-  /** A node-redis client (`createClient()` of the `redis` package, v6), connected or not. */
+  /**
+   * A node-redis client (v6), connected or not: `createClient()`, `createCluster()` or `createSentinel()`. A
+   * Sentinel client follows failovers; a `url` or `createClient()` of a primary does not.
+   */
   client?: RedisClientLike
   /** Prefix of every key and channel. Default `'signed-url:'`. */
   prefix?: string
   /** How long a command may take before the store counts as unable to answer (ms). Default `1000`. */
   timeout?: number
+  /**
+   * How many replicas must hold a use or a revocation (Redis's `WAIT`) before it counts: a request whose use
+   * they do not confirm within `timeout` is refused with 503, and `revoke` rejects. Default `0`: the primary's word.
+   * With 0, a failover to a replica that lagged forgets the uses and revocations it had not yet received.
+   */
+  waitForReplicas?: number
   /** Clock in milliseconds, like `Date.now`. Default `Date.now`. */
   now?: () => number
 }
@@ -57,27 +103,52 @@ local left = used - tonumber(ARGV[1])
 if left < 0 then left = 0 end
 redis.call('SET', KEYS[1], left, 'KEEPTTL')
 return 1`
-// Adds revocation ARGV[1] (lapsing at ARGV[2]) to the set KEYS[1], drops lapsed ones (before ARGV[3]), and tells
-// every process on channel KEYS[2]: one step, so none can load the set without it and miss the message.
-const REVOKE = `redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-redis.call('PUBLISH', KEYS[2], ARGV[1])
+// Every message on the channel KEYS[2] carries the next number of one count, kept in the set KEYS[1] itself as the
+// member '#seq' (its score is minus the count: revocations' scores, Unix times, are positive). The set and the
+// channel share one name, so on a Cluster they share a slot and the script runs on one node, whatever the prefix.
+const NUMBERED = `local function publish(message)
+  local seq = -tonumber(redis.call('ZINCRBY', KEYS[1], -1, '#seq'))
+  redis.call('PUBLISH', KEYS[2], '{"seq":' .. seq .. ',' .. string.sub(message, 2))
+end
+`
+// Adds revocation ARGV[1] (lapsing at ARGV[2]) to the set, drops lapsed ones (before ARGV[3]), and tells every
+// process: one step, so none can read the set without it and miss the message.
+const REVOKE = `${NUMBERED}redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '0', ARGV[3])
+publish(ARGV[1])
+return 1`
+// A heartbeat ARGV[1] on the channel: proof the subscription still hears, and a number that shows a gap.
+const BEAT = `${NUMBERED}publish(ARGV[1])
 return 1`
 
-// How often each process checks its subscription with a heartbeat (ms), and how many commands may wait at once.
+// How often each process publishes a heartbeat (ms), how many commands may wait at once, and how many members of
+// the set one ZSCAN asks for (a page of about 100 kB: each decodes in well under the 50 ms an event loop may block).
 const HEARTBEAT = 1000
 const MAX_IN_FLIGHT = 1000
+const PAGE = 1000
 
-const SHA1 = new Map([SPEND, REFUND, REVOKE].map((body) => [body, createHash('sha1').update(body).digest('hex')]))
+const SHA1 = new Map([SPEND, REFUND, REVOKE, BEAT].map((body) => [body, createHash('sha1').update(body).digest('hex')]))
+
+// Sends a command to the node that holds `key` (the primary); `pinned` runs steps on one connection, so a WAIT
+// after them counts their writes.
+type Send = (key: string, args: string[]) => Promise<unknown>
+interface Connection {
+  send: Send
+  pinned<T>(key: string, steps: (send: Send) => Promise<T>): Promise<T>
+  connect(): Promise<void>
+  subscribe(listener: Listener): Promise<void>
+  close(): Promise<void>
+}
 
 /**
  * A store in Redis, shared by every process that uses the same Redis and prefix. `ready` resolves once this
- * process has loaded the revocations and listens for new ones. Redis should persist its data (AOF): a Redis that
- * restarts empty forgets how often each link was used. Throws a TypeError on bad options.
+ * process has loaded the revocations and listens for new ones, however long the first connection takes; it rejects
+ * only when Redis refuses the store's credentials. Redis should persist its data (AOF): a Redis that restarts empty
+ * forgets how often each link was used. Throws a TypeError on bad options.
  */
 export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStore & { ready: Promise<void> } {
   const opts = asOptions<RedisStoreOptions>('createRedisStore', options)
-  assertKnownOptions('createRedisStore', opts, new Set(['url', 'client', 'prefix', 'timeout', 'now']))
+  assertKnownOptions('createRedisStore', opts, OPTIONS)
   if ((opts.url === undefined) === (opts.client === undefined))
     throw new TypeError('createRedisStore: give either "url" or "client"')
   if (opts.url !== undefined && (typeof opts.url !== 'string' || !/^rediss?:\/\//.test(opts.url)))
@@ -90,17 +161,20 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     throw new TypeError(
       `createRedisStore: "timeout" must be a positive number of milliseconds, got ${describeValue(timeout)}`,
     )
+  const replicas = opts.waitForReplicas ?? 0
+  if (!Number.isSafeInteger(replicas) || replicas < 0)
+    throw new TypeError(
+      `createRedisStore: "waitForReplicas" must be a whole number of replicas, 0 or more, got ${describeValue(replicas)}`,
+    )
   const now = opts.now ?? Date.now
   if (typeof now !== 'function')
     throw new TypeError(`createRedisStore: "now" must be a function, got ${describeValue(now)}`)
-  const given = opts.client
-  if (given !== undefined && (typeof given !== 'object' || given === null || typeof given.sendCommand !== 'function'))
-    throw new TypeError(`createRedisStore: "client" must be a node-redis client, got ${describeValue(given)}`)
-  // Made only once every option is known good.
-  const client = given ?? ownClient(opts.url as string)
-  const nowS = () => now() / 1000
   const setKey = `${prefix}revocations`
   const channel = `${prefix}revocations`
+  // Made only once every option is known good.
+  const connection =
+    opts.client === undefined ? ownConnection(opts.url as string, channel) : given(opts.client, channel)
+  const nowS = () => now() / 1000
   const revocations = new RevocationSet(nowS)
   let closed = false
   // Commands under way: past MAX_IN_FLIGHT (a Redis that stopped answering), new ones fail at once, so memory
@@ -110,60 +184,89 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
   // script, a network that drops packets without closing) would hold every request. So each has its own timer.
   // A command counts as waiting until Redis answers it (or its connection drops), not until its timer gives up:
   // one that timed out still holds its place in node-redis's queue.
-  const command = (args: string[]): Promise<unknown> => {
-    if (inFlight >= MAX_IN_FLIGHT) return Promise.reject(new Error('createRedisStore: too many commands waiting'))
-    inFlight++
-    const sent = client.sendCommand(args, { timeout }).finally(() => inFlight--)
-    return withTimeout(sent, timeout)
-  }
+  const timed =
+    (send: Send): Send =>
+    (key, args) => {
+      if (inFlight >= MAX_IN_FLIGHT) return Promise.reject(new Error('createRedisStore: too many commands waiting'))
+      inFlight++
+      return withTimeout(
+        send(key, args).finally(() => inFlight--),
+        timeout,
+      )
+    }
+  const command = timed(connection.send)
   // A script by its SHA-1 (EVALSHA: a fraction of EVAL's cost, measured), sent whole once Redis lacks it.
-  const script = async (body: string, keys: string[], args: string[]) => {
+  const script = async (send: Send, body: string, keys: string[], args: string[]) => {
     const sha = SHA1.get(body) as string
     try {
-      return await command(['EVALSHA', sha, String(keys.length), ...keys, ...args])
+      return await send(keys[0], ['EVALSHA', sha, String(keys.length), ...keys, ...args])
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err
-      return command(['EVAL', body, String(keys.length), ...keys, ...args])
+      return send(keys[0], ['EVAL', body, String(keys.length), ...keys, ...args])
     }
   }
-  // Errors are the connection's: commands fail (and are refused with 503) while it lasts; never a crash.
-  client.on('error', () => undefined)
+  // A write that must survive a failover: the script, then WAIT on the same connection until `replicas` replicas
+  // hold it (Redis's WAIT counts every earlier write of the connection). Not confirmed in time: it did not count.
+  const durable = async (body: string, keys: string[], args: string[]): Promise<unknown> => {
+    if (replicas === 0) return script(command, body, keys, args)
+    // Bounded as a whole too: a lease of a Sentinel client waits for the connection's other commands.
+    const leased = connection.pinned(keys[0], async (send) => {
+      const pinned = timed(send)
+      const result = await script(pinned, body, keys, args)
+      const held = await pinned(keys[0], ['WAIT', String(replicas), String(Math.max(1, Math.floor(timeout * 0.8)))])
+      if (typeof held !== 'number' || held < replicas)
+        throw new Error(`createRedisStore: ${String(held)} of ${replicas} replicas confirmed the write in time`)
+      return result
+    })
+    return withTimeout(leased, 2 * timeout)
+  }
 
-  // The copy of the revocations is current while (1) it was loaded after the subscriber last (re)connected and
-  // (2) the heartbeat this process publishes every HEARTBEAT ms comes back through its own subscription within
-  // `timeout`: a connection that went silent without closing is noticed too. Whenever either fails, the copy is
-  // marked behind and is loaded again (retrying) once the heartbeat comes back.
+  // The copy of the revocations is current while (1) it was loaded, with no message on the channel missed since,
+  // and (2) the heartbeat this process publishes every HEARTBEAT ms comes back within `timeout`. Every message
+  // carries the next number of one count (see NUMBERED): a number out of turn means messages were lost (a
+  // subscription that reconnected, moved to another Cluster node, or followed a failover to a primary that lacks
+  // some), and the copy is loaded again. A silent subscription is noticed by the missing heartbeat.
   let loaded = false
+  // Counts the times the copy may have missed something: a load that began before the last of them is not enough.
+  let missed = 0
+  let expected: number | undefined
   let lastEcho = Date.now()
   let loading: Promise<void> | undefined
   const heartbeat = JSON.stringify({ heartbeat: `${process.pid}.${randomBytes(6).toString('hex')}` })
   const behind = () => {
     loaded = false
+    missed++
   }
-  const subscriber = client.duplicate()
-  subscriber.on('error', behind)
-  subscriber.on('end', behind)
-  subscriber.on('reconnecting', behind)
-  // On every (re)connection node-redis subscribes again by itself; the set is loaded again, for what was missed.
-  subscriber.on('ready', () => {
-    behind()
-    void reload()
-  })
-  const load = async (): Promise<void> => {
-    const members = (await command(['ZRANGE', setKey, String(Math.floor(nowS())), '+inf', 'BYSCORE'])) as string[]
-    revocations.replace(members.map(decodeRevocation).filter((r): r is Revocation => r !== undefined))
+  // Loads the set in pages (ZSCAN: each a short step for Redis, and a pause for this process's event loop between
+  // them) into a copy built beside the current one; revocations that arrive meanwhile are kept (RevocationSet.load).
+  // True if nothing was missed while it ran.
+  const load = async (): Promise<boolean> => {
+    const began = missed
+    const into = revocations.load()
+    let cursor = '0'
+    do {
+      const [next, flat] = (await command(setKey, ['ZSCAN', setKey, cursor, 'COUNT', String(PAGE)])) as [
+        string,
+        string[],
+      ]
+      into.put(membersOf(flat))
+      cursor = `${next as string | number}`
+    } while (cursor !== '0')
+    into.finish()
+    return began === missed
   }
-  // Loads until it succeeds (the main client may reconnect after the subscriber), one attempt at a time.
+  // Loads until a load succeeds and nothing was missed during it, one at a time.
   const reload = (): Promise<void> => {
     loading ??= (async () => {
       try {
         while (!closed) {
           try {
-            await load()
-            loaded = true
-            return
+            if (await load()) {
+              loaded = true
+              return
+            }
           } catch {
-            await new Promise((resolve) => setTimeout(resolve, 100).unref())
+            await pause(100)
           }
         }
       } finally {
@@ -172,64 +275,118 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     })()
     return loading
   }
-  const onMessage = (message: string) => {
-    if (message === heartbeat) {
-      lastEcho = Date.now()
-      if (!loaded) void reload()
+  let firstLoad: () => void = () => undefined
+  const ready = new Promise<void>((resolve) => (firstLoad = resolve))
+  const onMessage = (text: string) => {
+    let message: { seq?: unknown; heartbeat?: unknown }
+    try {
+      message = JSON.parse(text) as typeof message
+    } catch {
       return
     }
-    const revocation = decodeRevocation(message)
+    if (typeof message !== 'object' || message === null) return
+    if (typeof message.seq === 'number') {
+      // The subscription hears this message, so a load begun now misses nothing after it.
+      if (expected !== undefined && message.seq !== expected) behind()
+      expected = message.seq + 1
+      if (!loaded) void reload().then(() => loaded && firstLoad())
+    }
+    if (message.heartbeat !== undefined) {
+      if (text.endsWith(heartbeat.slice(1))) lastEcho = Date.now()
+      return
+    }
+    const revocation = revocationOf(message)
     if (revocation !== undefined) revocations.add(revocation)
   }
+  const beat = () => script(command, BEAT, [setKey, channel], [heartbeat]).catch(() => undefined)
   const beats = setInterval(() => {
     if (Date.now() - lastEcho > timeout + HEARTBEAT) behind()
-    command(['PUBLISH', channel, heartbeat]).catch(() => undefined)
+    void beat()
   }, HEARTBEAT)
   beats.unref()
+
+  // Connects and subscribes, each step again (after a pause) until it works, for as long as it takes; only a
+  // refusal of the store's credentials or rights ends it, and rejects `ready`. The first message heard (a
+  // heartbeat, this process's own at the latest) starts the load, and `ready` resolves once it is done.
   const connecting = (async () => {
-    if (!client.isOpen) await client.connect()
-    await subscriber.connect()
-    await subscriber.subscribe(channel, onMessage)
-    await load()
-    loaded = true
-    lastEcho = Date.now()
+    for (let tries = 0; !closed; tries++) {
+      try {
+        await connection.connect()
+        // node-redis keeps a listener once however often it is given (a retry after a late answer is harmless).
+        await withTimeout(connection.subscribe(onMessage), timeout)
+        lastEcho = Date.now()
+        void beat()
+        return
+      } catch (err) {
+        if (isRefusal(err)) throw err
+        await pause(Math.min(100 * (tries + 1), 2000))
+      }
+    }
   })()
-  // Rejects if the first connection takes longer than `timeout` (the clients go on trying meanwhile).
-  const ready = withTimeout(connecting, timeout)
-  connecting.catch(() => undefined)
-  // Awaited by those who want it; a failure to connect is the store's being down, reported per request.
-  ready.catch(() => undefined)
+  // Awaited by those who want it; until then, requests that need the store are refused (503).
+  const settledReady = connecting.then(() => ready)
+  settledReady.catch(() => undefined)
 
   const publish = async (revocation: Revocation) => {
     const text = encodeRevocation(revocation)
-    await script(REVOKE, [setKey, channel], [text, String(revocation.until), String(Math.floor(nowS()))])
+    // Kept here first: refused in this process at once, whatever Redis answers.
     revocations.add(revocation)
+    await durable(REVOKE, [setKey, channel], [text, String(revocation.until), String(Math.floor(nowS()))])
   }
   return {
     get current() {
       return loaded && Date.now() - lastEcho <= timeout + HEARTBEAT
     },
-    ready,
+    ready: settledReady,
     revoke: async (link) => publish(linkRevocation(link)),
     revokeFolder: async (folder, folderOptions) => publish(folderRevocation(folder, folderOptions, nowS())),
     revoked: (link) => revocations.has(link),
     async spend(signature, amount, limit, until) {
       const key = `${prefix}uses:${signature}`
-      const fit = await script(SPEND, [key], [String(amount), String(limit), String(until)])
+      const args = [String(amount), String(limit), String(until)]
+      // A check that spends nothing (amount 0) writes nothing that a replica must hold.
+      const fit = amount > 0 ? await durable(SPEND, [key], args) : await script(command, SPEND, [key], args)
       return fit === 1
     },
     async refund(signature, amount) {
-      await script(REFUND, [`${prefix}uses:${signature}`], [String(amount)])
+      // Giving back is never waited for: one lost in a failover refuses more, never serves more.
+      await script(command, REFUND, [`${prefix}uses:${signature}`], [String(amount)])
     },
     async close() {
       if (closed) return
       closed = true
       clearInterval(beats)
-      await ready.catch(() => undefined)
-      await end(subscriber)
-      if (given === undefined) await end(client)
+      await connection.close()
     },
   }
+}
+
+const OPTIONS: ReadonlySet<string> = new Set(['url', 'client', 'prefix', 'timeout', 'waitForReplicas', 'now'])
+
+// The revocations among a ZSCAN page (member, score, member, score...): the members that decode, the count skipped.
+function* membersOf(flat: readonly unknown[]): Generator<Revocation> {
+  for (let i = 0; i < flat.length; i += 2) {
+    const member = flat[i]
+    if (typeof member !== 'string' || member.charCodeAt(0) !== 0x7b /* { */) continue
+    try {
+      const revocation = revocationOf(JSON.parse(member))
+      if (revocation !== undefined) yield revocation
+    } catch {
+      // Not one of ours.
+    }
+  }
+}
+
+// Errors that no retry mends: Redis refused the store's credentials or rights (ACL), or the script commands.
+function isRefusal(err: unknown): boolean {
+  // node-redis wraps the server's refusal when its reconnect strategy gives up on it: the cause says it.
+  for (let e = err, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++)
+    if (/\b(?:WRONGPASS|NOAUTH|NOPERM)\b/.test(e.message)) return true
+  return false
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref())
 }
 
 // `promise`, or a rejection once `ms` have passed without it (the timer holds no process open).
@@ -242,8 +399,101 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer))
 }
 
+// The kind of client the app gave, told apart by what only it has (node-redis exports no classes to test against):
+// a Cluster client its `masters` and `nodeClient`, a Sentinel client its `use` and `getSentinelNode`. Anything else
+// (a client pool, another library's client) is refused: its calls would fail on every request.
+function given(client: unknown, channel: string): Connection {
+  const c = client as Record<string, unknown> | null
+  const has = (...names: string[]) => names.every((name) => typeof c?.[name] === 'function')
+  if (typeof client !== 'object' || c === null || !has('sendCommand', 'connect', 'subscribe', 'on'))
+    throw new TypeError(
+      `createRedisStore: "client" must be a node-redis v6 client (createClient, createCluster or createSentinel), got ${describeValue(client)}`,
+    )
+  if (has('nodeClient') && 'masters' in c) return clusterConnection(client as RedisClusterClientLike, channel)
+  if (has('use', 'getSentinelNode')) return sentinelConnection(client as RedisSentinelClientLike, channel)
+  if (has('duplicate')) return standaloneConnection(client as RedisStandaloneClientLike, channel, false)
+  throw new TypeError(
+    `createRedisStore: "client" must be a node-redis v6 client (createClient, createCluster or createSentinel), got ${describeValue(client)}`,
+  )
+}
+
+// Errors are the connection's: commands fail (and are refused with 503) while it lasts; never a crash.
+const ignore = () => undefined
+
+// One Redis: commands on the client, pub/sub on a duplicate of it (a subscribed connection takes no commands), the
+// duplicate closed with the store, the client too when the store made it.
+function standaloneConnection(client: RedisStandaloneClientLike, channel: string, own: boolean): Connection {
+  client.on('error', ignore)
+  const subscriber = client.duplicate()
+  subscriber.on('error', ignore)
+  const send: Send = (_key, args) => client.sendCommand(args)
+  return {
+    send,
+    // One connection carries every command of the client: WAIT after a write counts it.
+    pinned: (_key, steps) => steps(send),
+    async connect() {
+      if (!client.isOpen) await client.connect()
+    },
+    async subscribe(listener) {
+      if (!subscriber.isOpen) await subscriber.connect()
+      await subscriber.subscribe(channel, listener)
+    },
+    async close() {
+      await end(subscriber)
+      if (own) await end(client)
+    },
+  }
+}
+
+// A Cluster: each command goes to the node of its key's slot. Pub/sub is the classic kind (PUBLISH reaches every
+// node over the cluster bus, and node-redis listens on one node, moving to another if it fails): revocations are
+// rare, and a heartbeat a second per process costs the bus little, where sharded pub/sub would tie every process's
+// subscription to the one shard that holds the set and its resubscription to slot moves. A message lost in a move
+// shows as a gap in the numbers.
+function clusterConnection(client: RedisClusterClientLike, channel: string): Connection {
+  client.on('error', ignore)
+  let listening: Listener | undefined
+  const send: Send = (key, args) => client.sendCommand(key, false, args)
+  return {
+    send,
+    // node-redis keeps one connection to each node: WAIT after a write, routed by the same key, follows it.
+    pinned: (_key, steps) => steps(send),
+    async connect() {
+      if (!client.isOpen) await client.connect()
+    },
+    async subscribe(listener) {
+      await client.subscribe(channel, listener)
+      listening = listener
+    },
+    async close() {
+      if (listening !== undefined) await client.unsubscribe(channel, listening).catch(ignore)
+    },
+  }
+}
+
+// The primary Sentinel names: node-redis finds it, and after a failover the new one, commands and pub/sub alike.
+function sentinelConnection(client: RedisSentinelClientLike, channel: string): Connection {
+  client.on('error', ignore)
+  let listening: Listener | undefined
+  return {
+    send: (_key, args) => client.sendCommand(false, args),
+    // node-redis may keep several connections to the primary: a lease holds one for the write and its WAIT.
+    pinned: (_key, steps) => client.use((lease) => steps((_k, args) => lease.sendCommand(false, args))),
+    async connect() {
+      if (!client.isOpen) await client.connect()
+    },
+    async subscribe(listener) {
+      await client.subscribe(channel, listener)
+      listening = listener
+    },
+    async close() {
+      if (listening !== undefined) await client.unsubscribe(channel, listening).catch(ignore)
+    },
+  }
+}
+
 // Closes a client: gracefully once it is connected, at once (no more reconnecting) while it is not.
-async function end(client: RedisClientLike): Promise<void> {
+async function end(client: RedisStandaloneClientLike): Promise<void> {
   try {
     if (client.isReady && client.close !== undefined) await client.close()
     else client.destroy?.()
@@ -252,19 +502,23 @@ async function end(client: RedisClientLike): Promise<void> {
   }
 }
 
-// The store's own client: commands fail at once while Redis is unreachable (no queue to serve from later), and
-// it reconnects every 100 ms to 2 s.
-function ownClient(url: string): RedisClientLike {
-  let redis: { createClient(options: object): RedisClientLike }
+// The store's own client of one Redis: commands fail at once while Redis is unreachable (no queue to serve from
+// later), and it reconnects every 100 ms to 2 s, except when Redis refuses its credentials.
+function ownConnection(url: string, channel: string): Connection {
+  let redis: { createClient(options: object): RedisStandaloneClientLike }
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     redis = require('redis') as typeof redis
   } catch {
     throw new TypeError('createRedisStore: "url" needs the redis package: npm install redis')
   }
-  return redis.createClient({
+  const client = redis.createClient({
     url,
     disableOfflineQueue: true,
-    socket: { reconnectStrategy: (retries: number) => Math.min(100 * (retries + 1), 2000) },
+    socket: {
+      reconnectStrategy: (retries: number, cause: unknown) =>
+        isRefusal(cause) ? (cause as Error) : Math.min(100 * (retries + 1), 2000),
+    },
   })
+  return standaloneConnection(client, channel, true)
 }

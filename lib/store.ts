@@ -63,8 +63,13 @@ export interface LinkStore {
   close(): Promise<void>
 }
 
-// Revocations are kept this long past the links they cover: any clock tolerance of the guards is shorter.
-export const SLACK_SECONDS = 3600
+// State outlives the last second a guard may accept its link (expiry + the guard's clockTolerance) by this much:
+// the store's clock (Redis's, which lapses counts with EXPIREAT) may run ahead of the guards'.
+export const STATE_SLACK_SECONDS = 3600
+// Revocations are kept this long past the links they cover. Whoever revokes (the CLI, another process) does not
+// know the guards' clockTolerance, so this covers the most any may have, MAX_CLOCK_TOLERANCE in link-lifetime.ts
+// (6 h; a test keeps the two in step), plus the slack: 25200 s.
+export const SLACK_SECONDS = 6 * 3600 + STATE_SLACK_SECONDS
 
 /** The revocation a `revoke(link)` makes: the link's signature, until it expires; a TypeError for anything else. */
 export function linkRevocation(link: unknown): Revocation {
@@ -118,53 +123,96 @@ export function encodeRevocation(revocation: Revocation): string {
 
 export function decodeRevocation(text: string): Revocation | undefined {
   try {
-    const value = JSON.parse(text) as Record<string, unknown>
-    if (typeof value !== 'object' || value === null || !Number.isSafeInteger(value.until)) return undefined
-    const until = value.until as number
-    if (typeof value.signature === 'string')
-      return isCanonicalSignature(value.signature) ? { signature: value.signature, until } : undefined
-    // A folder as revokeFolder makes one: '' or canonical ending in '/', and exactly one of the two times.
-    const { folder, issuedBefore, expiringBefore } = value
-    if (typeof folder !== 'string' || (folder !== '' && (!folder.endsWith('/') || !isCanonicalPath(folder))))
-      return undefined
-    if (Number.isSafeInteger(issuedBefore) && expiringBefore === undefined)
-      return { folder, issuedBefore: issuedBefore as number, until }
-    if (Number.isSafeInteger(expiringBefore) && issuedBefore === undefined)
-      return { folder, expiringBefore: expiringBefore as number, until }
-    return undefined
+    return revocationOf(JSON.parse(text))
   } catch {
     return undefined
   }
 }
 
+/** A revocation from a parsed JSON value (other fields ignored); undefined for a value that is not one. */
+export function revocationOf(parsed: unknown): Revocation | undefined {
+  const value = parsed as Record<string, unknown>
+  if (typeof value !== 'object' || value === null || !Number.isSafeInteger(value.until)) return undefined
+  const until = value.until as number
+  if (typeof value.signature === 'string')
+    return isCanonicalSignature(value.signature) ? { signature: value.signature, until } : undefined
+  // A folder as revokeFolder makes one: '' or canonical ending in '/', and exactly one of the two times.
+  const { folder, issuedBefore, expiringBefore } = value
+  if (typeof folder !== 'string' || (folder !== '' && (!folder.endsWith('/') || !isCanonicalPath(folder))))
+    return undefined
+  if (Number.isSafeInteger(issuedBefore) && expiringBefore === undefined)
+    return { folder, issuedBefore: issuedBefore as number, until }
+  if (Number.isSafeInteger(expiringBefore) && issuedBefore === undefined)
+    return { folder, expiringBefore: expiringBefore as number, until }
+  return undefined
+}
+
+type FolderRevocation = Extract<Revocation, { folder: string }>
+
+/** A load of a {@link RevocationSet} under way: what `put` gives it takes the copy's place at `finish`. */
+export interface RevocationLoad {
+  /** Adds part of the whole list (lapsed ones are left out). */
+  put(revocations: Iterable<Revocation>): void
+  /** Puts the loaded list in place of the copy, with every revocation added to the copy since the load began. */
+  finish(): void
+}
+
 /**
  * A process's copy of the revocations: links by signature, folders by folder, so a check is one lookup per `/` of
- * the path (no scan of the list, no clock unless something matched). Lapsed ones are ignored and dropped when the
- * copy is next written.
+ * the path (no scan of the list, no clock unless something matched). Every write costs the same whatever the size
+ * of the copy: lapsed links are swept a few at a time as others are added, and a folder keeps only the revocations
+ * no other of its own covers. A load (after a reconnection, which may have missed some) builds a new copy beside the
+ * current one, in parts, and keeps whatever was added while it ran: a revocation that arrives after Redis read
+ * the list, but before the load ends, is in neither the list nor lost.
  */
 export class RevocationSet {
-  private readonly links = new Map<string, number>()
-  private readonly folders = new Map<string, Extract<Revocation, { folder: string }>[]>()
+  private links = new Map<string, number>()
+  private folders = new Map<string, FolderRevocation[]>()
+  // Adds made while a load runs, applied again on top of what it loaded; undefined when none runs.
+  private journal: Revocation[] | undefined
+  private sweeper = lapsedSweeper<number>((until, now) => until <= now)
 
   constructor(private readonly nowS: () => number) {}
 
   add(revocation: Revocation): void {
-    this.drop()
-    if ('signature' in revocation) {
-      const until = this.links.get(revocation.signature) ?? 0
-      if (revocation.until > until) this.links.set(revocation.signature, revocation.until)
-      return
-    }
-    const list = this.folders.get(revocation.folder)
-    if (list === undefined) this.folders.set(revocation.folder, [revocation])
-    else list.push(revocation)
+    this.journal?.push(revocation)
+    this.sweeper(this.links, this.nowS())
+    put(this.links, this.folders, revocation)
   }
 
-  /** Replaces the whole copy (after a reconnection, which may have missed some). */
-  replace(revocations: readonly Revocation[]): void {
-    this.links.clear()
-    this.folders.clear()
-    for (const revocation of revocations) this.add(revocation)
+  /** Replaces the whole copy at once (the Worker's, from its list): a load with one part. */
+  replace(revocations: Iterable<Revocation>): void {
+    const load = this.load()
+    load.put(revocations)
+    load.finish()
+  }
+
+  /** Starts a load; the copy stays in use, and keeps taking adds, until `finish`. One load at a time. */
+  load(): RevocationLoad {
+    const links = new Map<string, number>()
+    const folders = new Map<string, FolderRevocation[]>()
+    const journal: Revocation[] = []
+    this.journal = journal
+    return {
+      put: (revocations) => {
+        const now = this.nowS()
+        for (const revocation of revocations) if (revocation.until > now) put(links, folders, revocation)
+      },
+      finish: () => {
+        if (this.journal !== journal) throw new Error('RevocationSet: another load took the place of this one')
+        for (const revocation of journal) put(links, folders, revocation)
+        this.links = links
+        this.folders = folders
+        this.journal = undefined
+      },
+    }
+  }
+
+  /** How many revocations the copy holds (lapsed ones not yet swept among them). */
+  get size(): number {
+    let size = this.links.size
+    for (const list of this.folders.values()) size += list.length
+    return size
   }
 
   has(link: StoredLink): boolean {
@@ -181,7 +229,7 @@ export class RevocationSet {
     return false
   }
 
-  private covers(list: Extract<Revocation, { folder: string }>[] | undefined, link: StoredLink): boolean {
+  private covers(list: FolderRevocation[] | undefined, link: StoredLink): boolean {
     if (list === undefined) return false
     const now = this.nowS()
     for (const f of list) {
@@ -195,16 +243,56 @@ export class RevocationSet {
     }
     return false
   }
+}
 
-  private drop(): void {
-    const now = this.nowS()
-    for (const [signature, until] of this.links) if (until <= now) this.links.delete(signature)
-    for (const [folder, list] of this.folders) {
-      const live = list.filter((f) => f.until > now)
-      if (live.length === 0) this.folders.delete(folder)
-      else this.folders.set(folder, live)
+/**
+ * A sweep of lapsed entries spread over the writes: each call looks at two entries of the map, from where the last
+ * call stopped (a Map's iterator survives deletes, and starts over once done or once given another map). Memory
+ * stays bounded by the live entries plus those that lapsed since the sweep last passed, and no write walks the
+ * whole map (which made a load of n revocations cost n^2).
+ */
+function lapsedSweeper<V>(lapsed: (value: V, now: number) => boolean): (map: Map<string, V>, now: number) => void {
+  let swept: Map<string, V> | undefined
+  let at: Iterator<[string, V]> | undefined
+  return (map, now) => {
+    if (swept !== map) {
+      swept = map
+      at = undefined
+    }
+    for (let i = 0; i < 2 && map.size > 0; i++) {
+      at ??= map.entries()
+      const next = at.next()
+      if (next.done === true) at = undefined
+      else if (lapsed(next.value[1], now)) map.delete(next.value[0])
     }
   }
+}
+
+// One revocation into a copy's maps: a link keeps its latest lapse; a folder's list keeps only revocations that
+// no other covers (one that takes back at least as much, at least as long), so it stays as short as the distinct
+// kinds of revocation of that folder, however often it is revoked.
+function put(links: Map<string, number>, folders: Map<string, FolderRevocation[]>, revocation: Revocation): void {
+  if ('signature' in revocation) {
+    const until = links.get(revocation.signature) ?? 0
+    if (revocation.until > until) links.set(revocation.signature, revocation.until)
+    return
+  }
+  const list = folders.get(revocation.folder)
+  if (list === undefined) {
+    folders.set(revocation.folder, [revocation])
+    return
+  }
+  if (list.some((f) => covered(revocation, f))) return
+  const kept = list.filter((f) => !covered(f, revocation))
+  kept.push(revocation)
+  folders.set(revocation.folder, kept)
+}
+
+// Whether revocation `a` of a folder takes back nothing that `b` of the same folder does not, for no longer.
+function covered(a: FolderRevocation, b: FolderRevocation): boolean {
+  if (a.until > b.until) return false
+  if (a.expiringBefore !== undefined) return b.expiringBefore !== undefined && a.expiringBefore <= b.expiringBefore
+  return b.issuedBefore !== undefined && (a.issuedBefore ?? 0) <= b.issuedBefore
 }
 
 /** Options of {@link createMemoryStore}. */
@@ -227,11 +315,7 @@ export function createMemoryStore(options: Readonly<MemoryStoreOptions> = {}): L
   const nowS = () => now() / 1000
   const revocations = new RevocationSet(nowS)
   const spent = new Map<string, { spent: number; until: number }>()
-  let writes = 0
-  const dropLapsed = () => {
-    const at = nowS()
-    for (const [signature, count] of spent) if (count.until <= at) spent.delete(signature)
-  }
+  const sweep = lapsedSweeper<{ until: number }>((count, at) => count.until <= at)
   // Each answers at once; as promises, so a guard treats every store alike.
   return {
     current: true,
@@ -241,8 +325,8 @@ export function createMemoryStore(options: Readonly<MemoryStoreOptions> = {}): L
     revoked: (link) => revocations.has(link),
     spend: (signature, amount, limit, until) =>
       settled(() => {
-        // Lapsed counts go now and then (their links have expired): memory stays bounded by the live links.
-        if (++writes % 1024 === 0) dropLapsed()
+        // Lapsed counts (their links can no longer be accepted) go a few at a time, as counts are written.
+        sweep(spent, nowS())
         const count = spent.get(signature)
         const used = count === undefined || count.until <= nowS() ? 0 : count.spent
         if (used + amount > limit || (amount === 0 && used >= limit)) return false

@@ -246,15 +246,24 @@ describe('createRedisStore', () => {
     expect(() => createRedisStore({ url: 'http://x' })).toThrow(/"url" must be a redis:\/\//)
     expect(() => createRedisStore({ url: 'redis://127.0.0.1:1', timeout: 0 })).toThrow(/"timeout"/)
     expect(() => createRedisStore({ url: 'redis://127.0.0.1:1', prefix: 'a b' })).toThrow(/"prefix"/)
-    expect(() => createRedisStore({ client: {} as never })).toThrow(/"client" must be a node-redis client/)
+    expect(() => createRedisStore({ client: {} as never })).toThrow(/"client" must be a node-redis v6 client/)
+    expect(() => createRedisStore({ url: 'redis://x', waitForReplicas: -1 })).toThrow(/"waitForReplicas"/)
+    expect(() => createRedisStore({ url: 'redis://x', waitForReplicas: 1.5 })).toThrow(/"waitForReplicas"/)
     expect(() => createRedisStore({ url: 'redis://x', tiemout: 5 } as never)).toThrow(TypeError)
   })
 
-  it('refuses with 503 (not a hang) when Redis was never reachable', async () => {
+  it('refuses with 503 (not a hang) while Redis is unreachable, and is not ready yet', async () => {
     const store = createRedisStore({ url: 'redis://127.0.0.1:1', timeout: 200 })
-    await expect(store.ready).rejects.toBeDefined()
+    let settled = false
+    store.ready.then(
+      () => (settled = true),
+      () => (settled = true),
+    )
     expect(store.current).toBe(false)
     await expect(store.spend('x'.repeat(43), 1, 3, 9e9)).rejects.toBeDefined()
+    await expect(store.revoke(signer.sign('private/image.png', { ttl: 7001 }))).rejects.toBeDefined()
+    // An unreachable Redis is no reason to give up: `ready` waits for it (it rejects only when refused).
+    expect(settled).toBe(false)
     await store.close()
   })
 })
