@@ -24,7 +24,7 @@ type Listener = (message: string) => void
 interface RedisClientBase {
   connect(): Promise<unknown>
   subscribe(channel: string, listener: Listener): Promise<unknown>
-  on(event: string, listener: (...args: never[]) => void): unknown
+  on(event: 'error', listener: (err: Error) => void): unknown
   readonly isOpen: boolean
   readonly isReady: boolean
 }
@@ -45,7 +45,7 @@ export interface RedisClusterClientLike extends RedisClientBase {
     args: string[],
     options?: SendOptions,
   ): Promise<unknown>
-  unsubscribe(channel: string, listener: Listener): Promise<unknown>
+  unsubscribe(channel: string, listener: (message: string | Buffer) => unknown): Promise<unknown>
   nodeClient(node: never): unknown
   readonly masters: readonly unknown[]
 }
@@ -56,7 +56,7 @@ export interface RedisSentinelClientLike extends RedisClientBase {
   use<T>(
     fn: (lease: { sendCommand(isReadonly: boolean | undefined, args: string[]): Promise<unknown> }) => Promise<T>,
   ): Promise<T>
-  unsubscribe(channel: string, listener: Listener): Promise<unknown>
+  unsubscribe(channel: string, listener: (message: string | Buffer) => unknown): Promise<unknown>
   getSentinelNode(): unknown
 }
 
@@ -466,7 +466,7 @@ function clusterConnection(client: RedisClusterClientLike, channel: string): Con
       listening = listener
     },
     async close() {
-      if (listening !== undefined) await client.unsubscribe(channel, listening).catch(ignore)
+      if (listening !== undefined) await client.unsubscribe(channel, listening as never).catch(ignore)
     },
   }
 }
@@ -487,7 +487,7 @@ function sentinelConnection(client: RedisSentinelClientLike, channel: string): C
       listening = listener
     },
     async close() {
-      if (listening !== undefined) await client.unsubscribe(channel, listening).catch(ignore)
+      if (listening !== undefined) await client.unsubscribe(channel, listening as never).catch(ignore)
     },
   }
 }

@@ -1,0 +1,216 @@
+// createRedisStore's own logic, with stand-in clients that record what it sends and answer as told: which call each
+// kind of node-redis client gets, loads in pages that keep what arrives meanwhile, numbered messages that reveal a
+// gap, `ready`, and waitForReplicas. The real Redis, Cluster, Sentinel and Valkey are in engines/redis*.engine.ts.
+import { createRedisStore } from 'express-signed-url'
+
+// Canonical signatures: 43 characters, the last one carrying no stray bits.
+const SIG = `${'S'.repeat(42)}A`
+type Reply = (args: string[]) => unknown
+
+// A stand-in of node-redis's standalone client: `reply` answers each command (a promise, or a value), and the
+// subscriber (its duplicate) hands its listener to the test.
+function fakeStandalone(reply: Reply) {
+  const sent: string[][] = []
+  let listener: ((message: string) => void) | undefined
+  const client = {
+    isOpen: false,
+    isReady: false,
+    connect: () => {
+      client.isOpen = client.isReady = true
+      return Promise.resolve()
+    },
+    sendCommand: (args: string[]) => {
+      sent.push(args)
+      try {
+        return Promise.resolve(reply(args))
+      } catch (err) {
+        return Promise.reject(err as Error)
+      }
+    },
+    subscribe: (_channel: string, l: (message: string) => void) => {
+      listener = l
+      return Promise.resolve()
+    },
+    duplicate: () => client,
+    on: () => client,
+    destroy: () => undefined,
+  }
+  return { client, sent, deliver: (message: string) => listener?.(message) }
+}
+
+// What the store's scripts answer, by the script's own words: spend and refund fit (1), a heartbeat is published.
+const scripts: Reply = (args) => {
+  if (args[0] === 'ZSCAN') return ['0', []]
+  if (args[0] === 'WAIT') return 1
+  return 1
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve))
+const message = (seq: number, body: object) => JSON.stringify({ seq, ...body })
+
+describe('createRedisStore with each kind of node-redis client', () => {
+  it('sends a Cluster client its command with the key that routes it', async () => {
+    const calls: unknown[][] = []
+    const cluster = {
+      isOpen: true,
+      isReady: true,
+      masters: [],
+      nodeClient: () => undefined,
+      connect: () => Promise.resolve(),
+      sendCommand: (...call: unknown[]) => {
+        calls.push(call)
+        return Promise.resolve(1)
+      },
+      subscribe: () => Promise.resolve(),
+      unsubscribe: () => Promise.resolve(),
+      on: () => cluster,
+    }
+    const store = createRedisStore({ client: cluster })
+    await expect(store.spend(SIG, 1, 3, 9e9)).resolves.toBe(true)
+    const spend = calls.find((c) => (c[2] as string[])[0] === 'EVALSHA' && (c[2] as string[])[3].includes('uses'))
+    expect(spend?.slice(0, 2)).toEqual([`signed-url:uses:${SIG}`, false])
+    await store.close()
+  })
+
+  it('sends a Sentinel client its command as (isReadonly, args), and holds a lease for WAIT', async () => {
+    const calls: unknown[][] = []
+    const leased: string[][] = []
+    const sentinel = {
+      isOpen: true,
+      isReady: true,
+      connect: () => Promise.resolve(),
+      getSentinelNode: () => undefined,
+      sendCommand: (...call: unknown[]) => {
+        calls.push(call)
+        return Promise.resolve(1)
+      },
+      use: <T>(fn: (lease: { sendCommand(r: boolean | undefined, args: string[]): Promise<unknown> }) => Promise<T>) =>
+        fn({
+          sendCommand: (_r, args) => {
+            leased.push(args)
+            return Promise.resolve(args[0] === 'WAIT' ? 1 : 1)
+          },
+        }),
+      subscribe: () => Promise.resolve(),
+      unsubscribe: () => Promise.resolve(),
+      on: () => sentinel,
+    }
+    const store = createRedisStore({ client: sentinel, waitForReplicas: 1 })
+    await expect(store.spend(SIG, 1, 3, 9e9)).resolves.toBe(true)
+    expect(leased.map((args) => args[0])).toEqual(['EVALSHA', 'WAIT'])
+    await store.refund(SIG, 1)
+    expect(calls.at(-1)?.[0]).toBe(false)
+    await store.close()
+  })
+
+  it('refuses, with a TypeError at construction, a client of no kind it knows (a pool, another library)', () => {
+    const pool = { sendCommand: () => Promise.resolve(), execute: () => Promise.resolve() }
+    expect(() => createRedisStore({ client: pool as never })).toThrow(
+      /"client" must be a node-redis v6 client \(createClient, createCluster or createSentinel\)/,
+    )
+    const ioredisLike = { ...pool, connect: () => Promise.resolve(), subscribe: () => Promise.resolve(), on: () => 0 }
+    expect(() => createRedisStore({ client: ioredisLike as never })).toThrow(TypeError)
+  })
+})
+
+describe('createRedisStore: loads and messages', () => {
+  it('loads the set in pages and keeps a revocation that arrives while a page is on its way', async () => {
+    let held: ((value: unknown) => void) | undefined
+    const member = (n: number) => JSON.stringify({ signature: `${n}`.padEnd(43, 'A'), until: 9e9 })
+    const fake = fakeStandalone((args) => {
+      if (args[0] !== 'ZSCAN') return scripts(args)
+      // Two pages; the second is held until the test lets it go.
+      if (args[2] === '0') return ['7', [member(1), '9e9', '#seq', '-3']]
+      return new Promise((resolve) => (held = resolve))
+    })
+    const store = createRedisStore({ client: fake.client })
+    await flush()
+    fake.deliver(message(1, { heartbeat: 'someone' }))
+    await flush()
+    expect(fake.sent.filter((a) => a[0] === 'ZSCAN').map((a) => [a[2], a[4]])).toEqual([
+      ['0', '1000'],
+      ['7', '1000'],
+    ])
+    // Published after Redis read the second page, heard before its reply: kept.
+    const late = `${'L'.repeat(42)}A`
+    fake.deliver(message(2, { signature: late, until: 9e9 }))
+    held?.(['0', [member(2), '9e9']])
+    await store.ready
+    const stored = (signature: string) => ({ path: 'a.png', expiresAt: 9e9, signature })
+    expect([member(1), member(2)].map((m) => store.revoked(stored(JSON.parse(m).signature)))).toEqual([true, true])
+    expect(store.revoked(stored(late))).toBe(true)
+    expect(store.current).toBe(true)
+    await store.close()
+  })
+
+  it('loads again when a number is skipped (messages were lost), and not otherwise', async () => {
+    const fake = fakeStandalone(scripts)
+    const store = createRedisStore({ client: fake.client })
+    await flush()
+    fake.deliver(message(5, { heartbeat: 'x' }))
+    await store.ready
+    const loads = () => fake.sent.filter((a) => a[0] === 'ZSCAN').length
+    expect(loads()).toBe(1)
+    fake.deliver(message(6, { heartbeat: 'x' }))
+    await flush()
+    expect(loads()).toBe(1)
+    fake.deliver(message(8, { heartbeat: 'x' }))
+    await flush()
+    expect(loads()).toBe(2)
+    // A Redis that restarted empty counts from 1 again: a gap too.
+    fake.deliver(message(1, { heartbeat: 'x' }))
+    await flush()
+    expect(loads()).toBe(3)
+    await store.close()
+  })
+
+  it('waits, in `ready`, for a Redis that is slow to come, and rejects it only for refused credentials', async () => {
+    let attempts = 0
+    const fake = fakeStandalone(scripts)
+    fake.client.connect = () => {
+      attempts++
+      if (attempts < 3) return Promise.reject(new Error('connect ECONNREFUSED'))
+      fake.client.isOpen = true
+      return Promise.resolve()
+    }
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] })
+    const store = createRedisStore({ client: fake.client, timeout: 50 })
+    let settled = false
+    void store.ready.then(() => (settled = true))
+    // Retried after 100 and 200 ms: connected on the third attempt, far past the 50 ms timeout.
+    await jest.advanceTimersByTimeAsync(350)
+    jest.useRealTimers()
+    expect([attempts, settled]).toEqual([3, false])
+    fake.deliver(message(1, { heartbeat: 'x' }))
+    await store.ready
+    expect(attempts).toBe(3)
+    await store.close()
+
+    const refused = fakeStandalone(scripts)
+    refused.client.connect = () =>
+      Promise.reject(new Error('reconnect gave up', { cause: new Error('WRONGPASS invalid username-password pair') }))
+    await expect(createRedisStore({ client: refused.client }).ready).rejects.toThrow(/gave up/)
+  })
+
+  it('with waitForReplicas, counts a use only once WAIT confirms it: refused (rejects) otherwise', async () => {
+    let replicas = 0
+    const fake = fakeStandalone((args) => (args[0] === 'WAIT' ? replicas : scripts(args)))
+    const store = createRedisStore({ client: fake.client, waitForReplicas: 1, timeout: 500 })
+    await expect(store.spend(SIG, 1, 3, 9e9)).rejects.toThrow(/0 of 1 replicas/)
+    const wait = fake.sent.find((a) => a[0] === 'WAIT')
+    expect(wait).toEqual(['WAIT', '1', '400'])
+    replicas = 1
+    await expect(store.spend(SIG, 1, 3, 9e9)).resolves.toBe(true)
+    // A revocation not confirmed rejects (the caller learns it may not survive a failover), yet holds here.
+    replicas = 0
+    const link = `/a.png?expiry=9000000000&method=get&signature=${SIG}`
+    await expect(store.revoke(link)).rejects.toThrow(/replicas/)
+    expect(store.revoked({ path: 'a.png', expiresAt: 9e9, signature: SIG })).toBe(true)
+    // A check that spends nothing, and a refund, wait for no replica.
+    const before = fake.sent.filter((a) => a[0] === 'WAIT').length
+    await store.spend(SIG, 0, 3, 9e9)
+    await store.refund(SIG, 1)
+    expect(fake.sent.filter((a) => a[0] === 'WAIT').length).toBe(before)
+    await store.close()
+  })
+})
