@@ -199,6 +199,11 @@ describe('createRedisStore: loads and messages', () => {
     await expect(store.spend(SIG, 1, 3, 9e9)).rejects.toThrow(/0 of 1 replicas/)
     const wait = fake.sent.find((a) => a[0] === 'WAIT')
     expect(wait).toEqual(['WAIT', '1', '400'])
+    // Refused, so not counted: the use is given back.
+    await flush()
+    const onKey = () => fake.sent.filter((a) => a[0] === 'EVALSHA' && a[3] === `signed-url:uses:${SIG}`)
+    expect(onKey().map((a) => a[4])).toEqual(['1', '1'])
+    expect(onKey()[0][1]).not.toBe(onKey()[1][1])
     replicas = 1
     await expect(store.spend(SIG, 1, 3, 9e9)).resolves.toBe(true)
     // A revocation not confirmed rejects (the caller learns it may not survive a failover), yet holds here.

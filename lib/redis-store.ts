@@ -206,19 +206,31 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     }
   }
   // A write that must survive a failover: the script, then WAIT on the same connection until `replicas` replicas
-  // hold it (Redis's WAIT counts every earlier write of the connection). Not confirmed in time: it did not count.
-  const durable = async (body: string, keys: string[], args: string[]): Promise<unknown> => {
+  // hold it (Redis's WAIT counts every earlier write of the connection). Not confirmed in time: it did not count,
+  // and `undo` (if given) is told what the script answered, to take back what it did.
+  const durable = async (
+    body: string,
+    keys: string[],
+    args: string[],
+    undo?: (result: unknown) => void,
+  ): Promise<unknown> => {
     if (replicas === 0) return script(command, body, keys, args)
+    let result: unknown
     // Bounded as a whole too: a lease of a Sentinel client waits for the connection's other commands.
     const leased = connection.pinned(keys[0], async (send) => {
       const pinned = timed(send)
-      const result = await script(pinned, body, keys, args)
+      result = await script(pinned, body, keys, args)
       const held = await pinned(keys[0], ['WAIT', String(replicas), String(Math.max(1, Math.floor(timeout * 0.8)))])
       if (typeof held !== 'number' || held < replicas)
         throw new Error(`createRedisStore: ${String(held)} of ${replicas} replicas confirmed the write in time`)
       return result
     })
-    return withTimeout(leased, 2 * timeout)
+    try {
+      return await withTimeout(leased, 2 * timeout)
+    } catch (err) {
+      if (result !== undefined) undo?.(result)
+      throw err
+    }
   }
 
   // The copy of the revocations is current while (1) it was loaded, with no message on the channel missed since,
@@ -345,7 +357,12 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
       const key = `${prefix}uses:${signature}`
       const args = [String(amount), String(limit), String(until)]
       // A check that spends nothing (amount 0) writes nothing that a replica must hold.
-      const fit = amount > 0 ? await durable(SPEND, [key], args) : await script(command, SPEND, [key], args)
+      // A use the replicas did not confirm is refused, so it is given back (never waited for: a refund lost in a
+      // failover refuses more, never serves more).
+      const undo = (spent: unknown) => {
+        if (spent === 1) script(command, REFUND, [key], [String(amount)]).catch(() => undefined)
+      }
+      const fit = amount > 0 ? await durable(SPEND, [key], args, undo) : await script(command, SPEND, [key], args)
       return fit === 1
     },
     async refund(signature, amount) {
