@@ -4,11 +4,14 @@
 // and 10 revoked folders, and with a Redis store holding the same (checked from its local copy); the three
 // interleaved in rounds, CPU per request and the ratio to the first. Then limited-use links, whose use is counted
 // per request: in the memory store and in Redis (one round trip), their CPU and time per request.
+// Last, a Redis store's copy of the revocations at 0, 1k, 100k and 1M live entries: how long a process takes to
+// load it, the longest the event loop stood still meanwhile, the memory per entry, and the per-request check then.
 // A benchmark, not a test: it prints, and fails only if a request is not served.
 //
-//   npm run bench:store                # 7 rounds
-//   BENCH_ROUNDS=1 BENCH_REQUESTS=500 npm run bench:store   # the smoke run of the engine suite
+//   npm run bench:store                # 7 rounds; sizes up to 1M
+//   BENCH_ROUNDS=1 BENCH_REQUESTS=500 BENCH_SIZES=0,1000 npm run bench:store   # the smoke run of the engine suite
 const { EventEmitter } = require('node:events')
+const { monitorEventLoopDelay } = require('node:perf_hooks')
 const { randomBytes } = require('node:crypto')
 const os = require('node:os')
 const { createMemoryStore, createRedisStore, createSigner, requireSignature } = require('express-signed-url')
@@ -16,6 +19,7 @@ const { startRedis } = require('./store-harness')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20000)
+const SIZES = (process.env.BENCH_SIZES ?? '0,1000,100000,1000000').split(',').map(Number)
 const key = randomBytes(32).toString('base64url')
 const signer = createSigner({ key, ttl: '1h' })
 
@@ -113,9 +117,85 @@ async function main() {
         `  ${name.padEnd(54)} ${(used / counted).toFixed(2).padStart(6)} µs   ${((ms * 1000) / counted).toFixed(1)} µs`,
       )
     }
+    await largeSets(redis, guards['no revocation check'])
   } finally {
     await redisStore.close()
     await redis.stop()
+  }
+}
+
+// Fills a prefix's revocation set in Redis with `n` live link revocations (ZADD in batches, as revoke would leave
+// it), then has a new store load it, and measures that store.
+async function largeSets(redis, baseline) {
+  const { createClient } = require('redis')
+  const writer = createClient({ url: redis.url })
+  await writer.connect()
+  const gc = global.gc ?? (() => undefined)
+  const until = Math.floor(Date.now() / 1000) + 86400
+  console.log(
+    'Redis store, revocations in each process       load (longest block)  reload (longest block)  memory/entry  check/request  ratio to none (range)',
+  )
+  try {
+    for (const n of SIZES) {
+      const prefix = `bench-${n}:`
+      for (let done = 0; done < n; done += 10000) {
+        const batch = []
+        for (let i = done; i < Math.min(n, done + 10000); i++) {
+          const signature = randomBytes(32).toString('base64url')
+          batch.push({ score: until, value: JSON.stringify({ signature, until }) })
+        }
+        await writer.zAdd(`${prefix}revocations`, batch)
+      }
+      gc()
+      const heapBefore = process.memoryUsage().heapUsed
+      const delay = monitorEventLoopDelay({ resolution: 5 })
+      delay.enable()
+      const t0 = process.hrtime.bigint()
+      const store = createRedisStore({ url: redis.url, prefix, timeout: 5000 })
+      await store.ready
+      const loadMs = Number(process.hrtime.bigint() - t0) / 1e6
+      delay.disable()
+      gc()
+      const perEntry = n === 0 ? 0 : (process.memoryUsage().heapUsed - heapBefore) / n
+      // A reload, as after a lost message (a number out of turn): the new copy is built beside the old, which
+      // is then garbage. Timed until the store is current again.
+      // One message lost: the count moves on without it, so the next heartbeat (within a second) shows the gap.
+      await writer.zIncrBy(`${prefix}revocations`, -1, '#seq')
+      while (store.current) await new Promise((resolve) => setImmediate(resolve))
+      const again = monitorEventLoopDelay({ resolution: 5 })
+      again.enable()
+      const t1 = process.hrtime.bigint()
+      while (!store.current) await new Promise((resolve) => setImmediate(resolve))
+      const reloadMs = Number(process.hrtime.bigint() - t1) / 1e6
+      again.disable()
+      try {
+        const guard = requireSignature({ signer, store })
+        const links = Array.from({ length: REQUESTS }, (_, i) => signer.sign(`private/photo-${i % 5000}.jpg`))
+        const ratios = []
+        const cpu = []
+        for (let i = 0; i < 3; i++) for (const g of [guard, baseline]) plainRun(g, links)
+        for (let round = 0; round < ROUNDS; round++) {
+          // A fresh random order of the two each round.
+          const pair = Math.random() < 0.5 ? [guard, baseline] : [baseline, guard]
+          const [first, second] = pair.map((g) => plainRun(g, links) / REQUESTS)
+          const [ours, base] = pair[0] === guard ? [first, second] : [second, first]
+          cpu.push(ours)
+          ratios.push(ours / base)
+        }
+        const sorted = (values) => [...values].sort((a, b) => a - b)
+        const r = sorted(ratios)
+        const ms = (value) => `${value.toFixed(0).padStart(6)} ms`
+        const block = (histogram) => `(${(histogram.max / 1e6).toFixed(1)} ms)`.padStart(11)
+        console.log(
+          `  ${String(n).padStart(8)} entries${' '.repeat(19)}${ms(loadMs)} ${block(delay)}   ${ms(reloadMs)} ${block(again)} ${perEntry.toFixed(0).padStart(9)} B ${sorted(cpu)[cpu.length >> 1].toFixed(2).padStart(10)} µs   ${r[r.length >> 1].toFixed(3)} (${r[0].toFixed(3)}-${r.at(-1).toFixed(3)})`,
+        )
+      } finally {
+        await store.close()
+        await writer.del(`${prefix}revocations`)
+      }
+    }
+  } finally {
+    await writer.close()
   }
 }
 
