@@ -5,7 +5,33 @@
 const http = require('node:http')
 const { createRedisStore, signedStatic } = require('express-signed-url')
 
-const store = createRedisStore({ url: process.env.STORE_REDIS_URL, timeout: 500 })
+// STORE_REDIS_URL is a redis:// URL (the store's own client), or JSON naming a client for the app to make:
+// { "cluster": [urls] }, { "sentinel": { "name", "sentinels": [{ host, port }] } }, or { "client": url }.
+// STORE_OPTIONS (JSON) adds store options, such as waitForReplicas or timeout.
+const target = process.env.STORE_REDIS_URL
+const options = { timeout: 500, ...JSON.parse(process.env.STORE_OPTIONS || '{}') }
+const store = createRedisStore(
+  target.startsWith('{') ? { client: clientOf(JSON.parse(target)), ...options } : { url: target, ...options },
+)
+
+function clientOf(spec) {
+  const redis = require('redis')
+  // Commands fail at once while no connection is up (as the store's own client does): a request gets its 503 now.
+  const socket = { reconnectStrategy: (retries) => Math.min(100 * (retries + 1), 1000) }
+  if (spec.cluster !== undefined)
+    return redis.createCluster({
+      rootNodes: spec.cluster.map((url) => ({ url })),
+      defaults: { socket, disableOfflineQueue: true },
+    })
+  if (spec.sentinel !== undefined)
+    return redis.createSentinel({
+      name: spec.sentinel.name,
+      sentinelRootNodes: spec.sentinel.sentinels,
+      nodeClientOptions: { socket, disableOfflineQueue: true },
+      sentinelClientOptions: { socket },
+    })
+  return redis.createClient({ url: spec.client, socket, disableOfflineQueue: true })
+}
 const guard = signedStatic(process.env.STORE_ROOT, {
   key: process.env.STORE_KEY,
   store,
@@ -46,4 +72,5 @@ process.on('message', (message) => {
       (e) => reply({ error: e.message }),
     )
   else if (message.memory) reply({ rss: process.memoryUsage().rss, current: store.current })
+  else if (message.revoked !== undefined) reply({ revoked: store.revoked(message.revoked) })
 })
