@@ -404,37 +404,62 @@ function get(port, target, headers, agent) {
 
 /**
  * A TCP proxy to `port` on a free loopback port: `pause()` stops forwarding (the connections stay open and
- * silent, as on a network that drops packets), `resume()` forwards again, including what waited.
+ * silent, as on a network that drops packets), `resume()` forwards again, including what waited. With
+ * `holdRepliesTo` (a command name, such as 'ZSCAN'), a connection that sends that command while a `holding()` waits
+ * has its replies held from then on until `release()`; `holding()` resolves once a reply is being held.
  */
-async function startProxy(port) {
+async function startProxy(port, { holdRepliesTo } = {}) {
   let paused = false
   const sockets = new Set()
   const held = []
+  let holds = []
   const server = net.createServer((client) => {
     const upstream = net.connect(port, '127.0.0.1')
+    let holding = false
+    client.on('data', (chunk) => {
+      // Only while someone waits on holding(): the command sent at other times passes as usual.
+      if (holds.length > 0 && holdRepliesTo !== undefined && chunk.includes(`\r\n${holdRepliesTo}\r\n`)) holding = true
+    })
     for (const [from, to] of [
       [client, upstream],
       [upstream, client],
     ]) {
       sockets.add(from)
-      from.on('data', (chunk) => (paused ? held.push([to, chunk]) : to.write(chunk)))
+      from.on('data', (chunk) => {
+        if (paused || (holding && from === upstream)) {
+          held.push([to, chunk])
+          if (holding) for (const resolve of holds.splice(0)) resolve()
+        } else to.write(chunk)
+      })
       from.on('error', () => to.destroy())
       from.on('close', () => {
         sockets.delete(from)
         to.destroy()
       })
     }
+    client.on('close', () => (holding = false))
+    // Let go by release(): forwards what waited, and holds nothing more until the command is sent again.
+    client.release = () => (holding = false)
   })
   const proxyPort = await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)))
+  const flush = () => {
+    for (const [to, chunk] of held.splice(0)) to.write(chunk)
+  }
   return {
     url: `redis://127.0.0.1:${proxyPort}`,
     pause: () => (paused = true),
     resume: () => {
       paused = false
-      for (const [to, chunk] of held.splice(0)) to.write(chunk)
+      flush()
+    },
+    holding: () => new Promise((resolve) => holds.push(resolve)),
+    release: () => {
+      for (const socket of sockets) socket.release?.()
+      flush()
     },
     stop: () =>
       new Promise((resolve) => {
+        holds = []
         for (const socket of sockets) socket.destroy()
         server.close(resolve)
       }),

@@ -8,10 +8,21 @@ import { createSigner, createRedisStore } from 'express-signed-url'
 import { KEY, SITE } from '../helpers'
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startApp, startProxy, startRedis } = require('../../bench/store-harness') as {
+const { command, startApp, startProxy, startRedis } = require('../../bench/store-harness') as {
+  command(port: number, ...args: string[]): Promise<unknown>
   startRedis(): Promise<Redis>
-  startApp(url: string, key: string, root: string, options?: { strict?: boolean }): Promise<App>
-  startProxy(port: number): Promise<{ url: string; pause(): void; resume(): void; stop(): Promise<void> }>
+  startApp(url: string, key: string, root: string, options?: { strict?: boolean; options?: object }): Promise<App>
+  startProxy(
+    port: number,
+    options?: { holdRepliesTo?: string },
+  ): Promise<{
+    url: string
+    pause(): void
+    resume(): void
+    holding(): Promise<void>
+    release(): void
+    stop(): Promise<void>
+  }>
 }
 
 interface Redis {
@@ -29,7 +40,7 @@ interface Reply {
 }
 interface App {
   alive(): boolean
-  ask(message: object): Promise<{ ok?: true; error?: string; rss?: number; current?: boolean }>
+  ask(message: object): Promise<{ ok?: true; error?: string; rss?: number; current?: boolean; revoked?: boolean }>
   get(target: string, headers?: Record<string, string>): Promise<Reply>
   stop(): Promise<void>
 }
@@ -226,6 +237,36 @@ describe('the Redis store when Redis stalls or a connection goes silent', () => 
       await proxy.stop()
     }
   }, 30_000)
+
+  it('loses no revocation to a reload: 20 loads, each with a revocation published after Redis read the set', async () => {
+    // A reads Redis through a proxy that holds the reply to its ZSCAN (the load's read of the set) until told.
+    const proxy = await startProxy(redis.port, { holdRepliesTo: 'ZSCAN' })
+    const a = await startApp(proxy.url, KEY, SITE, { options: { timeout: 5000 } })
+    const b = await startApp(redis.url, KEY, SITE)
+    try {
+      for (let i = 0; i < 20; i++) {
+        const holding = proxy.holding()
+        // A message lost (the count moved on without it): at the next heartbeat, every process loads again.
+        await command(redis.port, 'ZINCRBY', 'signed-url:revocations', '-1', '#seq')
+        await holding
+        // Redis has read the set for A; this revocation is not in what A will receive.
+        const link = signer.sign('private/image.png', { ttl: 8000 + i })
+        const verified = signer.verify(link) as { path: string; expiresAt: number; signature: string }
+        const stored = { path: verified.path, expiresAt: verified.expiresAt, signature: verified.signature }
+        expect(await b.ask({ revoke: link })).toMatchObject({ ok: true })
+        // A hears of it while its load waits for the reply...
+        expect(await until(async () => (await a.ask({ revoked: stored })).revoked === true)).toBe(true)
+        proxy.release()
+        // ...and still refuses it once the load is done.
+        expect(await until(async () => (await a.ask({ memory: true })).current === true)).toBe(true)
+        expect(await a.get(link)).toMatchObject({ status: 403, code: 'ERR_LINK_REVOKED' })
+      }
+    } finally {
+      proxy.release()
+      await Promise.all([a.stop(), b.stop()])
+      await proxy.stop()
+    }
+  }, 60_000)
 
   it('is current again in every process after Redis restarts', async () => {
     const apps = await Promise.all([startApp(redis.url, KEY, SITE), startApp(redis.url, KEY, SITE)])
