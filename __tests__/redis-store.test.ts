@@ -12,6 +12,7 @@ type Reply = (args: string[]) => unknown
 function fakeStandalone(reply: Reply) {
   const sent: string[][] = []
   let listener: ((message: string) => void) | undefined
+  const events = new Map<string, (() => void)[]>()
   const client = {
     isOpen: false,
     isReady: false,
@@ -32,10 +33,22 @@ function fakeStandalone(reply: Reply) {
       return Promise.resolve()
     },
     duplicate: () => client,
-    on: () => client,
-    destroy: () => undefined,
+    on: (event: string, fn: () => void) => {
+      events.set(event, [...(events.get(event) ?? []), fn])
+      return client
+    },
+    destroyed: 0,
+    destroy: () => {
+      client.destroyed++
+      client.isOpen = client.isReady = false
+    },
   }
-  return { client, sent, deliver: (message: string) => listener?.(message) }
+  return {
+    client,
+    sent,
+    deliver: (message: string) => listener?.(message),
+    emit: (event: string) => events.get(event)?.forEach((fn) => fn()),
+  }
 }
 
 // What the store's scripts answer, by the script's own words: spend and refund fit (1), a heartbeat is published.
@@ -199,11 +212,11 @@ describe('createRedisStore: loads and messages', () => {
     await expect(store.spend(SIG, 1, 3, 9e9)).rejects.toThrow(/0 of 1 replicas/)
     const wait = fake.sent.find((a) => a[0] === 'WAIT')
     expect(wait).toEqual(['WAIT', '1', '400'])
-    // Refused, so not counted: the use is given back.
+    // Refused, and not given back: a refund sent later might reach a replica, promoted meanwhile, that never had
+    // the spend, and take back a use spent there before (served 4 of 3, found by review).
     await flush()
     const onKey = () => fake.sent.filter((a) => a[0] === 'EVALSHA' && a[3] === `signed-url:uses:${SIG}`)
-    expect(onKey().map((a) => a[4])).toEqual(['1', '1'])
-    expect(onKey()[0][1]).not.toBe(onKey()[1][1])
+    expect(onKey()).toHaveLength(1)
     replicas = 1
     await expect(store.spend(SIG, 1, 3, 9e9)).resolves.toBe(true)
     // A revocation not confirmed rejects (the caller learns it may not survive a failover), yet holds here.
@@ -216,6 +229,83 @@ describe('createRedisStore: loads and messages', () => {
     await store.spend(SIG, 0, 3, 9e9)
     await store.refund(SIG, 1)
     expect(fake.sent.filter((a) => a[0] === 'WAIT').length).toBe(before)
+    await store.close()
+  })
+})
+
+describe('createRedisStore: what review found', () => {
+  it('reads replies mapped to Buffers, and numbers mapped to strings (typeMapping), as node-redis gives them', async () => {
+    const member = Buffer.from(JSON.stringify({ signature: SIG, until: 9e9 }))
+    const fake = fakeStandalone((args) => {
+      if (args[0] === 'ZSCAN') return [Buffer.from('0'), [member, Buffer.from('9e9')]]
+      if (args[0] === 'WAIT') return '1'
+      return '1'
+    })
+    const store = createRedisStore({ client: fake.client, waitForReplicas: 1 })
+    await flush()
+    fake.deliver(message(1, { heartbeat: 'x' }))
+    await store.ready
+    expect(store.revoked({ path: 'a.png', expiresAt: 9e9, signature: SIG })).toBe(true)
+    await expect(store.spend(SIG, 1, 3, 9e9)).resolves.toBe(true)
+    await store.close()
+  })
+
+  it('is behind at once when its subscription reconnects (strictRevocation refuses), and loads again', async () => {
+    const fake = fakeStandalone(scripts)
+    const store = createRedisStore({ client: fake.client })
+    await flush()
+    fake.deliver(message(1, { heartbeat: 'x' }))
+    await store.ready
+    expect(store.current).toBe(true)
+    fake.emit('ready')
+    expect(store.current).toBe(false)
+    const loads = fake.sent.filter((a) => a[0] === 'ZSCAN').length
+    fake.deliver(message(2, { heartbeat: 'x' }))
+    await flush()
+    expect(fake.sent.filter((a) => a[0] === 'ZSCAN').length).toBe(loads + 1)
+    expect(store.current).toBe(true)
+    await store.close()
+  })
+
+  it('rejects `ready` when Redis refuses the rights it needs (NOPERM on ZSCAN), and when closed before it', async () => {
+    const denied = fakeStandalone((args) => {
+      if (args[0] === 'ZSCAN') throw new Error("NOPERM User signed-url has no permissions to run the 'zscan' command")
+      return 1
+    })
+    const store = createRedisStore({ client: denied.client })
+    await flush()
+    denied.deliver(message(1, { heartbeat: 'x' }))
+    await expect(store.ready).rejects.toThrow(/NOPERM/)
+    await store.close()
+
+    // Closed while connecting: the connection that comes up after is closed too, and `ready` says why.
+    let connected: () => void = () => undefined
+    const slow = fakeStandalone(scripts)
+    slow.client.connect = () =>
+      new Promise<void>((resolve) => {
+        connected = () => {
+          slow.client.isOpen = slow.client.isReady = true
+          resolve()
+        }
+      })
+    const closing = createRedisStore({ client: slow.client })
+    await flush()
+    const closed = closing.close()
+    await expect(closing.ready).rejects.toThrow(/closed before it was ready/)
+    connected()
+    await closed
+    expect([slow.client.isOpen, slow.client.destroyed > 0]).toEqual([false, true])
+  })
+
+  it('takes no message longer than 64 KiB for one of its own (parsing it would block)', async () => {
+    const fake = fakeStandalone(scripts)
+    const store = createRedisStore({ client: fake.client })
+    await flush()
+    fake.deliver(message(1, { heartbeat: 'x' }))
+    await store.ready
+    const padded = JSON.stringify({ seq: 2, signature: SIG, until: 9e9, pad: 'x'.repeat(70_000) })
+    fake.deliver(padded)
+    expect(store.revoked({ path: 'a.png', expiresAt: 9e9, signature: SIG })).toBe(false)
     await store.close()
   })
 })

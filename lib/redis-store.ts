@@ -25,6 +25,8 @@ interface RedisClientBase {
   connect(): Promise<unknown>
   subscribe(channel: string, listener: Listener): Promise<unknown>
   on(event: 'error', listener: (err: Error) => void): unknown
+  on(event: 'ready' | 'topology-change', listener: () => void): unknown
+  off?(event: 'ready' | 'topology-change', listener: () => void): unknown
   readonly isOpen: boolean
   readonly isReady: boolean
 }
@@ -106,9 +108,15 @@ return 1`
 // Every message on the channel KEYS[2] carries the next number of one count, kept in the set KEYS[1] itself as the
 // member '#seq' (its score is minus the count: revocations' scores, Unix times, are positive). The set and the
 // channel share one name, so on a Cluster they share a slot and the script runs on one node, whatever the prefix.
+// A count that is not a whole number below 2^53 (written by hand: inf, a fraction) starts again from 1, which every
+// process takes for a gap: messages always stay JSON.
 const NUMBERED = `local function publish(message)
   local seq = -tonumber(redis.call('ZINCRBY', KEYS[1], -1, '#seq'))
-  redis.call('PUBLISH', KEYS[2], '{"seq":' .. seq .. ',' .. string.sub(message, 2))
+  if not (seq >= 1 and seq < 9007199254740992 and seq == math.floor(seq)) then
+    redis.call('ZADD', KEYS[1], -1, '#seq')
+    seq = 1
+  end
+  redis.call('PUBLISH', KEYS[2], '{"seq":' .. string.format('%.0f', seq) .. ',' .. string.sub(message, 2))
 end
 `
 // Adds revocation ARGV[1] (lapsing at ARGV[2]) to the set, drops lapsed ones (before ARGV[3]), and tells every
@@ -136,7 +144,8 @@ interface Connection {
   send: Send
   pinned<T>(key: string, steps: (send: Send) => Promise<T>): Promise<T>
   connect(): Promise<void>
-  subscribe(listener: Listener): Promise<void>
+  /** Subscribes `listener`; `resubscribed` is called whenever the subscription may have missed messages. */
+  subscribe(listener: Listener, resubscribed: () => void): Promise<void>
   close(): Promise<void>
 }
 
@@ -206,38 +215,30 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     }
   }
   // A write that must survive a failover: the script, then WAIT on the same connection until `replicas` replicas
-  // hold it (Redis's WAIT counts every earlier write of the connection). Not confirmed in time: it did not count,
-  // and `undo` (if given) is told what the script answered, to take back what it did.
-  const durable = async (
-    body: string,
-    keys: string[],
-    args: string[],
-    undo?: (result: unknown) => void,
-  ): Promise<unknown> => {
+  // hold it (Redis's WAIT counts every earlier write of the connection). Not confirmed in time: it did not count.
+  // What the script did is not taken back: an undo sent later may reach a promoted replica that never had the
+  // write (node-redis queues commands while it reconnects), and take back a use that was never spent there.
+  const durable = async (body: string, keys: string[], args: string[]): Promise<unknown> => {
     if (replicas === 0) return script(command, body, keys, args)
-    let result: unknown
     // Bounded as a whole too: a lease of a Sentinel client waits for the connection's other commands.
     const leased = connection.pinned(keys[0], async (send) => {
       const pinned = timed(send)
-      result = await script(pinned, body, keys, args)
-      const held = await pinned(keys[0], ['WAIT', String(replicas), String(Math.max(1, Math.floor(timeout * 0.8)))])
-      if (typeof held !== 'number' || held < replicas)
+      const result = await script(pinned, body, keys, args)
+      const wait = ['WAIT', String(replicas), String(Math.max(1, Math.floor(timeout * 0.8)))]
+      const held = Number(await pinned(keys[0], wait))
+      if (!(held >= replicas))
         throw new Error(`createRedisStore: ${String(held)} of ${replicas} replicas confirmed the write in time`)
       return result
     })
-    try {
-      return await withTimeout(leased, 2 * timeout)
-    } catch (err) {
-      if (result !== undefined) undo?.(result)
-      throw err
-    }
+    return withTimeout(leased, 2 * timeout)
   }
 
   // The copy of the revocations is current while (1) it was loaded, with no message on the channel missed since,
   // and (2) the heartbeat this process publishes every HEARTBEAT ms comes back within `timeout`. Every message
   // carries the next number of one count (see NUMBERED): a number out of turn means messages were lost (a
   // subscription that reconnected, moved to another Cluster node, or followed a failover to a primary that lacks
-  // some), and the copy is loaded again. A silent subscription is noticed by the missing heartbeat.
+  // some), and the copy is loaded again. A silent subscription is noticed by the missing heartbeat, a reconnected
+  // one (where the client says so) at once.
   let loaded = false
   // Counts the times the copy may have missed something: a load that began before the last of them is not enough.
   let missed = 0
@@ -249,6 +250,13 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     loaded = false
     missed++
   }
+  // `ready`: resolved by the first load, rejected by a refusal (credentials, rights) or a close before it.
+  let isReady = false
+  let settle: { resolve(): void; reject(err: unknown): void } | undefined
+  const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }))
+  const notReady = (err: unknown) => {
+    if (!isReady) settle?.reject(err)
+  }
   // Loads the set in pages (ZSCAN: each a short step for Redis, and a pause for this process's event loop between
   // them) into a copy built beside the current one; revocations that arrive meanwhile are kept (RevocationSet.load).
   // True if nothing was missed while it ran.
@@ -258,11 +266,11 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     let cursor = '0'
     do {
       const [next, flat] = (await command(setKey, ['ZSCAN', setKey, cursor, 'COUNT', String(PAGE)])) as [
-        string,
-        string[],
+        unknown,
+        unknown[],
       ]
       into.put(membersOf(flat))
-      cursor = `${next as string | number}`
+      cursor = textOf(next)
     } while (cursor !== '0')
     into.finish()
     return began === missed
@@ -275,9 +283,13 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
           try {
             if (await load()) {
               loaded = true
+              isReady = true
+              settle?.resolve()
               return
             }
-          } catch {
+          } catch (err) {
+            // Refused rights (ACL) are the app's to mend: said through `ready`, and tried again meanwhile.
+            if (isRefusal(err)) notReady(err)
             await pause(100)
           }
         }
@@ -287,9 +299,9 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     })()
     return loading
   }
-  let firstLoad: () => void = () => undefined
-  const ready = new Promise<void>((resolve) => (firstLoad = resolve))
   const onMessage = (text: string) => {
+    // Revocations and heartbeats are short: anything longer is no message of ours (and would block to parse).
+    if (text.length > MAX_MESSAGE) return
     let message: { seq?: unknown; heartbeat?: unknown }
     try {
       message = JSON.parse(text) as typeof message
@@ -298,10 +310,10 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     }
     if (typeof message !== 'object' || message === null) return
     if (typeof message.seq === 'number') {
-      // The subscription hears this message, so a load begun now misses nothing after it.
       if (expected !== undefined && message.seq !== expected) behind()
       expected = message.seq + 1
-      if (!loaded) void reload().then(() => loaded && firstLoad())
+      // The subscription hears this message, so a load begun now misses nothing after it.
+      if (!loaded) void reload()
     }
     if (message.heartbeat !== undefined) {
       if (text.endsWith(heartbeat.slice(1))) lastEcho = Date.now()
@@ -310,12 +322,21 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     const revocation = revocationOf(message)
     if (revocation !== undefined) revocations.add(revocation)
   }
-  const beat = () => script(command, BEAT, [setKey, channel], [heartbeat]).catch(() => undefined)
+  const beat = () =>
+    script(command, BEAT, [setKey, channel], [heartbeat]).catch((err: unknown) => {
+      if (isRefusal(err)) notReady(err)
+    })
   const beats = setInterval(() => {
     if (Date.now() - lastEcho > timeout + HEARTBEAT) behind()
     void beat()
   }, HEARTBEAT)
   beats.unref()
+  // A subscription that reconnected may have missed messages: behind until a load after it, which a heartbeat sent
+  // now starts as soon as it comes back.
+  const resubscribed = () => {
+    behind()
+    void beat()
+  }
 
   // Connects and subscribes, each step again (after a pause) until it works, for as long as it takes; only a
   // refusal of the store's credentials or rights ends it, and rejects `ready`. The first message heard (a
@@ -324,20 +345,24 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     for (let tries = 0; !closed; tries++) {
       try {
         await connection.connect()
+        if (closed) return
         // node-redis keeps a listener once however often it is given (a retry after a late answer is harmless).
-        await withTimeout(connection.subscribe(onMessage), timeout)
+        await withTimeout(connection.subscribe(onMessage, resubscribed), timeout)
+        if (closed) return
         lastEcho = Date.now()
         void beat()
         return
       } catch (err) {
-        if (isRefusal(err)) throw err
+        if (isRefusal(err)) {
+          notReady(err)
+          return
+        }
         await pause(Math.min(100 * (tries + 1), 2000))
       }
     }
   })()
   // Awaited by those who want it; until then, requests that need the store are refused (503).
-  const settledReady = connecting.then(() => ready)
-  settledReady.catch(() => undefined)
+  ready.catch(() => undefined)
 
   const publish = async (revocation: Revocation) => {
     const text = encodeRevocation(revocation)
@@ -349,7 +374,7 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     get current() {
       return loaded && Date.now() - lastEcho <= timeout + HEARTBEAT
     },
-    ready: settledReady,
+    ready,
     revoke: async (link) => publish(linkRevocation(link)),
     revokeFolder: async (folder, folderOptions) => publish(folderRevocation(folder, folderOptions, nowS())),
     revoked: (link) => revocations.has(link),
@@ -357,25 +382,35 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
       const key = `${prefix}uses:${signature}`
       const args = [String(amount), String(limit), String(until)]
       // A check that spends nothing (amount 0) writes nothing that a replica must hold.
-      // A use the replicas did not confirm is refused, so it is given back (never waited for: a refund lost in a
-      // failover refuses more, never serves more).
-      const undo = (spent: unknown) => {
-        if (spent === 1) script(command, REFUND, [key], [String(amount)]).catch(() => undefined)
-      }
-      const fit = amount > 0 ? await durable(SPEND, [key], args, undo) : await script(command, SPEND, [key], args)
-      return fit === 1
+      const fit = amount > 0 ? await durable(SPEND, [key], args) : await script(command, SPEND, [key], args)
+      return Number(fit) === 1
     },
     async refund(signature, amount) {
-      // Giving back is never waited for: one lost in a failover refuses more, never serves more.
+      // Giving back is never waited for: one lost in a failover refuses more, never serves more. (The guard gives
+      // back only what was spent and confirmed: a replica that took over holds the spend too.)
       await script(command, REFUND, [`${prefix}uses:${signature}`], [String(amount)])
     },
     async close() {
       if (closed) return
       closed = true
       clearInterval(beats)
+      notReady(new Error('createRedisStore: closed before it was ready'))
+      // Once now (a connection under way fails at once), and again once the steps under way have stopped.
+      await connection.close()
+      await connecting
       await connection.close()
     },
   }
+}
+
+// The longest message on the channel taken for one (a revocation of a folder path of 8000 bytes, with room).
+const MAX_MESSAGE = 64 * 1024
+
+// A reply as text: node-redis gives strings, or Buffers when the app's client maps them so (typeMapping).
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (Buffer.isBuffer(value)) return value.toString('utf8')
+  return String(value)
 }
 
 const OPTIONS: ReadonlySet<string> = new Set(['url', 'client', 'prefix', 'timeout', 'waitForReplicas', 'now'])
@@ -383,8 +418,8 @@ const OPTIONS: ReadonlySet<string> = new Set(['url', 'client', 'prefix', 'timeou
 // The revocations among a ZSCAN page (member, score, member, score...): the members that decode, the count skipped.
 function* membersOf(flat: readonly unknown[]): Generator<Revocation> {
   for (let i = 0; i < flat.length; i += 2) {
-    const member = flat[i]
-    if (typeof member !== 'string' || member.charCodeAt(0) !== 0x7b /* { */) continue
+    const member = textOf(flat[i])
+    if (member.charCodeAt(0) !== 0x7b /* { */) continue
     try {
       const revocation = revocationOf(JSON.parse(member))
       if (revocation !== undefined) yield revocation
@@ -443,6 +478,7 @@ function standaloneConnection(client: RedisStandaloneClientLike, channel: string
   client.on('error', ignore)
   const subscriber = client.duplicate()
   subscriber.on('error', ignore)
+  let watching = false
   const send: Send = (_key, args) => client.sendCommand(args)
   return {
     send,
@@ -451,7 +487,12 @@ function standaloneConnection(client: RedisStandaloneClientLike, channel: string
     async connect() {
       if (!client.isOpen) await client.connect()
     },
-    async subscribe(listener) {
+    async subscribe(listener, resubscribed) {
+      if (!watching) {
+        watching = true
+        // node-redis subscribes again by itself after a reconnection; what was published meanwhile is lost.
+        subscriber.on('ready', resubscribed)
+      }
       if (!subscriber.isOpen) await subscriber.connect()
       await subscriber.subscribe(channel, listener)
     },
@@ -492,6 +533,7 @@ function clusterConnection(client: RedisClusterClientLike, channel: string): Con
 function sentinelConnection(client: RedisSentinelClientLike, channel: string): Connection {
   client.on('error', ignore)
   let listening: Listener | undefined
+  let onTopology: (() => void) | undefined
   return {
     send: (_key, args) => client.sendCommand(false, args),
     // node-redis may keep several connections to the primary: a lease holds one for the write and its WAIT.
@@ -499,11 +541,14 @@ function sentinelConnection(client: RedisSentinelClientLike, channel: string): C
     async connect() {
       if (!client.isOpen) await client.connect()
     },
-    async subscribe(listener) {
+    async subscribe(listener, resubscribed) {
+      // A failover moves the subscription to the new primary: what was published meanwhile may be lost.
+      if (onTopology === undefined) client.on('topology-change', (onTopology = resubscribed))
       await client.subscribe(channel, listener)
       listening = listener
     },
     async close() {
+      if (onTopology !== undefined) client.off?.('topology-change', onTopology)
       if (listening !== undefined) await client.unsubscribe(channel, listening as never).catch(ignore)
     },
   }
