@@ -122,4 +122,33 @@ describe('RevocationSet', () => {
     expect(copy.has(link(1, 'private/a.png', NOW - 50))).toBe(false)
     expect(copy.has({ ...link(1, 'private/a.png', NOW - 5), expiresAt: NOW + 20 })).toBe(true)
   })
+
+  it('drops folders whose revocations all lapsed as others are added (200 per-user folders, an hour each)', () => {
+    const copy = set()
+    for (let i = 0; i < 200; i++) copy.add({ folder: `users/${i}/`, issuedBefore: NOW, until: NOW + 3600 })
+    clock = NOW + 3601
+    for (let i = 0; i < 120; i++) copy.add({ signature: sig(i), until: NOW + 7200 })
+    // Two folders looked at per add: all 200 gone.
+    expect(copy.size).toBe(120)
+  })
+
+  it("keeps a folder's list short however it is revoked, taking back at least what each did, as long", () => {
+    const copy = set()
+    // Later and later issuedBefore with ever shorter lapses: none covers another.
+    const revocations = Array.from({ length: 2000 }, (_, i): Revocation => ({
+      folder: 'private/',
+      issuedBefore: NOW - 4000 + i,
+      until: NOW + 4000 - i,
+    }))
+    const steps = iteratorSteps(() => revocations.forEach((r) => copy.add(r)))
+    expect(copy.size).toBeLessThanOrEqual(9)
+    expect(steps).toBeLessThan(100 * revocations.length)
+    // Each link any of them took back is still taken back, for at least as long.
+    for (const r of revocations.filter((_, i) => i % 97 === 0)) {
+      const issued = (r as { issuedBefore: number }).issuedBefore
+      clock = r.until - 1
+      expect(copy.has(link(1, 'private/a.png', issued))).toBe(true)
+      clock = NOW
+    }
+  })
 })

@@ -171,16 +171,19 @@ export class RevocationSet {
   // Adds made while a load runs, applied again on top of what it loaded; undefined when none runs.
   private journal: Revocation[] | undefined
   private readonly sweepers = Array.from({ length: SHARDS }, () => lapsedSweeper<number>((until, now) => until <= now))
+  private readonly folderSweeper = lapsedSweeper<FolderRevocation[]>((list, now) => list.every((f) => f.until <= now))
 
   constructor(private readonly nowS: () => number) {}
 
   add(revocation: Revocation): void {
     this.journal?.push(revocation)
+    const now = this.nowS()
     if ('signature' in revocation) {
       const shard = shardOf(revocation.signature)
-      this.sweepers[shard](this.links[shard], this.nowS())
+      this.sweepers[shard](this.links[shard], now)
     }
-    put(this.links, this.folders, revocation)
+    this.folderSweeper(this.folders, now)
+    put(this.links, this.folders, revocation, now)
   }
 
   /** Replaces the whole copy at once (the Worker's, from its list): a load with one part. */
@@ -199,11 +202,12 @@ export class RevocationSet {
     return {
       put: (revocations) => {
         const now = this.nowS()
-        for (const revocation of revocations) if (revocation.until > now) put(links, folders, revocation)
+        for (const revocation of revocations) if (revocation.until > now) put(links, folders, revocation, now)
       },
       finish: () => {
         if (this.journal !== journal) throw new Error('RevocationSet: another load took the place of this one')
-        for (const revocation of journal) put(links, folders, revocation)
+        const now = this.nowS()
+        for (const revocation of journal) put(links, folders, revocation, now)
         this.links = links
         this.folders = folders
         this.journal = undefined
@@ -277,25 +281,46 @@ function lapsedSweeper<V>(lapsed: (value: V, now: number) => boolean): (map: Map
   }
 }
 
-// One revocation into a copy's maps: a link keeps its latest lapse; a folder's list keeps only revocations that
-// no other covers (one that takes back at least as much, at least as long), so it stays as short as the distinct
-// kinds of revocation of that folder, however often it is revoked.
-function put(links: Map<string, number>[], folders: Map<string, FolderRevocation[]>, revocation: Revocation): void {
+// One revocation into a copy's maps: a link keeps its latest lapse; a folder's list drops what lapsed and keeps only
+// revocations that no other covers (one that takes back at least as much, at least as long). Past MAX_FOLDER_LIST,
+// the revocations of one kind merge into one that takes back the most any did, for the longest: more than each
+// took back (the safe side), and a list, and the check of a link against it, stay short however it is revoked.
+function put(
+  links: Map<string, number>[],
+  folders: Map<string, FolderRevocation[]>,
+  revocation: Revocation,
+  now: number,
+): void {
   if ('signature' in revocation) {
     const shard = links[shardOf(revocation.signature)]
     const until = shard.get(revocation.signature) ?? 0
     if (revocation.until > until) shard.set(revocation.signature, revocation.until)
     return
   }
-  const list = folders.get(revocation.folder)
-  if (list === undefined) {
-    folders.set(revocation.folder, [revocation])
-    return
-  }
+  const list = (folders.get(revocation.folder) ?? []).filter((f) => f.until > now)
   if (list.some((f) => covered(revocation, f))) return
   const kept = list.filter((f) => !covered(f, revocation))
   kept.push(revocation)
-  folders.set(revocation.folder, kept)
+  folders.set(revocation.folder, kept.length > MAX_FOLDER_LIST ? merged(kept) : kept)
+}
+
+const MAX_FOLDER_LIST = 8
+
+// A folder's revocations as at most two: one of each kind, the greatest time and the latest lapse of its kind.
+function merged(list: readonly FolderRevocation[]): FolderRevocation[] {
+  const out: FolderRevocation[] = []
+  for (const kind of ['issuedBefore', 'expiringBefore'] as const) {
+    const of = list.filter((f) => f[kind] !== undefined)
+    if (of.length === 0) continue
+    const time = Math.max(...of.map((f) => f[kind] as number))
+    const until = Math.max(...of.map((f) => f.until))
+    out.push(
+      kind === 'issuedBefore'
+        ? { folder: of[0].folder, issuedBefore: time, until }
+        : { folder: of[0].folder, expiringBefore: time, until },
+    )
+  }
+  return out
 }
 
 // Whether revocation `a` of a folder takes back nothing that `b` of the same folder does not, for no longer.
