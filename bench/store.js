@@ -15,7 +15,7 @@ const { monitorEventLoopDelay } = require('node:perf_hooks')
 const { randomBytes } = require('node:crypto')
 const os = require('node:os')
 const { createMemoryStore, createRedisStore, createSigner, requireSignature } = require('express-signed-url')
-const { startRedis } = require('./store-harness')
+const { command, startRedis } = require('./store-harness')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20000)
@@ -62,7 +62,11 @@ async function countedRun(guard, links) {
   const t0 = process.hrtime.bigint()
   for (const link of links) {
     const res = response()
-    await new Promise((resolve) => guard(request(link), res, resolve))
+    // Served (next) or refused (the guard answers and ends the response): either way, on to the next.
+    await new Promise((resolve) => {
+      res.once('finish', resolve)
+      guard(request(link), res, resolve)
+    })
     if (res.statusCode === 200) served++
     res.end()
   }
@@ -104,18 +108,42 @@ async function main() {
       const ratios = cpu[name].map((v, i) => v / base[i])
       console.log(`  ${name.padEnd(54)} ${median(cpu[name]).toFixed(2).padStart(6)} µs   ${median(ratios).toFixed(3)}`)
     }
-    console.log('limited-use links (one count per request, one at a time)   CPU/request   time/request')
+    console.log('limited-use links (one count per request, one at a time)   CPU/request   time/request (range)')
     const counted = Math.max(50, Math.floor(REQUESTS / 20))
-    for (const [name, store] of [
-      ['memory store', createMemoryStore()],
-      ['Redis store (a Lua script per request)', redisStore],
-    ]) {
-      const guard = requireSignature({ signer, store })
-      const uses = Array.from({ length: counted }, () => signer.sign(`private/once-${serial++}.zip`, { uses: 1 }))
-      const { cpu: used, ms } = await countedRun(guard, uses)
-      console.log(
-        `  ${name.padEnd(54)} ${(used / counted).toFixed(2).padStart(6)} µs   ${((ms * 1000) / counted).toFixed(1)} µs`,
-      )
+    // A replica of the same Redis, for waitForReplicas: each use then waits for WAIT 1 too.
+    await command(redis.port, 'CONFIG', 'SET', 'repl-diskless-sync-delay', '0')
+    const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(redis.port)] })
+    for (let i = 0; i < 200 && !/master_link_status:up/.test(await command(replica.port, 'INFO', 'replication')); i++)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    const replicated = createRedisStore({ url: redis.url, waitForReplicas: 1 })
+    try {
+      await replicated.ready
+      const stores = [
+        ['memory store', createMemoryStore()],
+        ['Redis store (a Lua script per request)', redisStore],
+        ['Redis store, waitForReplicas: 1 (one replica)', replicated],
+      ]
+      const times = new Map(stores.map(([name]) => [name, { cpu: [], ms: [] }]))
+      for (let round = 0; round < ROUNDS; round++) {
+        // A fresh random order each round.
+        for (const [name, store] of [...stores].sort(() => Math.random() - 0.5)) {
+          const guard = requireSignature({ signer, store })
+          const uses = Array.from({ length: counted }, () => signer.sign(`private/once-${serial++}.zip`, { uses: 1 }))
+          const { cpu: used, ms } = await countedRun(guard, uses)
+          times.get(name).cpu.push(used / counted)
+          times.get(name).ms.push((ms * 1000) / counted)
+        }
+      }
+      const sorted = (values) => [...values].sort((a, b) => a - b)
+      for (const [name, { cpu: used, ms }] of times) {
+        const t = sorted(ms)
+        console.log(
+          `  ${name.padEnd(54)} ${sorted(used)[used.length >> 1].toFixed(2).padStart(6)} µs   ${t[t.length >> 1].toFixed(1)} µs (${t[0].toFixed(1)}-${t.at(-1).toFixed(1)})`,
+        )
+      }
+    } finally {
+      await replicated.close()
+      await replica.stop()
     }
     await largeSets(redis, guards['no revocation check'])
   } finally {

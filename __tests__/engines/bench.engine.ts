@@ -45,8 +45,14 @@ it('bench/soak-store.js gets exactly the expected outcome for every request thro
   expect(stdout).toContain('OK: every request got exactly what it must')
 }, 60_000)
 
-it('bench/store.js prints the revocation check and the use count for both stores', async () => {
-  const { stdout } = await script('bench/store.js', { BENCH_ROUNDS: '1', BENCH_REQUESTS: '1000' })
+it('bench/store.js prints the revocation check, the use count, and the large-set rows', async () => {
+  const { stdout } = await script('bench/store.js', {
+    BENCH_ROUNDS: '1',
+    BENCH_REQUESTS: '1000',
+    BENCH_SIZES: '0,1000',
+  })
   expect(stdout).toMatch(/Redis store, the same \(local copy\)\s+[\d.]+ µs\s+[\d.]+/)
   expect(stdout).toMatch(/Redis store \(a Lua script per request\)\s+[\d.]+ µs\s+[\d.]+ µs/)
+  expect(stdout).toMatch(/Redis store, waitForReplicas: 1 \(one replica\)\s+[\d.]+ µs\s+[\d.]+ µs/)
+  expect(stdout).toMatch(/1000 entries\s+\d+ ms\s+\([\d.]+ ms\)\s+\d+ ms\s+\([\d.]+ ms\)\s+\d+ B\s+[\d.]+ µs/)
 }, 60_000)
