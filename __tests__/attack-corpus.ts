@@ -1001,6 +1001,9 @@ const linkFields: AttackCase[] = [
       ['filename with a zero-width space', () => '&disposition=attachment&filename=a%E2%80%8Bb.pdf'],
       ['filename with a tag character', () => '&disposition=attachment&filename=a%F3%A0%81%81.pdf'],
       ['filename with a noncharacter', () => '&disposition=attachment&filename=a%EF%BF%BE.pdf'],
+      // Default-ignorable and unassigned: a hand-kept list of ranges missed them (Unicode's property has them).
+      ['filename with U+2065', () => '&disposition=attachment&filename=a%E2%81%A5.pdf'],
+      ['filename with U+FFF0', () => '&disposition=attachment&filename=a%EF%BF%B0.pdf'],
       ['filename of 256 bytes', () => `&disposition=attachment&filename=${'x'.repeat(252)}.pdf`],
       ['disposition Inline', () => '&disposition=Inline'],
       ['disposition form-data', () => '&disposition=form-data'],
