@@ -12,7 +12,7 @@ type Reply = (args: string[]) => unknown
 function fakeStandalone(reply: Reply) {
   const sent: string[][] = []
   let listener: ((message: string) => void) | undefined
-  const events = new Map<string, (() => void)[]>()
+  const events = new Map<string, ((...args: never[]) => void)[]>()
   const client = {
     isOpen: false,
     isReady: false,
@@ -33,7 +33,7 @@ function fakeStandalone(reply: Reply) {
       return Promise.resolve()
     },
     duplicate: () => client,
-    on: (event: string, fn: () => void) => {
+    on: (event: string, fn: (...args: never[]) => void) => {
       events.set(event, [...(events.get(event) ?? []), fn])
       return client
     },
