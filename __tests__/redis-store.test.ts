@@ -61,6 +61,15 @@ const scripts: Reply = (args) => {
 const flush = () => new Promise((resolve) => setImmediate(resolve))
 const message = (seq: number, body: object) => JSON.stringify({ seq, ...body })
 
+// A store on `fake`, ready: subscribed, then a first numbered message heard (number `seq`), and loaded.
+async function readyStore(fake: ReturnType<typeof fakeStandalone>, options: object = {}, seq = 1) {
+  const store = createRedisStore({ client: fake.client, ...options })
+  await flush()
+  fake.deliver(message(seq, { heartbeat: 'x' }))
+  await store.ready
+  return store
+}
+
 describe('createRedisStore with each kind of node-redis client', () => {
   it('sends a Cluster client its command with the key that routes it', async () => {
     const calls: unknown[][] = []
@@ -158,10 +167,7 @@ describe('createRedisStore: loads and messages', () => {
 
   it('loads again when a number is skipped (messages were lost), and not otherwise', async () => {
     const fake = fakeStandalone(scripts)
-    const store = createRedisStore({ client: fake.client })
-    await flush()
-    fake.deliver(message(5, { heartbeat: 'x' }))
-    await store.ready
+    const store = await readyStore(fake, {}, 5)
     const loads = () => fake.sent.filter((a) => a[0] === 'ZSCAN').length
     expect(loads()).toBe(1)
     fake.deliver(message(6, { heartbeat: 'x' }))
@@ -241,10 +247,7 @@ describe('createRedisStore: what review found', () => {
       if (args[0] === 'WAIT') return '1'
       return '1'
     })
-    const store = createRedisStore({ client: fake.client, waitForReplicas: 1 })
-    await flush()
-    fake.deliver(message(1, { heartbeat: 'x' }))
-    await store.ready
+    const store = await readyStore(fake, { waitForReplicas: 1 })
     expect(store.revoked({ path: 'a.png', expiresAt: 9e9, signature: SIG })).toBe(true)
     await expect(store.spend(SIG, 1, 3, 9e9)).resolves.toBe(true)
     await store.close()
@@ -252,10 +255,7 @@ describe('createRedisStore: what review found', () => {
 
   it('is behind at once when its subscription reconnects (strictRevocation refuses), and loads again', async () => {
     const fake = fakeStandalone(scripts)
-    const store = createRedisStore({ client: fake.client })
-    await flush()
-    fake.deliver(message(1, { heartbeat: 'x' }))
-    await store.ready
+    const store = await readyStore(fake)
     expect(store.current).toBe(true)
     fake.emit('ready')
     expect(store.current).toBe(false)
@@ -299,10 +299,7 @@ describe('createRedisStore: what review found', () => {
 
   it('takes no message longer than 64 KiB for one of its own (parsing it would block)', async () => {
     const fake = fakeStandalone(scripts)
-    const store = createRedisStore({ client: fake.client })
-    await flush()
-    fake.deliver(message(1, { heartbeat: 'x' }))
-    await store.ready
+    const store = await readyStore(fake)
     const padded = JSON.stringify({ seq: 2, signature: SIG, until: 9e9, pad: 'x'.repeat(70_000) })
     fake.deliver(padded)
     expect(store.revoked({ path: 'a.png', expiresAt: 9e9, signature: SIG })).toBe(false)

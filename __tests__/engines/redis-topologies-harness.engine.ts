@@ -3,42 +3,9 @@
 // and Valkey. Each is stopped at the end of its suite, and none of its processes may outlive that.
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
+import { harness, type Cluster, type Sentinel } from './store-harness'
 
-interface Server {
-  port: number
-  url: string
-  pid(): number
-  kill(): Promise<void>
-  restart(): Promise<void>
-  stop(): Promise<void>
-}
-interface Cluster {
-  rootNodes: { url: string }[]
-  ports: number[]
-  urls: string[]
-  nodes: Server[]
-  stop(): Promise<void>
-}
-interface Sentinel {
-  name: string
-  sentinels: { host: string; port: number }[]
-  readonly primary: Server
-  readonly replica: Server
-  failover(): Promise<{ host: string; port: number }>
-  waitForPromotion(options?: { ms?: number }): Promise<{ host: string; port: number }>
-  waitForReplication(options?: { ms?: number }): Promise<void>
-  killPrimary(): Promise<void>
-  stopReplica(): void
-  continueReplica(): void
-  stop(): Promise<void>
-}
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startCluster, startSentinel, startValkey } = require('../../bench/store-harness') as {
-  startCluster(): Promise<Cluster>
-  startSentinel(): Promise<Sentinel>
-  startValkey(options?: { server?: string }): Promise<Server>
-}
+const { startCluster, startSentinel, startValkey } = harness
 
 const execFileAsync = promisify(execFile)
 const cli = async (...args: (string | number)[]) =>

@@ -6,58 +6,11 @@
 // that lagged serves no use twice. Run by `npm run test:engines`.
 import { createSigner } from 'express-signed-url'
 import { KEY, SITE } from '../helpers'
-
-interface Server {
-  port: number
-  url: string
-  pid(): number
-  stop(): Promise<void>
-}
-interface Sentinel {
-  name: string
-  sentinels: { host: string; port: number }[]
-  readonly primary: Server
-  readonly replica: Server & { restart(): Promise<void> }
-  failover(): Promise<{ host: string; port: number }>
-  waitForPromotion(options?: { ms?: number }): Promise<{ host: string; port: number }>
-  waitForReplication(options?: { ms?: number }): Promise<void>
-  killPrimary(): Promise<void>
-  stopReplica(): void
-  continueReplica(): void
-  stop(): Promise<void>
-}
-interface Reply {
-  status: number
-  code?: string
-}
-interface App {
-  alive(): boolean
-  ask(message: object): Promise<{ ok?: true; error?: string; current?: boolean }>
-  get(target: string): Promise<Reply>
-  stop(): Promise<void>
-}
-type Target = string | { cluster: string[] } | { sentinel: { name: string; sentinels: Sentinel['sentinels'] } }
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const harness = require('../../bench/store-harness') as {
-  command(port: number, ...args: string[]): Promise<unknown>
-  startApp(target: Target, key: string, root: string, options?: { options?: object }): Promise<App>
-  startCluster(): Promise<{ urls: string[]; stop(): Promise<void> }>
-  startSentinel(): Promise<Sentinel>
-  startValkey(): Promise<Server>
-}
+import { harness, tally, type App, type Reply, type Sentinel, type Target } from './store-harness'
 
 // Real time: the app processes have their own clocks. Links made in one second for one path and lifetime are one
 // link, so each test gives lifetimes far from the others'.
 const signer = createSigner({ key: KEY })
-const tally = (replies: Reply[]) => {
-  const counts: Record<string, number> = {}
-  for (const r of replies) {
-    const key = `${r.status}${r.code === undefined ? '' : ` ${r.code}`}`
-    counts[key] = (counts[key] ?? 0) + 1
-  }
-  return counts
-}
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 // Asks (bounded: about 20 s) until `done` holds.
 async function until(done: () => Promise<boolean>): Promise<boolean> {

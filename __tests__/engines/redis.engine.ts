@@ -6,58 +6,16 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { createSigner, createRedisStore } from 'express-signed-url'
 import { KEY, SITE } from '../helpers'
+import { harness, tally, type App, type Reply, type Server } from './store-harness'
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { command, startApp, startProxy, startRedis } = require('../../bench/store-harness') as {
-  command(port: number, ...args: string[]): Promise<unknown>
-  startRedis(): Promise<Redis>
-  startApp(url: string, key: string, root: string, options?: { strict?: boolean; options?: object }): Promise<App>
-  startProxy(
-    port: number,
-    options?: { holdRepliesTo?: string },
-  ): Promise<{
-    url: string
-    pause(): void
-    resume(): void
-    holding(): Promise<void>
-    release(): void
-    stop(): Promise<void>
-  }>
-}
-
-interface Redis {
-  url: string
-  port: number
-  pid(): number
-  kill(): Promise<void>
-  restart(): Promise<void>
-  stop(): Promise<void>
-}
-interface Reply {
-  status: number
-  code?: string
-  bytes: number
-}
-interface App {
-  alive(): boolean
-  ask(message: object): Promise<{ ok?: true; error?: string; rss?: number; current?: boolean; revoked?: boolean }>
-  get(target: string, headers?: Record<string, string>): Promise<Reply>
-  stop(): Promise<void>
-}
+const { command, startApp, startProxy, startRedis } = harness
+type Redis = Server
 
 const execFileAsync = promisify(execFile)
 
 // Real time: the app processes have their own clocks. Links made in one second for one path and lifetime are the
 // same link (and a link's expiry is now plus its lifetime), so each test gives lifetimes far from the others'.
 const signer = createSigner({ key: KEY })
-const tally = (replies: Reply[]) => {
-  const counts: Record<string, number> = {}
-  for (const r of replies) {
-    const key = `${r.status}${r.code === undefined ? '' : ` ${r.code}`}`
-    counts[key] = (counts[key] ?? 0) + 1
-  }
-  return counts
-}
 
 describe('the Redis store, across two processes', () => {
   let redis: Redis
