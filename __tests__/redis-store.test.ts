@@ -292,9 +292,49 @@ describe('createRedisStore: what review found', () => {
     await flush()
     const closed = closing.close()
     await expect(closing.ready).rejects.toThrow(/closed before it was ready/)
-    connected()
+    // close() waits for nothing under way (a step may pause on a timer that holds no process open).
     await closed
+    connected()
+    await flush()
     expect([slow.client.isOpen, slow.client.destroyed > 0]).toEqual([false, true])
+  })
+
+  it('refuses to revoke a folder too long for a message (every process would ignore it)', async () => {
+    const fake = fakeStandalone(scripts)
+    const store = await readyStore(fake)
+    await expect(store.revokeFolder(`/${'a'.repeat(70_000)}/`)).rejects.toThrow(/the folder is too long/)
+    await store.close()
+  })
+
+  it('is behind when a Cluster node (re)connects, the one it listens on among them', async () => {
+    let listener: ((message: string) => void) | undefined
+    const nodeReady: (() => void)[] = []
+    const cluster = {
+      isOpen: true,
+      isReady: true,
+      masters: [],
+      nodeClient: () => undefined,
+      connect: () => Promise.resolve(),
+      sendCommand: (_key: string | undefined, _r: boolean | undefined, args: string[]) =>
+        Promise.resolve(args[0] === 'ZSCAN' ? ['0', []] : 1),
+      subscribe: (_c: string, l: (message: string) => void) => {
+        listener = l
+        return Promise.resolve()
+      },
+      unsubscribe: () => Promise.resolve(),
+      on: (event: string, fn: (...args: never[]) => void) => {
+        if (event === 'node-ready') nodeReady.push(fn)
+        return cluster
+      },
+    }
+    const store = createRedisStore({ client: cluster })
+    await flush()
+    listener?.(message(1, { heartbeat: 'x' }))
+    await store.ready
+    expect(store.current).toBe(true)
+    for (const fn of nodeReady) fn()
+    expect(store.current).toBe(false)
+    await store.close()
   })
 
   it('takes no message longer than 64 KiB for one of its own (parsing it would block)', async () => {

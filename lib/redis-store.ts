@@ -25,8 +25,8 @@ interface RedisClientBase {
   connect(): Promise<unknown>
   subscribe(channel: string, listener: Listener): Promise<unknown>
   on(event: 'error', listener: (err: Error) => void): unknown
-  on(event: 'ready' | 'topology-change', listener: () => void): unknown
-  off?(event: 'ready' | 'topology-change', listener: () => void): unknown
+  on(event: 'ready' | 'topology-change' | 'node-ready', listener: () => void): unknown
+  off?(event: 'ready' | 'topology-change' | 'node-ready', listener: () => void): unknown
   readonly isOpen: boolean
   readonly isReady: boolean
 }
@@ -341,14 +341,21 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
   // Connects and subscribes, each step again (after a pause) until it works, for as long as it takes; only a
   // refusal of the store's credentials or rights ends it, and rejects `ready`. The first message heard (a
   // heartbeat, this process's own at the latest) starts the load, and `ready` resolves once it is done.
-  const connecting = (async () => {
+  void (async () => {
     for (let tries = 0; !closed; tries++) {
       try {
         await connection.connect()
-        if (closed) return
+        // Closed while connecting: what came up after the close is closed now.
+        if (closed) {
+          await connection.close()
+          return
+        }
         // node-redis keeps a listener once however often it is given (a retry after a late answer is harmless).
         await withTimeout(connection.subscribe(onMessage, resubscribed), timeout)
-        if (closed) return
+        if (closed) {
+          await connection.close()
+          return
+        }
         lastEcho = Date.now()
         void beat()
         return
@@ -366,6 +373,9 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
 
   const publish = async (revocation: Revocation) => {
     const text = encodeRevocation(revocation)
+    // Every process would ignore it (see MAX_MESSAGE): no path that long is ever requested (Node's headers end at 16 KiB).
+    if (text.length > MAX_MESSAGE)
+      throw new TypeError(`revokeFolder: the folder is too long (over ${MAX_MESSAGE - 100} characters)`)
     // Kept here first: refused in this process at once, whatever Redis answers.
     revocations.add(revocation)
     await durable(REVOKE, [setKey, channel], [text, String(revocation.until), String(Math.floor(nowS()))])
@@ -395,15 +405,16 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
       closed = true
       clearInterval(beats)
       notReady(new Error('createRedisStore: closed before it was ready'))
-      // Once now (a connection under way fails at once), and again once the steps under way have stopped.
-      await connection.close()
-      await connecting
+      // A connection under way fails at once; one that comes up after is closed by the step that awaited it. (Not
+      // waited for here: a step may be pausing on a timer that holds no process open, and a process waiting on
+      // nothing else would exit in the middle of close().)
       await connection.close()
     },
   }
 }
 
-// The longest message on the channel taken for one (a revocation of a folder path of 8000 bytes, with room).
+// The longest message on the channel taken for one: room for a revocation of any folder a request can name (Node's
+// request headers end at 16 KiB); a longer one cannot be revoked (a TypeError).
 const MAX_MESSAGE = 64 * 1024
 
 // A reply as text: node-redis gives strings, or Buffers when the app's client maps them so (typeMapping).
@@ -511,6 +522,7 @@ function standaloneConnection(client: RedisStandaloneClientLike, channel: string
 function clusterConnection(client: RedisClusterClientLike, channel: string): Connection {
   client.on('error', ignore)
   let listening: Listener | undefined
+  let onNode: (() => void) | undefined
   const send: Send = (key, args) => client.sendCommand(key, false, args)
   return {
     send,
@@ -519,11 +531,15 @@ function clusterConnection(client: RedisClusterClientLike, channel: string): Con
     async connect() {
       if (!client.isOpen) await client.connect()
     },
-    async subscribe(listener) {
+    async subscribe(listener, resubscribed) {
+      // node-redis tells of every node's (re)connection, the one it listens on among them: behind at each (more
+      // often than needed, the safe side).
+      if (onNode === undefined) client.on('node-ready', (onNode = resubscribed))
       await client.subscribe(channel, listener)
       listening = listener
     },
     async close() {
+      if (onNode !== undefined) client.off?.('node-ready', onNode)
       if (listening !== undefined) await client.unsubscribe(channel, listening as never).catch(ignore)
     },
   }
@@ -560,7 +576,13 @@ async function end(client: RedisStandaloneClientLike): Promise<void> {
     if (client.isReady && client.close !== undefined) await client.close()
     else client.destroy?.()
   } catch {
-    // Already gone.
+    // Gone already; or destroyed while its socket was being made, after which node-redis 6 finishes connecting
+    // and says it is ready but refuses close(): destroy() ends it.
+    try {
+      client.destroy?.()
+    } catch {
+      // Gone.
+    }
   }
 }
 

@@ -271,6 +271,31 @@ describe('createRedisStore', () => {
     expect(() => createRedisStore({ url: 'redis://x', tiemout: 5 } as never)).toThrow(TypeError)
   })
 
+  it("closes while Redis is unreachable, and the process goes on after close() (its own client, or the app's)", async () => {
+    // In a process of its own: one with nothing else to wait on would exit in the middle of a close() that waited
+    // on a retry's timer (the CLI's revoke exited 0 so, after printing its error).
+    const dist = path.join(__dirname, '..', '..', 'dist', 'index.js')
+    const program = `
+      const { createRedisStore } = require(${JSON.stringify(dist)})
+      const { createClient } = require('redis')
+      ;(async () => {
+        for (const ms of [0, 1, 20, 150, 400]) {
+          const own = createRedisStore({ url: 'redis://127.0.0.1:1' })
+          await new Promise((resolve) => setTimeout(resolve, ms))
+          await own.close()
+          const client = createClient({ url: 'redis://127.0.0.1:1' })
+          client.on('error', () => undefined)
+          const theirs = createRedisStore({ client })
+          await new Promise((resolve) => setTimeout(resolve, ms))
+          await theirs.close()
+          client.destroy()
+        }
+        console.log('closed every one')
+      })()`
+    const { stdout } = await execFileAsync(process.execPath, ['-e', program], { timeout: 20_000 })
+    expect(stdout.trim()).toBe('closed every one')
+  })
+
   it('refuses with 503 (not a hang) while Redis is unreachable, and is not ready yet', async () => {
     const store = createRedisStore({ url: 'redis://127.0.0.1:1', timeout: 200 })
     let settled = false
