@@ -2,9 +2,10 @@
 // its PID) and two app processes sharing it (bench/store-app.js): counts that hold across processes, revocations
 // that reach the other process, and Redis going down mid-load. Run by `npm run test:engines`.
 import { execFile } from 'node:child_process'
+import http from 'node:http'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { createSigner, createRedisStore } from 'express-signed-url'
+import { createSigner, createRedisStore, requireSignature, type Duration } from 'express-signed-url'
 import { KEY, SITE } from '../helpers'
 import { harness, tally, type App, type Reply, type Server } from './store-harness'
 
@@ -150,6 +151,68 @@ describe('the Redis store, across two processes', () => {
     console.log(`app RSS ${Math.round(rssBefore / 1e6)} MB before, ${Math.round(rssAfter / 1e6)} MB after`)
     expect(rssAfter - rssBefore).toBeLessThan(64e6)
   }, 60_000)
+})
+
+describe('the Redis store and a clockTolerance of hours', () => {
+  let redis: Redis
+  beforeAll(async () => {
+    redis = await startRedis()
+  }, 30_000)
+  afterAll(() => redis?.stop())
+
+  it.each([
+    ['2h', 7200],
+    ['6h', 21600],
+  ])(
+    'keeps a used-up and a revoked link refused until expiry + %s (the tolerance), then expired',
+    async (tolerance, seconds) => {
+      // One injected clock for the signer, the guard and the store (Redis keeps each count until a time of this
+      // clock, far enough ahead of its own).
+      let clock = Date.now()
+      const now = () => clock
+      const store = createRedisStore({ url: redis.url, now, prefix: `tolerance-${seconds}:` })
+      const guard = requireSignature({
+        key: KEY,
+        now,
+        clockTolerance: tolerance as Duration,
+        store,
+        onReject: (err, _req, res) => {
+          res.statusCode = err.status ?? 500
+          res.end(err.code)
+        },
+      })
+      const server = http.createServer((req, res) => guard(req, res, () => res.end('served')))
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      const port = (server.address() as { port: number }).port
+      const get = (target: string) =>
+        new Promise<string>((resolve, reject) => {
+          http
+            .get({ host: '127.0.0.1', port, path: target }, (res) => {
+              let body = ''
+              res.on('data', (d) => (body += String(d)))
+              res.on('end', () => resolve(`${res.statusCode} ${body}`))
+            })
+            .on('error', reject)
+        })
+      try {
+        await store.ready
+        const signer = createSigner({ key: KEY, now })
+        const once = signer.sign('private/image.png', { uses: 1, ttl: 60 })
+        const taken = signer.sign('private/image.png', { ttl: 60 })
+        expect(await get(once)).toBe('200 served')
+        await store.revoke(taken)
+        // The last second a link is accepted: still used up, still revoked (state outlives the tolerance).
+        clock += (60 + seconds - 1) * 1000
+        expect(await get(once)).toBe('410 ERR_USES_EXHAUSTED')
+        expect(await get(taken)).toBe('403 ERR_LINK_REVOKED')
+        clock += 2000
+        expect([await get(once), await get(taken)]).toEqual(['403 ERR_URL_EXPIRED', '403 ERR_URL_EXPIRED'])
+      } finally {
+        await store.close()
+        await new Promise((resolve) => server.close(resolve))
+      }
+    },
+  )
 })
 
 describe('the Redis store when Redis stalls or a connection goes silent', () => {
