@@ -208,9 +208,11 @@ describe.each([
           expect(tally(lagging)).toEqual({ '200': 2, '410 ERR_USES_EXHAUSTED': 2 })
           expect(served).toBe(5)
         } else {
-          // Two refused (each spent on the primary but unconfirmed, and never given back: see createRedisStore),
-          // then used up there; the promoted replica still counts only the confirmed one.
-          expect(tally(lagging)).toEqual({ '503 ERR_STORE_UNAVAILABLE': 2, '410 ERR_USES_EXHAUSTED': 2 })
+          // None served: refused while unconfirmed (503), or used up on the primary by those refused uses (410;
+          // how many of each depends on how long each waited for its WAIT). The promoted replica counts only the
+          // confirmed one.
+          expect(lagging.every((r) => r.status === 503 || r.status === 410)).toBe(true)
+          expect(tally(lagging)['503 ERR_STORE_UNAVAILABLE']).toBeGreaterThanOrEqual(2)
           expect(served).toBe(3)
         }
       },
