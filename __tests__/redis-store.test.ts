@@ -51,6 +51,35 @@ function fakeStandalone(reply: Reply) {
   }
 }
 
+// A stand-in of node-redis's Cluster client: records each call (key, isReadonly, args), answers ZSCAN with an empty
+// set and anything else with 1, and hands the test its pub/sub listener and its 'node-ready' listeners.
+function fakeCluster() {
+  const calls: [string | undefined, boolean | undefined, string[]][] = []
+  let listener: ((message: string) => void) | undefined
+  const nodeReady: ((...args: never[]) => void)[] = []
+  const client = {
+    isOpen: true,
+    isReady: true,
+    masters: [],
+    nodeClient: () => undefined,
+    connect: () => Promise.resolve(),
+    sendCommand: (key: string | undefined, readonly: boolean | undefined, args: string[]) => {
+      calls.push([key, readonly, args])
+      return Promise.resolve(args[0] === 'ZSCAN' ? ['0', []] : 1)
+    },
+    subscribe: (_channel: string, l: (message: string) => void) => {
+      listener = l
+      return Promise.resolve()
+    },
+    unsubscribe: () => Promise.resolve(),
+    on: (event: string, fn: (...args: never[]) => void) => {
+      if (event === 'node-ready') nodeReady.push(fn)
+      return client
+    },
+  }
+  return { client, calls, deliver: (m: string) => listener?.(m), nodeReady: () => nodeReady.forEach((fn) => fn()) }
+}
+
 // What the store's scripts answer, by the script's own words: spend and refund fit (1), a heartbeat is published.
 const scripts: Reply = (args) => {
   if (args[0] === 'ZSCAN') return ['0', []]
@@ -72,24 +101,10 @@ async function readyStore(fake: ReturnType<typeof fakeStandalone>, options: obje
 
 describe('createRedisStore with each kind of node-redis client', () => {
   it('sends a Cluster client its command with the key that routes it', async () => {
-    const calls: unknown[][] = []
-    const cluster = {
-      isOpen: true,
-      isReady: true,
-      masters: [],
-      nodeClient: () => undefined,
-      connect: () => Promise.resolve(),
-      sendCommand: (...call: unknown[]) => {
-        calls.push(call)
-        return Promise.resolve(1)
-      },
-      subscribe: () => Promise.resolve(),
-      unsubscribe: () => Promise.resolve(),
-      on: () => cluster,
-    }
-    const store = createRedisStore({ client: cluster })
+    const cluster = fakeCluster()
+    const store = createRedisStore({ client: cluster.client })
     await expect(store.spend(SIG, 1, 3, 9e9)).resolves.toBe(true)
-    const spend = calls.find((c) => (c[2] as string[])[0] === 'EVALSHA' && (c[2] as string[])[3].includes('uses'))
+    const spend = cluster.calls.find(([, , args]) => args[0] === 'EVALSHA' && args[3].includes('uses'))
     expect(spend?.slice(0, 2)).toEqual([`signed-url:uses:${SIG}`, false])
     await store.close()
   })
@@ -307,32 +322,13 @@ describe('createRedisStore: what review found', () => {
   })
 
   it('is behind when a Cluster node (re)connects, the one it listens on among them', async () => {
-    let listener: ((message: string) => void) | undefined
-    const nodeReady: (() => void)[] = []
-    const cluster = {
-      isOpen: true,
-      isReady: true,
-      masters: [],
-      nodeClient: () => undefined,
-      connect: () => Promise.resolve(),
-      sendCommand: (_key: string | undefined, _r: boolean | undefined, args: string[]) =>
-        Promise.resolve(args[0] === 'ZSCAN' ? ['0', []] : 1),
-      subscribe: (_c: string, l: (message: string) => void) => {
-        listener = l
-        return Promise.resolve()
-      },
-      unsubscribe: () => Promise.resolve(),
-      on: (event: string, fn: (...args: never[]) => void) => {
-        if (event === 'node-ready') nodeReady.push(fn)
-        return cluster
-      },
-    }
-    const store = createRedisStore({ client: cluster })
+    const cluster = fakeCluster()
+    const store = createRedisStore({ client: cluster.client })
     await flush()
-    listener?.(message(1, { heartbeat: 'x' }))
+    cluster.deliver(message(1, { heartbeat: 'x' }))
     await store.ready
     expect(store.current).toBe(true)
-    for (const fn of nodeReady) fn()
+    cluster.nodeReady()
     expect(store.current).toBe(false)
     await store.close()
   })

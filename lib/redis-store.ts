@@ -517,54 +517,50 @@ function standaloneConnection(client: RedisStandaloneClientLike, channel: string
 // A Cluster: each command goes to the node of its key's slot. Pub/sub is the classic kind (PUBLISH reaches every
 // node over the cluster bus, and node-redis listens on one node, moving to another if it fails): revocations are
 // rare, and a heartbeat a second per process costs the bus little, where sharded pub/sub would tie every process's
-// subscription to the one shard that holds the set and its resubscription to slot moves. A message lost in a move
-// shows as a gap in the numbers.
+// subscription to the one shard that holds the set and its resubscription to slot moves. node-redis tells of every
+// node's (re)connection, the one it listens on among them: the copy is behind at each (more often than needed, the
+// safe side).
 function clusterConnection(client: RedisClusterClientLike, channel: string): Connection {
-  client.on('error', ignore)
-  let listening: Listener | undefined
-  let onNode: (() => void) | undefined
   const send: Send = (key, args) => client.sendCommand(key, false, args)
-  return {
-    send,
-    // node-redis keeps one connection to each node: WAIT after a write, routed by the same key, follows it.
-    pinned: (_key, steps) => steps(send),
-    async connect() {
-      if (!client.isOpen) await client.connect()
-    },
-    async subscribe(listener, resubscribed) {
-      // node-redis tells of every node's (re)connection, the one it listens on among them: behind at each (more
-      // often than needed, the safe side).
-      if (onNode === undefined) client.on('node-ready', (onNode = resubscribed))
-      await client.subscribe(channel, listener)
-      listening = listener
-    },
-    async close() {
-      if (onNode !== undefined) client.off?.('node-ready', onNode)
-      if (listening !== undefined) await client.unsubscribe(channel, listening as never).catch(ignore)
-    },
-  }
+  // node-redis keeps one connection to each node: WAIT after a write, routed by the same key, follows it.
+  return listeningOn(client, channel, 'node-ready', send, (_key, steps) => steps(send))
 }
 
-// The primary Sentinel names: node-redis finds it, and after a failover the new one, commands and pub/sub alike.
+// The primary Sentinel names: node-redis finds it, and after a failover the new one, commands and pub/sub alike; a
+// failover moves the subscription, and what was published meanwhile may be lost.
 function sentinelConnection(client: RedisSentinelClientLike, channel: string): Connection {
+  // node-redis may keep several connections to the primary: a lease holds one for the write and its WAIT.
+  const pinned: Connection['pinned'] = (_key, steps) =>
+    client.use((lease) => steps((_k, args) => lease.sendCommand(false, args)))
+  return listeningOn(client, channel, 'topology-change', (_key, args) => client.sendCommand(false, args), pinned)
+}
+
+// A Cluster or Sentinel client, the app's: commands through `send`, pub/sub on the client itself (node-redis keeps
+// a connection of its own for it), `event` telling when the subscription may have missed messages. Closing the
+// store takes its listeners off, never the client down.
+function listeningOn(
+  client: RedisClusterClientLike | RedisSentinelClientLike,
+  channel: string,
+  event: 'node-ready' | 'topology-change',
+  send: Send,
+  pinned: Connection['pinned'],
+): Connection {
   client.on('error', ignore)
   let listening: Listener | undefined
-  let onTopology: (() => void) | undefined
+  let missed: (() => void) | undefined
   return {
-    send: (_key, args) => client.sendCommand(false, args),
-    // node-redis may keep several connections to the primary: a lease holds one for the write and its WAIT.
-    pinned: (_key, steps) => client.use((lease) => steps((_k, args) => lease.sendCommand(false, args))),
+    send,
+    pinned,
     async connect() {
       if (!client.isOpen) await client.connect()
     },
     async subscribe(listener, resubscribed) {
-      // A failover moves the subscription to the new primary: what was published meanwhile may be lost.
-      if (onTopology === undefined) client.on('topology-change', (onTopology = resubscribed))
+      if (missed === undefined) client.on(event, (missed = resubscribed))
       await client.subscribe(channel, listener)
       listening = listener
     },
     async close() {
-      if (onTopology !== undefined) client.off?.('topology-change', onTopology)
+      if (missed !== undefined) client.off?.(event, missed)
       if (listening !== undefined) await client.unsubscribe(channel, listening as never).catch(ignore)
     },
   }
