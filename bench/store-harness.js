@@ -334,9 +334,18 @@ async function startSentinel({ server = REDIS, sentinel = SENTINEL, name = 'sign
     /** SIGKILLs the primary (its data stays, for `primary.restart()`). */
     killPrimary: () => primary.kill(),
     /** Freezes the replica (SIGSTOP): connected but applying nothing, it lags until continueReplica() (SIGCONT). */
-    stopReplica: () => process.kill(replica.pid(), 'SIGSTOP'),
-    continueReplica: () => process.kill(replica.pid(), 'SIGCONT'),
+    stopReplica: () => signal(replica, 'SIGSTOP'),
+    continueReplica: () => signal(replica, 'SIGCONT'),
     stop,
+  }
+}
+
+// Sends `name` to a server's process; one that has exited already (killed, after a promotion) is left be.
+function signal(server, name) {
+  try {
+    process.kill(server.pid(), name)
+  } catch (error) {
+    if (error.code !== 'ESRCH') throw error
   }
 }
 

@@ -164,9 +164,13 @@ describe.each([
       ])
     }, 60_000)
     afterAll(async () => {
-      sentinel?.continueReplica()
-      await Promise.all(apps.map((app) => app.stop()))
-      await sentinel?.stop()
+      // Whatever failed before, every process is stopped (one left running keeps jest, and CI, from ending).
+      try {
+        sentinel?.continueReplica()
+        await Promise.all(apps.map((app) => app.stop()))
+      } finally {
+        await sentinel?.stop()
+      }
     })
 
     it(
