@@ -25,7 +25,13 @@ export { grantsFromCookies } from './grant-cookie.js'
 export { requestMediaType } from './media-types.js'
 export { createMemoryStore } from './store.js'
 export { createRedisStore } from './redis-store.js'
-export type { RedisClientLike, RedisStoreOptions } from './redis-store.js'
+export type {
+  RedisClientLike,
+  RedisClusterClientLike,
+  RedisSentinelClientLike,
+  RedisStandaloneClientLike,
+  RedisStoreOptions,
+} from './redis-store.js'
 export type { LinkStore, MemoryStoreOptions, RevokeFolderOptions, StoredLink } from './store.js'
 export type { IdentifiedSecret, KeyObjectLike, Secret } from './keys.js'
 export type { Duration } from './option-checks.js'

@@ -426,7 +426,7 @@ function textOf(value: unknown): string {
 
 const OPTIONS: ReadonlySet<string> = new Set(['url', 'client', 'prefix', 'timeout', 'waitForReplicas', 'now'])
 
-// The revocations among a ZSCAN page (member, score, member, score...): the members that decode, the count skipped.
+// The revocations among a ZSCAN page (member, score, member, score...): the members that decode as one.
 function* membersOf(flat: readonly unknown[]): Generator<Revocation> {
   for (let i = 0; i < flat.length; i += 2) {
     const member = textOf(flat[i])
