@@ -512,8 +512,14 @@ describe('a store against long clock tolerances and stable links', () => {
       ['no clockTolerance', { key: KEY, now }, 3600],
       ['a clockTolerance of 2h', { key: KEY, now, clockTolerance: '2h' }, 7200 + 3600],
       ['a clockTolerance of 6h', { key: KEY, now, clockTolerance: 21600 }, 21600 + 3600],
-      // A signer does not say its tolerance: the guard keeps the count for the most any may have.
-      ['a signer given', { signer: createSigner({ key: KEY, now, clockTolerance: 5 }) }, 21600 + 3600],
+      // A signer made by createSigner: its own tolerance.
+      ['a signer given', { signer: createSigner({ key: KEY, now, clockTolerance: 5 }) }, 5 + 3600],
+      // One that is not (a wrapper) cannot say: the count is kept for the most any may have.
+      [
+        'a signer of its own making',
+        { signer: { verify: createSigner({ key: KEY, now, clockTolerance: 5 }).verify } },
+        21600 + 3600,
+      ],
     ])('a guard with %s keeps a use count until expiry + its tolerance + an hour', async (_what, options, past) => {
       expect(await untilOfSpend(options)).toEqual([expiry + past])
     })

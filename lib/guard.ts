@@ -11,9 +11,9 @@ import { clientAddress, readRequestTarget } from './request-target.js'
 import { forwardRefusal, respondRefused } from './refusal.js'
 import { decodePath } from './link-path.js'
 import { localsOf } from './locals.js'
-import { buildSigner, type Signer } from './signer.js'
+import { buildSigner, toleranceOf, type Signer } from './signer.js'
 import { SIGNER_OPTIONS, type SignerOptions, type VerifyResult } from './signer-options.js'
-import { clockToleranceOf, MAX_CLOCK_TOLERANCE } from './link-lifetime.js'
+import { MAX_CLOCK_TOLERANCE } from './link-lifetime.js'
 import { defaultStore, STATE_SLACK_SECONDS, storeOf, type LinkStore } from './store.js'
 
 /** What a guard verified, on `res.locals.signedLink` for the handlers after it. */
@@ -169,10 +169,9 @@ export function createGuard(
   const opts = asOptions<GuardOptions>(factory, options)
   assertKnownOptions(factory, opts, known)
   const signer = guardSigner(factory, opts)
-  // A use count must outlive the last second the guard accepts its link. A signer given does not say its tolerance:
-  // then the most any may have.
-  const tolerance =
-    opts.signer === undefined ? clockToleranceOf(factory, (opts as SignerOptions).clockTolerance) : MAX_CLOCK_TOLERANCE
+  // A use count must outlive the last second the guard accepts its link: the signer's tolerance, or for a signer
+  // not made by createSigner (one that cannot say), the most any may have.
+  const tolerance = toleranceOf(signer, MAX_CLOCK_TOLERANCE)
   const status = pick(factory, 'status', opts.status, [403, 404], 403)
   const expiredStatus = pick(factory, 'expiredStatus', opts.expiredStatus, [403, 404, 410], status)
   const grantCookie = cookieName(factory, opts.grantCookie)

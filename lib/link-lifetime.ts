@@ -78,7 +78,7 @@ export function readLifetime(
  * A `clockTolerance` (default 0) in seconds, checked: whole, and at most {@link MAX_CLOCK_TOLERANCE}, since
  * revocations and use counts are kept only that long past expiry; throws a TypeError naming the option.
  */
-export function clockToleranceOf(factory: string, value: unknown): number {
+function clockToleranceOf(factory: string, value: unknown): number {
   const tolerance = seconds(factory, 'clockTolerance', value ?? 0, 0)
   if (tolerance > MAX_CLOCK_TOLERANCE) {
     throw new TypeError(

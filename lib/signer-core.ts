@@ -28,6 +28,8 @@ type Mutable<T> = { -readonly [F in keyof T]: T[F] }
 /** Everything a signer does that is not cryptography, shared by the Node and the Web Crypto signers. */
 export interface SignerCore<K> {
   readonly ring: KeyRing<K>
+  /** Seconds a link stays good past its expiry (its `clockTolerance`, checked). */
+  readonly tolerance: number
   /** The string to sign for a path and options, and the link it becomes once the signature is appended. */
   prepareSign(path: string, options: SignOptions | undefined): { message: string; link: string }
   /** The link read from a URL, with its string to sign; or the refusal (method, path, query). */
@@ -213,7 +215,7 @@ export function createSignerCore<K>(
     return found
   }
 
-  return { ring, prepareSign, prepareVerify, keysFor, finishVerify, prepareGrant, grantsFor }
+  return { ring, tolerance, prepareSign, prepareVerify, keysFor, finishVerify, prepareGrant, grantsFor }
 }
 
 function toOrigin(factory: string, baseUrl: unknown): string {

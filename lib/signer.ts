@@ -57,7 +57,18 @@ export function buildSigner(factory: string, options: unknown, known?: ReadonlyS
     }
   }
 
-  return { sign, verify, grant }
+  const signer = { sign, verify, grant }
+  TOLERANCE.set(signer, core.tolerance)
+  return signer
+}
+
+// The clockTolerance of each signer built here, for a guard given one: its use counts must outlive the last second
+// the signer accepts a link. Kept beside the signer, not on it: the Signer type stays sign, verify and grant.
+const TOLERANCE = new WeakMap<object, number>()
+
+/** A signer's clockTolerance in seconds; `fallback` for one not built by this package (it cannot say). */
+export function toleranceOf(signer: object, fallback: number): number {
+  return TOLERANCE.get(signer) ?? fallback
 }
 
 function matches({ key, message, signature }: MacCheck<MacKey>): boolean {
