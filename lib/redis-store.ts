@@ -152,8 +152,8 @@ interface Connection {
 /**
  * A store in Redis, shared by every process that uses the same Redis and prefix. `ready` resolves once this
  * process has loaded the revocations and listens for new ones, however long the first connection takes; it rejects
- * only when Redis refuses the store's credentials. Redis should persist its data (AOF): a Redis that restarts empty
- * forgets how often each link was used. Throws a TypeError on bad options.
+ * only when Redis refuses the store's credentials or rights, or the store is closed first. Redis should persist its
+ * data (AOF): a Redis that restarts empty forgets how often each link was used. Throws a TypeError on bad options.
  */
 export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStore & { ready: Promise<void> } {
   const opts = asOptions<RedisStoreOptions>('createRedisStore', options)
