@@ -1,0 +1,176 @@
+// The rules of a limited-use link's budget (lib/use-budget.ts), which the memory store, the Redis store's scripts
+// and the Worker's Durable Object all follow: charged for what was sent, claims for what a cut-off response may
+// have lost, and a bound on what any sequence of requests can get.
+import {
+  emptyBudget,
+  keptOf,
+  LEASE_SECONDS,
+  MAX_CLAIMS,
+  renewUse,
+  settleUse,
+  TAIL_BYTES,
+  takeUse,
+  USE,
+  useCost,
+  type UseAsk,
+} from '../lib/use-budget'
+
+const SIZE = 20_000_000
+const NOW = 1_767_225_600
+// A request for bytes [start, end) of the file, on a link of `uses`.
+const ask = (start: number, end: number, uses = 1, size = SIZE): UseAsk => ({
+  ...useCost(size, uses, start === 0 && end === size ? undefined : end - start),
+  start,
+  end,
+  size,
+})
+
+describe('useCost', () => {
+  it('asks a whole use for the whole file, its share rounded up for a range, a use for an empty file', () => {
+    expect(useCost(SIZE, 2)).toEqual({
+      amount: USE,
+      limit: 2 * (USE + 1000),
+      resend: 2 * Math.ceil((TAIL_BYTES / SIZE) * USE),
+    })
+    expect(useCost(3, 1, 1).amount).toBe(333_334)
+    expect(useCost(0, 1)).toEqual({ amount: USE, limit: USE + 1000, resend: 0 })
+  })
+
+  it('allows re-sending at most min(size, 16 MiB) per use', () => {
+    expect(useCost(1000, 3).resend).toBe(3 * USE)
+    expect(useCost(4 * TAIL_BYTES, 1).resend).toBe(USE / 4)
+  })
+})
+
+describe('takeUse and settleUse', () => {
+  it('holds a response while it runs and keeps only what it sent', () => {
+    const budget = emptyBudget()
+    expect(takeUse(budget, ask(0, SIZE), NOW)).toBe('taken')
+    expect(budget).toMatchObject({ kept: 0, held: USE })
+    settleUse(budget, USE, keptOf(SIZE / 4, SIZE))
+    expect(budget).toMatchObject({ kept: USE / 4, held: 0 })
+    // Three quarters are left: the rest of the file, not the whole of it.
+    expect(takeUse(budget, ask(0, SIZE), NOW)).toBe('spent')
+    expect(takeUse(budget, ask(SIZE / 4, SIZE), NOW)).toBe('taken')
+  })
+
+  it("answers 'held' when only running responses stand in the way, 'spent' when they could not", () => {
+    const budget = emptyBudget()
+    expect(takeUse(budget, ask(0, SIZE), NOW)).toBe('taken')
+    expect(takeUse(budget, ask(0, SIZE / 2), NOW)).toBe('held')
+    settleUse(budget, USE, USE)
+    expect(takeUse(budget, ask(0, SIZE / 2), NOW)).toBe('spent')
+  })
+
+  it('lets a HEAD through, holding nothing, until what was kept spends the link', () => {
+    const budget = emptyBudget()
+    const head = { ...ask(0, SIZE), amount: 0, limit: USE }
+    expect(takeUse(budget, head, NOW)).toBe('taken')
+    expect(budget).toEqual(emptyBudget())
+    takeUse(budget, ask(0, SIZE), NOW)
+    expect(takeUse(budget, head, NOW)).toBe('taken')
+    settleUse(budget, USE, USE)
+    expect(takeUse(budget, head, NOW)).toBe('spent')
+  })
+
+  it('credits the bytes a cut-off response may have lost when they are asked for again, once', () => {
+    const budget = emptyBudget()
+    takeUse(budget, ask(0, SIZE), NOW)
+    // Cut off after 12 MB went to the socket; the client kept 8 MB (4 MB sat in buffers).
+    settleUse(budget, USE, keptOf(12e6, SIZE), [0, 12e6])
+    expect(takeUse(budget, ask(8e6, SIZE), NOW)).toBe('taken')
+    expect(budget.credited).toBe(keptOf(4e6, SIZE))
+    expect(budget.claims).toEqual([0, 8e6])
+    settleUse(budget, keptOf(12e6, SIZE), keptOf(12e6, SIZE))
+    // The whole file went out once, in the client's eyes: nothing more.
+    expect(budget.kept).toBe(USE)
+    expect(takeUse(budget, ask(8e6, SIZE), NOW)).toBe('spent')
+  })
+
+  it('credits no request that does not ask for claimed bytes again', () => {
+    const budget = emptyBudget()
+    takeUse(budget, ask(0, SIZE), NOW)
+    settleUse(budget, USE, keptOf(12e6, SIZE), [0, 12e6])
+    expect(takeUse(budget, ask(12e6, SIZE), NOW)).toBe('taken')
+    expect(budget.credited).toBe(0)
+  })
+
+  it('credits no more than the resend allowance, whatever is claimed', () => {
+    const budget = emptyBudget()
+    const big = 64 * TAIL_BYTES
+    takeUse(budget, ask(0, big, 1, big), NOW)
+    settleUse(budget, USE, keptOf(big / 2, big), [0, big / 2])
+    expect(takeUse(budget, ask(0, big / 2, 1, big), NOW)).toBe('taken')
+    expect(budget.credited).toBe(useCost(big, 1).resend)
+  })
+
+  it('keeps the newest claims only', () => {
+    const budget = emptyBudget()
+    for (let i = 0; i < MAX_CLAIMS + 3; i++) settleUse(budget, 0, 0, [i * 10, i * 10 + 5])
+    expect(budget.claims).toHaveLength(2 * MAX_CLAIMS)
+    expect(budget.claims[0]).toBe(30)
+  })
+
+  it('takes holds nobody vouched for within a lease as kept (a process that stopped mid-response)', () => {
+    const budget = emptyBudget()
+    takeUse(budget, ask(0, SIZE / 2), NOW)
+    renewUse(budget, NOW + LEASE_SECONDS)
+    expect(takeUse(budget, ask(0, SIZE), NOW + 2 * LEASE_SECONDS)).toBe('held')
+    expect(takeUse(budget, ask(0, SIZE), NOW + 2 * LEASE_SECONDS + 1)).toBe('spent')
+    expect(budget).toMatchObject({ kept: USE / 2, held: 0 })
+    // The response that was only slow settles later: what it sent is counted once.
+    settleUse(budget, USE / 2, USE / 4)
+    expect(budget).toMatchObject({ kept: USE / 4, held: 0 })
+  })
+})
+
+// A small deterministic generator, so a failure names its seed.
+function random(seed: number): () => number {
+  let s = seed >>> 0
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0
+    let t = s
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+describe('the bound, over any sequence of requests', () => {
+  // Clients that ask ranges at random, cut responses off, claim what they like, overlap, and leave holds running.
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])(
+    'never sends more than N x size x 1.001 + the resend allowance (seed %i)',
+    (seed) => {
+      const next = random(seed)
+      for (const size of [1, 1000, 3_000_000, 40_000_000]) {
+        const uses = 1 + Math.floor(next() * 3)
+        const budget = emptyBudget()
+        let sent = 0
+        const running: { amount: number; start: number; length: number }[] = []
+        for (let step = 0; step < 400; step++) {
+          if (running.length > 0 && next() < 0.5) {
+            const r = running.splice(Math.floor(next() * running.length), 1)[0]
+            // Sends some or all of its range; a cut-off one (or a liar) claims any part of what it sent.
+            const out = next() < 0.5 ? r.length : Math.floor(next() * r.length)
+            sent += out
+            const claim: [number, number] | undefined =
+              next() < 0.7 ? [r.start + Math.floor(next() * out), r.start + out] : undefined
+            settleUse(budget, r.amount, keptOf(out, size), claim)
+            continue
+          }
+          const start = Math.floor(next() * size)
+          const end = next() < 0.5 ? size : start + 1 + Math.floor(next() * (size - start))
+          const a = ask(start, end, uses, size)
+          if (takeUse(budget, a, NOW) === 'taken') running.push({ amount: a.amount, start, length: end - start })
+        }
+        for (const r of running) {
+          sent += r.length
+          settleUse(budget, r.amount, keptOf(r.length, size))
+        }
+        const { limit, resend } = useCost(size, uses)
+        expect(sent).toBeLessThanOrEqual(((limit + resend) / USE) * size)
+        expect(budget.kept).toBeLessThanOrEqual(limit)
+      }
+    },
+  )
+})

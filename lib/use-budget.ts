@@ -1,0 +1,153 @@
+// The budget of one limited-use link: what the memory store keeps per link, what the Worker's Durable Object keeps,
+// and what the Redis store's scripts (redis-store.ts) compute in Lua, step for step. Runtime-neutral.
+//
+// A link of `uses: N` may send N whole files. Amounts are in millionths of a use (a use is the file's size as it is
+// at each request), so a link's budget survives a file that grows or shrinks without reopening. A response holds
+// back the length it may send while it runs and, when it ends, keeps only what went to its socket (`settle`).
+// A response that was cut off leaves its last bytes as a claim: the client may not have received them (they sat in
+// the kernel's buffers when the connection closed), and a later request of the same link that asks for them again
+// is not charged for them twice, up to the link's resend allowance. That allowance bounds what a client that lies
+// about losing bytes can get: N x size x 1.001 + N x min(size, 16 MiB), however it asks.
+
+/** One link's budget, as plain data (JSON, or a Redis hash's fields). */
+export interface UseBudget {
+  /** Kept by responses that ended: what went out, less what was asked for again (millionths of a use). */
+  kept: number
+  /** Held by responses still running. */
+  held: number
+  /** Until when (Unix seconds) running responses vouch for `held`; past it, `held` is taken as kept. */
+  heldUntil: number
+  /** Credited so far for bytes asked for again. */
+  credited: number
+  /** The possibly lost tails of cut-off responses: byte ranges [start, end), flat, oldest first. */
+  claims: number[]
+}
+
+/** What a request asks of a link's budget. */
+export interface UseAsk {
+  /** What the response may send, held while it runs (0: a HEAD, which only asks whether anything is left). */
+  amount: number
+  /** The link's whole budget. */
+  limit: number
+  /** The most the link may be credited, in all, for bytes asked for again. */
+  resend: number
+  /** The bytes the response would send, [start, end), of a file of `size` bytes (size 0: no byte range). */
+  start: number
+  end: number
+  size: number
+}
+
+/** A request's answer: taken (serve it), held (only running responses stand in the way: retry), spent (410). */
+export type UseAnswer = 'taken' | 'held' | 'spent'
+
+/** A use, in the units counted; what each use allows beyond it for rounding (0.1%). */
+export const USE = 1_000_000
+export const ROUNDING = 1000
+/** The most of a cut-off response's end that may count as lost: more than a TCP connection's buffers hold. */
+export const TAIL_BYTES = 16 * 1024 * 1024
+/** How long running responses vouch for what they hold before they say so again (seconds). */
+export const LEASE_SECONDS = 60
+/** How many claims a link keeps (the newest). */
+export const MAX_CLAIMS = 8
+
+/** A fresh budget. */
+export function emptyBudget(): UseBudget {
+  return { kept: 0, held: 0, heldUntil: 0, credited: 0, claims: [] }
+}
+
+/**
+ * What a request costs and the link's limit, in millionths of a use, for `bytes` of a file of `size` bytes (or the
+ * whole file when `bytes` is undefined), and the link's resend allowance.
+ */
+export function useCost(size: number, uses: number, bytes?: number): { amount: number; limit: number; resend: number } {
+  const limit = uses * (USE + ROUNDING)
+  const resend = size === 0 ? 0 : uses * Math.ceil((Math.min(size, TAIL_BYTES) / size) * USE)
+  if (bytes === undefined || size === 0) return { amount: USE, limit, resend }
+  return { amount: Math.min(USE, Math.ceil((bytes / size) * USE)), limit, resend }
+}
+
+/** The millionths of a use that `bytes` sent of a file of `size` bytes keep (rounded up; a whole use for size 0). */
+export function keptOf(bytes: number, size: number): number {
+  if (size === 0) return bytes > 0 ? USE : 0
+  return Math.ceil((bytes / size) * USE)
+}
+
+/**
+ * Takes what a request asks, if it fits, crediting the bytes it asks for again that cut-off responses may have
+ * lost. Mutates `budget` only when it answers 'taken'. A HEAD (amount 0) fits while anything is left.
+ */
+export function takeUse(budget: UseBudget, ask: Readonly<UseAsk>, nowS: number): UseAnswer {
+  lapseHeld(budget, nowS)
+  const { amount, limit } = ask
+  if (amount === 0) return budget.kept < limit ? 'taken' : 'spent'
+  let credit = 0
+  if (ask.size > 0 && budget.claims.length > 0) {
+    const overlap = overlapOf(budget.claims, ask.start, ask.end)
+    credit = Math.min(Math.floor((overlap / ask.size) * USE), ask.resend - budget.credited, budget.kept)
+    if (credit < 0) credit = 0
+  }
+  if (budget.kept - credit + budget.held + amount <= limit) {
+    budget.kept -= credit
+    budget.held += amount
+    budget.heldUntil = Math.max(budget.heldUntil, nowS + LEASE_SECONDS)
+    if (credit > 0) {
+      budget.credited += credit
+      budget.claims = subtract(budget.claims, ask.start, ask.end)
+    }
+    return 'taken'
+  }
+  return budget.kept - credit + amount <= limit ? 'held' : 'spent'
+}
+
+/**
+ * Ends a response that held `amount` and sent `kept` of it (both in millionths of a use), leaving the byte range
+ * `[tailStart, tailEnd)` as a claim when it may not have reached the client. Also records a claim alone (amount and
+ * kept 0), for a response that finished but whose connection was then reset with its end unread.
+ */
+export function settleUse(budget: UseBudget, amount: number, kept: number, tail?: readonly [number, number]): void {
+  // What no longer sits in `held` was taken as kept when its lease lapsed: it is in `kept` already.
+  const fromHeld = Math.min(budget.held, amount)
+  budget.held -= fromHeld
+  budget.kept = Math.max(0, budget.kept + kept - (amount - fromHeld))
+  if (tail !== undefined && tail[1] > tail[0]) {
+    budget.claims.push(tail[0], tail[1])
+    if (budget.claims.length > 2 * MAX_CLAIMS) budget.claims = budget.claims.slice(-2 * MAX_CLAIMS)
+  }
+}
+
+/** Says again that running responses hold what they hold (a response that runs longer than a lease). */
+export function renewUse(budget: UseBudget, nowS: number): void {
+  if (budget.held > 0) budget.heldUntil = Math.max(budget.heldUntil, nowS + LEASE_SECONDS)
+}
+
+// Holds nobody vouched for within a lease (their process stopped mid-response) may have been sent: kept.
+function lapseHeld(budget: UseBudget, nowS: number): void {
+  if (budget.held > 0 && nowS > budget.heldUntil) {
+    budget.kept += budget.held
+    budget.held = 0
+  }
+}
+
+function overlapOf(claims: readonly number[], start: number, end: number): number {
+  let total = 0
+  for (let i = 0; i < claims.length; i += 2) {
+    const from = Math.max(claims[i], start)
+    const to = Math.min(claims[i + 1], end)
+    if (to > from) total += to - from
+  }
+  return total
+}
+
+// The claims less [start, end): a claim asked for again is used up, whatever of it was credited.
+function subtract(claims: readonly number[], start: number, end: number): number[] {
+  const left: number[] = []
+  for (let i = 0; i < claims.length; i += 2) {
+    const [from, to] = [claims[i], claims[i + 1]]
+    if (to <= start || from >= end) left.push(from, to)
+    else {
+      if (from < start) left.push(from, start)
+      if (to > end) left.push(end, to)
+    }
+  }
+  return left
+}
