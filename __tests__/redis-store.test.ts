@@ -65,7 +65,7 @@ function fakeCluster() {
     connect: () => Promise.resolve(),
     sendCommand: (key: string | undefined, readonly: boolean | undefined, args: string[]) => {
       calls.push([key, readonly, args])
-      return Promise.resolve(args[0] === 'ZSCAN' ? ['0', []] : 1)
+      return Promise.resolve(args[0] === 'ZSCAN' ? ['0', []] : isTake(args) ? 'taken' : 1)
     },
     subscribe: (_channel: string, l: (message: string) => void) => {
       listener = l
@@ -80,12 +80,16 @@ function fakeCluster() {
   return { client, calls, deliver: (m: string) => listener?.(m), nodeReady: () => nodeReady.forEach((fn) => fn()) }
 }
 
-// What the store's scripts answer, by the script's own words: spend and refund fit (1), a heartbeat is published.
+// A take's EVALSHA: sha, one key, eight arguments.
+const isTake = (args: string[]) => args[0] === 'EVALSHA' && args.length === 12
+// What the store's scripts answer, by the script's own words: a take fits, a settle and a heartbeat are done.
 const scripts: Reply = (args) => {
   if (args[0] === 'ZSCAN') return ['0', []]
   if (args[0] === 'WAIT') return 1
-  return 1
+  return isTake(args) ? 'taken' : 1
 }
+// One use of three, as requireSignature asks it.
+const ONE = { amount: 1, limit: 3, resend: 0, start: 0, end: 0, size: 0 }
 
 const flush = () => new Promise((resolve) => setImmediate(resolve))
 const message = (seq: number, body: object) => JSON.stringify({ seq, ...body })
@@ -103,7 +107,7 @@ describe('createRedisStore with each kind of node-redis client', () => {
   it('sends a Cluster client its command with the key that routes it', async () => {
     const cluster = fakeCluster()
     const store = createRedisStore({ client: cluster.client })
-    await expect(store.spend(SIG, 1, 3, 9e9)).resolves.toBe(true)
+    await expect(store.take(SIG, ONE, 9e9)).resolves.toBe('taken')
     const spend = cluster.calls.find(([, , args]) => args[0] === 'EVALSHA' && args[3].includes('uses'))
     expect(spend?.slice(0, 2)).toEqual([`signed-url:uses:${SIG}`, false])
     await store.close()
@@ -125,7 +129,7 @@ describe('createRedisStore with each kind of node-redis client', () => {
         fn({
           sendCommand: (_r, args) => {
             leased.push(args)
-            return Promise.resolve(args[0] === 'WAIT' ? 1 : 1)
+            return Promise.resolve(isTake(args) ? 'taken' : 1)
           },
         }),
       subscribe: () => Promise.resolve(),
@@ -133,9 +137,9 @@ describe('createRedisStore with each kind of node-redis client', () => {
       on: () => sentinel,
     }
     const store = createRedisStore({ client: sentinel, waitForReplicas: 1 })
-    await expect(store.spend(SIG, 1, 3, 9e9)).resolves.toBe(true)
+    await expect(store.take(SIG, ONE, 9e9)).resolves.toBe('taken')
     expect(leased.map((args) => args[0])).toEqual(['EVALSHA', 'WAIT'])
-    await store.refund(SIG, 1)
+    await store.settle(SIG, 1, 0)
     expect(calls.at(-1)?.[0]).toBe(false)
     await store.close()
   })
@@ -230,7 +234,7 @@ describe('createRedisStore: loads and messages', () => {
     let replicas = 0
     const fake = fakeStandalone((args) => (args[0] === 'WAIT' ? replicas : scripts(args)))
     const store = createRedisStore({ client: fake.client, waitForReplicas: 1, timeout: 500 })
-    await expect(store.spend(SIG, 1, 3, 9e9)).rejects.toThrow(/0 of 1 replicas/)
+    await expect(store.take(SIG, ONE, 9e9)).rejects.toThrow(/0 of 1 replicas/)
     const wait = fake.sent.find((a) => a[0] === 'WAIT')
     expect(wait).toEqual(['WAIT', '1', '400'])
     // Refused, and not given back: a refund sent later might reach a replica, promoted meanwhile, that never had
@@ -239,16 +243,16 @@ describe('createRedisStore: loads and messages', () => {
     const onKey = () => fake.sent.filter((a) => a[0] === 'EVALSHA' && a[3] === `signed-url:uses:${SIG}`)
     expect(onKey()).toHaveLength(1)
     replicas = 1
-    await expect(store.spend(SIG, 1, 3, 9e9)).resolves.toBe(true)
+    await expect(store.take(SIG, ONE, 9e9)).resolves.toBe('taken')
     // A revocation not confirmed rejects (the caller learns it may not survive a failover), yet holds here.
     replicas = 0
     const link = `/a.png?expiry=9000000000&method=get&signature=${SIG}`
     await expect(store.revoke(link)).rejects.toThrow(/replicas/)
     expect(store.revoked({ path: 'a.png', expiresAt: 9e9, signature: SIG })).toBe(true)
-    // A check that spends nothing, and a refund, wait for no replica.
+    // A check that holds nothing, and a settle, wait for no replica.
     const before = fake.sent.filter((a) => a[0] === 'WAIT').length
-    await store.spend(SIG, 0, 3, 9e9)
-    await store.refund(SIG, 1)
+    await store.take(SIG, { ...ONE, amount: 0 }, 9e9)
+    await store.settle(SIG, 1, 0)
     expect(fake.sent.filter((a) => a[0] === 'WAIT').length).toBe(before)
     await store.close()
   })
@@ -260,11 +264,11 @@ describe('createRedisStore: what review found', () => {
     const fake = fakeStandalone((args) => {
       if (args[0] === 'ZSCAN') return [Buffer.from('0'), [member, Buffer.from('9e9')]]
       if (args[0] === 'WAIT') return '1'
-      return '1'
+      return isTake(args) ? Buffer.from('taken') : '1'
     })
     const store = await readyStore(fake, { waitForReplicas: 1 })
     expect(store.revoked({ path: 'a.png', expiresAt: 9e9, signature: SIG })).toBe(true)
-    await expect(store.spend(SIG, 1, 3, 9e9)).resolves.toBe(true)
+    await expect(store.take(SIG, ONE, 9e9)).resolves.toBe('taken')
     await store.close()
   })
 

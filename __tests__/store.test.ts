@@ -16,6 +16,8 @@ import { fixture, frameworks, KEY, listen, NOW_MS, recordCode, SITE, type TestSe
 import { MAX_CLOCK_TOLERANCE } from '../lib/link-lifetime'
 import { linkRevocation, SLACK_SECONDS, STATE_SLACK_SECONDS } from '../lib/store'
 
+// One use of three, as requireSignature asks it.
+const ONE = { amount: 1, limit: 3, resend: 0, start: 0, end: 0, size: 0 }
 const fileBytes = fixture('private/image.png')
 const SIZE = fileBytes.length
 
@@ -246,7 +248,7 @@ describe('a store that cannot answer', () => {
     get current() {
       return current
     },
-    spend: () => Promise.reject(new Error('connection refused')),
+    take: () => Promise.reject(new Error('connection refused')),
   }
   const guarded = (options: object) => {
     const app = frameworks[1].create()
@@ -458,7 +460,7 @@ describe('the Redis store when Redis stops answering (a client that never replie
     const store = createRedisStore({ client: silent, timeout: 50 })
     await Promise.resolve()
     const attempts = Array.from({ length: 1200 }, () =>
-      store.spend('A'.repeat(43), 1, 3, 9e9).then(
+      store.take('A'.repeat(43), ONE, 9e9).then(
         () => 'spent',
         (e: Error) => e.message,
       ),
@@ -473,7 +475,7 @@ describe('the Redis store when Redis stops answering (a client that never replie
     expect(sent).toBeLessThanOrEqual(1000)
     // Timed out, yet still waiting in the client's queue: the bound holds after the timers too.
     const before = sent
-    await expect(store.spend('B'.repeat(43), 1, 3, 9e9)).rejects.toThrow(/too many commands waiting/)
+    await expect(store.take('B'.repeat(43), ONE, 9e9)).rejects.toThrow(/too many commands waiting/)
     expect(sent).toBe(before)
   })
 })
@@ -491,9 +493,9 @@ describe('a store against long clock tolerances and stable links', () => {
       const calls: number[] = []
       const recording: LinkStore = {
         ...createMemoryStore({ now }),
-        spend: (_signature, _amount, _limit, until) => {
+        take: (_signature, _ask, until) => {
           calls.push(until)
-          return Promise.resolve(true)
+          return Promise.resolve('taken')
         },
       }
       const app = frameworks[1].create()

@@ -191,6 +191,7 @@ describe('createWebSigner()', () => {
       'signer-core.js',
       'signer-options.js',
       'store.js',
+      'use-budget.js',
       'verification.js',
       'web-mac.js',
       'web-signer.js',

@@ -30,6 +30,7 @@ const REASONS: Record<SignedUrlErrorCode, string> = {
   // A store's refusals, at a guard: verify checks no store.
   ERR_LINK_REVOKED: 'the link has been revoked',
   ERR_USES_EXHAUSTED: 'the link has been used as many times as it allows',
+  ERR_USES_BUSY: 'what the link has left is held by its downloads still running',
   ERR_STORE_UNAVAILABLE: 'the store that counts uses or revocations could not answer',
 }
 

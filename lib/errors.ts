@@ -18,6 +18,7 @@ export type SignedUrlErrorCode =
   | 'ERR_UPLOAD_STORAGE'
   | 'ERR_LINK_REVOKED'
   | 'ERR_USES_EXHAUSTED'
+  | 'ERR_USES_BUSY'
   | 'ERR_STORE_UNAVAILABLE'
 
 const BRAND = Symbol.for('express-signed-url.SignedUrlError')
@@ -42,6 +43,7 @@ const MESSAGES: Readonly<Record<SignedUrlErrorCode, string>> = {
   ERR_UPLOAD_STORAGE: 'The upload could not be stored',
   ERR_LINK_REVOKED: 'The signed URL has been revoked',
   ERR_USES_EXHAUSTED: 'The signed URL has been used as many times as it allows',
+  ERR_USES_BUSY: 'The signed URL is in use by other downloads: retry shortly',
   ERR_STORE_UNAVAILABLE: 'The signed URL cannot be checked right now',
 }
 

@@ -15,6 +15,7 @@ import { buildSigner, toleranceOf, type Signer } from './signer.js'
 import { SIGNER_OPTIONS, type SignerOptions, type VerifyResult } from './signer-options.js'
 import { MAX_CLOCK_TOLERANCE } from './link-lifetime.js'
 import { defaultStore, STATE_SLACK_SECONDS, storeOf, type LinkStore } from './store.js'
+import { keptOf, LEASE_SECONDS, TAIL_BYTES, type UseAsk } from './use-budget.js'
 
 /** What a guard verified, on `res.locals.signedLink` for the handlers after it. */
 export type VerifiedLink = Extract<VerifyResult, { ok: true }>
@@ -91,17 +92,20 @@ export type Guard = ((req: IncomingMessage, res: ServerResponse, next: Next) => 
   /** Refuses as the options say (a fixed `status` for refusals of a body, not of a link). */
   reject(error: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next, status?: number): void
   /**
-   * Counts `amount` of a limited-use link's `limit` in the store, then calls `proceed`; refuses when the link has
-   * not that much left (410) or the store cannot answer (503). A response that ends other than 2xx (a 304, an
-   * error), or before its headers went out, gives the amount back.
+   * Holds what a response of a limited-use link may send (`ask`) in the store, then calls `proceed`; refuses when
+   * the link has not that much left (410), when only its running responses hold it past a short wait (503 with
+   * Retry-After), or when the store cannot answer (503). When the response ends it keeps what it sent: with
+   * `bytes`, the body bytes that went out of the file's (`ask.size`), leaving the end of a response cut off (or
+   * reset unread) as a claim a later request may be credited for; else all of `ask.amount` for a 2xx response.
+   * Anything but a 2xx response keeps nothing.
    */
   count(
     req: IncomingMessage,
     res: ServerResponse,
     next: Next,
     link: VerifiedLink,
-    amount: number,
-    limit: number,
+    ask: UseAsk,
+    meter: 'bytes' | 'response',
     proceed: () => void,
   ): void
 }
@@ -138,7 +142,7 @@ export function requireSignature(options: Readonly<RequireSignatureOptions>): Mi
     // A limited-use link: here one use is one request the handler answers 2xx.
     const { uses } = headers.link
     if (uses === undefined) next()
-    else guard.count(req, res, next, headers.link, 1, uses, () => next())
+    else guard.count(req, res, next, headers.link, requestUses(uses), 'response', () => next())
   }
 }
 
@@ -262,39 +266,137 @@ export function createGuard(
     reject(stackless('ERR_STORE_UNAVAILABLE'), req, res, next, 503)
   }
 
-  function count(...[req, res, next, link, amount, limit, proceed]: Parameters<Guard['count']>): void {
+  function count(...[req, res, next, link, ask, meter, proceed]: Parameters<Guard['count']>): void {
     if (given === undefined) warnIfShared(factory)
-    const go = () => {
+    const { signature } = link
+    const until = link.expiresAt + tolerance + STATE_SLACK_SECONDS
+    let gone = false
+    res.once('close', () => {
+      gone = true
+    })
+    const attempt = (tries: number): void => {
+      store.take(signature, ask, until).then(
+        (answer) => {
+          if (answer === 'spent') reject(stackless('ERR_USES_EXHAUSTED'), req, res, next, 410)
+          else if (answer === 'taken') serveCounted()
+          // Held only by responses still running: most end within moments (a client cut them off to ask again).
+          else if (gone) return
+          else if (tries < WAITS.length) setTimeout(() => attempt(tries + 1), WAITS[tries]).unref()
+          else {
+            res.setHeader('Retry-After', '1')
+            reject(stackless('ERR_USES_BUSY'), req, res, next, 503)
+          }
+        },
+        () => {
+          if (allowWhenDown) go()
+          else unavailable(req, res, next)
+        },
+      )
+    }
+    attempt(0)
+
+    function go(): void {
       try {
         proceed()
       } catch (err) {
         next(err)
       }
     }
-    store.spend(link.signature, amount, limit, link.expiresAt + tolerance + STATE_SLACK_SECONDS).then(
-      (spent) => {
-        if (!spent) {
-          reject(stackless('ERR_USES_EXHAUSTED'), req, res, next, 410)
-          return
-        }
-        if (amount > 0) {
-          let settled = false
-          const settle = () => {
-            if (settled) return
-            settled = true
-            const served = res.headersSent && res.statusCode >= 200 && res.statusCode < 300
-            if (!served) store.refund(link.signature, amount).catch(() => undefined)
-          }
-          res.once('finish', settle).once('close', settle)
-        }
+
+    function serveCounted(): void {
+      if (ask.amount === 0) {
         go()
-      },
-      () => {
-        if (allowWhenDown) go()
-        else unavailable(req, res, next)
-      },
-    )
+        return
+      }
+      let sent = 0
+      if (meter === 'bytes') countBody(res, (length) => (sent += length))
+      // A response that runs longer than a lease says again that it holds what it holds.
+      const renewing = setInterval(() => void store.renew(signature).catch(() => undefined), (LEASE_SECONDS * 1000) / 3)
+      renewing.unref()
+      let settled = false
+      const settle = () => {
+        if (settled) return
+        settled = true
+        clearInterval(renewing)
+        const served = res.headersSent && res.statusCode >= 200 && res.statusCode < 300
+        let kept = 0
+        let tail: [number, number] | undefined
+        if (served && meter === 'response') kept = ask.amount
+        else if (served) {
+          kept = ask.size === 0 ? ask.amount : keptOf(sent, ask.size)
+          const start = firstByte(res)
+          // Cut off: the end of what went out may still have been in the kernel's buffers when it closed.
+          if (!res.writableFinished) tail = tailOf(start, sent)
+          else if (ask.size > 0) watchUnread(req, store, signature, tailOf(start, sent))
+        }
+        store.settle(signature, ask.amount, kept, tail).catch(() => undefined)
+      }
+      res.once('finish', settle).once('close', settle)
+      go()
+    }
   }
+}
+
+// A request at requireSignature is one use of `uses`, kept when the handler answers 2xx.
+function requestUses(uses: number): UseAsk {
+  return { amount: 1, limit: uses, resend: 0, start: 0, end: 0, size: 0 }
+}
+
+// How long a request whose budget only running responses hold waits for it, step by step (ms; 4.6 s in all),
+// before 503. Measured with real clients (README, Limited-use links): a resumed or seeking client asks again within
+// milliseconds of cutting its earlier response off, and that response ends at once.
+const WAITS = [25, 50, 100, 200, 400, 800, 1000, 1000, 1000]
+
+// The bytes of the file a response sends from: a 206's Content-Range start, else 0.
+function firstByte(res: ServerResponse): number {
+  const range = res.statusCode === 206 ? res.getHeader('Content-Range') : undefined
+  const start = typeof range === 'string' ? /^bytes (\d+)-/.exec(range)?.[1] : undefined
+  return start === undefined ? 0 : Number(start)
+}
+
+function tailOf(start: number, sent: number): [number, number] {
+  return [start + Math.max(0, sent - TAIL_BYTES), start + sent]
+}
+
+// Counts the body bytes handed to the connection (as they are written, which is at least what reached the kernel).
+function countBody(res: ServerResponse, add: (length: number) => void): void {
+  const measure = (chunk: unknown, encoding: unknown) => {
+    if (typeof chunk === 'string')
+      add(Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'))
+    else if (chunk instanceof Uint8Array) add(chunk.byteLength)
+  }
+  // Called on the response as Node's own are: `this` is the response.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const { write, end } = res
+  res.write = function countedWrite(this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
+    measure(chunk, rest[0])
+    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest)
+  } as typeof res.write
+  res.end = function countedEnd(this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
+    if (typeof chunk !== 'function') measure(chunk, rest[0])
+    return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, ...rest)
+  } as typeof res.end
+}
+
+const kUnread = Symbol('express-signed-url.unread')
+type WatchedSocket = NonNullable<IncomingMessage['socket']> & {
+  [kUnread]?: { store: LinkStore; signature: string; tail: [number, number]; read: number }
+}
+
+// A response that finished may still sit unread in the kernel's buffers: a client that closes a connection with
+// data unread resets it (a video player seeking elsewhere). A reset before another request comes on the connection
+// leaves the response's end as a claim. One listener per connection, for its latest response.
+function watchUnread(req: IncomingMessage, store: LinkStore, signature: string, tail: [number, number]): void {
+  const socket = req.socket as WatchedSocket | null
+  if (socket === null || socket.destroyed) return
+  if (socket[kUnread] === undefined)
+    socket.once('close', (hadError: boolean) => {
+      const unread = socket[kUnread]
+      // Bytes read after the response finished are a later request: this one was read to its end.
+      if (hadError && unread !== undefined && socket.bytesRead === unread.read)
+        unread.store.settle(unread.signature, 0, 0, unread.tail).catch(() => undefined)
+    })
+  socket[kUnread] = { store, signature, tail, read: socket.bytesRead }
 }
 
 let warned = false

@@ -33,5 +33,6 @@ export type {
   RedisStoreOptions,
 } from './redis-store.js'
 export type { LinkStore, MemoryStoreOptions, RevokeFolderOptions, StoredLink } from './store.js'
+export type { UseAnswer, UseAsk } from './use-budget.js'
 export type { IdentifiedSecret, KeyObjectLike, Secret } from './keys.js'
 export type { Duration } from './option-checks.js'

@@ -13,6 +13,7 @@ import {
   type LinkStore,
   type Revocation,
 } from './store.js'
+import { LEASE_SECONDS, MAX_CLAIMS, USE, type UseAnswer } from './use-budget.js'
 
 /** What a command may be told: how long node-redis waits to send it (ms). */
 interface SendOptions {
@@ -88,22 +89,107 @@ export interface RedisStoreOptions {
   now?: () => number
 }
 
-// Spends ARGV[1] of ARGV[2] on the count KEYS[1], kept until ARGV[3] (Unix seconds); 1 if it fit, else 0.
-const SPEND = `local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-local amount = tonumber(ARGV[1])
-local limit = tonumber(ARGV[2])
-if used + amount > limit or (amount == 0 and used >= limit) then return 0 end
-if amount > 0 then
-  redis.call('INCRBY', KEYS[1], amount)
-  redis.call('EXPIREAT', KEYS[1], ARGV[3])
+// One link's budget (use-budget.ts, whose steps these scripts follow line for line) lives in the hash KEYS[1]:
+// k kept, h held, u heldUntil, r credited, c claims ("start end start end ...", bytes). READ also takes over a count
+// that an earlier version kept as a plain number (the kept amount), and lapses holds nobody vouched for in time.
+const BUDGET = `local function num(s) return tonumber(s) or 0 end
+local function int(n) return string.format('%.0f', n) end
+local kept, held, heldUntil, credited, claims
+if redis.call('TYPE', KEYS[1])['ok'] == 'string' then
+  kept = num(redis.call('GET', KEYS[1]))
+  local ttl = redis.call('PTTL', KEYS[1])
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'k', int(kept), 'h', '0', 'u', '0', 'r', '0', 'c', '')
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
+  held, heldUntil, credited, claims = 0, 0, 0, {}
+else
+  local f = redis.call('HMGET', KEYS[1], 'k', 'h', 'u', 'r', 'c')
+  kept, held, heldUntil, credited = num(f[1]), num(f[2]), num(f[3]), num(f[4])
+  claims = {}
+  for n in string.gmatch(f[5] or '', '%d+') do claims[#claims + 1] = tonumber(n) end
 end
+local function write(expireAt)
+  local spelled = {}
+  for i = 1, #claims do spelled[i] = int(claims[i]) end
+  redis.call('HSET', KEYS[1], 'k', int(kept), 'h', int(held), 'u', int(heldUntil), 'r', int(credited), 'c',
+    table.concat(spelled, ' '))
+  if expireAt then redis.call('EXPIREAT', KEYS[1], expireAt) end
+end
+`
+const LAPSE = `if held > 0 and NOW > heldUntil then
+  kept = kept + held
+  held = 0
+end
+`
+// Takes ARGV amount, limit, resend, start, end, size of the budget (kept until ARGV[7], Unix seconds) at ARGV[8]
+// (now): 'taken', 'held' or 'spent', as takeUse.
+const TAKE = `${BUDGET}local NOW = tonumber(ARGV[8])
+${LAPSE}local amount, limit, resend = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local start, stop, size = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+if amount == 0 then
+  if kept < limit then return 'taken' else return 'spent' end
+end
+local credit = 0
+if size > 0 and #claims > 0 then
+  local overlap = 0
+  for i = 1, #claims, 2 do
+    local from, to = math.max(claims[i], start), math.min(claims[i + 1], stop)
+    if to > from then overlap = overlap + to - from end
+  end
+  credit = math.min(math.floor(overlap / size * ${USE}), resend - credited, kept)
+  if credit < 0 then credit = 0 end
+end
+if kept - credit + held + amount <= limit then
+  kept = kept - credit
+  held = held + amount
+  heldUntil = math.max(heldUntil, NOW + ${LEASE_SECONDS})
+  if credit > 0 then
+    credited = credited + credit
+    local left = {}
+    for i = 1, #claims, 2 do
+      local from, to = claims[i], claims[i + 1]
+      if to <= start or from >= stop then
+        left[#left + 1] = from
+        left[#left + 1] = to
+      else
+        if from < start then
+          left[#left + 1] = from
+          left[#left + 1] = start
+        end
+        if to > stop then
+          left[#left + 1] = stop
+          left[#left + 1] = to
+        end
+      end
+    end
+    claims = left
+  end
+  write(ARGV[7])
+  return 'taken'
+end
+if kept - credit + amount <= limit then return 'held' end
+return 'spent'`
+// Settles ARGV amount and kept, with the claim [ARGV[3], ARGV[4]) when given, as settleUse; nothing for a budget
+// that lapsed.
+const SETTLE = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+${BUDGET}local amount, sent = tonumber(ARGV[1]), tonumber(ARGV[2])
+local fromHeld = math.min(held, amount)
+held = held - fromHeld
+kept = math.max(0, kept + sent - (amount - fromHeld))
+if ARGV[3] ~= '' and tonumber(ARGV[4]) > tonumber(ARGV[3]) then
+  claims[#claims + 1] = tonumber(ARGV[3])
+  claims[#claims + 1] = tonumber(ARGV[4])
+  while #claims > ${2 * MAX_CLAIMS} do
+    table.remove(claims, 1)
+    table.remove(claims, 1)
+  end
+end
+write(nil)
 return 1`
-// Gives ARGV[1] back to the count KEYS[1], never below 0, keeping its expiry.
-const REFUND = `local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-if used <= 0 then return 0 end
-local left = used - tonumber(ARGV[1])
-if left < 0 then left = 0 end
-redis.call('SET', KEYS[1], left, 'KEEPTTL')
+// Renews the holds' lease at ARGV[1] (now), as renewUse.
+const RENEW = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+${BUDGET}if held > 0 then heldUntil = math.max(heldUntil, tonumber(ARGV[1]) + ${LEASE_SECONDS}) end
+write(nil)
 return 1`
 // Every message on the channel KEYS[2] carries the next number of one count, kept in the set KEYS[1] itself as the
 // member '#seq' (its score is minus the count: revocations' scores, Unix times, are positive). The set and the
@@ -135,7 +221,9 @@ const HEARTBEAT = 1000
 const MAX_IN_FLIGHT = 1000
 const PAGE = 1000
 
-const SHA1 = new Map([SPEND, REFUND, REVOKE, BEAT].map((body) => [body, createHash('sha1').update(body).digest('hex')]))
+const SHA1 = new Map(
+  [TAKE, SETTLE, RENEW, REVOKE, BEAT].map((body) => [body, createHash('sha1').update(body).digest('hex')]),
+)
 
 // Sends a command to the node that holds `key` (the primary); `pinned` runs steps on one connection, so a WAIT
 // after them counts their writes.
@@ -388,17 +476,22 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     revoke: async (link) => publish(linkRevocation(link)),
     revokeFolder: async (folder, folderOptions) => publish(folderRevocation(folder, folderOptions, nowS())),
     revoked: (link) => revocations.has(link),
-    async spend(signature, amount, limit, until) {
+    async take(signature, ask, until) {
       const key = `${prefix}uses:${signature}`
-      const args = [String(amount), String(limit), String(until)]
-      // A check that spends nothing (amount 0) writes nothing that a replica must hold.
-      const fit = amount > 0 ? await durable(SPEND, [key], args) : await script(command, SPEND, [key], args)
-      return Number(fit) === 1
+      const { amount, limit, resend, start, end, size } = ask
+      const args = [amount, limit, resend, start, end, size, until, Math.floor(nowS())].map(String)
+      // A check that holds nothing (amount 0) writes nothing that a replica must hold.
+      const answer = amount > 0 ? await durable(TAKE, [key], args) : await script(command, TAKE, [key], args)
+      return answerOf(answer)
     },
-    async refund(signature, amount) {
-      // Giving back is never waited for: one lost in a failover refuses more, never serves more. (The guard gives
-      // back only what was spent and confirmed: a replica that took over holds the spend too.)
-      await script(command, REFUND, [`${prefix}uses:${signature}`], [String(amount)])
+    async settle(signature, amount, kept, tail) {
+      // Settling is never waited for: one lost in a failover leaves the hold, which lapses into kept (refuses more,
+      // never serves more). (A hold the replicas did not confirm was refused, never served.)
+      const args = [amount, kept, tail?.[0] ?? '', tail?.[1] ?? ''].map(String)
+      await script(command, SETTLE, [`${prefix}uses:${signature}`], args)
+    },
+    async renew(signature) {
+      await script(command, RENEW, [`${prefix}uses:${signature}`], [String(Math.floor(nowS()))])
     },
     async close() {
       if (closed) return
@@ -601,4 +694,12 @@ function ownConnection(url: string, channel: string): Connection {
     },
   })
   return standaloneConnection(client, channel, true)
+}
+
+// A TAKE's reply (a string, or bytes when the client returns buffers) as an answer; anything else is a store that
+// cannot answer.
+function answerOf(reply: unknown): UseAnswer {
+  const text = Buffer.isBuffer(reply) ? reply.toString() : reply
+  if (text === 'taken' || text === 'held' || text === 'spent') return text
+  throw new Error('createRedisStore: an unexpected reply to a use count')
 }

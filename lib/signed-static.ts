@@ -12,6 +12,7 @@ import {
   type SignedHeaders,
 } from './guard.js'
 import { asOptions, describeValue } from './option-checks.js'
+import { USE, useCost, type UseAsk } from './use-budget.js'
 
 /**
  * The serve-static (`express.static`) options signedStatic passes on, typed here so the package's types need no
@@ -137,8 +138,7 @@ export function signedStatic(root: string, options: Readonly<SignedStaticOptions
           serve(req, res, next)
           return
         }
-        const [amount, limit] = cost(req, stat.size, uses, ranges)
-        guard.count(req, res, next, headers.link, amount, limit, () => {
+        guard.count(req, res, next, headers.link, cost(req, stat.size, uses, ranges), 'bytes', () => {
           serve(req, res, next)
         })
       },
@@ -148,26 +148,22 @@ export function signedStatic(root: string, options: Readonly<SignedStaticOptions
 }
 
 /**
- * What a request to a limited-use link costs, and the link's whole allowance, in millionths of a use: a use is the
+ * What a request to a limited-use link asks of its budget (use-budget.ts), in millionths of a use: a use is the
  * file's whole size, as it is when each request comes (so a file that grows or shrinks does not reopen a used-up
- * link). A GET costs what serve-static will send: the one range asked for (as send reads Range, without
- * If-Range), rounded up, else the whole file; a HEAD nothing, though it is refused once nothing is left; a GET of
- * an empty file one use.
+ * link). A GET holds what serve-static may send: the one range asked for (as send reads Range, without If-Range),
+ * else the whole file; and keeps what it sent. A HEAD holds nothing, though it is refused once nothing is left.
  */
-function cost(req: IncomingMessage, size: number, uses: number, acceptRanges: boolean): [number, number] {
-  const limit = uses * (USE + ROUNDING)
+function cost(req: IncomingMessage, size: number, uses: number, acceptRanges: boolean): UseAsk {
+  const whole = useCost(size, uses)
   // Refused once the link's uses are spent, the rounding's allowance aside.
-  if (req.method === 'HEAD') return [0, uses * USE]
+  if (req.method === 'HEAD') return { ...whole, amount: 0, limit: uses * USE, start: 0, end: 0, size }
   const range = req.headers.range
   if (size > 0 && acceptRanges && typeof range === 'string' && /^ *bytes=/.test(range) && !req.headers['if-range']) {
     const parsed = parseRange(size, range, { combine: true })
-    if (typeof parsed !== 'number' && parsed.length === 1)
-      return [Math.min(USE, Math.ceil(((parsed[0].end - parsed[0].start + 1) / size) * USE)), limit]
+    if (typeof parsed !== 'number' && parsed.length === 1) {
+      const { start, end } = parsed[0]
+      return { ...useCost(size, uses, end - start + 1), start, end: end + 1, size }
+    }
   }
-  return [USE, limit]
+  return { ...whole, start: 0, end: size, size }
 }
-
-// A use, in the units counted; and what each use allows beyond it, for ranges rounded up (a use cut into up to a
-// thousand ranges is still one use; at most 0.1% of the file more per use).
-const USE = 1_000_000
-const ROUNDING = 1000

@@ -6,6 +6,7 @@ import { readLink } from './link-format.js'
 import { isCanonicalPath } from './link-path.js'
 import { unixSeconds } from './link-lifetime.js'
 import { asOptions, assertKnownOptions, describeValue, toSeconds, type Duration } from './option-checks.js'
+import { emptyBudget, renewUse, settleUse, takeUse, type UseAnswer, type UseAsk, type UseBudget } from './use-budget.js'
 
 /** A verified link as a store reads it: the path requested, its expiry, when it was made (if stamped), its signature. */
 export interface StoredLink {
@@ -41,7 +42,8 @@ export type Revocation =
 
 /**
  * Where revocations and use counts live. The guards read revocations from `revoked` (a local copy: no round trip
- * per request) and count uses through `spend` and `refund`, which are atomic across every process sharing it.
+ * per request) and count uses through `take`, `settle` and `renew`, which are atomic across every process sharing
+ * it (the budget's rules: use-budget.ts).
  */
 export interface LinkStore {
   /** Takes back one link or grant cookie value, whatever spelling it is requested in (it goes by the signature). */
@@ -53,12 +55,15 @@ export interface LinkStore {
   /** False while this process's copy may have missed revocations (cut off from the shared store). */
   readonly current: boolean
   /**
-   * Spends `amount` of a link's `limit` (kept until `until`, Unix seconds): true if it fit, false if the link has
-   * not that much left (or nothing, for 0). Rejects when the store cannot answer: nothing was served on its word.
+   * Holds what a response of a limited-use link may send (its budget kept until `until`, Unix seconds): 'taken',
+   * 'held' (it would fit once running responses end) or 'spent'. Rejects when the store cannot answer: nothing was
+   * served on its word.
    */
-  spend(signature: string, amount: number, limit: number, until: number): Promise<boolean>
-  /** Gives back what a response did not use (a 304, an error). */
-  refund(signature: string, amount: number): Promise<void>
+  take(signature: string, ask: Readonly<UseAsk>, until: number): Promise<UseAnswer>
+  /** Ends a response: it held `amount` and keeps `kept`; `tail` is a byte range it may not have delivered. */
+  settle(signature: string, amount: number, kept: number, tail?: readonly [number, number]): Promise<void>
+  /** Says again, for a response still running, that what it holds is held (see LEASE_SECONDS). */
+  renew(signature: string): Promise<void>
   /** Stops its timers and connections. */
   close(): Promise<void>
 }
@@ -349,8 +354,13 @@ export function createMemoryStore(options: Readonly<MemoryStoreOptions> = {}): L
     throw new TypeError(`createMemoryStore: "now" must be a function, got ${describeValue(now)}`)
   const nowS = () => now() / 1000
   const revocations = new RevocationSet(nowS)
-  const spent = new Map<string, { spent: number; until: number }>()
-  const sweep = lapsedSweeper<{ until: number }>((count, at) => count.until <= at)
+  const budgets = new Map<string, { budget: UseBudget; until: number }>()
+  const sweep = lapsedSweeper<{ until: number }>((entry, at) => entry.until <= at)
+  // The budget of a link, while it can still be accepted.
+  const live = (signature: string) => {
+    const entry = budgets.get(signature)
+    return entry === undefined || entry.until <= nowS() ? undefined : entry
+  }
   // Each answers at once; as promises, so a guard treats every store alike.
   return {
     current: true,
@@ -358,20 +368,24 @@ export function createMemoryStore(options: Readonly<MemoryStoreOptions> = {}): L
     revokeFolder: (folder, folderOptions) =>
       settled(() => revocations.add(folderRevocation(folder, folderOptions, nowS()))),
     revoked: (link) => revocations.has(link),
-    spend: (signature, amount, limit, until) =>
+    take: (signature, ask, until) =>
       settled(() => {
-        // Lapsed counts (their links can no longer be accepted) go a few at a time, as counts are written.
-        sweep(spent, nowS())
-        const count = spent.get(signature)
-        const used = count === undefined || count.until <= nowS() ? 0 : count.spent
-        if (used + amount > limit || (amount === 0 && used >= limit)) return false
-        spent.set(signature, { spent: used + amount, until })
-        return true
+        // Lapsed budgets (their links can no longer be accepted) go a few at a time, as budgets are written.
+        sweep(budgets, nowS())
+        const entry = live(signature) ?? { budget: emptyBudget(), until }
+        const answer = takeUse(entry.budget, ask, nowS())
+        if (answer === 'taken' && ask.amount > 0) budgets.set(signature, { budget: entry.budget, until })
+        return answer
       }),
-    refund: (signature, amount) =>
+    settle: (signature, amount, kept, tail) =>
       settled(() => {
-        const count = spent.get(signature)
-        if (count !== undefined) count.spent = Math.max(0, count.spent - amount)
+        const entry = live(signature)
+        if (entry !== undefined) settleUse(entry.budget, amount, kept, tail)
+      }),
+    renew: (signature) =>
+      settled(() => {
+        const entry = live(signature)
+        if (entry !== undefined) renewUse(entry.budget, nowS())
       }),
     close: () => Promise.resolve(),
   }
@@ -393,7 +407,7 @@ export function defaultStore(): LinkStore {
   return shared
 }
 
-const STORE_METHODS = ['revoke', 'revokeFolder', 'revoked', 'spend', 'refund', 'close'] as const
+const STORE_METHODS = ['revoke', 'revokeFolder', 'revoked', 'take', 'settle', 'renew', 'close'] as const
 
 /** A guard's `store` option, checked: undefined, or an object with every method of a LinkStore. */
 export function storeOf(factory: string, store: unknown): LinkStore | undefined {

@@ -12,6 +12,8 @@ export { createWebSigner } from './web-signer.js'
 // For an engine that keeps its own copy of the app's revocations (the Worker example).
 export { decodeRevocation, encodeRevocation, folderRevocation, linkRevocation, RevocationSet } from './store.js'
 export type { Revocation, RevokeFolderOptions, StoredLink } from './store.js'
+export { emptyBudget, keptOf, renewUse, settleUse, TAIL_BYTES, takeUse, useCost } from './use-budget.js'
+export type { UseAnswer, UseAsk, UseBudget } from './use-budget.js'
 export type { WebSigner } from './web-signer.js'
 export type {
   Grant,

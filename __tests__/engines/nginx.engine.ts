@@ -113,7 +113,7 @@ describe('revocation at nginx: auth_request to the app (examples/nginx/revocatio
   let nginx: Nginx
   let app: http.Server
   let store: LinkStore
-  let spend: jest.SpyInstance
+  let take: jest.SpyInstance
   const signer = createSigner({ key: KEY })
   let ttl = 700
   const fresh = (file = 'private/image.png') => signer.sign(file, { ttl: ttl++ })
@@ -129,7 +129,7 @@ describe('revocation at nginx: auth_request to the app (examples/nginx/revocatio
   let handle: (req: IncomingMessage, res: ServerResponse) => void
   beforeAll(async () => {
     store = createMemoryStore()
-    spend = jest.spyOn(store, 'spend')
+    take = jest.spyOn(store, 'take')
     check = revocationCheck({ key: KEY, store, onReject: recordRefusal })
     handle = trustingNginx()
     app = http.createServer((req, res) => handle(req, res))
@@ -174,7 +174,7 @@ describe('revocation at nginx: auth_request to the app (examples/nginx/revocatio
 
   it('refuses limited-use links without the app counting them', async () => {
     expect((await nginx.send(signer.sign('private/image.png', { uses: 3, ttl: ttl++ }))).status).toBe(403)
-    expect(spend).not.toHaveBeenCalled()
+    expect(take).not.toHaveBeenCalled()
   })
 
   describe('when the link is bound to client addresses (ip)', () => {

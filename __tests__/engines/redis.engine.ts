@@ -367,7 +367,9 @@ describe('createRedisStore', () => {
       () => (settled = true),
     )
     expect(store.current).toBe(false)
-    await expect(store.spend('x'.repeat(43), 1, 3, 9e9)).rejects.toBeDefined()
+    await expect(
+      store.take('x'.repeat(43), { amount: 1, limit: 3, resend: 0, start: 0, end: 0, size: 0 }, 9e9),
+    ).rejects.toBeDefined()
     await expect(store.revoke(signer.sign('private/image.png', { ttl: 7001 }))).rejects.toBeDefined()
     // An unreachable Redis is no reason to give up: `ready` waits for it (it rejects only when refused).
     expect(settled).toBe(false)

@@ -1,0 +1,110 @@
+// The Redis store's budget scripts against the rules they copy (lib/use-budget.ts), on a real Redis: random
+// sequences of takes, settles (with claims) and renewals, with the clock moved past leases, give the same answers
+// and leave the same state. Also: a count an earlier version wrote (a plain number) is taken over, never lost.
+import { createRedisStore, type LinkStore } from 'express-signed-url'
+import {
+  emptyBudget,
+  keptOf,
+  renewUse,
+  settleUse,
+  takeUse,
+  useCost,
+  type UseAnswer,
+  type UseAsk,
+} from '../../lib/use-budget'
+import { harness, type Server } from './store-harness'
+
+const { command, startRedis } = harness
+const PREFIX = 'budget-test:'
+const UNTIL = 9_000_000_000
+
+let redis: Server
+let clock = 1_767_225_600
+let store: LinkStore & { ready: Promise<void> }
+beforeAll(async () => {
+  redis = await startRedis()
+  store = createRedisStore({ url: redis.url, prefix: PREFIX, now: () => clock * 1000 })
+  await store.ready
+}, 30_000)
+afterAll(async () => {
+  await store?.close()
+  await redis?.stop()
+})
+
+function random(seed: number): () => number {
+  let s = seed >>> 0
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0
+    let t = s
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+// The hash Redis keeps for a link, as the JS budget spells it.
+async function stored(signature: string) {
+  const fields = (await command(redis.port, 'HGETALL', `${PREFIX}uses:${signature}`)) as string[]
+  const hash: Record<string, string> = {}
+  for (let i = 0; i < fields.length; i += 2) hash[fields[i]] = fields[i + 1]
+  return {
+    kept: Number(hash.k),
+    held: Number(hash.h),
+    heldUntil: Number(hash.u),
+    credited: Number(hash.r),
+    claims: hash.c === '' || hash.c === undefined ? [] : hash.c.split(' ').map(Number),
+  }
+}
+
+describe('the Redis budget scripts follow use-budget.ts', () => {
+  it.each([1, 2, 3, 4, 5, 6])('step for step, over a random sequence (seed %i)', async (seed) => {
+    const next = random(seed)
+    const signature = `S${seed}`.padEnd(43, 'x')
+    const size = [1000, 3_000_000, 40_000_000][seed % 3]
+    const uses = 1 + (seed % 3)
+    const budget = emptyBudget()
+    const running: UseAsk[] = []
+    for (let step = 0; step < 150; step++) {
+      const roll = next()
+      if (roll < 0.05) clock += 61
+      else if (roll < 0.1) {
+        renewUse(budget, clock)
+        await store.renew(signature)
+      } else if (roll < 0.5 && running.length > 0) {
+        const ask = running.splice(Math.floor(next() * running.length), 1)[0]
+        const out = Math.floor(next() * (ask.end - ask.start + 1))
+        const tail: [number, number] | undefined = next() < 0.6 ? [ask.start, ask.start + out] : undefined
+        settleUse(budget, ask.amount, keptOf(out, size), tail)
+        await store.settle(signature, ask.amount, keptOf(out, size), tail)
+      } else {
+        const start = Math.floor(next() * size)
+        const end = next() < 0.5 ? size : start + 1 + Math.floor(next() * (size - start))
+        const ask = { ...useCost(size, uses, end - start), start, end, size }
+        const expected: UseAnswer = takeUse(budget, ask, clock)
+        expect(await store.take(signature, ask, UNTIL)).toBe(expected)
+        if (expected === 'taken') running.push(ask)
+      }
+    }
+    expect(await stored(signature)).toEqual(budget)
+  })
+
+  it('takes over a count an earlier version kept as a plain number, as kept', async () => {
+    const signature = 'L'.repeat(43)
+    const key = `${PREFIX}uses:${signature}`
+    await command(redis.port, 'SET', key, '600000', 'EX', '5000')
+    const ask = { ...useCost(1000, 1, 500), start: 0, end: 500, size: 1000 }
+    expect(await store.take(signature, ask, UNTIL)).toBe('spent')
+    // Taken over even by a request it refused, with its lifetime.
+    expect(await stored(signature)).toMatchObject({ kept: 600_000, held: 0 })
+    expect(await command(redis.port, 'TTL', key)).toBeGreaterThan(4000)
+    expect(await store.take(signature, { ...ask, ...useCost(1000, 1, 400) }, UNTIL)).toBe('taken')
+    expect(await stored(signature)).toMatchObject({ kept: 600_000, held: 400_000 })
+  })
+
+  it('creates nothing when settling or renewing a budget that lapsed', async () => {
+    const signature = 'N'.repeat(43)
+    await store.settle(signature, 10, 5, [0, 5])
+    await store.renew(signature)
+    expect(await command(redis.port, 'EXISTS', `${PREFIX}uses:${signature}`)).toBe(0)
+  })
+})
