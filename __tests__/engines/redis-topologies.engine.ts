@@ -124,8 +124,12 @@ describe('the Redis store through Sentinel, during a failover', () => {
     }
     await failover
     console.log(`Sentinel failover under load: ${JSON.stringify(tally(all))}`)
+    // A response whose end could not be settled while Redis failed over holds its share until its lease lapses:
+    // requests meanwhile may wait and get ERR_USES_BUSY (503), never a serve past the uses.
     expect(
-      Object.keys(tally(all)).every((k) => /^(?:200|410 ERR_USES_EXHAUSTED|503 ERR_STORE_UNAVAILABLE)$/.test(k)),
+      Object.keys(tally(all)).every((k) =>
+        /^(?:200|410 ERR_USES_EXHAUSTED|503 ERR_USES_BUSY|503 ERR_STORE_UNAVAILABLE)$/.test(k),
+      ),
     ).toBe(true)
     expect([...served.values()].every((n) => n <= 3)).toBe(true)
     // Both processes serve (and count) on the new primary, and revocations still reach the other.
@@ -180,7 +184,7 @@ describe.each([
         const signature = new URL(link, 'http://x').searchParams.get('signature') as string
         expect((await apps[0].get(link)).status).toBe(200)
         // The first use reached the replica; then the replica freezes.
-        const onReplica = () => harness.command(sentinel.replica.port, 'GET', `signed-url:uses:${signature}`)
+        const onReplica = () => harness.command(sentinel.replica.port, 'HGET', `signed-url:uses:${signature}`, 'k')
         expect(await until(async () => Number(await onReplica()) > 0)).toBe(true)
         // Frozen, and cut off: what the primary writes from now on stays in its backlog (a frozen replica still
         // connected would find it in its socket's buffer when it wakes).

@@ -2,12 +2,16 @@
 // its PID) and two app processes sharing it (bench/store-app.js): counts that hold across processes, revocations
 // that reach the other process, and Redis going down mid-load. Run by `npm run test:engines`.
 import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
+import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { createSigner, createRedisStore, requireSignature, type Duration } from 'express-signed-url'
 import { KEY, SITE } from '../helpers'
 import { harness, tally, type App, type Reply, type Server } from './store-harness'
+import { rawGet } from '../support/raw-client'
 
 const { command, startApp, startProxy, startRedis } = harness
 type Redis = Server
@@ -36,6 +40,55 @@ describe('the Redis store, across two processes', () => {
     const replies = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? a : b).get(link)))
     expect(replies.filter((r) => r.status === 200)).toHaveLength(3)
     expect(replies.filter((r) => r.status === 410 && r.code === 'ERR_USES_EXHAUSTED')).toHaveLength(197)
+  })
+
+  describe('limited-use links charged for the bytes sent, across the two processes', () => {
+    // Larger than a loopback connection's buffers, so a client that stops reading cuts the response off.
+    const BIG = randomBytes(24 * 1024 * 1024)
+    let dir: string
+    let c: App
+    let d: App
+    beforeAll(async () => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'redis-uses-'))
+      writeFileSync(path.join(dir, 'big.bin'), BIG)
+      ;[c, d] = await Promise.all([startApp(redis.url, KEY, dir), startApp(redis.url, KEY, dir)])
+    }, 30_000)
+    afterAll(async () => {
+      await Promise.all([c?.stop(), d?.stop()])
+      rmSync(dir, { recursive: true, force: true })
+    })
+
+    it('completes a download cut off in one process and resumed through the other, then refuses it', async () => {
+      const link = signer.sign('big.bin', { uses: 1, ttl: 1101 })
+      const [first] = await rawGet(c.port, link, { keep: 3 * 1024 * 1024 })
+      expect(first.status).toBe(200)
+      const [rest] = await rawGet(d.port, link, { headers: { Range: `bytes=${first.body.length}-` } })
+      expect(rest.status).toBe(206)
+      expect(Buffer.concat([first.body, rest.body]).equals(BIG)).toBe(true)
+      expect(await d.get(link)).toMatchObject({ status: 410, code: 'ERR_USES_EXHAUSTED' })
+      expect(await c.get(link)).toMatchObject({ status: 410, code: 'ERR_USES_EXHAUSTED' })
+    })
+
+    it('sends no more than 2 x size x 1.001 + 2 x 16 MiB to a 2-use link cut off and re-asked through both, at once', async () => {
+      const link = signer.sign('big.bin', { uses: 2, ttl: 1102 })
+      let got = 0
+      for (let round = 0; round < 100; round++) {
+        const replies = (
+          await Promise.all(
+            Array.from({ length: 6 }, (_, i) =>
+              rawGet(i % 2 === 0 ? c.port : d.port, link, { keep: (i + 1) * 1024 * 1024 }),
+            ),
+          )
+        ).flat()
+        const served = replies.filter((r) => r.status === 200)
+        got += served.reduce((n, r) => n + r.body.length, 0)
+        if (served.length === 0 && replies.every((r) => r.status === 410)) break
+      }
+      console.log(`a 2-use link of ${BIG.length} bytes, attacked through two processes, sent ${got} bytes`)
+      expect(got).toBeGreaterThanOrEqual(BIG.length)
+      expect(got).toBeLessThanOrEqual(2 * BIG.length * 1.001 + 2 * 16 * 1024 * 1024)
+      expect((await c.get(link)).status).toBe(410)
+    }, 60_000)
   })
 
   it('refuses, in the other process, a link revoked through one', async () => {

@@ -42,6 +42,8 @@ export interface Reply {
 
 /** An app process: a guarded folder on a store of its own, asked over HTTP and over IPC. */
 export interface App {
+  /** The loopback port it serves on. */
+  port: number
   alive(): boolean
   ask(message: object): Promise<{ ok?: true; error?: string; rss?: number; current?: boolean; revoked?: boolean }>
   get(target: string, headers?: Record<string, string>): Promise<Reply>
