@@ -28,6 +28,8 @@ import {
 } from '../helpers'
 import { DOWNLOAD_NAMES, fieldVectors, keyOf, optionsOf } from '../field-vectors'
 import { inRanges, parseClientAddress, readIpField } from '../../lib/ip-range'
+import { TAIL_BYTES } from '../../lib/use-budget'
+import { rawGet } from '../support/raw-client'
 import { create as contentDisposition } from 'content-disposition'
 
 const ROOT = path.join(__dirname, '..', '..')
@@ -638,14 +640,19 @@ describe('the extension fields in the Worker', () => {
 })
 
 describe('limited-use links in the Worker, counted by a Durable Object (uses.mjs)', () => {
-  let worker: Worker & { mf: Miniflare }
+  let worker: Worker & { mf: Miniflare; port: number }
   const image = fixture('private/image.png')
+  // Larger than what a cut-off response may leave as a claim (TAIL_BYTES), and than loopback buffers.
+  const BIG = randomBytes(24 * 1024 * 1024)
+  // The most a link of `uses` on a file of `size` bytes may send (use-budget.ts).
+  const bound = (uses: number, size: number) => uses * size * 1.001 + uses * Math.min(size, TAIL_BYTES)
   let ttl = 900
   // Links made in one second for one path and lifetime are one link: each test makes its own.
   const limited = (uses: number, file = 'private/image.png') => signer.sign(file, { uses, ttl: ttl++ })
   beforeAll(async () => {
     worker = await startWorker({ SIGNING_KEY: KEY })
     await upload(worker.mf)
+    await (await bucketOf(worker.mf)).put('limited/big.bin', Uint8Array.from(BIG))
   }, 60_000)
   afterAll(() => worker?.stop())
 
@@ -669,7 +676,8 @@ describe('limited-use links in the Worker, counted by a Durable Object (uses.mjs
     const other = limited(1)
     expect((await worker.send(other, { headers: { Range: 'bytes=0-0', 'If-Range': '"stale"' } })).status).toBe(200)
     expect((await worker.send(other, { headers: { Range: 'bytes=0-0' } })).status).toBe(410)
-    // A revalidation reserves a whole object (it might be answered with one) and gives it back with its 304.
+    // A revalidation holds a whole object while it runs (it might be answered with one) and keeps nothing with its
+    // 304.
     const twice = limited(2)
     const full = await worker.send(twice)
     for (let i = 0; i < 3; i++)
@@ -677,6 +685,86 @@ describe('limited-use links in the Worker, counted by a Durable Object (uses.mjs
     expect((await worker.send(twice)).status).toBe(200)
     expect((await worker.send(twice)).status).toBe(410)
   })
+
+  it('charges a download the client cut off for what was sent: resumed where it stopped, it completes; then 410', async () => {
+    for (const keep of [1, 1024 * 1024, 9 * 1024 * 1024]) {
+      const link = limited(1, 'limited/big.bin')
+      const [first] = await rawGet(worker.port, link, { keep })
+      expect([keep, first.status]).toEqual([keep, 200])
+      expect(first.body.length).toBeLessThan(BIG.length)
+      const rest = await worker.send(link, { headers: { Range: `bytes=${first.body.length}-` } })
+      expect([keep, rest.status]).toEqual([keep, 206])
+      expect(Buffer.concat([first.body, rest.body]).equals(BIG)).toBe(true)
+      expect((await worker.send(link)).status).toBe(410)
+    }
+  }, 60_000)
+
+  it('charges a fetch the client aborts for what was sent, and serves the rest to a resumed one', async () => {
+    const link = limited(1, 'limited/big.bin')
+    const controller = new AbortController()
+    const response = await fetch(`http://127.0.0.1:${worker.port}${link}`, { signal: controller.signal })
+    expect(response.status).toBe(200)
+    const reader = response.body!.getReader()
+    const chunks: Uint8Array[] = []
+    let got = 0
+    while (got < 2 * 1024 * 1024) {
+      const { value } = await reader.read()
+      chunks.push(value!)
+      got += value!.length
+    }
+    controller.abort()
+    await reader.cancel().catch(() => undefined)
+    const rest = await worker.send(link, { headers: { Range: `bytes=${got}-` } })
+    expect(rest.status).toBe(206)
+    expect(Buffer.concat([...chunks, rest.body]).equals(BIG)).toBe(true)
+    expect((await worker.send(link)).status).toBe(410)
+  }, 60_000)
+
+  it('makes a request wait while another response holds the budget, and serves it once that one is cut off', async () => {
+    const link = limited(1, 'limited/big.bin')
+    let release!: () => void
+    // Read nothing: the response stays running, holding the whole use, until the client resets it.
+    const holder = rawGet(worker.port, link, { unread: new Promise<void>((resolve) => (release = resolve)) })
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    // More than the thousandth of a use left for rounding: it waits for the holder.
+    let answered = false
+    const waiting = worker.send(link, { headers: { Range: 'bytes=0-99999' } }).finally(() => (answered = true))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(answered).toBe(false)
+    release()
+    await holder
+    const r = await waiting
+    expect(r.status).toBe(206)
+    expect(r.body.equals(BIG.subarray(0, 100_000))).toBe(true)
+  }, 60_000)
+
+  it('never serves all of many concurrent requests of a 1-use link, cut off or not: within N x size x 1.001 + N x min(size, 16 MiB)', async () => {
+    const whole = limited(1, 'limited/big.bin')
+    const replies = await Promise.all(Array.from({ length: 10 }, () => rawGet(worker.port, whole)))
+    const served = replies.flat().filter((r) => r.status === 200)
+    expect(served).toHaveLength(1)
+    expect(served[0].body.equals(BIG)).toBe(true)
+    // Only 410, or 503 (Retry-After) for those that waited longer than the first response ran.
+    expect(replies.flat().every((r) => [200, 410, 503].includes(r.status))).toBe(true)
+    // Clients that cut their responses off at random and ask again from the start, as if they had lost the rest.
+    const link = limited(1, 'limited/big.bin')
+    let got = 0
+    for (let round = 0; ; round++) {
+      expect(round).toBeLessThan(50)
+      const answers = (
+        await Promise.all(
+          Array.from({ length: 8 }, () =>
+            rawGet(worker.port, link, { keep: Math.floor(Math.random() * 12 * 1024 * 1024) + 1 }),
+          ),
+        )
+      ).flat()
+      const bytes = answers.filter((r) => r.status === 200).reduce((n, r) => n + r.body.length, 0)
+      got += bytes
+      expect(got).toBeLessThanOrEqual(bound(1, BIG.length))
+      if (bytes === 0 && answers.every((r) => r.status === 410 || r.status === 503)) break
+    }
+    expect(got).toBeGreaterThan(0)
+  }, 120_000)
 
   it('refuses limited-use links without the USES binding (never served uncounted)', async () => {
     const bare = await startWorker({ SIGNING_KEY: KEY }, true, false)

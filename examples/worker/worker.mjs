@@ -112,9 +112,9 @@ function uploadRules(env) {
 
 export default {
   // Whatever fails below (R2, a Durable Object) is a 500 with the reason in the log, never in the answer.
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     try {
-      return await handle(request, env)
+      return await handle(request, env, ctx)
     } catch (err) {
       console.error(`signed-files worker failed: ${err?.message}`)
       return refuse(500, request.method)
@@ -122,7 +122,7 @@ export default {
   },
 }
 
-async function handle(request, env) {
+async function handle(request, env, ctx) {
   let config
   try {
     config = configure(env)
@@ -174,7 +174,7 @@ async function handle(request, env) {
       : fromOrigin(request, env.ORIGIN, key, cacheControl)
   // A limited-use link is counted by the USES Durable Object, or refused without one: never served uncounted.
   const response =
-    result.uses === undefined ? await serve() : await serveLimited(request, env, result, key, serve, byteRange)
+    result.uses === undefined ? await serve() : await serveLimited(request, env, result, key, serve, byteRange, ctx)
   // The link's download name, over whatever the object or the origin says, on the file's answers only.
   if (disposition !== undefined && response.status < 400) response.headers.set('Content-Disposition', disposition)
   return response
