@@ -65,7 +65,7 @@ function fakeCluster() {
     connect: () => Promise.resolve(),
     sendCommand: (key: string | undefined, readonly: boolean | undefined, args: string[]) => {
       calls.push([key, readonly, args])
-      return Promise.resolve(args[0] === 'ZSCAN' ? ['0', []] : isTake(args) ? 'taken' : 1)
+      return Promise.resolve(args[0] === 'ZSCAN' ? ['0', []] : 1)
     },
     subscribe: (_channel: string, l: (message: string) => void) => {
       listener = l
@@ -82,11 +82,12 @@ function fakeCluster() {
 
 // A take's EVALSHA: sha, one key, eight arguments.
 const isTake = (args: string[]) => args[0] === 'EVALSHA' && args.length === 12
-// What the store's scripts answer, by the script's own words: a take fits, a settle and a heartbeat are done.
+// What the store's scripts answer, by the script's own words: a take fits (ticket 1), a settle and a heartbeat are
+// done.
 const scripts: Reply = (args) => {
   if (args[0] === 'ZSCAN') return ['0', []]
   if (args[0] === 'WAIT') return 1
-  return isTake(args) ? 'taken' : 1
+  return 1
 }
 // One use of three, as requireSignature asks it.
 const ONE = { amount: 1, limit: 3, resend: 0, start: 0, end: 0, size: 0 }
@@ -107,7 +108,7 @@ describe('createRedisStore with each kind of node-redis client', () => {
   it('sends a Cluster client its command with the key that routes it', async () => {
     const cluster = fakeCluster()
     const store = createRedisStore({ client: cluster.client })
-    await expect(store.take(SIG, ONE, 9e9)).resolves.toBe('taken')
+    await expect(store.take(SIG, ONE, 9e9)).resolves.toBe(1)
     const spend = cluster.calls.find(([, , args]) => args[0] === 'EVALSHA' && args[3].includes('uses'))
     expect(spend?.slice(0, 2)).toEqual([`signed-url:uses:${SIG}`, false])
     await store.close()
@@ -129,7 +130,7 @@ describe('createRedisStore with each kind of node-redis client', () => {
         fn({
           sendCommand: (_r, args) => {
             leased.push(args)
-            return Promise.resolve(isTake(args) ? 'taken' : 1)
+            return Promise.resolve(1)
           },
         }),
       subscribe: () => Promise.resolve(),
@@ -137,9 +138,9 @@ describe('createRedisStore with each kind of node-redis client', () => {
       on: () => sentinel,
     }
     const store = createRedisStore({ client: sentinel, waitForReplicas: 1 })
-    await expect(store.take(SIG, ONE, 9e9)).resolves.toBe('taken')
+    await expect(store.take(SIG, ONE, 9e9)).resolves.toBe(1)
     expect(leased.map((args) => args[0])).toEqual(['EVALSHA', 'WAIT'])
-    await store.settle(SIG, 1, 0)
+    await store.settle(SIG, 1, ONE, 0)
     expect(calls.at(-1)?.[0]).toBe(false)
     await store.close()
   })
@@ -243,7 +244,7 @@ describe('createRedisStore: loads and messages', () => {
     const onKey = () => fake.sent.filter((a) => a[0] === 'EVALSHA' && a[3] === `signed-url:uses:${SIG}`)
     expect(onKey()).toHaveLength(1)
     replicas = 1
-    await expect(store.take(SIG, ONE, 9e9)).resolves.toBe('taken')
+    await expect(store.take(SIG, ONE, 9e9)).resolves.toBe(1)
     // A revocation not confirmed rejects (the caller learns it may not survive a failover), yet holds here.
     replicas = 0
     const link = `/a.png?expiry=9000000000&method=get&signature=${SIG}`
@@ -252,7 +253,7 @@ describe('createRedisStore: loads and messages', () => {
     // A check that holds nothing, and a settle, wait for no replica.
     const before = fake.sent.filter((a) => a[0] === 'WAIT').length
     await store.take(SIG, { ...ONE, amount: 0 }, 9e9)
-    await store.settle(SIG, 1, 0)
+    await store.settle(SIG, 1, ONE, 0)
     expect(fake.sent.filter((a) => a[0] === 'WAIT').length).toBe(before)
     await store.close()
   })
@@ -264,11 +265,11 @@ describe('createRedisStore: what review found', () => {
     const fake = fakeStandalone((args) => {
       if (args[0] === 'ZSCAN') return [Buffer.from('0'), [member, Buffer.from('9e9')]]
       if (args[0] === 'WAIT') return '1'
-      return isTake(args) ? Buffer.from('taken') : '1'
+      return isTake(args) ? Buffer.from('1') : '1'
     })
     const store = await readyStore(fake, { waitForReplicas: 1 })
     expect(store.revoked({ path: 'a.png', expiresAt: 9e9, signature: SIG })).toBe(true)
-    await expect(store.take(SIG, ONE, 9e9)).resolves.toBe('taken')
+    await expect(store.take(SIG, ONE, 9e9)).resolves.toBe(1)
     await store.close()
   })
 

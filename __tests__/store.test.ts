@@ -495,7 +495,7 @@ describe('a store against long clock tolerances and stable links', () => {
         ...createMemoryStore({ now }),
         take: (_signature, _ask, until) => {
           calls.push(until)
-          return Promise.resolve('taken')
+          return Promise.resolve(1)
         },
       }
       const app = frameworks[1].create()

@@ -8,7 +8,7 @@ import {
   MAX_CLAIMS,
   renewUse,
   settleUse,
-  TAIL_BYTES,
+  RESEND_BYTES,
   takeUse,
   USE,
   useCost,
@@ -25,51 +25,53 @@ const ask = (start: number, end: number, uses = 1, size = SIZE): UseAsk => ({
   size,
 })
 
+// What settling needs of a request for bytes [start, end).
+const of = (start: number, end: number, uses = 1, size = SIZE) => ask(start, end, uses, size)
+
 describe('useCost', () => {
   it('asks a whole use for the whole file, its share rounded up for a range, a use for an empty file', () => {
-    expect(useCost(SIZE, 2)).toEqual({
-      amount: USE,
-      limit: 2 * (USE + 1000),
-      resend: 2 * Math.ceil((TAIL_BYTES / SIZE) * USE),
-    })
+    expect(useCost(SIZE, 2)).toEqual({ amount: USE, limit: 2 * (USE + 1000), resend: 2 * USE })
     expect(useCost(3, 1, 1).amount).toBe(333_334)
     expect(useCost(0, 1)).toEqual({ amount: USE, limit: USE + 1000, resend: 0 })
   })
 
-  it('allows re-sending at most min(size, 16 MiB) per use', () => {
+  it('allows re-sending at most min(size, 64 MiB) per use', () => {
     expect(useCost(1000, 3).resend).toBe(3 * USE)
-    expect(useCost(4 * TAIL_BYTES, 1).resend).toBe(USE / 4)
+    expect(useCost(4 * RESEND_BYTES, 1).resend).toBe(USE / 4)
   })
 })
 
 describe('takeUse and settleUse', () => {
   it('holds a response while it runs and keeps only what it sent', () => {
     const budget = emptyBudget()
-    expect(takeUse(budget, ask(0, SIZE), NOW)).toBe('taken')
+    const ticket = takeUse(budget, ask(0, SIZE), NOW)
+    expect(ticket).toBe(1)
     expect(budget).toMatchObject({ kept: 0, held: USE })
-    settleUse(budget, USE, keptOf(SIZE / 4, SIZE))
+    settleUse(budget, of(0, SIZE), 1, keptOf(SIZE / 4, SIZE))
     expect(budget).toMatchObject({ kept: USE / 4, held: 0 })
     // Three quarters are left: the rest of the file, not the whole of it.
     expect(takeUse(budget, ask(0, SIZE), NOW)).toBe('spent')
-    expect(takeUse(budget, ask(SIZE / 4, SIZE), NOW)).toBe('taken')
+    expect(takeUse(budget, ask(SIZE / 4, SIZE), NOW)).toBe(2)
   })
 
-  it("answers 'held' when only running responses stand in the way, 'spent' when they could not", () => {
+  it("answers 'held' when only running responses stand in the way, 'spent' when they could not, changing nothing", () => {
     const budget = emptyBudget()
-    expect(takeUse(budget, ask(0, SIZE), NOW)).toBe('taken')
+    expect(takeUse(budget, ask(0, SIZE), NOW)).toBe(1)
+    const before = structuredClone(budget)
     expect(takeUse(budget, ask(0, SIZE / 2), NOW)).toBe('held')
-    settleUse(budget, USE, USE)
+    expect(budget).toEqual(before)
+    settleUse(budget, of(0, SIZE), 1, USE)
     expect(takeUse(budget, ask(0, SIZE / 2), NOW)).toBe('spent')
   })
 
-  it('lets a HEAD through, holding nothing, until what was kept spends the link', () => {
+  it('lets a HEAD through, holding nothing (ticket 0), until what was kept spends the link', () => {
     const budget = emptyBudget()
     const head = { ...ask(0, SIZE), amount: 0, limit: USE }
-    expect(takeUse(budget, head, NOW)).toBe('taken')
+    expect(takeUse(budget, head, NOW)).toBe(0)
     expect(budget).toEqual(emptyBudget())
     takeUse(budget, ask(0, SIZE), NOW)
-    expect(takeUse(budget, head, NOW)).toBe('taken')
-    settleUse(budget, USE, USE)
+    expect(takeUse(budget, head, NOW)).toBe(0)
+    settleUse(budget, of(0, SIZE), 1, USE)
     expect(takeUse(budget, head, NOW)).toBe('spent')
   })
 
@@ -77,36 +79,66 @@ describe('takeUse and settleUse', () => {
     const budget = emptyBudget()
     takeUse(budget, ask(0, SIZE), NOW)
     // Cut off after 12 MB went to the socket; the client kept 8 MB (4 MB sat in buffers).
-    settleUse(budget, USE, keptOf(12e6, SIZE), [0, 12e6])
-    expect(takeUse(budget, ask(8e6, SIZE), NOW)).toBe('taken')
+    settleUse(budget, of(0, SIZE), 1, keptOf(12e6, SIZE), [0, 12e6])
+    expect(takeUse(budget, ask(8e6, SIZE), NOW)).toBe(2)
     expect(budget.credited).toBe(keptOf(4e6, SIZE))
     expect(budget.claims).toEqual([0, 8e6])
-    settleUse(budget, keptOf(12e6, SIZE), keptOf(12e6, SIZE))
+    settleUse(budget, of(8e6, SIZE), 2, keptOf(12e6, SIZE))
     // The whole file went out once, in the client's eyes: nothing more.
     expect(budget.kept).toBe(USE)
     expect(takeUse(budget, ask(8e6, SIZE), NOW)).toBe('spent')
   })
 
-  it('credits no request that does not ask for claimed bytes again', () => {
+  it('credits a cut-off response for what requests taken while it ran asked for (parallel segments), once', () => {
     const budget = emptyBudget()
-    takeUse(budget, ask(0, SIZE), NOW)
-    settleUse(budget, USE, keptOf(12e6, SIZE), [0, 12e6])
-    expect(takeUse(budget, ask(12e6, SIZE), NOW)).toBe('taken')
+    // A download manager: the whole file first, then the second half beside it, on a 2-use link.
+    expect(takeUse(budget, ask(0, SIZE, 2), NOW)).toBe(1)
+    expect(takeUse(budget, ask(SIZE / 2, SIZE, 2), NOW)).toBe(2)
+    // The first is cut off once it has its half, with 4 MB more in the buffers, which the second also sends.
+    settleUse(budget, of(0, SIZE, 2), 1, keptOf(SIZE / 2 + 4e6, SIZE), [0, SIZE / 2 + 4e6])
+    expect(budget.credited).toBe(keptOf(4e6, SIZE))
+    expect(budget.claims).toEqual([0, SIZE / 2])
+    settleUse(budget, of(SIZE / 2, SIZE, 2), 2, keptOf(SIZE / 2, SIZE))
+    expect(budget.kept).toBe(USE)
+    // One use left: a second whole download fits.
+    expect(takeUse(budget, ask(SIZE / 2, SIZE, 2), NOW)).toBe(3)
+  })
+
+  it('credits no request that does not ask for claimed bytes again, nor one taken before the cut-off response', () => {
+    const budget = emptyBudget()
+    takeUse(budget, ask(0, SIZE / 2, 2), NOW)
+    takeUse(budget, ask(0, SIZE, 2), NOW)
+    // The first (ticket 1) asked before the second (ticket 2) was cut off: no credit for it.
+    settleUse(budget, of(0, SIZE, 2), 2, keptOf(12e6, SIZE), [0, 12e6])
+    expect(budget.credited).toBe(0)
+    expect(takeUse(budget, ask(12e6, SIZE, 2), NOW)).toBe(3)
     expect(budget.credited).toBe(0)
   })
 
   it('credits no more than the resend allowance, whatever is claimed', () => {
     const budget = emptyBudget()
-    const big = 64 * TAIL_BYTES
+    const big = 64 * RESEND_BYTES
     takeUse(budget, ask(0, big, 1, big), NOW)
-    settleUse(budget, USE, keptOf(big / 2, big), [0, big / 2])
-    expect(takeUse(budget, ask(0, big / 2, 1, big), NOW)).toBe('taken')
+    settleUse(budget, of(0, big, 1, big), 1, keptOf(big / 2, big), [0, big / 2])
+    expect(takeUse(budget, ask(0, big / 2, 1, big), NOW)).toBe(2)
     expect(budget.credited).toBe(useCost(big, 1).resend)
+  })
+
+  it('forgets claims when the file changed size: a link spent on a big file stays spent when it shrinks', () => {
+    const budget = emptyBudget()
+    takeUse(budget, ask(0, SIZE), NOW)
+    settleUse(budget, of(0, SIZE), 1, keptOf(SIZE / 32, SIZE), [0, SIZE / 32])
+    takeUse(budget, ask(SIZE / 32, SIZE), NOW)
+    settleUse(budget, of(SIZE / 32, SIZE), 2, keptOf(SIZE - SIZE / 32, SIZE))
+    // The file is now as small as the claim: the claim would pay for all of it at its new size.
+    const small = SIZE / 32
+    expect(takeUse(budget, ask(0, small, 1, small), NOW)).toBe('spent')
   })
 
   it('keeps the newest claims only', () => {
     const budget = emptyBudget()
-    for (let i = 0; i < MAX_CLAIMS + 3; i++) settleUse(budget, 0, 0, [i * 10, i * 10 + 5])
+    for (let i = 0; i < MAX_CLAIMS + 3; i++)
+      settleUse(budget, { amount: 0, resend: 0, size: 0 }, 0, 0, [i * 10, i * 10 + 5])
     expect(budget.claims).toHaveLength(2 * MAX_CLAIMS)
     expect(budget.claims[0]).toBe(30)
   })
@@ -117,10 +149,12 @@ describe('takeUse and settleUse', () => {
     renewUse(budget, NOW + LEASE_SECONDS)
     expect(takeUse(budget, ask(0, SIZE), NOW + 2 * LEASE_SECONDS)).toBe('held')
     expect(takeUse(budget, ask(0, SIZE), NOW + 2 * LEASE_SECONDS + 1)).toBe('spent')
-    expect(budget).toMatchObject({ kept: USE / 2, held: 0 })
-    // The response that was only slow settles later: what it sent is counted once.
-    settleUse(budget, USE / 2, USE / 4)
-    expect(budget).toMatchObject({ kept: USE / 4, held: 0 })
+    expect(takeUse(budget, ask(0, SIZE / 4), NOW + 2 * LEASE_SECONDS + 1)).toBe(2)
+    expect(budget).toMatchObject({ kept: USE / 2, held: USE / 4 })
+    // The response that was only slow settles later, and the other one: what each sent is counted once.
+    settleUse(budget, of(0, SIZE / 2), 1, USE / 4)
+    settleUse(budget, of(0, SIZE / 4), 2, USE / 8)
+    expect(budget).toMatchObject({ kept: USE / 4 + USE / 8, held: 0 })
   })
 })
 
@@ -146,7 +180,7 @@ describe('the bound, over any sequence of requests', () => {
         const uses = 1 + Math.floor(next() * 3)
         const budget = emptyBudget()
         let sent = 0
-        const running: { amount: number; start: number; length: number }[] = []
+        const running: { ask: UseAsk; ticket: number; start: number; length: number }[] = []
         for (let step = 0; step < 400; step++) {
           if (running.length > 0 && next() < 0.5) {
             const r = running.splice(Math.floor(next() * running.length), 1)[0]
@@ -155,17 +189,18 @@ describe('the bound, over any sequence of requests', () => {
             sent += out
             const claim: [number, number] | undefined =
               next() < 0.7 ? [r.start + Math.floor(next() * out), r.start + out] : undefined
-            settleUse(budget, r.amount, keptOf(out, size), claim)
+            settleUse(budget, r.ask, r.ticket, keptOf(out, size), claim)
             continue
           }
           const start = Math.floor(next() * size)
           const end = next() < 0.5 ? size : start + 1 + Math.floor(next() * (size - start))
           const a = ask(start, end, uses, size)
-          if (takeUse(budget, a, NOW) === 'taken') running.push({ amount: a.amount, start, length: end - start })
+          const ticket = takeUse(budget, a, NOW)
+          if (typeof ticket === 'number') running.push({ ask: a, ticket, start, length: end - start })
         }
         for (const r of running) {
           sent += r.length
-          settleUse(budget, r.amount, keptOf(r.length, size))
+          settleUse(budget, r.ask, r.ticket, keptOf(r.length, size))
         }
         const { limit, resend } = useCost(size, uses)
         expect(sent).toBeLessThanOrEqual(((limit + resend) / USE) * size)

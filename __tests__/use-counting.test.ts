@@ -2,7 +2,7 @@
 // request re-asking bytes a cut-off response may have lost is credited for them, a request that only running
 // responses stand in the way of waits and then gets 503, and no sequence of requests gets more than the bound.
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
@@ -99,6 +99,95 @@ describe.each(frameworks)('limited-use links and cut-off responses on $name', (f
     const r = await waiting
     expect(r.status).toBe(206)
     expect(r.body.equals(BIG.subarray(0, 100_000))).toBe(true)
+  })
+})
+
+describe('a request whose client goes away early', () => {
+  it('holds nothing when the client resets while the store answers: the link is not locked', async () => {
+    const store = createMemoryStore({ now })
+    const take = store.take.bind(store)
+    const settle = store.settle.bind(store)
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    let asked!: () => void
+    const askedOnce = new Promise<void>((resolve) => (asked = resolve))
+    let gated = true
+    const settled: number[] = []
+    store.take = async (...args) => {
+      if (gated) {
+        gated = false
+        asked()
+        await gate
+      }
+      return take(...args)
+    }
+    store.settle = async (...args) => {
+      settled.push(args[1])
+      return settle(...args)
+    }
+    const app = frameworks[1].create()
+    let closed!: () => void
+    const closedOnce = new Promise<void>((resolve) => (closed = resolve))
+    app.use((_req: IncomingMessage, res: ServerResponse, next: () => void) => {
+      res.once('close', () => closed())
+      next()
+    })
+    app.use('/files', signedStatic(dir, { signer, store, onReject: recordCode }))
+    const server = await listen(app as never)
+    try {
+      const link = signer.sign('files/small.bin', { uses: 1 })
+      const gone = rawGet(server.port, link, { unread: askedOnce })
+      await gone
+      await closedOnce
+      open()
+      // Taken for a response already closed: settled at once with nothing kept.
+      const whole = await server.send(link)
+      expect(whole.status).toBe(200)
+      expect(whole.body.equals(SMALL)).toBe(true)
+      expect(settled[0]).toBe(1)
+      expect((await server.send(link)).status).toBe(410)
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe('a file that grows while a request of its link waits', () => {
+  it('is cut off at what the request held, never served at the new size', async () => {
+    const file = path.join(dir, 'grows.bin')
+    writeFileSync(file, BIG)
+    const app = frameworks[1].create()
+    const store = createMemoryStore({ now })
+    const take = store.take.bind(store)
+    let heldOnce!: () => void
+    const held = new Promise<void>((resolve) => (heldOnce = resolve))
+    store.take = async (...args) => {
+      const answer = await take(...args)
+      if (answer === 'held') heldOnce()
+      return answer
+    }
+    app.use('/files', signedStatic(dir, { signer, store }))
+    const server = await listen(app as never)
+    try {
+      const link = signer.sign('files/grows.bin', { uses: 1 })
+      let release!: () => void
+      const holder = rawGet(server.port, link, { unread: new Promise<void>((resolve) => (release = resolve)) })
+      const half = BIG.length / 2
+      const waiting = rawGet(server.port, link, { headers: { Range: `bytes=${half}-` } })
+      await held
+      // Replaced by a file twice the size, while the second request waits.
+      writeFileSync(`${file}.new`, Buffer.concat([BIG, BIG]))
+      renameSync(`${file}.new`, file)
+      release()
+      await holder
+      const [r] = await waiting
+      expect(r.status).toBe(206)
+      expect(r.head).toMatch(new RegExp(`content-length: ${BIG.length * 2 - half}`, 'i'))
+      expect(r.body.length).toBeLessThanOrEqual(half)
+    } finally {
+      await server.close()
+      rmSync(file, { force: true })
+    }
   })
 })
 

@@ -270,17 +270,18 @@ export function createGuard(
     if (given === undefined) warnIfShared(factory)
     const { signature } = link
     const until = link.expiresAt + tolerance + STATE_SLACK_SECONDS
-    let gone = false
-    res.once('close', () => {
-      gone = true
-    })
+    // The client may have gone before this was called (signedStatic reads the file's size first), or while the
+    // store answers: a request whose response closed holds nothing, and stops waiting.
+    const gone = () =>
+      res.destroyed || res.writableEnded || (req.socket as { destroyed?: boolean } | null)?.destroyed === true
     const attempt = (tries: number): void => {
+      if (gone()) return
       store.take(signature, ask, until).then(
         (answer) => {
           if (answer === 'spent') reject(stackless('ERR_USES_EXHAUSTED'), req, res, next, 410)
-          else if (answer === 'taken') serveCounted()
+          else if (typeof answer === 'number') serveCounted(answer)
           // Held only by responses still running: most end within moments (a client cut them off to ask again).
-          else if (gone) return
+          else if (gone()) return
           else if (tries < WAITS.length) setTimeout(() => attempt(tries + 1), WAITS[tries]).unref()
           else {
             res.setHeader('Retry-After', '1')
@@ -303,13 +304,19 @@ export function createGuard(
       }
     }
 
-    function serveCounted(): void {
+    function serveCounted(ticket: number): void {
       if (ask.amount === 0) {
         go()
         return
       }
+      // The client went away while the store answered: nothing was sent.
+      if (gone()) {
+        store.settle(signature, ticket, ask, 0).catch(() => undefined)
+        return
+      }
       let sent = 0
-      if (meter === 'bytes') countBody(res, (length) => (sent += length))
+      // Never more than was held: a file that grew since its size was read is cut off there.
+      if (meter === 'bytes') countBody(res, ask.size === 0 ? 0 : ask.end - ask.start, (length) => (sent += length))
       // A response that runs longer than a lease says again that it holds what it holds.
       const renewing = setInterval(() => void store.renew(signature).catch(() => undefined), (LEASE_SECONDS * 1000) / 3)
       renewing.unref()
@@ -327,9 +334,9 @@ export function createGuard(
           const start = firstByte(res)
           // Cut off: the end of what went out may still have been in the kernel's buffers when it closed.
           if (!res.writableFinished) tail = tailOf(start, sent)
-          else if (ask.size > 0) watchUnread(req, store, signature, tailOf(start, sent))
+          else if (ask.size > 0) watchUnread(req, { store, signature, ticket, ask, tail: tailOf(start, sent) })
         }
-        store.settle(signature, ask.amount, kept, tail).catch(() => undefined)
+        store.settle(signature, ticket, ask, kept, tail).catch(() => undefined)
       }
       res.once('finish', settle).once('close', settle)
       go()
@@ -358,45 +365,64 @@ function tailOf(start: number, sent: number): [number, number] {
   return [start + Math.max(0, sent - TAIL_BYTES), start + sent]
 }
 
-// Counts the body bytes handed to the connection (as they are written, which is at least what reached the kernel).
-function countBody(res: ServerResponse, add: (length: number) => void): void {
-  const measure = (chunk: unknown, encoding: unknown) => {
+// Counts the body bytes handed to the connection (as they are written, which is at least what reached the kernel),
+// and cuts the response off (destroys it) rather than write past `cap` bytes.
+function countBody(res: ServerResponse, cap: number, add: (length: number) => void): void {
+  let sent = 0
+  // The length of a chunk, or -1 when it would pass the cap (the response is then destroyed, the chunk unsent).
+  const measure = (chunk: unknown, encoding: unknown): number => {
+    let length = 0
     if (typeof chunk === 'string')
-      add(Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8'))
-    else if (chunk instanceof Uint8Array) add(chunk.byteLength)
+      length = Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
+    else if (chunk instanceof Uint8Array) length = chunk.byteLength
+    // Only a 2xx body is the file's (an error page keeps nothing).
+    if (res.statusCode < 200 || res.statusCode >= 300) return length
+    if (sent + length > cap) {
+      res.destroy()
+      return -1
+    }
+    sent += length
+    add(length)
+    return length
   }
   // Called on the response as Node's own are: `this` is the response.
   // eslint-disable-next-line @typescript-eslint/unbound-method
   const { write, end } = res
   res.write = function countedWrite(this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
-    measure(chunk, rest[0])
+    if (measure(chunk, rest[0]) < 0) return false
     return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest)
   } as typeof res.write
   res.end = function countedEnd(this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
-    if (typeof chunk !== 'function') measure(chunk, rest[0])
+    if (typeof chunk !== 'function' && measure(chunk, rest[0]) < 0) return this
     return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, ...rest)
   } as typeof res.end
 }
 
 const kUnread = Symbol('express-signed-url.unread')
-type WatchedSocket = NonNullable<IncomingMessage['socket']> & {
-  [kUnread]?: { store: LinkStore; signature: string; tail: [number, number]; read: number }
+interface Unread {
+  store: LinkStore
+  signature: string
+  ticket: number
+  ask: UseAsk
+  tail: [number, number]
+  read?: number
 }
+type WatchedSocket = NonNullable<IncomingMessage['socket']> & { [kUnread]?: Unread }
 
 // A response that finished may still sit unread in the kernel's buffers: a client that closes a connection with
 // data unread resets it (a video player seeking elsewhere). A reset before another request comes on the connection
 // leaves the response's end as a claim. One listener per connection, for its latest response.
-function watchUnread(req: IncomingMessage, store: LinkStore, signature: string, tail: [number, number]): void {
+function watchUnread(req: IncomingMessage, unread: Unread): void {
   const socket = req.socket as WatchedSocket | null
   if (socket === null || socket.destroyed) return
   if (socket[kUnread] === undefined)
     socket.once('close', (hadError: boolean) => {
-      const unread = socket[kUnread]
+      const last = socket[kUnread]
       // Bytes read after the response finished are a later request: this one was read to its end.
-      if (hadError && unread !== undefined && socket.bytesRead === unread.read)
-        unread.store.settle(unread.signature, 0, 0, unread.tail).catch(() => undefined)
+      if (hadError && last !== undefined && socket.bytesRead === last.read)
+        last.store.settle(last.signature, last.ticket, { ...last.ask, amount: 0 }, 0, last.tail).catch(() => undefined)
     })
-  socket[kUnread] = { store, signature, tail, read: socket.bytesRead }
+  socket[kUnread] = { ...unread, read: socket.bytesRead }
 }
 
 let warned = false

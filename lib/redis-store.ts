@@ -13,7 +13,7 @@ import {
   type LinkStore,
   type Revocation,
 } from './store.js'
-import { LEASE_SECONDS, MAX_CLAIMS, USE, type UseAnswer } from './use-budget.js'
+import { LEASE_SECONDS, MAX_ASKS, MAX_CLAIMS, USE, type UseAnswer } from './use-budget.js'
 
 /** What a command may be told: how long node-redis waits to send it (ms). */
 interface SendOptions {
@@ -90,95 +90,138 @@ export interface RedisStoreOptions {
 }
 
 // One link's budget (use-budget.ts, whose steps these scripts follow line for line) lives in the hash KEYS[1]:
-// k kept, h held, u heldUntil, r credited, c claims ("start end start end ...", bytes). READ also takes over a count
-// that an earlier version kept as a plain number (the kept amount), and lapses holds nobody vouched for in time.
+// k kept, h held, u heldUntil, r credited, c claims ("start end start end ..."), n seq, a asks ("start end ticket
+// ..."), z size. A count that an earlier version kept as a plain number (the kept amount) is taken over first, keeping its
+// lifetime; holds nobody vouched for in time lapse into kept.
 const BUDGET = `local function num(s) return tonumber(s) or 0 end
 local function int(n) return string.format('%.0f', n) end
-local kept, held, heldUntil, credited, claims
+local function list(s)
+  local out = {}
+  for n in string.gmatch(s or '', '%d+') do out[#out + 1] = tonumber(n) end
+  return out
+end
+local function spell(l)
+  local out = {}
+  for i = 1, #l do out[i] = int(l[i]) end
+  return table.concat(out, ' ')
+end
 if redis.call('TYPE', KEYS[1])['ok'] == 'string' then
-  kept = num(redis.call('GET', KEYS[1]))
+  local was = math.max(0, num(redis.call('GET', KEYS[1])))
   local ttl = redis.call('PTTL', KEYS[1])
   redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[1], 'k', int(kept), 'h', '0', 'u', '0', 'r', '0', 'c', '')
+  redis.call('HSET', KEYS[1], 'k', int(was), 'h', '0', 'u', '0', 'r', '0', 'c', '', 'n', '0', 'a', '')
   if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
-  held, heldUntil, credited, claims = 0, 0, 0, {}
-else
-  local f = redis.call('HMGET', KEYS[1], 'k', 'h', 'u', 'r', 'c')
-  kept, held, heldUntil, credited = num(f[1]), num(f[2]), num(f[3]), num(f[4])
-  claims = {}
-  for n in string.gmatch(f[5] or '', '%d+') do claims[#claims + 1] = tonumber(n) end
 end
+local f = redis.call('HMGET', KEYS[1], 'k', 'h', 'u', 'r', 'c', 'n', 'a', 'z')
+local kept, held, heldUntil, credited, claims = num(f[1]), num(f[2]), num(f[3]), num(f[4]), list(f[5])
+local seq, asks, bytes = num(f[6]), list(f[7]), num(f[8])
 local function write(expireAt)
-  local spelled = {}
-  for i = 1, #claims do spelled[i] = int(claims[i]) end
   redis.call('HSET', KEYS[1], 'k', int(kept), 'h', int(held), 'u', int(heldUntil), 'r', int(credited), 'c',
-    table.concat(spelled, ' '))
-  if expireAt then redis.call('EXPIREAT', KEYS[1], expireAt) end
+    spell(claims), 'n', int(seq), 'a', spell(asks), 'z', int(bytes))
+  -- Kept as long as the longest any guard asked (guards with other clock tolerances may share it).
+  if expireAt then
+    local left = redis.call('TTL', KEYS[1])
+    if left < 0 or tonumber(redis.call('TIME')[1]) + left < tonumber(expireAt) then
+      redis.call('EXPIREAT', KEYS[1], expireAt)
+    end
+  end
 end
-`
-const LAPSE = `if held > 0 and NOW > heldUntil then
-  kept = kept + held
-  held = 0
+local function overlapOf(l, start, stop)
+  local total = 0
+  for i = 1, #l, 2 do
+    local from, to = math.max(l[i], start), math.min(l[i + 1], stop)
+    if to > from then total = total + to - from end
+  end
+  return total
+end
+local function subtract(l, start, stop)
+  local left = {}
+  for i = 1, #l, 2 do
+    local from, to = l[i], l[i + 1]
+    if to <= start or from >= stop then
+      left[#left + 1] = from
+      left[#left + 1] = to
+    else
+      if from < start then
+        left[#left + 1] = from
+        left[#left + 1] = start
+      end
+      if to > stop then
+        left[#left + 1] = stop
+        left[#left + 1] = to
+      end
+    end
+  end
+  return left
+end
+local function creditFor(overlap, resend, size)
+  local credit = math.min(math.floor(overlap / size * ${USE}), resend - credited, kept)
+  if credit > 0 then return credit end
+  return 0
 end
 `
 // Takes ARGV amount, limit, resend, start, end, size of the budget (kept until ARGV[7], Unix seconds) at ARGV[8]
-// (now): 'taken', 'held' or 'spent', as takeUse.
-const TAKE = `${BUDGET}local NOW = tonumber(ARGV[8])
-${LAPSE}local amount, limit, resend = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+// (now): a ticket (a number), 'held' or 'spent', as takeUse.
+const TAKE = `${BUDGET}local now = tonumber(ARGV[8])
+if held > 0 and now > heldUntil then
+  kept = kept + held
+  held = 0
+end
+local amount, limit, resend = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local start, stop, size = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 if amount == 0 then
-  if kept < limit then return 'taken' else return 'spent' end
+  if kept < limit then return 0 else return 'spent' end
+end
+if size ~= bytes then
+  claims, asks, bytes = {}, {}, size
 end
 local credit = 0
-if size > 0 and #claims > 0 then
-  local overlap = 0
-  for i = 1, #claims, 2 do
-    local from, to = math.max(claims[i], start), math.min(claims[i + 1], stop)
-    if to > from then overlap = overlap + to - from end
-  end
-  credit = math.min(math.floor(overlap / size * ${USE}), resend - credited, kept)
-  if credit < 0 then credit = 0 end
-end
+if size > 0 and #claims > 0 then credit = creditFor(overlapOf(claims, start, stop), resend, size) end
 if kept - credit + held + amount <= limit then
   kept = kept - credit
   held = held + amount
-  heldUntil = math.max(heldUntil, NOW + ${LEASE_SECONDS})
+  heldUntil = math.max(heldUntil, now + ${LEASE_SECONDS})
   if credit > 0 then
     credited = credited + credit
-    local left = {}
-    for i = 1, #claims, 2 do
-      local from, to = claims[i], claims[i + 1]
-      if to <= start or from >= stop then
-        left[#left + 1] = from
-        left[#left + 1] = to
-      else
-        if from < start then
-          left[#left + 1] = from
-          left[#left + 1] = start
-        end
-        if to > stop then
-          left[#left + 1] = stop
-          left[#left + 1] = to
-        end
-      end
+    claims = subtract(claims, start, stop)
+  end
+  seq = seq + 1
+  if size > 0 then
+    asks[#asks + 1] = start
+    asks[#asks + 1] = stop
+    asks[#asks + 1] = seq
+    while #asks > ${3 * MAX_ASKS} do
+      for _ = 1, 3 do table.remove(asks, 1) end
     end
-    claims = left
   end
   write(ARGV[7])
-  return 'taken'
+  return seq
 end
 if kept - credit + amount <= limit then return 'held' end
 return 'spent'`
-// Settles ARGV amount and kept, with the claim [ARGV[3], ARGV[4]) when given, as settleUse; nothing for a budget
-// that lapsed.
+// Settles ARGV ticket, amount, kept, resend, size, with the claim [ARGV[6], ARGV[7]) when given, as settleUse;
+// nothing for a budget that lapsed.
 const SETTLE = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-${BUDGET}local amount, sent = tonumber(ARGV[1]), tonumber(ARGV[2])
+${BUDGET}local ticket, amount, sent = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local resend, size = tonumber(ARGV[4]), tonumber(ARGV[5])
 local fromHeld = math.min(held, amount)
 held = held - fromHeld
 kept = math.max(0, kept + sent - (amount - fromHeld))
-if ARGV[3] ~= '' and tonumber(ARGV[4]) > tonumber(ARGV[3]) then
-  claims[#claims + 1] = tonumber(ARGV[3])
-  claims[#claims + 1] = tonumber(ARGV[4])
+if ARGV[6] ~= '' and tonumber(ARGV[7]) > tonumber(ARGV[6]) and size == bytes then
+  local claim = { tonumber(ARGV[6]), tonumber(ARGV[7]) }
+  local overlap = 0
+  for i = 1, #asks, 3 do
+    if asks[i + 2] > ticket then
+      overlap = overlap + overlapOf(claim, asks[i], asks[i + 1])
+      claim = subtract(claim, asks[i], asks[i + 1])
+    end
+  end
+  if overlap > 0 and size > 0 then
+    local credit = creditFor(overlap, resend, size)
+    kept = kept - credit
+    credited = credited + credit
+  end
+  for i = 1, #claim do claims[#claims + 1] = claim[i] end
   while #claims > ${2 * MAX_CLAIMS} do
     table.remove(claims, 1)
     table.remove(claims, 1)
@@ -306,12 +349,19 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
   // hold it (Redis's WAIT counts every earlier write of the connection). Not confirmed in time: it did not count.
   // What the script did is not taken back: an undo sent later may reach a promoted replica that never had the
   // write (node-redis queues commands while it reconnects), and take back a use that was never spent there.
-  const durable = async (body: string, keys: string[], args: string[]): Promise<unknown> => {
+  // `wrote` says from the script's reply whether it wrote what replicas must hold (default: it did).
+  const durable = async (
+    body: string,
+    keys: string[],
+    args: string[],
+    wrote: (reply: unknown) => boolean = () => true,
+  ): Promise<unknown> => {
     if (replicas === 0) return script(command, body, keys, args)
     // Bounded as a whole too: a lease of a Sentinel client waits for the connection's other commands.
     const leased = connection.pinned(keys[0], async (send) => {
       const pinned = timed(send)
       const result = await script(pinned, body, keys, args)
+      if (!wrote(result)) return result
       const wait = ['WAIT', String(replicas), String(Math.max(1, Math.floor(timeout * 0.8)))]
       const held = Number(await pinned(keys[0], wait))
       if (!(held >= replicas))
@@ -481,13 +531,17 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
       const { amount, limit, resend, start, end, size } = ask
       const args = [amount, limit, resend, start, end, size, until, Math.floor(nowS())].map(String)
       // A check that holds nothing (amount 0) writes nothing that a replica must hold.
-      const answer = amount > 0 ? await durable(TAKE, [key], args) : await script(command, TAKE, [key], args)
+      // A request refused ('held', 'spent') wrote nothing a replica must hold: no WAIT for each of a wait's polls.
+      const answer =
+        amount > 0
+          ? await durable(TAKE, [key], args, (reply) => typeof answerOf(reply) === 'number')
+          : await script(command, TAKE, [key], args)
       return answerOf(answer)
     },
-    async settle(signature, amount, kept, tail) {
+    async settle(signature, ticket, ask, kept, tail) {
       // Settling is never waited for: one lost in a failover leaves the hold, which lapses into kept (refuses more,
       // never serves more). (A hold the replicas did not confirm was refused, never served.)
-      const args = [amount, kept, tail?.[0] ?? '', tail?.[1] ?? ''].map(String)
+      const args = [ticket, ask.amount, kept, ask.resend, ask.size, tail?.[0] ?? '', tail?.[1] ?? ''].map(String)
       await script(command, SETTLE, [`${prefix}uses:${signature}`], args)
     },
     async renew(signature) {
@@ -696,10 +750,12 @@ function ownConnection(url: string, channel: string): Connection {
   return standaloneConnection(client, channel, true)
 }
 
-// A TAKE's reply (a string, or bytes when the client returns buffers) as an answer; anything else is a store that
-// cannot answer.
+// A TAKE's reply (a number, a string, or bytes when the client returns buffers) as an answer; anything else is a
+// store that cannot answer.
 function answerOf(reply: unknown): UseAnswer {
   const text = Buffer.isBuffer(reply) ? reply.toString() : reply
-  if (text === 'taken' || text === 'held' || text === 'spent') return text
+  if (text === 'held' || text === 'spent') return text
+  const ticket = typeof text === 'string' && /^\d{1,15}$/.test(text) ? Number(text) : text
+  if (typeof ticket === 'number' && Number.isSafeInteger(ticket) && ticket >= 0) return ticket
   throw new Error('createRedisStore: an unexpected reply to a use count')
 }

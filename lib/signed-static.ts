@@ -78,7 +78,8 @@ const STATIC_OPTIONS: Record<string, readonly [(v: unknown) => boolean, string]>
 }
 const KNOWN = new Set([...GUARD_OPTIONS, ...Object.keys(STATIC_OPTIONS)])
 const kHeaders = Symbol('express-signed-url.headers')
-type SignedResponse = ServerResponse & { [kHeaders]?: SignedHeaders }
+const kUncounted = Symbol('express-signed-url.uncounted')
+type SignedResponse = ServerResponse & { [kHeaders]?: SignedHeaders; [kUncounted]?: boolean }
 
 /**
  * Serves a folder through serve-static (what `express.static` is) only to requests with a valid signed link
@@ -111,6 +112,12 @@ export function signedStatic(root: string, options: Readonly<SignedStaticOptions
     if (userSetHeaders) userSetHeaders(res, path, stat)
     const headers = res[kHeaders]
     if (headers === undefined) return
+    // A limited-use link whose file was not there when the guard looked (so nothing was counted): a file that
+    // appeared since is not served uncounted. The client asks again, and is counted then.
+    if (res[kUncounted] === true) {
+      res.destroy()
+      return
+    }
     res.setHeader('Cache-Control', headers.cacheControl)
     // A private file is what its type says, never sniffed into a page (an uploaded .txt holding HTML).
     res.setHeader('X-Content-Type-Options', 'nosniff')
@@ -135,6 +142,7 @@ export function signedStatic(root: string, options: Readonly<SignedStaticOptions
     void (target === undefined ? Promise.resolve(undefined) : fs.stat(target.file).catch(() => undefined)).then(
       (stat) => {
         if (stat === undefined || !stat.isFile()) {
+          res[kUncounted] = true
           serve(req, res, next)
           return
         }

@@ -6,7 +6,16 @@ import { readLink } from './link-format.js'
 import { isCanonicalPath } from './link-path.js'
 import { unixSeconds } from './link-lifetime.js'
 import { asOptions, assertKnownOptions, describeValue, toSeconds, type Duration } from './option-checks.js'
-import { emptyBudget, renewUse, settleUse, takeUse, type UseAnswer, type UseAsk, type UseBudget } from './use-budget.js'
+import {
+  emptyBudget,
+  renewUse,
+  settleUse,
+  takeUse,
+  type UseAnswer,
+  type UseAsk,
+  type UseBudget,
+  type UseSettled,
+} from './use-budget.js'
 
 /** A verified link as a store reads it: the path requested, its expiry, when it was made (if stamped), its signature. */
 export interface StoredLink {
@@ -55,13 +64,22 @@ export interface LinkStore {
   /** False while this process's copy may have missed revocations (cut off from the shared store). */
   readonly current: boolean
   /**
-   * Holds what a response of a limited-use link may send (its budget kept until `until`, Unix seconds): 'taken',
-   * 'held' (it would fit once running responses end) or 'spent'. Rejects when the store cannot answer: nothing was
-   * served on its word.
+   * Holds what a response of a limited-use link may send (its budget kept until `until`, Unix seconds): a ticket
+   * (a number) to settle with, 'held' (it would fit once running responses end) or 'spent'. Rejects when the store
+   * cannot answer: nothing was served on its word.
    */
   take(signature: string, ask: Readonly<UseAsk>, until: number): Promise<UseAnswer>
-  /** Ends a response: it held `amount` and keeps `kept`; `tail` is a byte range it may not have delivered. */
-  settle(signature: string, amount: number, kept: number, tail?: readonly [number, number]): Promise<void>
+  /**
+   * Ends the response of `ticket`: it held `ask.amount` and keeps `kept`; `tail` is a byte range it may not have
+   * delivered.
+   */
+  settle(
+    signature: string,
+    ticket: number,
+    ask: Readonly<UseSettled>,
+    kept: number,
+    tail?: readonly [number, number],
+  ): Promise<void>
   /** Says again, for a response still running, that what it holds is held (see LEASE_SECONDS). */
   renew(signature: string): Promise<void>
   /** Stops its timers and connections. */
@@ -374,13 +392,15 @@ export function createMemoryStore(options: Readonly<MemoryStoreOptions> = {}): L
         sweep(budgets, nowS())
         const entry = live(signature) ?? { budget: emptyBudget(), until }
         const answer = takeUse(entry.budget, ask, nowS())
-        if (answer === 'taken' && ask.amount > 0) budgets.set(signature, { budget: entry.budget, until })
+        // Kept as long as the longest any guard asked (guards with other clock tolerances may share the store).
+        if (typeof answer === 'number' && ask.amount > 0)
+          budgets.set(signature, { budget: entry.budget, until: Math.max(entry.until, until) })
         return answer
       }),
-    settle: (signature, amount, kept, tail) =>
+    settle: (signature, ticket, ask, kept, tail) =>
       settled(() => {
         const entry = live(signature)
-        if (entry !== undefined) settleUse(entry.budget, amount, kept, tail)
+        if (entry !== undefined) settleUse(entry.budget, ask, ticket, kept, tail)
       }),
     renew: (signature) =>
       settled(() => {

@@ -3,12 +3,12 @@
 //
 // A link of `uses: N` may send N whole files. Amounts are in millionths of a use (a use is the file's size as it is
 // at each request), so a link's budget survives a file that grows or shrinks without reopening. A response holds
-// back the length it may send while it runs and, when it ends, keeps only what went to its socket (`settle`).
+// back the length it may send while it runs and, when it ends, keeps only what went to its socket (`settleUse`).
 // A response that was cut off leaves its last bytes as a claim: the client may not have received them (they sat in
-// the kernel's buffers when the connection closed), and a later request of the same link that asks for them again
-// is not charged for them twice, up to the link's resend allowance. That allowance bounds what a client that lies
-// about losing bytes can get: N x size x 1.001 + N x min(size, 16 MiB), however it asks.
-
+// the kernel's buffers when the connection closed). Bytes claimed that another request of the link asks for again,
+// after (a resumed download, a seeking player) or while it ran (a download manager's parallel segments), are not
+// charged twice, up to the link's resend allowance. That allowance bounds what a client that lies about losing
+// bytes can get: N x size x 1.001 + N x min(size, 64 MiB), however it asks.
 /** One link's budget, as plain data (JSON, or a Redis hash's fields). */
 export interface UseBudget {
   /** Kept by responses that ended: what went out, less what was asked for again (millionths of a use). */
@@ -21,6 +21,12 @@ export interface UseBudget {
   credited: number
   /** The possibly lost tails of cut-off responses: byte ranges [start, end), flat, oldest first. */
   claims: number[]
+  /** The ticket of the latest response taken. */
+  seq: number
+  /** The byte ranges the latest responses asked for, with their tickets: [start, end, ticket], flat, oldest first. */
+  asks: number[]
+  /** The file's size that the claims and asks are of (a file that changed makes them meaningless). */
+  size: number
 }
 
 /** What a request asks of a link's budget. */
@@ -37,22 +43,34 @@ export interface UseAsk {
   size: number
 }
 
-/** A request's answer: taken (serve it), held (only running responses stand in the way: retry), spent (410). */
-export type UseAnswer = 'taken' | 'held' | 'spent'
+/**
+ * A request's answer: a ticket (a number: serve it, and settle with the ticket; 0 for a request that holds nothing),
+ * 'held' (only running responses stand in the way: retry) or 'spent' (410).
+ */
+export type UseAnswer = number | 'held' | 'spent'
+
+/** What settling needs of the request's ask. */
+export type UseSettled = Pick<UseAsk, 'amount' | 'resend' | 'size'>
 
 /** A use, in the units counted; what each use allows beyond it for rounding (0.1%). */
 export const USE = 1_000_000
 export const ROUNDING = 1000
 /** The most of a cut-off response's end that may count as lost: more than a TCP connection's buffers hold. */
 export const TAIL_BYTES = 16 * 1024 * 1024
+/**
+ * The most a link may be credited per use, in bytes (never more than the file): Chromium seeking in a 20 MB video
+ * on loopback re-asked 0.3 to 0.8 of the file after its cut-offs.
+ */
+export const RESEND_BYTES = 64 * 1024 * 1024
 /** How long running responses vouch for what they hold before they say so again (seconds). */
 export const LEASE_SECONDS = 60
-/** How many claims a link keeps (the newest). */
+/** How many claims, and asks, a link keeps (the newest). */
 export const MAX_CLAIMS = 8
+export const MAX_ASKS = 16
 
 /** A fresh budget. */
 export function emptyBudget(): UseBudget {
-  return { kept: 0, held: 0, heldUntil: 0, credited: 0, claims: [] }
+  return { kept: 0, held: 0, heldUntil: 0, credited: 0, claims: [], seq: 0, asks: [], size: 0 }
 }
 
 /**
@@ -61,7 +79,7 @@ export function emptyBudget(): UseBudget {
  */
 export function useCost(size: number, uses: number, bytes?: number): { amount: number; limit: number; resend: number } {
   const limit = uses * (USE + ROUNDING)
-  const resend = size === 0 ? 0 : uses * Math.ceil((Math.min(size, TAIL_BYTES) / size) * USE)
+  const resend = size === 0 ? 0 : uses * Math.ceil((Math.min(size, RESEND_BYTES) / size) * USE)
   if (bytes === undefined || size === 0) return { amount: USE, limit, resend }
   return { amount: Math.min(USE, Math.ceil((bytes / size) * USE)), limit, resend }
 }
@@ -74,45 +92,73 @@ export function keptOf(bytes: number, size: number): number {
 
 /**
  * Takes what a request asks, if it fits, crediting the bytes it asks for again that cut-off responses may have
- * lost. Mutates `budget` only when it answers 'taken'. A HEAD (amount 0) fits while anything is left.
+ * lost. Changes `budget` only when it answers with a ticket (as the Redis script writes only then). A HEAD (amount
+ * 0) fits while anything is left.
  */
 export function takeUse(budget: UseBudget, ask: Readonly<UseAsk>, nowS: number): UseAnswer {
-  lapseHeld(budget, nowS)
+  // Holds nobody vouched for within a lease (their process stopped mid-response) may have been sent: kept.
+  const lapsed = budget.held > 0 && nowS > budget.heldUntil
+  const kept = lapsed ? budget.kept + budget.held : budget.kept
+  const held = lapsed ? 0 : budget.held
   const { amount, limit } = ask
-  if (amount === 0) return budget.kept < limit ? 'taken' : 'spent'
-  let credit = 0
-  if (ask.size > 0 && budget.claims.length > 0) {
-    const overlap = overlapOf(budget.claims, ask.start, ask.end)
-    credit = Math.min(Math.floor((overlap / ask.size) * USE), ask.resend - budget.credited, budget.kept)
-    if (credit < 0) credit = 0
-  }
-  if (budget.kept - credit + budget.held + amount <= limit) {
-    budget.kept -= credit
-    budget.held += amount
+  if (amount === 0) return kept < limit ? 0 : 'spent'
+  // Byte ranges of a file that has since changed say nothing of this one (a claim on a file that shrank would be
+  // priced at its new size).
+  const sameFile = ask.size === budget.size
+  const claims = sameFile ? budget.claims : []
+  const credit =
+    ask.size > 0 && claims.length > 0 ? creditFor(kept, budget.credited, overlapOf(claims, ask.start, ask.end), ask) : 0
+  if (kept - credit + held + amount <= limit) {
+    budget.kept = kept - credit
+    budget.held = held + amount
     budget.heldUntil = Math.max(budget.heldUntil, nowS + LEASE_SECONDS)
-    if (credit > 0) {
-      budget.credited += credit
-      budget.claims = subtract(budget.claims, ask.start, ask.end)
+    budget.credited += credit
+    budget.claims = credit > 0 ? subtract(claims, ask.start, ask.end) : claims
+    budget.asks = sameFile ? budget.asks : []
+    budget.size = ask.size
+    budget.seq += 1
+    if (ask.size > 0) {
+      budget.asks.push(ask.start, ask.end, budget.seq)
+      if (budget.asks.length > 3 * MAX_ASKS) budget.asks = budget.asks.slice(-3 * MAX_ASKS)
     }
-    return 'taken'
+    return budget.seq
   }
-  return budget.kept - credit + amount <= limit ? 'held' : 'spent'
+  return kept - credit + amount <= limit ? 'held' : 'spent'
 }
 
 /**
- * Ends a response that held `amount` and sent `kept` of it (both in millionths of a use), leaving the byte range
- * `[tailStart, tailEnd)` as a claim when it may not have reached the client. Also records a claim alone (amount and
- * kept 0), for a response that finished but whose connection was then reset with its end unread.
+ * Ends the response of `ticket`, which held `ask.amount` and sent `kept` of it (both in millionths of a use),
+ * leaving the byte range `[tailStart, tailEnd)` as a claim when it may not have reached the client. What of the
+ * claim requests taken after this one asked for is credited at once (they ran beside it, or resumed it before it
+ * ended); the rest waits for later requests. Also records a claim alone (amount and kept 0), for a response that
+ * finished but whose connection was then reset with its end unread.
  */
-export function settleUse(budget: UseBudget, amount: number, kept: number, tail?: readonly [number, number]): void {
+export function settleUse(
+  budget: UseBudget,
+  ask: Readonly<UseSettled>,
+  ticket: number,
+  kept: number,
+  tail?: readonly [number, number],
+): void {
   // What no longer sits in `held` was taken as kept when its lease lapsed: it is in `kept` already.
-  const fromHeld = Math.min(budget.held, amount)
+  const fromHeld = Math.min(budget.held, ask.amount)
   budget.held -= fromHeld
-  budget.kept = Math.max(0, budget.kept + kept - (amount - fromHeld))
-  if (tail !== undefined && tail[1] > tail[0]) {
-    budget.claims.push(tail[0], tail[1])
-    if (budget.claims.length > 2 * MAX_CLAIMS) budget.claims = budget.claims.slice(-2 * MAX_CLAIMS)
+  budget.kept = Math.max(0, budget.kept + kept - (ask.amount - fromHeld))
+  if (tail === undefined || tail[1] <= tail[0] || ask.size !== budget.size) return
+  let claim = [tail[0], tail[1]]
+  let overlap = 0
+  for (let i = 0; i < budget.asks.length; i += 3) {
+    if (budget.asks[i + 2] <= ticket) continue
+    overlap += overlapOf(claim, budget.asks[i], budget.asks[i + 1])
+    claim = subtract(claim, budget.asks[i], budget.asks[i + 1])
   }
+  if (overlap > 0 && ask.size > 0) {
+    const credit = creditFor(budget.kept, budget.credited, overlap, ask)
+    budget.kept -= credit
+    budget.credited += credit
+  }
+  budget.claims.push(...claim)
+  if (budget.claims.length > 2 * MAX_CLAIMS) budget.claims = budget.claims.slice(-2 * MAX_CLAIMS)
 }
 
 /** Says again that running responses hold what they hold (a response that runs longer than a lease). */
@@ -120,12 +166,10 @@ export function renewUse(budget: UseBudget, nowS: number): void {
   if (budget.held > 0) budget.heldUntil = Math.max(budget.heldUntil, nowS + LEASE_SECONDS)
 }
 
-// Holds nobody vouched for within a lease (their process stopped mid-response) may have been sent: kept.
-function lapseHeld(budget: UseBudget, nowS: number): void {
-  if (budget.held > 0 && nowS > budget.heldUntil) {
-    budget.kept += budget.held
-    budget.held = 0
-  }
+// What `overlap` bytes asked for again are worth, within the allowance left and what was kept.
+function creditFor(kept: number, credited: number, overlap: number, ask: Readonly<UseSettled>): number {
+  const credit = Math.min(Math.floor((overlap / ask.size) * USE), ask.resend - credited, kept)
+  return credit > 0 ? credit : 0
 }
 
 function overlapOf(claims: readonly number[], start: number, end: number): number {

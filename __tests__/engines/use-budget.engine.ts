@@ -53,6 +53,9 @@ async function stored(signature: string) {
     heldUntil: Number(hash.u),
     credited: Number(hash.r),
     claims: hash.c === '' || hash.c === undefined ? [] : hash.c.split(' ').map(Number),
+    seq: Number(hash.n),
+    asks: hash.a === '' || hash.a === undefined ? [] : hash.a.split(' ').map(Number),
+    size: Number(hash.z),
   }
 }
 
@@ -63,7 +66,7 @@ describe('the Redis budget scripts follow use-budget.ts', () => {
     const size = [1000, 3_000_000, 40_000_000][seed % 3]
     const uses = 1 + (seed % 3)
     const budget = emptyBudget()
-    const running: UseAsk[] = []
+    const running: { ask: UseAsk; ticket: number }[] = []
     for (let step = 0; step < 150; step++) {
       const roll = next()
       if (roll < 0.05) clock += 61
@@ -71,18 +74,18 @@ describe('the Redis budget scripts follow use-budget.ts', () => {
         renewUse(budget, clock)
         await store.renew(signature)
       } else if (roll < 0.5 && running.length > 0) {
-        const ask = running.splice(Math.floor(next() * running.length), 1)[0]
+        const { ask, ticket } = running.splice(Math.floor(next() * running.length), 1)[0]
         const out = Math.floor(next() * (ask.end - ask.start + 1))
         const tail: [number, number] | undefined = next() < 0.6 ? [ask.start, ask.start + out] : undefined
-        settleUse(budget, ask.amount, keptOf(out, size), tail)
-        await store.settle(signature, ask.amount, keptOf(out, size), tail)
+        settleUse(budget, ask, ticket, keptOf(out, size), tail)
+        await store.settle(signature, ticket, ask, keptOf(out, size), tail)
       } else {
         const start = Math.floor(next() * size)
         const end = next() < 0.5 ? size : start + 1 + Math.floor(next() * (size - start))
         const ask = { ...useCost(size, uses, end - start), start, end, size }
         const expected: UseAnswer = takeUse(budget, ask, clock)
         expect(await store.take(signature, ask, UNTIL)).toBe(expected)
-        if (expected === 'taken') running.push(ask)
+        if (typeof expected === 'number') running.push({ ask, ticket: expected })
       }
     }
     expect(await stored(signature)).toEqual(budget)
@@ -97,13 +100,32 @@ describe('the Redis budget scripts follow use-budget.ts', () => {
     // Taken over even by a request it refused, with its lifetime.
     expect(await stored(signature)).toMatchObject({ kept: 600_000, held: 0 })
     expect(await command(redis.port, 'TTL', key)).toBeGreaterThan(4000)
-    expect(await store.take(signature, { ...ask, ...useCost(1000, 1, 400) }, UNTIL)).toBe('taken')
+    expect(await store.take(signature, { ...ask, ...useCost(1000, 1, 400) }, UNTIL)).toBe(1)
     expect(await stored(signature)).toMatchObject({ kept: 600_000, held: 400_000 })
+  })
+
+  it('takes a negative plain-number count (written by hand) as nothing kept, never as uses given', async () => {
+    const signature = 'M'.repeat(43)
+    await command(redis.port, 'SET', `${PREFIX}uses:${signature}`, '-5000000')
+    const ask = { ...useCost(1000, 1), start: 0, end: 1000, size: 1000 }
+    expect(await store.take(signature, ask, UNTIL)).toBe(1)
+    expect(await store.take(signature, ask, UNTIL)).toBe('held')
+  })
+
+  it('keeps a budget as long as the longest any guard asked', async () => {
+    const signature = 'E'.repeat(43)
+    const key = `${PREFIX}uses:${signature}`
+    const ask = { ...useCost(1000, 3), start: 0, end: 1000, size: 1000 }
+    // Redis's own clock: expiries are Unix times it compares with its own.
+    const redisNow = Number(((await command(redis.port, 'TIME')) as string[])[0])
+    expect(await store.take(signature, ask, redisNow + 10_000)).toBe(1)
+    expect(await store.take(signature, ask, redisNow + 5000)).toBe(2)
+    expect(await command(redis.port, 'TTL', key)).toBeGreaterThan(9000)
   })
 
   it('creates nothing when settling or renewing a budget that lapsed', async () => {
     const signature = 'N'.repeat(43)
-    await store.settle(signature, 10, 5, [0, 5])
+    await store.settle(signature, 1, { amount: 10, resend: 0, size: 10 }, 5, [0, 5])
     await store.renew(signature)
     expect(await command(redis.port, 'EXISTS', `${PREFIX}uses:${signature}`)).toBe(0)
   })

@@ -16,8 +16,8 @@ import { refuse } from './refuse.mjs'
 
 /**
  * The budget of one link. In: `{ op: 'take', ask, until }` (a UseAsk, and until when the budget is kept, Unix
- * seconds), `{ op: 'settle', amount, kept, tail }` or `{ op: 'renew' }`. Out: `{ answer }` for a take
- * ('taken', 'held' or 'spent'), `{}` otherwise.
+ * seconds), `{ op: 'settle', ticket, ask, kept, tail }` or `{ op: 'renew' }`. Out: `{ answer }` for a take (a
+ * ticket number, 'held' or 'spent'), `{}` otherwise.
  */
 export class UseCounter {
   constructor(state) {
@@ -33,7 +33,7 @@ export class UseCounter {
       const stored = budget ?? emptyBudget()
       const answer = takeUse(stored, message.ask, nowS)
       // A HEAD holds nothing, so there is nothing to write.
-      if (answer === 'taken' && message.ask.amount > 0) {
+      if (typeof answer === 'number' && message.ask.amount > 0) {
         await this.storage.put('budget', stored)
         // Forgotten once the link has expired.
         if ((await this.storage.getAlarm()) === null) await this.storage.setAlarm(message.until * 1000)
@@ -42,7 +42,7 @@ export class UseCounter {
     }
     // A budget that is gone expired with its link: nothing is left to settle or renew.
     if (budget !== undefined) {
-      if (message.op === 'settle') settleUse(budget, message.amount, message.kept, message.tail)
+      if (message.op === 'settle') settleUse(budget, message.ask, message.ticket, message.kept, message.tail)
       else renewUse(budget, nowS)
       await this.storage.put('budget', budget)
     }
@@ -70,8 +70,12 @@ function wellFormed(message) {
   if (message === null || typeof message !== 'object') return false
   if (message.op === 'renew') return true
   if (message.op === 'settle') {
-    const { amount, kept, tail } = message
-    return count(amount) && count(kept) && (tail === undefined || (Array.isArray(tail) && tail.every(count)))
+    const { ticket, ask, kept, tail } = message
+    if (ask === null || typeof ask !== 'object') return false
+    return (
+      [ticket, ask.amount, ask.resend, ask.size, kept].every(count) &&
+      (tail === undefined || (Array.isArray(tail) && tail.length === 2 && tail.every(count)))
+    )
   }
   if (message.op !== 'take' || message.ask === null || typeof message.ask !== 'object') return false
   const { amount, limit, resend, start, end, size } = message.ask
@@ -120,6 +124,8 @@ export async function serveLimited(request, env, link, key, serve, byteRange, ct
   }
   if (answer === 'spent') return refuse(410, request.method)
   if (answer === 'held') return refuse(503, request.method, { 'Retry-After': '1' })
+  // Taken: the answer is the ticket to settle with.
+  const ticket = answer
   if (ask.amount === 0) return serve()
 
   // A response that runs longer than a lease says again that it holds what it holds (a third of LEASE_SECONDS).
@@ -131,7 +137,8 @@ export async function serveLimited(request, env, link, key, serve, byteRange, ct
     if (settled) return Promise.resolve()
     settled = true
     clearInterval(renewing)
-    return call({ op: 'settle', amount: ask.amount, kept, tail }).catch((err) => {
+    const { amount, resend, size } = ask
+    return call({ op: 'settle', ticket, ask: { amount, resend, size }, kept, tail }).catch((err) => {
       console.error(`signed-files worker cannot settle a limited-use link: ${err.message}`)
     })
   }
