@@ -89,6 +89,25 @@ describe('takeUse and settleUse', () => {
     expect(takeUse(budget, ask(8e6, SIZE), NOW)).toBe('spent')
   })
 
+  it('gives a claim back, with its credit, when the request credited for it is cut off before sending it', () => {
+    const budget = emptyBudget()
+    takeUse(budget, ask(0, SIZE), NOW)
+    settleUse(budget, of(0, SIZE), 1, keptOf(8e6, SIZE), [0, 8e6])
+    // A player asks from 1 MB again, is credited for 7 MB, and cuts this one off before it sent anything.
+    expect(takeUse(budget, ask(1e6, SIZE), NOW)).toBe(2)
+    expect(budget.credited).toBe(Math.floor((7e6 / SIZE) * USE))
+    settleUse(budget, of(1e6, SIZE), 2, 0, [1e6, 1e6])
+    expect(budget).toMatchObject({ kept: keptOf(8e6, SIZE), credited: 0, pending: [] })
+    expect(budget.claims).toEqual([0, 1e6, 1e6, 8e6])
+    // Asked once more, sending 3 MB of it: credited for those, the other 4 MB claimed again.
+    expect(takeUse(budget, ask(1e6, SIZE), NOW)).toBe(3)
+    settleUse(budget, of(1e6, SIZE), 3, keptOf(3e6, SIZE), [1e6, 4e6])
+    expect(budget.claims).toContain(4e6)
+    expect(budget.kept).toBeLessThanOrEqual(keptOf(8e6, SIZE) + 2)
+    // And the file in full is still within the one use.
+    expect(typeof takeUse(budget, ask(4e6, SIZE), NOW)).toBe('number')
+  })
+
   it('credits a cut-off response for what requests taken while it ran asked for (parallel segments), once', () => {
     const budget = emptyBudget()
     // A download manager: the whole file first, then the second half beside it, on a 2-use link.
@@ -138,7 +157,7 @@ describe('takeUse and settleUse', () => {
   it('keeps the newest claims only', () => {
     const budget = emptyBudget()
     for (let i = 0; i < MAX_CLAIMS + 3; i++)
-      settleUse(budget, { amount: 0, resend: 0, size: 0 }, 0, 0, [i * 10, i * 10 + 5])
+      settleUse(budget, { amount: 0, resend: 0, size: 0, start: 0, end: 0 }, 0, 0, [i * 10, i * 10 + 5])
     expect(budget.claims).toHaveLength(2 * MAX_CLAIMS)
     expect(budget.claims[0]).toBe(30)
   })

@@ -13,7 +13,7 @@ import {
   type LinkStore,
   type Revocation,
 } from './store.js'
-import { LEASE_SECONDS, MAX_ASKS, MAX_CLAIMS, USE, type UseAnswer } from './use-budget.js'
+import { LEASE_SECONDS, MAX_ASKS, MAX_CLAIMS, MAX_PENDING, USE, type UseAnswer } from './use-budget.js'
 
 /** What a command may be told: how long node-redis waits to send it (ms). */
 interface SendOptions {
@@ -91,7 +91,7 @@ export interface RedisStoreOptions {
 
 // One link's budget (use-budget.ts, whose steps these scripts follow line for line) lives in the hash KEYS[1]:
 // k kept, h held, u heldUntil, r credited, c claims ("start end start end ..."), n seq, a asks ("start end ticket
-// ..."), z size. A count that an earlier version kept as a plain number (the kept amount) is taken over first, keeping its
+// ..."), z size, p pending ("ticket start end credit ..."). A count that an earlier version kept as a plain number (the kept amount) is taken over first, keeping its
 // lifetime; holds nobody vouched for in time lapse into kept.
 const BUDGET = `local function num(s) return tonumber(s) or 0 end
 local function int(n) return string.format('%.0f', n) end
@@ -109,15 +109,15 @@ if redis.call('TYPE', KEYS[1])['ok'] == 'string' then
   local was = math.max(0, num(redis.call('GET', KEYS[1])))
   local ttl = redis.call('PTTL', KEYS[1])
   redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[1], 'k', int(was), 'h', '0', 'u', '0', 'r', '0', 'c', '', 'n', '0', 'a', '')
+  redis.call('HSET', KEYS[1], 'k', int(was), 'h', '0', 'u', '0', 'r', '0', 'c', '', 'n', '0', 'a', '', 'z', '0', 'p', '')
   if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
 end
-local f = redis.call('HMGET', KEYS[1], 'k', 'h', 'u', 'r', 'c', 'n', 'a', 'z')
+local f = redis.call('HMGET', KEYS[1], 'k', 'h', 'u', 'r', 'c', 'n', 'a', 'z', 'p')
 local kept, held, heldUntil, credited, claims = num(f[1]), num(f[2]), num(f[3]), num(f[4]), list(f[5])
-local seq, asks, bytes = num(f[6]), list(f[7]), num(f[8])
+local seq, asks, bytes, pending = num(f[6]), list(f[7]), num(f[8]), list(f[9])
 local function write(expireAt)
   redis.call('HSET', KEYS[1], 'k', int(kept), 'h', int(held), 'u', int(heldUntil), 'r', int(credited), 'c',
-    spell(claims), 'n', int(seq), 'a', spell(asks), 'z', int(bytes))
+    spell(claims), 'n', int(seq), 'a', spell(asks), 'z', int(bytes), 'p', spell(pending))
   -- Kept as long as the longest any guard asked (guards with other clock tolerances may share it).
   if expireAt then
     local left = redis.call('TTL', KEYS[1])
@@ -173,19 +173,42 @@ if amount == 0 then
   if kept < limit then return 0 else return 'spent' end
 end
 if size ~= bytes then
-  claims, asks, bytes = {}, {}, size
+  claims, asks, pending, bytes = {}, {}, {}, size
 end
+local room = math.min(resend - credited, kept)
+local credits = {}
 local credit = 0
-if size > 0 and #claims > 0 then credit = creditFor(overlapOf(claims, start, stop), resend, size) end
+if size > 0 then
+  for i = 1, #claims, 2 do
+    if room <= 0 then break end
+    local from, to = math.max(claims[i], start), math.min(claims[i + 1], stop)
+    local worth = 0
+    if to > from then worth = math.min(math.floor((to - from) / size * ${USE}), room) end
+    if worth > 0 then
+      credits[#credits + 1] = from
+      credits[#credits + 1] = to
+      credits[#credits + 1] = worth
+      room = room - worth
+      credit = credit + worth
+    end
+  end
+end
 if kept - credit + held + amount <= limit then
   kept = kept - credit
   held = held + amount
   heldUntil = math.max(heldUntil, now + ${LEASE_SECONDS})
-  if credit > 0 then
-    credited = credited + credit
-    claims = subtract(claims, start, stop)
-  end
+  credited = credited + credit
   seq = seq + 1
+  for i = 1, #credits, 3 do
+    claims = subtract(claims, credits[i], credits[i + 1])
+    pending[#pending + 1] = seq
+    pending[#pending + 1] = credits[i]
+    pending[#pending + 1] = credits[i + 1]
+    pending[#pending + 1] = credits[i + 2]
+  end
+  while #pending > ${4 * MAX_PENDING} do
+    for _ = 1, 4 do table.remove(pending, 1) end
+  end
   if size > 0 then
     asks[#asks + 1] = start
     asks[#asks + 1] = stop
@@ -199,16 +222,38 @@ if kept - credit + held + amount <= limit then
 end
 if kept - credit + amount <= limit then return 'held' end
 return 'spent'`
-// Settles ARGV ticket, amount, kept, resend, size, with the claim [ARGV[6], ARGV[7]) when given, as settleUse;
-// nothing for a budget that lapsed.
+// Settles ARGV ticket, amount, kept, resend, size, start, end, with the claim [ARGV[8], ARGV[9]) when given, as
+// settleUse; nothing for a budget that lapsed.
 const SETTLE = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 ${BUDGET}local ticket, amount, sent = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local resend, size = tonumber(ARGV[4]), tonumber(ARGV[5])
+local resend, size, start, stop = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local fromHeld = math.min(held, amount)
 held = held - fromHeld
 kept = math.max(0, kept + sent - (amount - fromHeld))
-if ARGV[6] ~= '' and tonumber(ARGV[7]) > tonumber(ARGV[6]) and size == bytes then
-  local claim = { tonumber(ARGV[6]), tonumber(ARGV[7]) }
+local through = start
+if ARGV[8] ~= '' then through = tonumber(ARGV[9]) elseif sent > 0 then through = stop end
+local left = {}
+for i = 1, #pending, 4 do
+  if pending[i] ~= ticket then
+    for j = 0, 3 do left[#left + 1] = pending[i + j] end
+  else
+    local from, to = math.max(pending[i + 1], through), pending[i + 2]
+    if to > from and size > 0 then
+      local back = math.min(pending[i + 3], math.ceil((to - from) / size * ${USE}))
+      kept = kept + back
+      credited = credited - back
+      claims[#claims + 1] = from
+      claims[#claims + 1] = to
+    end
+  end
+end
+pending = left
+while #claims > ${2 * MAX_CLAIMS} do
+  table.remove(claims, 1)
+  table.remove(claims, 1)
+end
+if ARGV[8] ~= '' and tonumber(ARGV[9]) > tonumber(ARGV[8]) and size == bytes then
+  local claim = { tonumber(ARGV[8]), tonumber(ARGV[9]) }
   local overlap = 0
   for i = 1, #asks, 3 do
     if asks[i + 2] > ticket then
@@ -541,7 +586,8 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     async settle(signature, ticket, ask, kept, tail) {
       // Settling is never waited for: one lost in a failover leaves the hold, which lapses into kept (refuses more,
       // never serves more). (A hold the replicas did not confirm was refused, never served.)
-      const args = [ticket, ask.amount, kept, ask.resend, ask.size, tail?.[0] ?? '', tail?.[1] ?? ''].map(String)
+      const { amount, resend, size, start, end } = ask
+      const args = [ticket, amount, kept, resend, size, start, end, tail?.[0] ?? '', tail?.[1] ?? ''].map(String)
       await script(command, SETTLE, [`${prefix}uses:${signature}`], args)
     },
     async renew(signature) {

@@ -27,6 +27,11 @@ export interface UseBudget {
   asks: number[]
   /** The file's size that the claims and asks are of (a file that changed makes them meaningless). */
   size: number
+  /**
+   * The claims running responses were credited for, until they show they sent them: [ticket, start, end, credit],
+   * flat. What a response does not send goes back to the claims, and its credit with it.
+   */
+  pending: number[]
 }
 
 /** What a request asks of a link's budget. */
@@ -50,7 +55,7 @@ export interface UseAsk {
 export type UseAnswer = number | 'held' | 'spent'
 
 /** What settling needs of the request's ask. */
-export type UseSettled = Pick<UseAsk, 'amount' | 'resend' | 'size'>
+export type UseSettled = Omit<UseAsk, 'limit'>
 
 /** A use, in the units counted; what each use allows beyond it for rounding (0.1%). */
 export const USE = 1_000_000
@@ -67,10 +72,12 @@ export const LEASE_SECONDS = 60
 /** How many claims, and asks, a link keeps (the newest). */
 export const MAX_CLAIMS = 8
 export const MAX_ASKS = 16
+/** How many credited claims of running responses a link keeps (the oldest beyond are kept as credited). */
+export const MAX_PENDING = 32
 
 /** A fresh budget. */
 export function emptyBudget(): UseBudget {
-  return { kept: 0, held: 0, heldUntil: 0, credited: 0, claims: [], seq: 0, asks: [], size: 0 }
+  return { kept: 0, held: 0, heldUntil: 0, credited: 0, claims: [], seq: 0, asks: [], size: 0, pending: [] }
 }
 
 /**
@@ -106,17 +113,37 @@ export function takeUse(budget: UseBudget, ask: Readonly<UseAsk>, nowS: number):
   // priced at its new size).
   const sameFile = ask.size === budget.size
   const claims = sameFile ? budget.claims : []
-  const credit =
-    ask.size > 0 && claims.length > 0 ? creditFor(kept, budget.credited, overlapOf(claims, ask.start, ask.end), ask) : 0
+  // The claimed bytes it asks for again, piece by piece, each worth its share of the file (rounded down), within
+  // the allowance left and what was kept.
+  let room = Math.min(ask.resend - budget.credited, kept)
+  const credits: number[] = []
+  if (ask.size > 0) {
+    for (let i = 0; i < claims.length && room > 0; i += 2) {
+      const from = Math.max(claims[i], ask.start)
+      const to = Math.min(claims[i + 1], ask.end)
+      const worth = to > from ? Math.min(Math.floor(((to - from) / ask.size) * USE), room) : 0
+      if (worth <= 0) continue
+      credits.push(from, to, worth)
+      room -= worth
+    }
+  }
+  let credit = 0
+  for (let i = 2; i < credits.length; i += 3) credit += credits[i]
   if (kept - credit + held + amount <= limit) {
     budget.kept = kept - credit
     budget.held = held + amount
     budget.heldUntil = Math.max(budget.heldUntil, nowS + LEASE_SECONDS)
     budget.credited += credit
-    budget.claims = credit > 0 ? subtract(claims, ask.start, ask.end) : claims
+    budget.claims = claims
+    budget.pending = sameFile ? budget.pending : []
     budget.asks = sameFile ? budget.asks : []
     budget.size = ask.size
     budget.seq += 1
+    for (let i = 0; i < credits.length; i += 3) {
+      budget.claims = subtract(budget.claims, credits[i], credits[i + 1])
+      budget.pending.push(budget.seq, credits[i], credits[i + 1], credits[i + 2])
+    }
+    if (budget.pending.length > 4 * MAX_PENDING) budget.pending = budget.pending.slice(-4 * MAX_PENDING)
     if (ask.size > 0) {
       budget.asks.push(ask.start, ask.end, budget.seq)
       if (budget.asks.length > 3 * MAX_ASKS) budget.asks = budget.asks.slice(-3 * MAX_ASKS)
@@ -144,6 +171,25 @@ export function settleUse(
   const fromHeld = Math.min(budget.held, ask.amount)
   budget.held -= fromHeld
   budget.kept = Math.max(0, budget.kept + kept - (ask.amount - fromHeld))
+  // Claims it was credited for but did not send (it was cut off before them) go back, and their credit (rounded
+  // up) with them: a request that asked for lost bytes and then sent none of them used none of the claim.
+  const through = tail !== undefined ? tail[1] : kept > 0 ? ask.end : ask.start
+  const pending: number[] = []
+  for (let i = 0; i < budget.pending.length; i += 4) {
+    if (budget.pending[i] !== ticket) {
+      pending.push(...budget.pending.slice(i, i + 4))
+      continue
+    }
+    const from = Math.max(budget.pending[i + 1], through)
+    const to = budget.pending[i + 2]
+    if (to <= from || ask.size === 0) continue
+    const back = Math.min(budget.pending[i + 3], Math.ceil(((to - from) / ask.size) * USE))
+    budget.kept += back
+    budget.credited -= back
+    budget.claims.push(from, to)
+  }
+  budget.pending = pending
+  if (budget.claims.length > 2 * MAX_CLAIMS) budget.claims = budget.claims.slice(-2 * MAX_CLAIMS)
   if (tail === undefined || tail[1] <= tail[0] || ask.size !== budget.size) return
   let claim = [tail[0], tail[1]]
   let overlap = 0

@@ -56,6 +56,7 @@ async function stored(signature: string) {
     seq: Number(hash.n),
     asks: hash.a === '' || hash.a === undefined ? [] : hash.a.split(' ').map(Number),
     size: Number(hash.z),
+    pending: hash.p === '' || hash.p === undefined ? [] : hash.p.split(' ').map(Number),
   }
 }
 
@@ -125,7 +126,7 @@ describe('the Redis budget scripts follow use-budget.ts', () => {
 
   it('creates nothing when settling or renewing a budget that lapsed', async () => {
     const signature = 'N'.repeat(43)
-    await store.settle(signature, 1, { amount: 10, resend: 0, size: 10 }, 5, [0, 5])
+    await store.settle(signature, 1, { amount: 10, resend: 0, size: 10, start: 0, end: 10 }, 5, [0, 5])
     await store.renew(signature)
     expect(await command(redis.port, 'EXISTS', `${PREFIX}uses:${signature}`)).toBe(0)
   })

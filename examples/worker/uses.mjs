@@ -73,7 +73,7 @@ function wellFormed(message) {
     const { ticket, ask, kept, tail } = message
     if (ask === null || typeof ask !== 'object') return false
     return (
-      [ticket, ask.amount, ask.resend, ask.size, kept].every(count) &&
+      [ticket, ask.amount, ask.resend, ask.size, ask.start, ask.end, kept].every(count) &&
       (tail === undefined || (Array.isArray(tail) && tail.length === 2 && tail.every(count)))
     )
   }
@@ -137,8 +137,8 @@ export async function serveLimited(request, env, link, key, serve, byteRange, ct
     if (settled) return Promise.resolve()
     settled = true
     clearInterval(renewing)
-    const { amount, resend, size } = ask
-    return call({ op: 'settle', ticket, ask: { amount, resend, size }, kept, tail }).catch((err) => {
+    const { amount, resend, size, start, end } = ask
+    return call({ op: 'settle', ticket, ask: { amount, resend, size, start, end }, kept, tail }).catch((err) => {
       console.error(`signed-files worker cannot settle a limited-use link: ${err.message}`)
     })
   }
