@@ -30,13 +30,13 @@ const of = (start: number, end: number, uses = 1, size = SIZE) => ask(start, end
 
 describe('useCost', () => {
   it('asks a whole use for the whole file, its share rounded up for a range, a use for an empty file', () => {
-    expect(useCost(SIZE, 2)).toEqual({ amount: USE, limit: 2 * (USE + 1000), resend: 2 * USE })
+    expect(useCost(SIZE, 2)).toEqual({ amount: USE, limit: 2 * (USE + 1000), resend: 4 * USE })
     expect(useCost(3, 1, 1).amount).toBe(333_334)
     expect(useCost(0, 1)).toEqual({ amount: USE, limit: USE + 1000, resend: 0 })
   })
 
-  it('allows re-sending at most min(size, 64 MiB) per use', () => {
-    expect(useCost(1000, 3).resend).toBe(3 * USE)
+  it('allows re-sending at most min(2 x size, 64 MiB) per use', () => {
+    expect(useCost(1000, 3).resend).toBe(6 * USE)
     expect(useCost(4 * RESEND_BYTES, 1).resend).toBe(USE / 4)
   })
 })

@@ -8,7 +8,7 @@
 // the kernel's buffers when the connection closed). Bytes claimed that another request of the link asks for again,
 // after (a resumed download, a seeking player) or while it ran (a download manager's parallel segments), are not
 // charged twice, up to the link's resend allowance. That allowance bounds what a client that lies about losing
-// bytes can get: N x size x 1.001 + N x min(size, 64 MiB), however it asks.
+// bytes can get: N x size x 1.001 + N x min(2 x size, 64 MiB), however it asks.
 /** One link's budget, as plain data (JSON, or a Redis hash's fields). */
 export interface UseBudget {
   /** Kept by responses that ended: what went out, less what was asked for again (millionths of a use). */
@@ -63,8 +63,9 @@ export const ROUNDING = 1000
 /** The most of a cut-off response's end that may count as lost: more than a TCP connection's buffers hold. */
 export const TAIL_BYTES = 16 * 1024 * 1024
 /**
- * The most a link may be credited per use, in bytes (never more than the file): Chromium seeking in a 20 MB video
- * on loopback re-asked 0.3 to 0.8 of the file after its cut-offs.
+ * The most a link may be credited per use, in bytes (and never more than twice the file): Chromium seeking before
+ * it plays a 20 MB video on loopback cut off up to six responses, each with 4 to 8 MB in the connection's buffers,
+ * and asked for 0.3 to 1.3 of the file again.
  */
 export const RESEND_BYTES = 64 * 1024 * 1024
 /** How long running responses vouch for what they hold before they say so again (seconds). */
@@ -86,7 +87,7 @@ export function emptyBudget(): UseBudget {
  */
 export function useCost(size: number, uses: number, bytes?: number): { amount: number; limit: number; resend: number } {
   const limit = uses * (USE + ROUNDING)
-  const resend = size === 0 ? 0 : uses * Math.ceil((Math.min(size, RESEND_BYTES) / size) * USE)
+  const resend = size === 0 ? 0 : uses * Math.ceil((Math.min(2 * size, RESEND_BYTES) / size) * USE)
   if (bytes === undefined || size === 0) return { amount: USE, limit, resend }
   return { amount: Math.min(USE, Math.ceil((bytes / size) * USE)), limit, resend }
 }
