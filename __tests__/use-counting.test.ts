@@ -9,7 +9,7 @@ import path from 'node:path'
 import { createMemoryStore, createSigner, signedStatic, type LinkStore } from 'express-signed-url'
 import { frameworks, KEY, listen, NOW_MS, recordCode, sendTo, type TestServer } from './helpers'
 import { rawGet } from './support/raw-client'
-import { TAIL_BYTES } from '../lib/use-budget'
+import { RESEND_BYTES } from '../lib/use-budget'
 
 const now = () => NOW_MS
 const signer = createSigner({ key: KEY, now })
@@ -24,9 +24,9 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-// The most a link of `uses` on a file of `size` bytes may send: N x size x 1.001, plus N x min(size, 16 MiB)
+// The most a link of `uses` on a file of `size` bytes may send: N x size x 1.001, plus N x min(2 x size, 64 MiB)
 // re-sent after cut-offs.
-const bound = (uses: number, size: number) => uses * size * 1.001 + uses * Math.min(size, TAIL_BYTES)
+const bound = (uses: number, size: number) => uses * size * 1.001 + uses * Math.min(2 * size, RESEND_BYTES)
 
 describe.each(frameworks)('limited-use links and cut-off responses on $name', (fw) => {
   let store: LinkStore
@@ -226,7 +226,7 @@ describe('a request that running responses keep waiting', () => {
   })
 })
 
-describe('over-serving: what any client gets under one link stays within N x size x 1.001 + N x min(size, 16 MiB)', () => {
+describe('over-serving: what any client gets under one link stays within N x size x 1.001 + N x min(2 x size, 64 MiB)', () => {
   let server: TestServer
   beforeEach(async () => {
     const app = frameworks[1].create()
