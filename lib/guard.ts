@@ -350,8 +350,9 @@ function requestUses(uses: number): UseAsk {
 }
 
 // How long a request whose budget only running responses hold waits for it, step by step (ms; 4.6 s in all),
-// before 503. Measured with real clients (README, Limited-use links): a resumed or seeking client asks again within
-// milliseconds of cutting its earlier response off, and that response ends at once.
+// before 503. A resumed or seeking client asks again once it has cut its earlier response off, and that response
+// ends within milliseconds; a download manager's segments on a one-use link wait for its first response (aria2c's,
+// at 8 MB/s on loopback, about 2 s, until that response had sent the whole file and they got 410).
 const WAITS = [25, 50, 100, 200, 400, 800, 1000, 1000, 1000]
 
 // The bytes of the file a response sends from: a 206's Content-Range start, else 0.
