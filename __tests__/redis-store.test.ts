@@ -238,11 +238,14 @@ describe('createRedisStore: loads and messages', () => {
     await expect(store.take(SIG, ONE, 9e9)).rejects.toThrow(/0 of 1 replicas/)
     const wait = fake.sent.find((a) => a[0] === 'WAIT')
     expect(wait).toEqual(['WAIT', '1', '400'])
-    // Refused, and not given back: a refund sent later might reach a replica, promoted meanwhile, that never had
-    // the spend, and take back a use spent there before (served 4 of 3, found by review).
+    // Refused, and never given back: a refund sent later might reach a replica, promoted meanwhile, that never had
+    // the spend, and take back a use spent there before (served 4 of 3, found by review). Its hold is settled as
+    // sent in full (kept = amount), so it stands in no other request's way as a running response would.
     await flush()
     const onKey = () => fake.sent.filter((a) => a[0] === 'EVALSHA' && a[3] === `signed-url:uses:${SIG}`)
-    expect(onKey()).toHaveLength(1)
+    expect(onKey()).toHaveLength(2)
+    const [ticket, amount, kept] = onKey()[1].slice(4, 7)
+    expect([ticket, amount, kept]).toEqual(['1', '1', '1'])
     replicas = 1
     await expect(store.take(SIG, ONE, 9e9)).resolves.toBe(1)
     // A revocation not confirmed rejects (the caller learns it may not survive a failover), yet holds here.

@@ -400,6 +400,7 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     keys: string[],
     args: string[],
     wrote: (reply: unknown) => boolean = () => true,
+    unconfirmed: (reply: unknown) => void = () => undefined,
   ): Promise<unknown> => {
     if (replicas === 0) return script(command, body, keys, args)
     // Bounded as a whole too: a lease of a Sentinel client waits for the connection's other commands.
@@ -408,9 +409,14 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
       const result = await script(pinned, body, keys, args)
       if (!wrote(result)) return result
       const wait = ['WAIT', String(replicas), String(Math.max(1, Math.floor(timeout * 0.8)))]
-      const held = Number(await pinned(keys[0], wait))
-      if (!(held >= replicas))
+      const held = await pinned(keys[0], wait).then(Number, (err: unknown) => {
+        unconfirmed(result)
+        throw err
+      })
+      if (!(held >= replicas)) {
+        unconfirmed(result)
         throw new Error(`createRedisStore: ${String(held)} of ${replicas} replicas confirmed the write in time`)
+      }
       return result
     })
     return withTimeout(leased, 2 * timeout)
@@ -577,9 +583,18 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
       const args = [amount, limit, resend, start, end, size, until, Math.floor(nowS())].map(String)
       // A check that holds nothing (amount 0) writes nothing that a replica must hold.
       // A request refused ('held', 'spent') wrote nothing a replica must hold: no WAIT for each of a wait's polls.
+      // A hold the replicas did not confirm is refused (503) and settled as sent in full on the primary: never given
+      // back (that could reach a promoted replica that never had it), and no longer in the way of other requests
+      // as a running response would be.
+      const sentInFull = (reply: unknown) => {
+        const ticket = answerOf(reply)
+        if (typeof ticket !== 'number') return
+        const settle = [ticket, amount, amount, resend, size, start, end, '', ''].map(String)
+        script(command, SETTLE, [key], settle).catch(() => undefined)
+      }
       const answer =
         amount > 0
-          ? await durable(TAKE, [key], args, (reply) => typeof answerOf(reply) === 'number')
+          ? await durable(TAKE, [key], args, (reply) => typeof answerOf(reply) === 'number', sentInFull)
           : await script(command, TAKE, [key], args)
       return answerOf(answer)
     },
