@@ -11,20 +11,11 @@ import { forwardRefusal, respondRefused } from './refusal.js'
 import { decodePath } from './link-path.js'
 import { localsOf } from './locals.js'
 import { buildSigner, toleranceOf, type Signer } from './signer.js'
-import { SIGNER_OPTIONS, type SignerOptions, type VerifyResult } from './signer-options.js'
+import { SIGNER_OPTIONS, type SignerOptions } from './signer-options.js'
 import { MAX_CLOCK_TOLERANCE } from './link-lifetime.js'
 import { defaultStore, storeOf, type LinkStore } from './store.js'
 import { createUseCounter, requestUses, type CountUses } from './use-count.js'
-
-/** What a guard verified, on `res.locals.signedLink` for the handlers after it. */
-export type VerifiedLink = Extract<VerifyResult, { ok: true }>
-
-export type Next = (err?: unknown) => void
-/** A Connect/Express middleware; `req`/`res` are Node's, so Express's and Connect's objects both fit. */
-export type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void
-
-/** Called instead of the default refusal; render a page, or pass the error on with `next(err)`. */
-export type RejectHandler = (err: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next) => void
+import type { Middleware, Next, RejectHandler, VerifiedLink } from './middleware.js'
 
 /** Options shared by both guards: where the signer comes from, and how refusals look. */
 export type GuardOptions = (

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { cookieName, setGrantCookie } from './set-grant-cookie.js'
-import type { Middleware, VerifiedLink } from './guard.js'
+import type { Middleware, VerifiedLink } from './middleware.js'
 import { asOptions, assertKnownOptions } from './option-checks.js'
 import { buildSigner, type Signer } from './signer.js'
 import type { Grant, GrantOptions, SignOptions, SignerOptions } from './signer-options.js'

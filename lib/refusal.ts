@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { STATUS_CODES } from 'node:http'
 import type { SignedUrlError } from './errors.js'
-import type { Next } from './guard.js'
+import type { Next } from './middleware.js'
 
 const BODIES = new Map(
   [403, 404, 408, 409, 410, 413, 415, 422, 503, 507].map((code) => [

@@ -3,14 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
 import parseRange from 'range-parser'
 import serveStatic from 'serve-static'
-import {
-  createGuard,
-  GUARD_OPTIONS,
-  servedFile,
-  type GuardOptions,
-  type Middleware,
-  type SignedHeaders,
-} from './guard.js'
+import { createGuard, GUARD_OPTIONS, servedFile, type GuardOptions, type SignedHeaders } from './guard.js'
+import type { Middleware } from './middleware.js'
 import { asOptions, describeValue } from './option-checks.js'
 import { USE, useCost, type UseAsk } from './use-budget.js'
 

@@ -4,15 +4,8 @@ import { promises as fs } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
 import { stackless, type SignedUrlErrorCode } from './errors.js'
-import {
-  createGuard,
-  servedFile,
-  type GuardOptions,
-  type Middleware,
-  type Next,
-  type SignedHeaders,
-  GUARD_OPTIONS,
-} from './guard.js'
+import { createGuard, servedFile, type GuardOptions, type SignedHeaders, GUARD_OPTIONS } from './guard.js'
+import type { Middleware, Next } from './middleware.js'
 import { hasDotSegment } from './link-path.js'
 import { requestMediaType } from './media-types.js'
 import { asOptions, booleanOption, describeValue, toSeconds, type Duration } from './option-checks.js'

@@ -5,9 +5,8 @@ import cluster from 'node:cluster'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { stackless, type SignedUrlError } from './errors.js'
 import { STATE_SLACK_SECONDS, type LinkStore } from './store.js'
+import type { Next } from './middleware.js'
 import { keptOf, LEASE_SECONDS, TAIL_BYTES, type UseAsk } from './use-budget.js'
-
-type Next = (err?: unknown) => void
 
 /** How a guard counts: what it was given, and how it refuses. */
 export interface UseCounterOptions {
