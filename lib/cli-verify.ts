@@ -4,7 +4,11 @@ import { parseLink } from './link-format.js'
 import { printable } from './option-checks.js'
 import type { createSigner } from './signer.js'
 
-type Out = { out: (line: string) => void; err: (line: string) => void }
+/** Where the command line writes: its output and its errors (process.stdout and stderr, or a test's). */
+export interface Out {
+  out: (line: string) => void
+  err: (line: string) => void
+}
 
 const REASONS: Record<SignedUrlErrorCode, string> = {
   ERR_SIGNATURE_MISSING: 'the URL carries no signature parameter',

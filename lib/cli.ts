@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { parseKeyList, type IdentifiedSecret, type Secret } from './keys.js'
-import { verify } from './cli-verify.js'
+import { verify, type Out } from './cli-verify.js'
 import { createSigner } from './signer.js'
 import { isoDate, signOptions } from './cli-sign.js'
 import { createRedisStore } from './redis-store.js'
@@ -59,10 +59,10 @@ Key (sign and verify):
 Exit status: 0 done or valid, 1 refused, 2 usage error.`
 
 /** Where the CLI writes, and its clock (milliseconds; Date.now unless a test gives another). */
-type Out = { out: (line: string) => void; err: (line: string) => void; now?: () => number }
+type Io = Out & { now?: () => number }
 
 /** Runs the CLI with arguments and environment; returns the exit status. */
-export function main(argv: string[], env: NodeJS.ProcessEnv, io: Out): number | Promise<number> {
+export function main(argv: string[], env: NodeJS.ProcessEnv, io: Io): number | Promise<number> {
   let parsed
   try {
     parsed = parseArgs({
@@ -172,7 +172,7 @@ async function revoke(
   extra: string[],
   values: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
-  io: Out,
+  io: Io,
 ): Promise<number> {
   const folder = values.folder as string | undefined
   const worker = values.worker as string | undefined

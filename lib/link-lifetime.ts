@@ -1,6 +1,6 @@
 // A link's lifetime: the signer's ttl, maxTtl and clock tolerance, checked once, and the expiry each sign call
 // asks for (a `ttl` or an `expiresAt`), checked against them.
-import { asOptions, describeValue, toSeconds, type Duration } from './option-checks.js'
+import { asOptions, clockOption, describeValue, toSeconds, type Duration } from './option-checks.js'
 
 /** The signer's lifetimes and clock, validated. */
 export interface Lifetime {
@@ -43,10 +43,7 @@ export function readLifetime(
   if (ttl > maxTtl) throw new TypeError(`${factory}: "ttl" (${ttl} s) must not exceed "maxTtl" (${maxTtl} s)`)
   const tolerance = clockToleranceOf(factory, opts.clockTolerance)
   const stableFor = windowOf(factory, opts.stableFor ?? 0, ttl, maxTtl)
-  const now = opts.now ?? Date.now
-  if (typeof now !== 'function')
-    throw new TypeError(`${factory}: "now" must be a function returning milliseconds, got ${describeValue(now)}`)
-  const clock = now as () => number
+  const clock = clockOption(factory, opts.now)
 
   function timesOf(options: unknown, caller = 'sign'): LinkTimes {
     const current = Math.floor(clock() / 1000)

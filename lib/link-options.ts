@@ -4,12 +4,11 @@ import { dispositionOption, filenameOption } from './download-name.js'
 import { ipField } from './ip-range.js'
 import type { SignedFields } from './link-format.js'
 import { unixSeconds } from './link-lifetime.js'
-import { asOptions, assertKnownOptions, describeValue } from './option-checks.js'
+import { asOptions, assertKnownOptions, describeValue, type Mutable } from './option-checks.js'
 import { isCanonicalSignature, toBase64Url } from './base64url.js'
 import { contentTypeField } from './media-types.js'
 import type { GrantOptions, SignOptions, VerifyOptions } from './signer-options.js'
 
-type Mutable<T> = { -readonly [F in keyof T]: T[F] }
 type Keys<T> = T extends unknown ? keyof T : never
 
 const SIGN_OPTIONS: ReadonlySet<string> = new Set([

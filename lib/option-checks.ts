@@ -26,6 +26,17 @@ export function booleanOption(factory: string, name: string, value: unknown): bo
   return value
 }
 
+/** A `now` option: a clock in milliseconds like `Date.now` (the default); a TypeError that names it for anything else. */
+export function clockOption(factory: string, now: unknown): () => number {
+  if (now === undefined) return Date.now
+  if (typeof now !== 'function')
+    throw new TypeError(`${factory}: "now" must be a function returning milliseconds, got ${describeValue(now)}`)
+  return now as () => number
+}
+
+/** An options object as it is being built (its readonly fields writable). */
+export type Mutable<T> = { -readonly [F in keyof T]: T[F] }
+
 /** Shows a bad option value in a message; strings longer than a short word are not echoed (a secret pasted
  * into the wrong option must not reach a log). */
 export function describeValue(value: unknown): string {

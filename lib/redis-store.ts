@@ -3,7 +3,7 @@
 // live in one sorted set, and every process keeps a copy, loaded when it connects and kept current through pub/sub,
 // so checking one costs no round trip.
 import { createHash, randomBytes } from 'node:crypto'
-import { asOptions, assertKnownOptions, describeValue } from './option-checks.js'
+import { asOptions, assertKnownOptions, clockOption, describeValue } from './option-checks.js'
 import {
   encodeRevocation,
   folderRevocation,
@@ -351,9 +351,7 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
     throw new TypeError(
       `createRedisStore: "waitForReplicas" must be a whole number of replicas, 0 or more, got ${describeValue(replicas)}`,
     )
-  const now = opts.now ?? Date.now
-  if (typeof now !== 'function')
-    throw new TypeError(`createRedisStore: "now" must be a function, got ${describeValue(now)}`)
+  const now = clockOption('createRedisStore', opts.now)
   const setKey = `${prefix}revocations`
   const channel = `${prefix}revocations`
   // Made only once every option is known good.

@@ -13,7 +13,7 @@ import { createKeyRing, type KeyMaterial, type KeyRing } from './keys.js'
 import { readLifetime } from './link-lifetime.js'
 import { extensionFields, grantOptionsOf, signOptionsOf } from './link-options.js'
 import { clientAllowed } from './ip-range.js'
-import { asOptions, assertKnownOptions, booleanOption, describeValue, kind } from './option-checks.js'
+import { asOptions, assertKnownOptions, booleanOption, describeValue, kind, type Mutable } from './option-checks.js'
 import {
   SIGNER_OPTIONS,
   type GrantOptions,
@@ -22,8 +22,6 @@ import {
   type VerifyOptions,
   type VerifyResult,
 } from './signer-options.js'
-
-type Mutable<T> = { -readonly [F in keyof T]: T[F] }
 
 /** Everything a signer does that is not cryptography, shared by the Node and the Web Crypto signers. */
 export interface SignerCore<K> {

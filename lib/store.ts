@@ -5,7 +5,7 @@ import { parseGrant } from './grant-cookie.js'
 import { readLink } from './link-format.js'
 import { isCanonicalPath } from './link-path.js'
 import { unixSeconds } from './link-lifetime.js'
-import { asOptions, assertKnownOptions, describeValue, toSeconds, type Duration } from './option-checks.js'
+import { asOptions, assertKnownOptions, clockOption, describeValue, toSeconds, type Duration } from './option-checks.js'
 import {
   emptyBudget,
   renewUse,
@@ -367,9 +367,7 @@ export interface MemoryStoreOptions {
 export function createMemoryStore(options: Readonly<MemoryStoreOptions> = {}): LinkStore {
   const opts = asOptions<MemoryStoreOptions>('createMemoryStore', options)
   assertKnownOptions('createMemoryStore', opts, new Set(['now']))
-  const now = opts.now ?? Date.now
-  if (typeof now !== 'function')
-    throw new TypeError(`createMemoryStore: "now" must be a function, got ${describeValue(now)}`)
+  const now = clockOption('createMemoryStore', opts.now)
   const nowS = () => now() / 1000
   const revocations = new RevocationSet(nowS)
   const budgets = new Map<string, { budget: UseBudget; until: number }>()
