@@ -3,7 +3,7 @@
 // each case builds its request target from a context, so the same case runs at any mount and with any key.
 import { createHash, createHmac } from 'node:crypto'
 import { parse as urlParse } from 'node:url'
-import type { SignedUrlErrorCode } from '../lib/errors'
+import type { SignedUrlErrorCode } from '../lib/util/errors'
 
 export interface AttackContext {
   /** Mount prefix of the guarded site: '' at the root, '/app' inside a nested router. */

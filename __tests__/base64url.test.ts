@@ -1,4 +1,4 @@
-import { decodeSignature } from '../lib/base64url'
+import { decodeSignature } from '../lib/util/base64url'
 
 const SIG = 'JAlvetgMrDoUCbglQ1WCmsFg_gDoM_pv_puL2rc6ksc'
 

@@ -1,4 +1,4 @@
-import { signOptions } from '../lib/cli-sign'
+import { signOptions } from '../lib/cli/cli-sign'
 
 describe('cli-sign', () => {
   it('turns the command line into sign options, numbers as seconds', () => {

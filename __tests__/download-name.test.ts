@@ -11,7 +11,7 @@ import {
   MAX_FILENAME_BYTES,
   readDisposition,
   readFilename,
-} from '../lib/download-name'
+} from '../lib/link/download-name'
 import { forgeMessage, KEY, NOW_MS, now } from './helpers'
 
 /** Every code point but the surrogates, which are no characters: 0 to U+10FFFF. */

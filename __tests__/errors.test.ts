@@ -1,4 +1,4 @@
-import { refuse, SignedUrlError, stackless, type SignedUrlErrorCode } from '../lib/errors'
+import { refuse, SignedUrlError, stackless, type SignedUrlErrorCode } from '../lib/util/errors'
 
 const CODES: SignedUrlErrorCode[] = [
   'ERR_SIGNATURE_MISSING',

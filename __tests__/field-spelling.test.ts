@@ -1,4 +1,4 @@
-import { spellsSignedField } from '../lib/field-spelling'
+import { spellsSignedField } from '../lib/link/field-spelling'
 
 const FIELDS = ['expiry', 'method', 'signature', 'kid', 'scope']
 const spells = (name: string) => spellsSignedField(`x=1&${name}=2`, 4, 4 + name.length, FIELDS)

@@ -1,6 +1,6 @@
-import { toBase64Url } from '../lib/base64url'
-import { encodeGrant, grantsFromCookies, parseGrant } from '../lib/grant-cookie'
-import { stringToSign } from '../lib/link-format'
+import { toBase64Url } from '../lib/util/base64url'
+import { encodeGrant, grantsFromCookies, parseGrant } from '../lib/link/grant-cookie'
+import { stringToSign } from '../lib/link/link-format'
 
 const SIG = 'JAlvetgMrDoUCbglQ1WCmsFg_gDoM_pv_puL2rc6ksc'
 const folder64 = (folder: string) => toBase64Url(new TextEncoder().encode(folder))

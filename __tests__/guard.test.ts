@@ -1,11 +1,11 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
-import { createSigner } from '../lib/signer'
-import { createGuard, GUARD_OPTIONS, requireSignature } from '../lib/guard'
+import { createSigner } from '../lib/signer/signer'
+import { createGuard, GUARD_OPTIONS, requireSignature } from '../lib/http/guard'
 import createDebug from 'debug'
 import { format } from 'node:util'
-import { SignedUrlError } from '../lib/errors'
-import { createMemoryStore, type LinkStore } from '../lib/store'
-import type { Duration } from '../lib/option-checks'
+import { SignedUrlError } from '../lib/util/errors'
+import { createMemoryStore, type LinkStore } from '../lib/store/store'
+import type { Duration } from '../lib/util/option-checks'
 import { KEY, NOW_MS, now, recordingResponse } from './helpers'
 
 // The guard alone, on bare Node request and response objects: no framework, no server.

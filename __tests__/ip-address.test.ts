@@ -1,4 +1,4 @@
-import { formatAddress, parseAddress, unmapped } from '../lib/ip-address'
+import { formatAddress, parseAddress, unmapped } from '../lib/util/ip-address'
 
 const hex = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? []).toString('hex')
 

@@ -1,4 +1,4 @@
-import { inRanges, ipField, MAX_RANGES, parseClientAddress, readIpField } from '../lib/ip-range'
+import { inRanges, ipField, MAX_RANGES, parseClientAddress, readIpField } from '../lib/link/ip-range'
 
 const v4 = (text: string) => Array.from(parseClientAddress(text) ?? [])
 

@@ -1,4 +1,4 @@
-import { createKeyRing, isKeyId, parseKeyList, type KeyMaterial } from '../lib/keys'
+import { createKeyRing, isKeyId, parseKeyList, type KeyMaterial } from '../lib/crypto/keys'
 import { KEY, OTHER_KEY } from './helpers'
 
 // Keys as their text, so a test can see which secret went where.

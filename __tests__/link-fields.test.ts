@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { createSigner, type SignOptions } from 'express-signed-url'
 import { createWebSigner } from 'express-signed-url/web'
-import { parseLink, stringToSign } from '../lib/link-format'
+import { parseLink, stringToSign } from '../lib/link/link-format'
 import { fieldVectors as fixture, optionsOf, keyOf as key, type FieldVector } from './field-vectors'
 import { forgeMessage, KEY, NOW_MS, now } from './helpers'
 

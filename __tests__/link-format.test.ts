@@ -1,7 +1,7 @@
 import querystring from 'node:querystring'
 import fc from 'fast-check'
 import qs from 'qs'
-import { parseLink, parseQuery, readLink, signedQuery, stringToSign } from '../lib/link-format'
+import { parseLink, parseQuery, readLink, signedQuery, stringToSign } from '../lib/link/link-format'
 
 const SIG = 'JAlvetgMrDoUCbglQ1WCmsFg_gDoM_pv_puL2rc6ksc'
 

@@ -1,4 +1,4 @@
-import { MAX_CLOCK_TOLERANCE, readLifetime } from '../lib/link-lifetime'
+import { MAX_CLOCK_TOLERANCE, readLifetime } from '../lib/link/link-lifetime'
 
 const NOW = 1_767_225_600 // seconds
 const now = () => NOW * 1000 + 999 // a clock part-way through a second

@@ -2,7 +2,7 @@ import { runInNewContext } from 'node:vm'
 import { createSigner } from 'express-signed-url'
 import { createWebSigner } from 'express-signed-url/web'
 import { KEY } from './helpers'
-import { checkVerifyOptions, extensionFields, grantOptionsOf, signOptionsOf } from '../lib/link-options'
+import { checkVerifyOptions, extensionFields, grantOptionsOf, signOptionsOf } from '../lib/signer/link-options'
 
 describe('link-options', () => {
   it('names an unknown option of sign, with the closest known one', () => {

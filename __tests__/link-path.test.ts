@@ -1,4 +1,4 @@
-import { decodePath, encodePath, isCanonicalPath } from '../lib/link-path'
+import { decodePath, encodePath, isCanonicalPath } from '../lib/link/link-path'
 
 describe('link path', () => {
   describe('isCanonicalPath()', () => {

@@ -1,6 +1,6 @@
 import { createHmac, createSecretKey } from 'node:crypto'
 import fc from 'fast-check'
-import * as mac from '../lib/mac'
+import * as mac from '../lib/crypto/mac'
 import { KEY, vectors } from './helpers'
 
 const bytes = new TextEncoder().encode(KEY)
@@ -14,7 +14,7 @@ function withoutOneShot(): typeof mac {
       delete rest.hash
       return rest
     })
-    fallback = jest.requireActual<typeof mac>('../lib/mac')
+    fallback = jest.requireActual<typeof mac>('../lib/crypto/mac')
   })
   jest.dontMock('node:crypto')
   return fallback!

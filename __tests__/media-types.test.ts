@@ -4,7 +4,7 @@ import {
   MAX_MEDIA_TYPES,
   readMediaTypes,
   requestMediaType,
-} from '../lib/media-types'
+} from '../lib/link/media-types'
 
 describe('media-types', () => {
   it('writes a type or a list in lower case, and spells + as %2B in the link', () => {

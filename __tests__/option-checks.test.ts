@@ -1,4 +1,4 @@
-import { asOptions, assertKnownOptions, describeValue, kind, toSeconds } from '../lib/option-checks'
+import { asOptions, assertKnownOptions, describeValue, kind, toSeconds } from '../lib/util/option-checks'
 
 describe('option-checks', () => {
   describe('toSeconds()', () => {

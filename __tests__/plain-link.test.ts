@@ -1,6 +1,6 @@
 import fc from 'fast-check'
-import { parseLink } from '../lib/link-format'
-import { plainLink } from '../lib/plain-link'
+import { parseLink } from '../lib/link/link-format'
+import { plainLink } from '../lib/link/plain-link'
 
 const SIG = 'JAlvetgMrDoUCbglQ1WCmsFg_gDoM_pv_puL2rc6ksc'
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { createSigner } from 'express-signed-url'
-import { parseLink } from '../lib/link-format'
-import { isCanonicalPath } from '../lib/link-path'
+import { parseLink } from '../lib/link/link-format'
+import { isCanonicalPath } from '../lib/link/link-path'
 import { NOW_MS } from './helpers'
 
 // CI runs a modest number of cases; FC_NUM_RUNS=100000 npm test -- properties runs a long local campaign.

@@ -1,8 +1,8 @@
 import http from 'node:http'
 import { format } from 'node:util'
 import createDebug from 'debug'
-import { stackless } from '../lib/errors'
-import { logRefusal } from '../lib/refusal-log'
+import { stackless } from '../lib/util/errors'
+import { logRefusal } from '../lib/http/refusal-log'
 
 describe('refusal-log', () => {
   const lines: string[] = []

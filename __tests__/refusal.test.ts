@@ -1,6 +1,6 @@
 import http from 'node:http'
-import { SignedUrlError } from '../lib/errors'
-import { respondRefused } from '../lib/refusal'
+import { SignedUrlError } from '../lib/util/errors'
+import { respondRefused } from '../lib/http/refusal'
 import { recordingResponse } from './helpers'
 
 const request = (method: string) =>

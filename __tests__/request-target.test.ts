@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import express5 from 'express'
 import express4 from 'express4'
 import { createSigner, requireSignature, signedStatic } from 'express-signed-url'
-import { readRequestTarget } from '../lib/request-target'
+import { readRequestTarget } from '../lib/http/request-target'
 import { KEY, now, rawRequest, recordCode, refuseUnparsable } from './helpers'
 
 const numRuns = Number(process.env.FC_NUM_RUNS ?? 300)

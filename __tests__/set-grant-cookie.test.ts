@@ -1,5 +1,5 @@
 import http, { type IncomingMessage } from 'node:http'
-import { cookieName, cookiePath, setGrantCookie } from '../lib/set-grant-cookie'
+import { cookieName, cookiePath, setGrantCookie } from '../lib/http/set-grant-cookie'
 
 const grant = { value: 'v', folder: 'private/videos/42/', expiresAt: 1767226200, maxAge: 600 }
 const response = () => new http.ServerResponse({ method: 'GET', headers: {} } as IncomingMessage)

@@ -1,4 +1,4 @@
-import * as mac from '../lib/mac'
+import * as mac from '../lib/crypto/mac'
 import fs from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createSigner } from 'express-signed-url'

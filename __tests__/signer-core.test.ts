@@ -1,5 +1,5 @@
-import { createSignerCore } from '../lib/signer-core'
-import { stringToSign, type ParsedLink } from '../lib/link-format'
+import { createSignerCore } from '../lib/signer/signer-core'
+import { stringToSign, type ParsedLink } from '../lib/link/link-format'
 import { KEY, NOW_MS } from './helpers'
 
 const NOW = NOW_MS / 1000

@@ -1,7 +1,7 @@
 import { createWebSigner } from '../lib/web'
 import { createSigner, requireSignature, signedStatic, signUrls } from '../lib/index'
-import { GUARD_OPTIONS } from '../lib/guard'
-import { SIGNER_OPTIONS } from '../lib/signer-options'
+import { GUARD_OPTIONS } from '../lib/http/guard'
+import { SIGNER_OPTIONS } from '../lib/signer/signer-options'
 import { KEY, SITE } from './helpers'
 
 // A bad value for each signer option, and what the message must name. The table must list exactly the names in

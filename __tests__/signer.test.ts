@@ -1,8 +1,8 @@
 import crypto from 'node:crypto'
 import { createSigner, parseKeyList, SignedUrlError } from 'express-signed-url'
-import { stringToSign } from '../lib/link-format'
+import { stringToSign } from '../lib/link/link-format'
 import { createWebSigner } from '../lib/web'
-import * as mac from '../lib/mac'
+import * as mac from '../lib/crypto/mac'
 import { forge, ittybitSign, KEY, NOW_MS, now, OTHER_KEY, vectors } from './helpers'
 
 const NOW_S = NOW_MS / 1000

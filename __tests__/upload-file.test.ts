@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { commit, temporaryFor } from '../lib/upload-file'
+import { commit, temporaryFor } from '../lib/http/upload-file'
 
 describe('upload-file', () => {
   let dir: string

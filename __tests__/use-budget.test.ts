@@ -1,4 +1,4 @@
-// The rules of a limited-use link's budget (lib/use-budget.ts), which the memory store, the Redis store's scripts
+// The rules of a limited-use link's budget (lib/store/use-budget.ts), which the memory store, the Redis store's scripts
 // and the Worker's Durable Object all follow: charged for what was sent, claims for what a cut-off response may
 // have lost, and a bound on what any sequence of requests can get.
 import {
@@ -13,7 +13,7 @@ import {
   USE,
   useCost,
   type UseAsk,
-} from '../lib/use-budget'
+} from '../lib/store/use-budget'
 
 const SIZE = 20_000_000
 const NOW = 1_767_225_600

@@ -9,7 +9,7 @@ import path from 'node:path'
 import { createMemoryStore, createSigner, signedStatic, type LinkStore } from 'express-signed-url'
 import { frameworks, KEY, listen, NOW_MS, recordCode, sendTo, type TestServer } from './helpers'
 import { rawGet } from './support/raw-client'
-import { RESEND_BYTES } from '../lib/use-budget'
+import { RESEND_BYTES } from '../lib/store/use-budget'
 
 const now = () => NOW_MS
 const signer = createSigner({ key: KEY, now })

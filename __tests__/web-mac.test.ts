@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto'
-import { webMacBase64Url, webMacKey, webMacMatcher } from '../lib/web-mac'
+import { webMacBase64Url, webMacKey, webMacMatcher } from '../lib/crypto/web-mac'
 import { KEY, vectors } from './helpers'
 
 const { subtle } = globalThis.crypto

@@ -171,32 +171,14 @@ describe('createWebSigner()', () => {
     ])
     const { globals, modules, results } = JSON.parse(stdout)
     expect(globals).toBe('undefined,undefined,undefined,undefined')
-    expect(modules).toEqual([
-      'base64url.js',
-      'download-name.js',
-      'errors.js',
-      'field-spelling.js',
-      'grant-cookie.js',
-      'ip-address.js',
-      'ip-range.js',
-      'keys.js',
-      'link-fields.js',
-      'link-format.js',
-      'link-lifetime.js',
-      'link-options.js',
-      'link-path.js',
-      'media-types.js',
-      'option-checks.js',
-      'plain-link.js',
-      'signer-core.js',
-      'signer-options.js',
-      'store.js',
-      'use-budget.js',
-      'verification.js',
-      'web-mac.js',
-      'web-signer.js',
-      'web.js',
-    ])
+    // Only the runtime-neutral layers (no http/, cli/ or the Redis store) load, and the fixture refuses any `node:`
+    // module or package: what the web entry reaches runs anywhere.
+    expect(modules).toContain('web.js')
+    expect(modules).toContain('signer/web-signer.js')
+    for (const module of modules)
+      expect(module).toMatch(/^(?:web\.js|(?:util|crypto|link|signer|store)\/[a-z0-9-]+\.js)$/)
+    expect(modules).not.toContain('store/redis-store.js')
+    expect(modules).not.toContain('crypto/mac.js')
     expect(results).toHaveLength(vectors.length)
     results.forEach((r: { signature: string; ok: boolean }, i: number) => {
       expect(r.signature).toBe(vectors[i].signature)

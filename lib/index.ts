@@ -1,5 +1,5 @@
-export { createSigner } from './signer.js'
-export type { Signer } from './signer.js'
+export { createSigner } from './signer/signer.js'
+export type { Signer } from './signer/signer.js'
 export type {
   Grant,
   GrantOptions,
@@ -8,32 +8,32 @@ export type {
   SignerOptions,
   VerifyOptions,
   VerifyResult,
-} from './signer-options.js'
-export { signUrls } from './locals.js'
-export type { GrantAccess, SignUrl, SignUrlsOptions } from './locals.js'
-export { requireSignature, revocationCheck } from './guard.js'
-export { respondRefused } from './refusal.js'
-export type { GuardOptions, RequireSignatureOptions } from './guard.js'
-export type { Middleware, RejectHandler, VerifiedLink } from './middleware.js'
-export { signedStatic } from './signed-static.js'
-export type { SignedStaticOptions } from './signed-static.js'
-export { signedUpload } from './signed-upload.js'
-export type { SignedUploadOptions, Upload } from './signed-upload.js'
-export { SignedUrlError } from './errors.js'
-export type { SignedUrlErrorCode } from './errors.js'
-export { parseKeyList } from './keys.js'
-export { grantsFromCookies } from './grant-cookie.js'
-export { requestMediaType } from './media-types.js'
-export { createMemoryStore } from './store.js'
-export { createRedisStore } from './redis-store.js'
+} from './signer/signer-options.js'
+export { signUrls } from './http/locals.js'
+export type { GrantAccess, SignUrl, SignUrlsOptions } from './http/locals.js'
+export { requireSignature, revocationCheck } from './http/guard.js'
+export { respondRefused } from './http/refusal.js'
+export type { GuardOptions, RequireSignatureOptions } from './http/guard.js'
+export type { Middleware, RejectHandler, VerifiedLink } from './http/middleware.js'
+export { signedStatic } from './http/signed-static.js'
+export type { SignedStaticOptions } from './http/signed-static.js'
+export { signedUpload } from './http/signed-upload.js'
+export type { SignedUploadOptions, Upload } from './http/signed-upload.js'
+export { SignedUrlError } from './util/errors.js'
+export type { SignedUrlErrorCode } from './util/errors.js'
+export { parseKeyList } from './crypto/keys.js'
+export { grantsFromCookies } from './link/grant-cookie.js'
+export { requestMediaType } from './link/media-types.js'
+export { createMemoryStore } from './store/store.js'
+export { createRedisStore } from './store/redis-store.js'
 export type {
   RedisClientLike,
   RedisClusterClientLike,
   RedisSentinelClientLike,
   RedisStandaloneClientLike,
   RedisStoreOptions,
-} from './redis-store.js'
-export type { LinkStore, MemoryStoreOptions, RevokeFolderOptions, StoredLink } from './store.js'
-export type { UseAnswer, UseAsk } from './use-budget.js'
-export type { IdentifiedSecret, KeyObjectLike, Secret } from './keys.js'
-export type { Duration } from './option-checks.js'
+} from './store/redis-store.js'
+export type { LinkStore, MemoryStoreOptions, RevokeFolderOptions, StoredLink } from './store/store.js'
+export type { UseAnswer, UseAsk } from './store/use-budget.js'
+export type { IdentifiedSecret, KeyObjectLike, Secret } from './crypto/keys.js'
+export type { Duration } from './util/option-checks.js'

@@ -1,20 +1,20 @@
 // The Web Crypto entry point, `express-signed-url/web`: no `node:` imports and no Express, for edge runtimes,
 // server actions, workers and browsers. Same options and same links as `createSigner`.
 
-export { SignedUrlError } from './errors.js'
-export type { SignedUrlErrorCode } from './errors.js'
-export { parseKeyList } from './keys.js'
-export { grantsFromCookies } from './grant-cookie.js'
-export { requestMediaType } from './media-types.js'
-export type { IdentifiedSecret, Secret } from './keys.js'
-export type { Duration } from './option-checks.js'
-export { createWebSigner } from './web-signer.js'
+export { SignedUrlError } from './util/errors.js'
+export type { SignedUrlErrorCode } from './util/errors.js'
+export { parseKeyList } from './crypto/keys.js'
+export { grantsFromCookies } from './link/grant-cookie.js'
+export { requestMediaType } from './link/media-types.js'
+export type { IdentifiedSecret, Secret } from './crypto/keys.js'
+export type { Duration } from './util/option-checks.js'
+export { createWebSigner } from './signer/web-signer.js'
 // For an engine that keeps its own copy of the app's revocations (the Worker example).
-export { decodeRevocation, encodeRevocation, folderRevocation, linkRevocation, RevocationSet } from './store.js'
-export type { Revocation, RevokeFolderOptions, StoredLink } from './store.js'
-export { emptyBudget, keptOf, renewUse, settleUse, TAIL_BYTES, takeUse, useCost } from './use-budget.js'
-export type { UseAnswer, UseAsk, UseBudget } from './use-budget.js'
-export type { WebSigner } from './web-signer.js'
+export { decodeRevocation, encodeRevocation, folderRevocation, linkRevocation, RevocationSet } from './store/store.js'
+export type { Revocation, RevokeFolderOptions, StoredLink } from './store/store.js'
+export { emptyBudget, keptOf, renewUse, settleUse, TAIL_BYTES, takeUse, useCost } from './store/use-budget.js'
+export type { UseAnswer, UseAsk, UseBudget } from './store/use-budget.js'
+export type { WebSigner } from './signer/web-signer.js'
 export type {
   Grant,
   GrantOptions,
@@ -23,4 +23,4 @@ export type {
   SignOptions,
   VerifyOptions,
   VerifyResult,
-} from './signer-options.js'
+} from './signer/signer-options.js'

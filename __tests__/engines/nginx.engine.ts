@@ -21,7 +21,7 @@ import {
 import { attackCorpus, headersOf, outcomeOn, type AttackContext } from '../attack-corpus'
 import { DOWNLOAD_NAMES, fieldVectors, keyOf, optionsOf } from '../field-vectors'
 import { expectLifetime, fixture, freePort, KEY, OTHER_KEY, sendTo, SITE } from '../helpers'
-import { inRanges, parseClientAddress, readIpField } from '../../lib/ip-range'
+import { inRanges, parseClientAddress, readIpField } from '../../lib/link/ip-range'
 import { create as contentDisposition } from 'content-disposition'
 
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx'

@@ -1,4 +1,4 @@
-// The Redis store's budget scripts against the rules they copy (lib/use-budget.ts), on a real Redis: random
+// The Redis store's budget scripts against the rules they copy (lib/store/use-budget.ts), on a real Redis: random
 // sequences of takes, settles (with claims) and renewals, with the clock moved past leases, give the same answers
 // and leave the same state. Also: a count an earlier version wrote (a plain number) is taken over, never lost.
 import { createRedisStore, type LinkStore } from 'express-signed-url'
@@ -11,7 +11,7 @@ import {
   useCost,
   type UseAnswer,
   type UseAsk,
-} from '../../lib/use-budget'
+} from '../../lib/store/use-budget'
 import { harness, type Server } from './store-harness'
 
 const { command, startRedis } = harness

@@ -27,8 +27,8 @@ import {
   type Reply,
 } from '../helpers'
 import { DOWNLOAD_NAMES, fieldVectors, keyOf, optionsOf } from '../field-vectors'
-import { inRanges, parseClientAddress, readIpField } from '../../lib/ip-range'
-import { RESEND_BYTES } from '../../lib/use-budget'
+import { inRanges, parseClientAddress, readIpField } from '../../lib/link/ip-range'
+import { RESEND_BYTES } from '../../lib/store/use-budget'
 import { rawGet } from '../support/raw-client'
 import { create as contentDisposition } from 'content-disposition'
 

@@ -1,8 +1,8 @@
-// Prints the INVISIBLE table of examples/nginx/signed-url.js: the code points lib/download-name.ts's INVISIBLE
+// Prints the INVISIBLE table of examples/nginx/signed-url.js: the code points lib/link/download-name.ts's INVISIBLE
 // matches, as ranges, from the built package (njs 0.7 has no `u` flag, so no \p{...}). Paste its output over the
 // table after a change to INVISIBLE or to Node's Unicode version; __tests__/download-name.test.ts fails until then.
 //   npm run build --silent && node __tests__/support/print-njs-invisible.js
-const { INVISIBLE } = require('../../dist/download-name.js')
+const { INVISIBLE } = require('../../dist/link/download-name.js')
 
 // Surrogates are not characters (decodeURIComponent never yields a lone one), and the noncharacters U+xFFFE and
 // U+xFFFF are left to the bit test beside the table.

@@ -9,8 +9,8 @@
 // directive: SIGNING_KEY (one secret) or SIGNING_KEYS (comma-separated, newest first, each `secret` or `id:secret`),
 // read with the grammar of the package's parseKeyList, so one variable gives Node, nginx and the Worker one ring.
 // nginx cannot load the package, so this file mirrors its modules, each function naming its source: the target rule
-// of lib/request-target.ts, the grammar of lib/link-format.ts and lib/link-path.ts, the grant cookie of
-// lib/grant-cookie.ts, the key list of lib/keys.ts and the steps of lib/verification.ts. The engine suite replays
+// of lib/http/request-target.ts, the grammar of lib/link/link-format.ts and lib/link/link-path.ts, the grant cookie of
+// lib/link/grant-cookie.ts, the key list of lib/crypto/keys.ts and the steps of lib/signer/verification.ts. The engine suite replays
 // the package's vectors, attack corpus and grant-cookie cases against it, so a change there that is not made here
 // fails a test.
 var crypto = require('crypto');
@@ -39,7 +39,7 @@ if (process.env.SIGNING_KEYS) {
 // Short secrets are refused as the Node signer refuses them (UTF-8 bytes, at least 32), failing every request.
 anonymous.concat(Object.keys(byId).map(function (id) { return byId[id]; })).forEach(function (secret) {
   if (Buffer.byteLength(secret) < 32) throw new Error('signed-url.js: every key must be at least 32 bytes');
-  // Bytes that are not UTF-8 arrive as U+FFFD, which would make every such key the same (lib/keys.ts).
+  // Bytes that are not UTF-8 arrive as U+FFFD, which would make every such key the same (lib/crypto/keys.ts).
   if (secret.indexOf('\ufffd') !== -1) throw new Error('signed-url.js: a key holds bytes that are not UTF-8 (U+FFFD)');
 });
 
@@ -47,10 +47,10 @@ var EXPIRY = /^[1-9][0-9]{0,10}$/;
 var SCOPE = /^[1-9][0-9]?$/;
 // The grant cookie's name: change it here if the app sets another with `grantCookie`.
 var GRANT_COOKIE = 'signed-grant';
-// The signed fields, and the extensions in their one order (lib/link-format.ts's EXTENSIONS).
+// The signed fields, and the extensions in their one order (lib/link/link-format.ts's EXTENSIONS).
 var FIELDS = ['expiry', 'method', 'signature', 'kid', 'scope', 'notbefore', 'ip', 'disposition', 'filename', 'maxbytes', 'contenttype', 'sha256', 'issued', 'uses', 'nonce'];
 var EXTENSIONS = FIELDS.slice(3);
-// An absolute-form target as lib/request-target.ts accepts it: http(s), then a host name, IPv4 or bracketed IPv6
+// An absolute-form target as lib/http/request-target.ts accepts it: http(s), then a host name, IPv4 or bracketed IPv6
 // address and an optional port, no userinfo; group 1 is the host.
 var ABSOLUTE = /^https?:\/\/([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?(?=\/)/i;
 
@@ -95,7 +95,7 @@ function parseQuery(query) {
   }
   // Express's query parsers read the first 1000 parameters: signed fields past them would not reach req.query.
   if (parts.length > 1000 && Object.keys(fields).length > 0) return 'malformed';
-  // Half a link is not a missing one (lib/link-format.ts): no grant cookie covers unsigned signed fields.
+  // Half a link is not a missing one (lib/link/link-format.ts): no grant cookie covers unsigned signed fields.
   if (fields.signature === undefined) return Object.keys(fields).length === 0 ? 'missing' : 'malformed';
   // Only GET links: an upload link (method=put) is refused here, as nginx takes no uploads (README).
   if (!EXPIRY.test(fields.expiry || '') || fields.method !== 'get') return 'malformed';
@@ -114,7 +114,7 @@ function parseQuery(query) {
   return fields;
 }
 
-// lib/download-name.ts: a name in its one spelling (encodeURIComponent's, with ! ' ( ) * escaped too), not empty, `.` or `..`, no controls,
+// lib/link/download-name.ts: a name in its one spelling (encodeURIComponent's, with ! ' ( ) * escaped too), not empty, `.` or `..`, no controls,
 // bidirectional controls, `/` or `\`, at most 255 bytes of UTF-8. decodeURIComponent refuses bad UTF-8 and
 // encoded surrogates, so the name is well-formed Unicode.
 function readFilename(text) {
@@ -127,7 +127,7 @@ function readFilename(text) {
   return name;
 }
 
-// lib/download-name.ts's INVISIBLE (default-ignorables, controls, format characters, separators and noncharacters
+// lib/link/download-name.ts's INVISIBLE (default-ignorables, controls, format characters, separators and noncharacters
 // by Unicode's properties, but ZWNJ, ZWJ and U+FE00-U+FE0F) as code point ranges, since njs 0.7 has no `u` flag for
 // \p{...}; U+xFFFE and U+xFFFF are the bit test below. Generated, not edited by hand:
 //   npm run build --silent && node __tests__/support/print-njs-invisible.js
@@ -171,7 +171,7 @@ function contentDisposition(type, name) {
   return type + '; filename=' + quote(fallback) + "; filename*=UTF-8''" + extended;
 }
 
-// lib/ip-range.ts: addresses and CIDR ranges, each as 4 or 16 bytes and a prefix length.
+// lib/link/ip-range.ts: addresses and CIDR ranges, each as 4 or 16 bytes and a prefix length.
 var IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$/;
 
 function parseIPv4(text) {
@@ -267,7 +267,7 @@ function inRanges(text, ranges) {
   var bytes = address.indexOf(':') !== -1 ? parseIPv6(address) : parseIPv4(address);
   if (bytes === null) return false;
   var v4 = unmapped(bytes);
-  // A zone (not empty) belongs to a real IPv6 address only, as in lib/ip-address.ts.
+  // A zone (not empty) belongs to a real IPv6 address only, as in lib/util/ip-address.ts.
   if (percent !== -1 && (v4 !== bytes || bytes.length === 4 || percent === raw.length - 1)) return false;
   bytes = v4;
   for (var i = 0; i < ranges.length; i++) {
@@ -280,7 +280,7 @@ function inRanges(text, ranges) {
 }
 
 // Whether a parameter name, not a signed field's plain spelling, is one some query parser reads as a signed field:
-// lib/link-format.ts's spellsSignedField, exactly. Every well-formed %XX decoded as one byte, leading `[` and `.`
+// lib/link/link-format.ts's spellsSignedField, exactly. Every well-formed %XX decoded as one byte, leading `[` and `.`
 // dropped, then a field name (any case) followed by the end or a character no name holds.
 function spellsField(name) {
   if (name.indexOf('%') !== -1) {
@@ -338,7 +338,7 @@ function secondsLeft(expiry, nowS) {
 }
 
 // The origin-form target (`/path?query`) of a request line (`GET <target> HTTP/1.1`), or null when the Node guard
-// would refuse the target (lib/request-target.ts): nginx's own reading ($request_uri) hides some of what Node sees,
+// would refuse the target (lib/http/request-target.ts): nginx's own reading ($request_uri) hides some of what Node sees,
 // such as a fragment or the authority of an absolute-form target.
 function originForm(line) {
   var first = line.indexOf(' ');
@@ -429,7 +429,7 @@ function check(r) {
     if (signed.slice(-1) === '/' && (fields.filename !== undefined || fields.disposition !== undefined)) return 403;
     if (!macMatches(stringToSign(signed, fields.expiry, fields), fields.kid, fields.mac)) return 403;
     left = secondsLeft(fields.expiry, nowS);
-    // After the MAC, as in lib/signer-core.ts: expired, not yet valid, then the client address.
+    // After the MAC, as in lib/signer/signer-core.ts: expired, not yet valid, then the client address.
     if (left !== -1 && fields.notbefore !== undefined && Math.floor(nowS) < Number(fields.notbefore)) return 403;
     if (left !== -1 && fields.ranges !== undefined && !inRanges(r.remoteAddress, fields.ranges)) return 403;
     if (fields.disposition !== undefined || fields.name !== undefined) {

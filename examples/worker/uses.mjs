@@ -225,7 +225,7 @@ function firstByte(response) {
   return range === null ? 0 : Number(range[1])
 }
 
-// As the Node guard's (lib/signed-static.ts, cost()): a GET holds the one range it asks for (without If-Range),
+// As the Node guard's (lib/http/signed-static.ts, cost()): a GET holds the one range it asks for (without If-Range),
 // else the whole object, and keeps what it sends; a HEAD holds nothing, though it is refused once the link's uses
 // are spent, the rounding's allowance aside. Ranges are [start, end) of the object's bytes.
 function askOf(request, size, uses, byteRange) {

@@ -183,7 +183,7 @@ async function handle(request, env, ctx) {
 /**
  * The Content-Disposition the Node guards write with the content-disposition package (its `create`): the name as a
  * token or a quoted string when it is plain ASCII without %XX, else an ASCII fallback (`?` for the rest) and the
- * RFC 8187 `filename*`. The name was checked when the link was read (lib/download-name.ts).
+ * RFC 8187 `filename*`. The name was checked when the link was read (lib/link/download-name.ts).
  */
 function contentDisposition(type, name) {
   if (name === undefined) return type

@@ -1,0 +1,15 @@
+// The shapes every middleware of the package shares (and what a guard leaves for the handlers after it): here, in
+// a file of their own, so the guards, the refusals and res.locals all import them from below.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { SignedUrlError } from '../util/errors.js'
+import type { VerifyResult } from '../signer/signer-options.js'
+
+/** What a guard verified, on `res.locals.signedLink` for the handlers after it. */
+export type VerifiedLink = Extract<VerifyResult, { ok: true }>
+
+export type Next = (err?: unknown) => void
+/** A Connect/Express middleware; `req`/`res` are Node's, so Express's and Connect's objects both fit. */
+export type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void
+
+/** Called instead of the default refusal; render a page, or pass the error on with `next(err)`. */
+export type RejectHandler = (err: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next) => void

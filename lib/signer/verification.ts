@@ -1,0 +1,98 @@
+// The verification steps, written once for both signers: parse, the grant fallback, which keys to try, the MAC
+// before the expiry. Only the MAC check itself differs (node:crypto answers at once, Web Crypto asynchronously), so
+// the steps are a generator that yields each MAC check and is answered with whether it matched.
+import { decodeSignature } from '../util/base64url.js'
+import type { ParsedLink } from '../link/link-format.js'
+import { plainLink } from '../link/plain-link.js'
+import { refuse } from '../util/errors.js'
+import type { SignerCore } from './signer-core.js'
+import type { VerifyOptions, VerifyResult } from './signer-options.js'
+
+/** One MAC to check: does `signature` (32 bytes) sign `message` under `key`? */
+export interface MacCheck<K> {
+  readonly key: K
+  readonly message: string
+  readonly signature: Uint8Array
+}
+
+/** The steps of one verification: yields MAC checks, is answered with their outcome, returns the result. */
+export type Verification<K> = Generator<MacCheck<K>, VerifyResult, boolean>
+
+/** The steps of verifying a URL, or the grants given with it. */
+export function* verification<K>(
+  core: SignerCore<K>,
+  url: string,
+  options: VerifyOptions | undefined,
+): Verification<K> {
+  const link = core.prepareVerify(url, options)
+  if ('ok' in link) return link
+  let candidates: readonly ParsedLink[]
+  let result: VerifyResult | undefined
+  if (!('unsigned' in link)) {
+    candidates = [link]
+  } else {
+    // A URL without a signature may be covered by a folder grant: the first good one wins; otherwise the refusal
+    // of the last grant that covered the path (forged, expired), or the missing signature if none did.
+    const grants = options?.grants
+    if (grants === undefined) return refuse('ERR_SIGNATURE_MISSING')
+    candidates = core.grantsFor(link.unsigned, grants)
+    if (candidates.length === 0) return refuse('ERR_SIGNATURE_MISSING')
+  }
+  for (const candidate of candidates) {
+    const signature = new Uint8Array(32)
+    if (!decodeSignature(candidate.signature, signature)) {
+      result = refuse('ERR_QUERY_MALFORMED')
+      continue
+    }
+    const keys = core.keysFor(candidate.kid)
+    let matched = false
+    for (let i = 0; i < keys.length && !matched; i++)
+      matched = yield { key: keys[i], message: candidate.message, signature }
+    result = core.finishVerify(candidate, matched, options)
+    if (result.ok) return result
+  }
+  // Set by now: a link is always checked, and grants start from the missing signature. (No refusal is built
+  // ahead of need: an Error with its stack trace is the costly part of a refusal.)
+  return result ?? refuse('ERR_SIGNATURE_INVALID')
+}
+
+/** Runs verification steps with a synchronous MAC check. */
+export function runSync<K>(steps: Verification<K>, matches: (check: MacCheck<K>) => boolean): VerifyResult {
+  let step = steps.next()
+  while (step.done !== true) step = steps.next(matches(step.value))
+  return step.value
+}
+
+/** Runs verification steps with an asynchronous MAC check. */
+export async function runAsync<K>(
+  steps: Verification<K>,
+  matches: (check: MacCheck<K>) => Promise<boolean>,
+): Promise<VerifyResult> {
+  let step = steps.next()
+  while (step.done !== true) step = steps.next(await matches(step.value))
+  return step.value
+}
+
+const scratch = new Uint8Array(32)
+
+/**
+ * The fast path of a synchronous verify: a GET or HEAD of a link of the plain shape (see `plainLink`), checked by
+ * the same steps (its keys, the MAC before the expiry), with no allocation but its path and message. Undefined for
+ * anything else, which takes the general steps: it never decides what they would decide otherwise.
+ */
+export function verifyPlainSync<K>(
+  core: SignerCore<K>,
+  url: string,
+  options: VerifyOptions | undefined,
+  matches: (key: K, message: string, signature: Uint8Array) => boolean,
+): VerifyResult | undefined {
+  const method = options?.method
+  if ((method !== undefined && method !== 'GET' && method !== 'HEAD') || typeof url !== 'string') return undefined
+  const link = plainLink(url)
+  // The scratch buffer is safe to share: the check below is synchronous, and nothing keeps it.
+  if (link === undefined || !decodeSignature(url, scratch, link.signatureAt)) return undefined
+  const keys = core.keysFor(link.kid)
+  let matched = false
+  for (let i = 0; i < keys.length && !matched; i++) matched = matches(keys[i], link.message, scratch)
+  return core.finishVerify(link, matched, options)
+}
