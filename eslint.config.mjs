@@ -8,6 +8,27 @@ import tseslint from 'typescript-eslint'
 // `_next`: Express tells an error handler by its four parameters; `catch (e)`: njs 0.7 needs the binding.
 const UNUSED = { argsIgnorePattern: '^_', caughtErrors: 'none' }
 
+// The layers of lib/, from the ground up: a folder imports only from the folders below it (signer/ and store/ never
+// from each other, http/ and cli/ never from each other), and only the layers that run on Node import `node:`
+// modules or packages. What the web entry reaches must run in any JavaScript runtime.
+const LAYERS = ['util', 'crypto', 'link', 'signer', 'store', 'http', 'cli']
+const BESIDE = { signer: ['store'], store: ['signer'], http: ['cli'], cli: ['http'] }
+const RUNTIME = { regex: '^[^.]', message: 'This layer runs anywhere: no `node:` module or package here.' }
+const layer = (name, index) => {
+  const above = LAYERS.filter((other, i) => other !== name && (i > index || (BESIDE[name] ?? []).includes(other)))
+  const below = LAYERS.filter((other) => other !== name && !above.includes(other))
+  const down = {
+    group: above.map((other) => `../${other}/*`),
+    message: `lib/${name}/ imports from ${below.join(', ') || 'no other layer'} only.`,
+  }
+  return {
+    files: [`lib/${name}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [down, ...(index <= LAYERS.indexOf('store') ? [RUNTIME] : [])] }],
+    },
+  }
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -35,6 +56,33 @@ export default tseslint.config(
         { ignoreArrowShorthand: true, ignoreVoidReturningFunctions: true },
       ],
       '@typescript-eslint/no-unused-vars': ['error', UNUSED],
+    },
+  },
+  ...LAYERS.map(layer),
+  // Where a lower layer needs Node itself: the Node MAC (node:crypto), and the Redis store (node:crypto for its
+  // scripts' digests); the layer rule above still holds for their imports of lib/.
+  {
+    files: ['lib/crypto/mac.ts', 'lib/store/redis-store.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../link/*', '../signer/*', '../http/*', '../cli/*'], message: 'Imports go down.' }] },
+      ],
+    },
+  },
+  {
+    // The web entry: nothing that needs Node.
+    files: ['lib/web.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['./http/*', './cli/*', './store/redis-store.js', './crypto/mac.js'], message: 'Not on the web.' },
+            RUNTIME,
+          ],
+        },
+      ],
     },
   },
   {
