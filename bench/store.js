@@ -78,7 +78,9 @@ async function countedRun(guard, links) {
 
 async function main() {
   const redis = await startRedis()
-  const redisStore = createRedisStore({ url: redis.url })
+  // Generous timeouts: a busy machine (the engine suite runs this beside others) must not turn a slow answer into a
+  // refused request; what is measured is the time each takes when answered.
+  const redisStore = createRedisStore({ url: redis.url, timeout: 10_000 })
   try {
     await redisStore.ready
     const memory = createMemoryStore()
@@ -115,7 +117,7 @@ async function main() {
     const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(redis.port)] })
     for (let i = 0; i < 200 && !/master_link_status:up/.test(await command(replica.port, 'INFO', 'replication')); i++)
       await new Promise((resolve) => setTimeout(resolve, 50))
-    const replicated = createRedisStore({ url: redis.url, waitForReplicas: 1 })
+    const replicated = createRedisStore({ url: redis.url, waitForReplicas: 1, timeout: 10_000 })
     try {
       await replicated.ready
       const stores = [
