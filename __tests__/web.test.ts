@@ -6,7 +6,7 @@ import vm from 'node:vm'
 import fc from 'fast-check'
 import { createSigner } from 'express-signed-url'
 import { createWebSigner } from 'express-signed-url/web'
-import { KEY, NOW_MS, now, vectors } from './helpers'
+import { KEY, NOW_MS, now, vectors } from './support/helpers'
 
 const NOW_S = NOW_MS / 1000
 const numRuns = Number(process.env.FC_NUM_RUNS ?? 100)

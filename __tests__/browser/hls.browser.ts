@@ -4,7 +4,7 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { chromium, type Browser } from 'playwright-core'
-import { KEY, now } from '../helpers'
+import { KEY, now } from '../support/helpers'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -7,7 +7,7 @@ import http, { type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { KEY, NOW_MS } from '../helpers'
+import { KEY, NOW_MS } from '../support/helpers'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples')

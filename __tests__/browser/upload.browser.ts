@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
-import { KEY, NOW_MS } from '../helpers'
+import { KEY, NOW_MS } from '../support/helpers'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples')

@@ -19,7 +19,7 @@ import {
   signedStatic,
   type LinkStore,
 } from 'express-signed-url'
-import { KEY } from '../helpers'
+import { KEY } from '../support/helpers'
 import { harness } from './store-harness'
 
 /** One request as the app logged it (__tests__/support/limited-app.js). */

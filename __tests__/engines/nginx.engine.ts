@@ -18,9 +18,9 @@ import {
   type LinkStore,
   type RejectHandler,
 } from 'express-signed-url'
-import { attackCorpus, headersOf, outcomeOn, type AttackContext } from '../attack-corpus'
-import { DOWNLOAD_NAMES, fieldVectors, keyOf, optionsOf } from '../field-vectors'
-import { expectLifetime, fixture, freePort, KEY, OTHER_KEY, sendTo, SITE } from '../helpers'
+import { attackCorpus, headersOf, outcomeOn, type AttackContext } from '../support/attack-corpus'
+import { DOWNLOAD_NAMES, fieldVectors, keyOf, optionsOf } from '../support/field-vectors'
+import { expectLifetime, fixture, freePort, KEY, OTHER_KEY, sendTo, SITE } from '../support/helpers'
 import { inRanges, parseClientAddress, readIpField } from '../../lib/link/ip-range'
 import { create as contentDisposition } from 'content-disposition'
 

@@ -5,7 +5,7 @@
 // on Sentinel a failover gives 503s only, never a 500 or an over-serve; with waitForReplicas, a failover to a replica
 // that lagged serves no use twice. Run by `npm run test:engines`.
 import { createSigner } from 'express-signed-url'
-import { KEY, SITE } from '../helpers'
+import { KEY, SITE } from '../support/helpers'
 import { harness, tally, type App, type Reply, type Sentinel, type Target } from './store-harness'
 
 // Real time: the app processes have their own clocks. Links made in one second for one path and lifetime are one

@@ -9,7 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { createSigner, createRedisStore, requireSignature, type Duration } from 'express-signed-url'
-import { KEY, SITE } from '../helpers'
+import { KEY, SITE } from '../support/helpers'
 import { harness, tally, type App, type Reply, type Server } from './store-harness'
 import { rawGet } from '../support/raw-client'
 

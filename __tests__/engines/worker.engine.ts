@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream'
 import { Miniflare } from 'miniflare'
 import serveStatic from 'serve-static'
 import { createSigner } from 'express-signed-url'
-import { attackCorpus, headersOf, type AttackContext } from '../attack-corpus'
+import { attackCorpus, headersOf, type AttackContext } from '../support/attack-corpus'
 import {
   expectLifetime,
   fixture,
@@ -25,8 +25,8 @@ import {
   withWrongSignature,
   type RawResponse,
   type Reply,
-} from '../helpers'
-import { DOWNLOAD_NAMES, fieldVectors, keyOf, optionsOf } from '../field-vectors'
+} from '../support/helpers'
+import { DOWNLOAD_NAMES, fieldVectors, keyOf, optionsOf } from '../support/field-vectors'
 import { inRanges, parseClientAddress, readIpField } from '../../lib/link/ip-range'
 import { RESEND_BYTES } from '../../lib/store/use-budget'
 import { rawGet } from '../support/raw-client'
