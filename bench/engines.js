@@ -207,7 +207,9 @@ export default {
 async function workerdRows(key) {
   const dist = path.join(ROOT, 'dist', 'esm')
   const modules = [{ type: 'ESModule', path: path.join(ROOT, 'bench', 'loop.mjs'), contents: LOOP_WORKER }]
-  for (const file of fs.readdirSync(dist).filter((f) => f.endsWith('.js'))) {
+  // The build's folders too (util/, link/, ...): each module under the path its imports name it by.
+  const built = fs.readdirSync(dist, { recursive: true, encoding: 'utf8' }).map((f) => f.split(path.sep).join('/'))
+  for (const file of built.filter((f) => f.endsWith('.js'))) {
     const name = file === 'web.js' ? 'express-signed-url/web' : `express-signed-url/${file}`
     modules.push({
       type: 'ESModule',

@@ -57,7 +57,7 @@ type Options = { method?: string; headers?: Record<string, string> }
 
 /**
  * The worker and the built `express-signed-url/web` (dist/esm) as workerd modules, named as a bundler would resolve
- * them: the worker imports 'express-signed-url/web', which imports './signer-core.js' and the rest beside it.
+ * them: the worker imports 'express-signed-url/web', which imports './signer/signer-core.js' and the rest of the build's folders.
  */
 function modules() {
   const dist = path.join(ROOT, 'dist', 'esm')
@@ -68,7 +68,9 @@ function modules() {
     path: path.join(EXAMPLE, file),
     contents: readFileSync(path.join(EXAMPLE, file), 'utf8'),
   }))
-  for (const file of readdirSync(dist).filter((f) => f.endsWith('.js'))) {
+  // The build's folders too (util/, link/, ...): each module under the path its imports name it by.
+  const built = readdirSync(dist, { recursive: true, encoding: 'utf8' }).map((f) => f.split(path.sep).join('/'))
+  for (const file of built.filter((f) => f.endsWith('.js'))) {
     const name = file === 'web.js' ? 'express-signed-url/web' : `express-signed-url/${file}`
     list.push({
       type: 'ESModule',
