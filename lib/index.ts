@@ -24,7 +24,7 @@ export type { SignedUrlErrorCode } from './util/errors.js'
 export { parseKeyList } from './crypto/keys.js'
 export { grantsFromCookies } from './link/grant-cookie.js'
 export { requestMediaType } from './link/media-types.js'
-export { createMemoryStore } from './store/store.js'
+export { createMemoryStore } from './store/memory-store.js'
 export { createRedisStore } from './store/redis-store.js'
 export type {
   RedisClientLike,
@@ -33,7 +33,8 @@ export type {
   RedisStandaloneClientLike,
   RedisStoreOptions,
 } from './store/redis-store.js'
-export type { LinkStore, MemoryStoreOptions, RevokeFolderOptions, StoredLink } from './store/store.js'
+export type { LinkStore, RevokeFolderOptions, StoredLink } from './store/link-store.js'
+export type { MemoryStoreOptions } from './store/memory-store.js'
 export type { UseAnswer, UseAsk } from './store/use-budget.js'
 export type { IdentifiedSecret, KeyObjectLike, Secret } from './crypto/keys.js'
 export type { Duration } from './util/option-checks.js'

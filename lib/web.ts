@@ -10,8 +10,15 @@ export type { IdentifiedSecret, Secret } from './crypto/keys.js'
 export type { Duration } from './util/option-checks.js'
 export { createWebSigner } from './signer/web-signer.js'
 // For an engine that keeps its own copy of the app's revocations (the Worker example).
-export { decodeRevocation, encodeRevocation, folderRevocation, linkRevocation, RevocationSet } from './store/store.js'
-export type { Revocation, RevokeFolderOptions, StoredLink } from './store/store.js'
+export {
+  decodeRevocation,
+  encodeRevocation,
+  folderRevocation,
+  linkRevocation,
+  RevocationSet,
+} from './store/revocations.js'
+export type { Revocation } from './store/revocations.js'
+export type { RevokeFolderOptions, StoredLink } from './store/link-store.js'
 export { emptyBudget, keptOf, renewUse, settleUse, TAIL_BYTES, takeUse, useCost } from './store/use-budget.js'
 export type { UseAnswer, UseAsk, UseBudget } from './store/use-budget.js'
 export type { WebSigner } from './signer/web-signer.js'

@@ -4,7 +4,8 @@ import { createGuard, GUARD_OPTIONS, requireSignature } from '../../lib/http/gua
 import createDebug from 'debug'
 import { format } from 'node:util'
 import { SignedUrlError } from '../../lib/util/errors'
-import { createMemoryStore, type LinkStore } from '../../lib/store/store'
+import type { LinkStore } from '../../lib/store/link-store'
+import { createMemoryStore } from '../../lib/store/memory-store'
 import type { Duration } from '../../lib/util/option-checks'
 import { KEY, NOW_MS, now, recordingResponse } from '../support/helpers'
 

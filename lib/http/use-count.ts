@@ -4,7 +4,7 @@
 import cluster from 'node:cluster'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { stackless, type SignedUrlError } from '../util/errors.js'
-import { STATE_SLACK_SECONDS, type LinkStore } from '../store/store.js'
+import { STATE_SLACK_SECONDS, type LinkStore } from '../store/link-store.js'
 import type { Next } from './middleware.js'
 import { keptOf, LEASE_SECONDS, TAIL_BYTES, type UseAsk } from '../store/use-budget.js'
 

@@ -10,9 +10,9 @@ import {
   linkRevocation,
   revocationOf,
   RevocationSet,
-  type LinkStore,
   type Revocation,
-} from './store.js'
+} from './revocations.js'
+import type { LinkStore } from './link-store.js'
 import { LEASE_SECONDS, MAX_ASKS, MAX_CLAIMS, MAX_PENDING, USE, type UseAnswer } from './use-budget.js'
 
 /** What a command may be told: how long node-redis waits to send it (ms). */

@@ -1,50 +1,12 @@
-// The state behind revocation and limited-use links: what a store does, the revocations every process keeps a copy
-// of (checked per request without a round trip), and the memory store, correct within one process.
+// Revocations: the one a `revoke` or `revokeFolder` makes, their text (what Redis keeps and publishes), and the copy
+// every process keeps of them (RevocationSet), checked per request without a round trip.
 import { isCanonicalSignature } from '../util/base64url.js'
 import { parseGrant } from '../link/grant-cookie.js'
 import { readLink } from '../link/link-format.js'
 import { isCanonicalPath } from '../link/link-path.js'
 import { unixSeconds } from '../link/link-lifetime.js'
-import {
-  asOptions,
-  assertKnownOptions,
-  clockOption,
-  describeValue,
-  toSeconds,
-  type Duration,
-} from '../util/option-checks.js'
-import {
-  emptyBudget,
-  renewUse,
-  settleUse,
-  takeUse,
-  type UseAnswer,
-  type UseAsk,
-  type UseBudget,
-  type UseSettled,
-} from './use-budget.js'
-
-/** A verified link as a store reads it: the path requested, its expiry, when it was made (if stamped), its signature. */
-export interface StoredLink {
-  readonly path: string
-  readonly expiresAt: number
-  readonly issued?: number
-  readonly signature: string
-}
-
-/** Options of `revokeFolder`: which links under the folder to take back (one of the two; default: made until now). */
-export interface RevokeFolderOptions {
-  /**
-   * Links and grants made at or before this time (a Date, or Unix seconds; default now). A link says when it was
-   * made only if its signer has `stampIssued`; one that does not say, and every grant, is taken back until the
-   * revocation lapses at this time plus `maxTtl`, since it may be older.
-   */
-  issuedBefore?: Date | number
-  /** Links and grants that expire before this time (a Date, or Unix seconds). */
-  expiringBefore?: Date | number
-  /** The longest lifetime the signers grant (their `maxTtl`): how long an `issuedBefore` revocation lasts. Default `'7d'`. */
-  maxTtl?: Duration
-}
+import { asOptions, assertKnownOptions, describeValue, toSeconds } from '../util/option-checks.js'
+import { SLACK_SECONDS, type RevokeFolderOptions, type StoredLink } from './link-store.js'
 
 /** One revocation: a link (by its signature) or a folder, and when it lapses (Unix seconds). */
 export type Revocation =
@@ -60,46 +22,6 @@ export type Revocation =
  * Where revocations and use counts live. The guards read revocations from `revoked` (a local copy: no round trip
  * per request) and count uses through `take`, `settle` and `renew`, which are atomic across every process sharing
  * it (the budget's rules: use-budget.ts).
- */
-export interface LinkStore {
-  /** Takes back one link or grant cookie value, whatever spelling it is requested in (it goes by the signature). */
-  revoke(link: string): Promise<void>
-  /** Takes back every link and grant under a folder (`'/'` for all) made, or expiring, before a time. */
-  revokeFolder(folder: string, options?: RevokeFolderOptions): Promise<void>
-  /** Whether a verified link is revoked, from this process's copy. */
-  revoked(link: StoredLink): boolean
-  /** False while this process's copy may have missed revocations (cut off from the shared store). */
-  readonly current: boolean
-  /**
-   * Holds what a response of a limited-use link may send (its budget kept until `until`, Unix seconds): a ticket
-   * (a number) to settle with, 'held' (it would fit once running responses end) or 'spent'. Rejects when the store
-   * cannot answer: nothing was served on its word.
-   */
-  take(signature: string, ask: Readonly<UseAsk>, until: number): Promise<UseAnswer>
-  /**
-   * Ends the response of `ticket`: it held `ask.amount` and keeps `kept`; `tail` is a byte range it may not have
-   * delivered.
-   */
-  settle(
-    signature: string,
-    ticket: number,
-    ask: Readonly<UseSettled>,
-    kept: number,
-    tail?: readonly [number, number],
-  ): Promise<void>
-  /** Says again, for a response still running, that what it holds is held (see LEASE_SECONDS). */
-  renew(signature: string): Promise<void>
-  /** Stops its timers and connections. */
-  close(): Promise<void>
-}
-
-// State outlives the last second a guard may accept its link (expiry + the guard's clockTolerance) by this much:
-// the store's clock (Redis's, which lapses counts with EXPIREAT) may run ahead of the guards'.
-export const STATE_SLACK_SECONDS = 3600
-// Revocations are kept this long past the links they cover. Whoever revokes (the CLI, another process) does not
-// know the guards' clockTolerance, so this covers the most any may have, MAX_CLOCK_TOLERANCE in link-lifetime.ts
-// (6 h; a test keeps the two in step), plus the slack: 25200 s.
-export const SLACK_SECONDS = 6 * 3600 + STATE_SLACK_SECONDS
 
 /** The revocation a `revoke(link)` makes: the link's signature, until it expires; a TypeError for anything else. */
 export function linkRevocation(link: unknown): Revocation {
@@ -294,7 +216,9 @@ const shardOf = (signature: string) => signature.charCodeAt(0) & (SHARDS - 1)
  * stays bounded by the live entries plus those that lapsed since the sweep last passed, and no write walks the
  * whole map (which made a load of n revocations cost n^2).
  */
-function lapsedSweeper<V>(lapsed: (value: V, now: number) => boolean): (map: Map<string, V>, now: number) => void {
+export function lapsedSweeper<V>(
+  lapsed: (value: V, now: number) => boolean,
+): (map: Map<string, V>, now: number) => void {
   let swept: Map<string, V> | undefined
   let at: Iterator<[string, V]> | undefined
   return (map, now) => {
@@ -358,89 +282,4 @@ function covered(a: FolderRevocation, b: FolderRevocation): boolean {
   if (a.until > b.until) return false
   if (a.expiringBefore !== undefined) return b.expiringBefore !== undefined && a.expiringBefore <= b.expiringBefore
   return b.issuedBefore !== undefined && (a.issuedBefore ?? 0) <= b.issuedBefore
-}
-
-/** Options of {@link createMemoryStore}. */
-export interface MemoryStoreOptions {
-  /** Clock in milliseconds, like `Date.now`. Default `Date.now`. Inject one in tests. */
-  now?: () => number
-}
-
-/**
- * A store in this process's memory: revocations and use counts are correct within one process, and lost when it
- * stops. Under Node's cluster, or with several processes or hosts sharing keys, use the Redis store: each process
- * would count a limited-use link's uses on its own, and see only the revocations made through it.
- */
-export function createMemoryStore(options: Readonly<MemoryStoreOptions> = {}): LinkStore {
-  const opts = asOptions<MemoryStoreOptions>('createMemoryStore', options)
-  assertKnownOptions('createMemoryStore', opts, new Set(['now']))
-  const now = clockOption('createMemoryStore', opts.now)
-  const nowS = () => now() / 1000
-  const revocations = new RevocationSet(nowS)
-  const budgets = new Map<string, { budget: UseBudget; until: number }>()
-  const sweep = lapsedSweeper<{ until: number }>((entry, at) => entry.until <= at)
-  // The budget of a link, while it can still be accepted.
-  const live = (signature: string) => {
-    const entry = budgets.get(signature)
-    return entry === undefined || entry.until <= nowS() ? undefined : entry
-  }
-  // Each answers at once; as promises, so a guard treats every store alike.
-  return {
-    current: true,
-    revoke: (link) => settled(() => revocations.add(linkRevocation(link))),
-    revokeFolder: (folder, folderOptions) =>
-      settled(() => revocations.add(folderRevocation(folder, folderOptions, nowS()))),
-    revoked: (link) => revocations.has(link),
-    take: (signature, ask, until) =>
-      settled(() => {
-        // Lapsed budgets (their links can no longer be accepted) go a few at a time, as budgets are written.
-        sweep(budgets, nowS())
-        const entry = live(signature) ?? { budget: emptyBudget(), until }
-        const answer = takeUse(entry.budget, ask, nowS())
-        // Kept as long as the longest any guard asked (guards with other clock tolerances may share the store).
-        if (typeof answer === 'number' && ask.amount > 0)
-          budgets.set(signature, { budget: entry.budget, until: Math.max(entry.until, until) })
-        return answer
-      }),
-    settle: (signature, ticket, ask, kept, tail) =>
-      settled(() => {
-        const entry = live(signature)
-        if (entry !== undefined) settleUse(entry.budget, ask, ticket, kept, tail)
-      }),
-    renew: (signature) =>
-      settled(() => {
-        const entry = live(signature)
-        if (entry !== undefined) renewUse(entry.budget, nowS())
-      }),
-    close: () => Promise.resolve(),
-  }
-}
-
-// A synchronous step as a promise: its value, or its TypeError as a rejection.
-function settled<T>(step: () => T): Promise<T> {
-  try {
-    return Promise.resolve(step())
-  } catch (err) {
-    return Promise.reject(err instanceof Error ? err : new Error(String(err)))
-  }
-}
-
-let shared: LinkStore | undefined
-/** The memory store of every guard given none (created on first need). */
-export function defaultStore(): LinkStore {
-  shared ??= createMemoryStore()
-  return shared
-}
-
-const STORE_METHODS = ['revoke', 'revokeFolder', 'revoked', 'take', 'settle', 'renew', 'close'] as const
-
-/** A guard's `store` option, checked: undefined, or an object with every method of a LinkStore. */
-export function storeOf(factory: string, store: unknown): LinkStore | undefined {
-  if (store === undefined) return undefined
-  const methods = store as Record<string, unknown> | null
-  if (typeof store !== 'object' || methods === null || STORE_METHODS.some((m) => typeof methods[m] !== 'function'))
-    throw new TypeError(
-      `${factory}: "store" must come from createMemoryStore() or createRedisStore(), got ${describeValue(store)}`,
-    )
-  return store as LinkStore
 }
