@@ -16,7 +16,7 @@ const path = require('node:path')
 const autocannon = require('autocannon')
 const { Miniflare } = require('miniflare')
 const { createSigner } = require('express-signed-url')
-const { freePort } = require('./store-harness')
+const { freePort } = require('./support/store-harness')
 
 const ROUNDS = Number(process.env.BENCH_ENGINES_ROUNDS ?? 3)
 const SECONDS = Number(process.env.BENCH_ENGINES_SECONDS ?? 3)
@@ -114,7 +114,7 @@ async function nginxRows(root, key) {
   const signer = createSigner({ key, ttl: '1d' })
   // Node's signedStatic on the same folder, in its own process (one, as nginx runs one worker here): what moving
   // the serving to nginx gains.
-  const node = spawn(process.execPath, [path.join(__dirname, 'http-server.js')], {
+  const node = spawn(process.execPath, [path.join(__dirname, 'support', 'http-server.js')], {
     env: { ...process.env, BENCH_ROOT: root, BENCH_KEY: key },
     stdio: ['ignore', 'pipe', 'inherit'],
   })

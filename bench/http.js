@@ -21,7 +21,7 @@ const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 32)
 const AMOUNT = process.env.BENCH_HTTP_AMOUNT === undefined ? undefined : Number(process.env.BENCH_HTTP_AMOUNT)
 
 function startServers(root, key) {
-  const child = spawn(process.execPath, [path.join(__dirname, 'http-server.js')], {
+  const child = spawn(process.execPath, [path.join(__dirname, 'support', 'http-server.js')], {
     env: { ...process.env, BENCH_ROOT: root, BENCH_KEY: key },
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   })

@@ -1,5 +1,5 @@
 'use strict'
-// A bounded soak of the Redis store: its own redis-server and two app processes sharing it (bench/store-harness.js),
+// A bounded soak of the Redis store: its own redis-server and two app processes sharing it (bench/support/store-harness.js),
 // then a shuffled mix of requests, spread over both processes, SOAK_CONCURRENCY at a time:
 //   - plain links (200), links revoked through one process before the run (403 ERR_LINK_REVOKED), links under a
 //     folder revoked likewise (403 ERR_LINK_REVOKED), forged links (403 ERR_SIGNATURE_INVALID);
@@ -12,7 +12,7 @@
 const { randomBytes } = require('node:crypto')
 const path = require('node:path')
 const { createSigner } = require('express-signed-url')
-const { startApp, startRedis } = require('./store-harness')
+const { startApp, startRedis } = require('./support/store-harness')
 
 const TOTAL = Number(process.env.SOAK_STORE ?? 6000)
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 32)

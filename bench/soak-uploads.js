@@ -12,7 +12,7 @@ const { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } = require(
 const os = require('node:os')
 const path = require('node:path')
 const { createSigner } = require('express-signed-url')
-const { putBody, pool, startUploadServer } = require('./upload-client')
+const { putBody, pool, startUploadServer } = require('./support/upload-client')
 
 const TOTAL = Number(process.env.SOAK_UPLOADS ?? 3000)
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 32)

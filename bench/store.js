@@ -15,7 +15,7 @@ const { monitorEventLoopDelay } = require('node:perf_hooks')
 const { randomBytes } = require('node:crypto')
 const os = require('node:os')
 const { createMemoryStore, createRedisStore, createSigner, requireSignature } = require('express-signed-url')
-const { command, startRedis } = require('./store-harness')
+const { command, startRedis } = require('./support/store-harness')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20000)

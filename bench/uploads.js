@@ -1,6 +1,6 @@
 'use strict'
 // signedUpload against a bare handler that only pipes the body to a file (no link, no checks, no digest, no sync),
-// both in one server process (bench/upload-server.js), interleaved round by round so they share the machine's
+// both in one server process (bench/support/upload-server.js), interleaved round by round so they share the machine's
 // noise. For 1 kB, 1 MB and 50 MB bodies, without and with a `sha256` field: MB/s and server CPU per upload, and
 // their ratios. Then ten 50 MB uploads at once to signedUpload, with the server's RSS before and at its peak: the
 // body is streamed, never held, so it stays flat. A benchmark, not a test: it prints, and fails only on errors.
@@ -12,7 +12,7 @@ const { mkdtempSync, readdirSync, rmSync } = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { createSigner } = require('express-signed-url')
-const { putBody, pool, startUploadServer } = require('./upload-client')
+const { putBody, pool, startUploadServer } = require('./support/upload-client')
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 // Smaller sizes for the smoke run in the engine suite (BENCH_QUICK=1): the same code, seconds instead of minutes.

@@ -1,4 +1,4 @@
-// The deployments bench/store-harness.js builds for the Redis store's engine tests, checked on their own with
+// The deployments bench/support/store-harness.js builds for the Redis store's engine tests, checked on their own with
 // redis-cli (Debian's redis-tools): a 3-master Cluster, a primary with a replica and three Sentinels that fail over,
 // and Valkey. Each is stopped at the end of its suite, and none of its processes may outlive that.
 import { execFile } from 'node:child_process'

@@ -1,6 +1,6 @@
-// The Redis store on the deployments people run, each started here (bench/store-harness.js) and stopped by PID: a
+// The Redis store on the deployments people run, each started here (bench/support/store-harness.js) and stopped by PID: a
 // Redis Cluster of three masters, a primary with a replica and three Sentinels, and Valkey. Two app processes
-// (bench/store-app.js) share each, through the node-redis client made for it (createCluster, createSentinel, or the
+// (bench/support/store-app.js) share each, through the node-redis client made for it (createCluster, createSentinel, or the
 // store's own). On each: a limited-use link is served exactly its uses, a revocation reaches the other process, and
 // on Sentinel a failover gives 503s only, never a 500 or an over-serve; with waitForReplicas, a failover to a replica
 // that lagged serves no use twice. Run by `npm run test:engines`.

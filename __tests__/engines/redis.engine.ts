@@ -1,5 +1,5 @@
 // The Redis store with a real Redis (Debian's redis-server, on a free loopback port, started and stopped here by
-// its PID) and two app processes sharing it (bench/store-app.js): counts that hold across processes, revocations
+// its PID) and two app processes sharing it (bench/support/store-app.js): counts that hold across processes, revocations
 // that reach the other process, and Redis going down mid-load. Run by `npm run test:engines`.
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'

@@ -1,5 +1,5 @@
-// bench/store-harness.js as the Redis engine suites use it, typed once: the servers it starts (Redis, Valkey, a
-// Cluster, Sentinel), the app processes (bench/store-app.js) and the proxy, and a tally of the apps' answers.
+// bench/support/store-harness.js as the Redis engine suites use it, typed once: the servers it starts (Redis, Valkey, a
+// Cluster, Sentinel), the app processes (bench/support/store-app.js) and the proxy, and a tally of the apps' answers.
 
 /** A redis-server (or valkey-server, or a Sentinel) on a loopback port, stopped by its PID. */
 export interface Server {
@@ -64,7 +64,7 @@ export interface Proxy {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-export const harness = require('../../bench/store-harness') as {
+export const harness = require('../../bench/support/store-harness') as {
   command(port: number, ...args: string[]): Promise<unknown>
   startRedis(): Promise<Server>
   startValkey(options?: { server?: string }): Promise<Server>

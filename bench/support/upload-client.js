@@ -4,7 +4,7 @@ const { fork } = require('node:child_process')
 const http = require('node:http')
 const path = require('node:path')
 
-/** Starts bench/upload-server.js on `root` with `key`; resolves with its ports and an IPC `ask`. */
+/** Starts bench/support/upload-server.js on `root` with `key`; resolves with its ports and an IPC `ask`. */
 async function startUploadServer(root, key, env = {}) {
   const child = fork(path.join(__dirname, 'upload-server.js'), {
     env: { ...process.env, BENCH_ROOT: root, BENCH_KEY: key, ...env },

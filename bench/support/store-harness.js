@@ -2,7 +2,7 @@
 // What the store's engine tests and `npm run soak:store` share: a Redis of their own (Debian's redis-server on a
 // free loopback port, its data in a temporary folder, persisted with AOF so a restart keeps the counts), the
 // deployments a store meets in production built from the same servers (a 3-master Cluster; a primary, a replica and
-// three Sentinels; Valkey), and app processes (bench/store-app.js) sharing them. Everything is stopped by its PID and
+// three Sentinels; Valkey), and app processes (bench/support/store-app.js) sharing them. Everything is stopped by its PID and
 // every wait is bounded.
 const { execFile, fork, spawn } = require('node:child_process')
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs')
@@ -350,7 +350,7 @@ function signal(server, name) {
 }
 
 /**
- * Starts an app process (bench/store-app.js) on the Redis at `target`, serving `root` under `key`: a redis:// URL, or
+ * Starts an app process (bench/support/store-app.js) on the Redis at `target`, serving `root` under `key`: a redis:// URL, or
  * what store-app.js makes a client of ({ cluster: urls }, { sentinel: { name, sentinels } }, { client: url }).
  * `strict` gives its guard strictRevocation; `options` are more store options.
  */

@@ -1,5 +1,5 @@
 'use strict'
-// One app process of the store tests and soak (bench/store-harness.js starts two or more): a guarded folder whose
+// One app process of the store tests and soak (bench/support/store-harness.js starts two or more): a guarded folder whose
 // guard shares a Redis store, on a free loopback port it prints as JSON. Over IPC it revokes links and folders
 // (through this process's store, so the others must learn of it) and reports its memory.
 const http = require('node:http')
