@@ -31,8 +31,8 @@ export type {
   RedisClusterClientLike,
   RedisSentinelClientLike,
   RedisStandaloneClientLike,
-  RedisStoreOptions,
-} from './store/redis-store.js'
+} from './store/redis-connection.js'
+export type { RedisStoreOptions } from './store/redis-store.js'
 export type { LinkStore, RevokeFolderOptions, StoredLink } from './store/link-store.js'
 export type { MemoryStoreOptions } from './store/memory-store.js'
 export type { UseAnswer, UseAsk } from './store/use-budget.js'
