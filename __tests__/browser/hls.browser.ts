@@ -3,10 +3,10 @@
 // context, without the cookie, get 403.
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
+import { launchChromium } from '../support/chromium'
 import { KEY, now } from '../support/helpers'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { createApp } = require('../../examples/hls/app.js') as {
   createApp: (o: { key: string; now?: () => number }) => { listen(p: number, h: string, cb: () => void): Server }
@@ -16,19 +16,7 @@ let browser: Browser
 let server: Server
 let base: string
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  })
+  browser = await launchChromium({ media: true })
   await new Promise<void>((resolve) => {
     server = createApp({ key: KEY, now }).listen(0, '127.0.0.1', resolve)
   })

@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs'
 import http, { type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+import { launchChromium } from '../support/chromium'
 import { KEY, NOW_MS } from '../support/helpers'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples')
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { createApp } = require('../../examples/app.js') as {
@@ -19,10 +19,7 @@ const { createApp } = require('../../examples/app.js') as {
 
 let browser: Browser
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-  })
+  browser = await launchChromium()
 }, 60_000)
 afterAll(() => browser?.close())
 

@@ -6,10 +6,10 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
+import { CHROMIUM, launchChromium } from '../support/chromium'
 import { KEY, now } from '../support/helpers'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const SCREENSHOTS = path.join(os.tmpdir(), 'express-signed-url-screenshots')
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples')
 
@@ -29,18 +29,7 @@ beforeAll(async () => {
     throw new Error(`No Chromium at ${CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH`)
   mkdirSync(SCREENSHOTS, { recursive: true })
   console.log(`screenshots: ${SCREENSHOTS}`)
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  browser = await launchChromium()
 }, 60_000)
 afterAll(() => browser?.close())
 

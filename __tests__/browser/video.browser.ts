@@ -10,17 +10,11 @@ import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
-import {
-  createMemoryStore,
-  createRedisStore,
-  createSigner,
-  respondRefused,
-  signedStatic,
-  type LinkStore,
-} from 'express-signed-url'
+import type { Browser, Page } from 'playwright-core'
+import { launchChromium } from '../support/chromium'
+import { createSigner, respondRefused, signedStatic, type LinkStore } from 'express-signed-url'
 import { KEY } from '../support/helpers'
-import { harness } from '../engines/store-harness'
+import { storeVariants } from '../support/limited-stores'
 
 /** One request as the app logged it (__tests__/support/limited-app.js). */
 interface Logged {
@@ -43,7 +37,6 @@ const { startLimitedApp } = require('../support/limited-app') as {
   startLimitedApp(options: { root: string; key: string; store: LinkStore; lib: object }): Promise<LimitedApp>
 }
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const FFMPEG = process.env.FFMPEG_PATH ?? '/usr/bin/ffmpeg'
 const NAME = 'clip.mp4'
 /** The video's length (s), and where the cases seek to. */
@@ -77,19 +70,7 @@ beforeAll(async () => {
   console.log(`the video: ${size} bytes (${(size / 2 ** 20).toFixed(2)} MiB)`)
   expect(size).toBeGreaterThan(15e6)
   expect(size).toBeLessThan(25e6)
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  })
+  browser = await launchChromium({ media: true })
 }, 180_000)
 afterAll(async () => {
   await browser?.close()
@@ -195,41 +176,7 @@ async function until(tab: Page, what: string, goal: string, ms: number): Promise
   return `never ${what}: ${why}, at ${state.time.toFixed(2)} s (readyState ${state.readyState}, networkState ${state.networkState})`
 }
 
-interface Variant {
-  name: string
-  uses?: number
-  open(): Promise<{ store: LinkStore; close(): Promise<void> }>
-}
-
-const memory: Variant['open'] = async () => {
-  const store = createMemoryStore()
-  return { store, close: () => store.close() }
-}
-
-const redis: Variant['open'] = async () => {
-  const server = await harness.startRedis()
-  const store = createRedisStore({ url: server.url })
-  try {
-    await store.ready
-  } catch (error) {
-    await server.stop()
-    throw error
-  }
-  return {
-    store,
-    close: async () => {
-      await store.close()
-      await server.stop()
-    },
-  }
-}
-
-const variants: Variant[] = [
-  { name: 'a uses: 1 link on the memory store', uses: 1, open: memory },
-  { name: 'a uses: 1 link on the Redis store', uses: 1, open: redis },
-  // The harness check: the same player and assertions on a link no store counts (it still works after).
-  { name: 'a plain link (no uses: the harness check)', open: memory },
-]
+const variants = storeVariants
 
 /** One thing the viewer does; resolves with why it failed, or nothing. */
 type Step = (tab: Page, app: LimitedApp) => Promise<string | undefined>

@@ -11,16 +11,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
-import {
-  createMemoryStore,
-  createRedisStore,
-  createSigner,
-  respondRefused,
-  signedStatic,
-  type LinkStore,
-} from 'express-signed-url'
+import { createSigner, respondRefused, signedStatic, type LinkStore } from 'express-signed-url'
 import { KEY } from '../support/helpers'
-import { harness } from './store-harness'
+import { storeVariants } from '../support/limited-stores'
 
 /** One request as the app logged it (__tests__/support/limited-app.js). */
 interface Logged {
@@ -152,44 +145,27 @@ function get(url: string): Promise<{ status: number; bytes: number }> {
   })
 }
 
+/** aria2c with `options`, into `dir`/`name`, quietly, overwriting: its exit. */
+const aria2 = (options: string[], dir: string, name: string, url: string) =>
+  run(ARIA2C, [
+    '--no-conf',
+    ...options,
+    '--allow-overwrite=true',
+    '--auto-file-renaming=false',
+    '--file-allocation=none',
+    '--console-log-level=warn',
+    '--summary-interval=0',
+    '-d',
+    dir,
+    '-o',
+    name,
+    url,
+  ])
+
 const sha256 = (file: string) => (existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : '')
 const describeExit = (e: Exit) => `${e.code ?? e.signal}${e.timedOut ? ' (timed out)' : ''}`
 
-interface Variant {
-  name: string
-  uses?: number
-  open(): Promise<{ store: LinkStore; close(): Promise<void> }>
-}
-
-const memory: Variant['open'] = async () => {
-  const store = createMemoryStore()
-  return { store, close: () => store.close() }
-}
-
-const redis: Variant['open'] = async () => {
-  const server = await harness.startRedis()
-  const store = createRedisStore({ url: server.url })
-  try {
-    await store.ready
-  } catch (error) {
-    await server.stop()
-    throw error
-  }
-  return {
-    store,
-    close: async () => {
-      await store.close()
-      await server.stop()
-    },
-  }
-}
-
-const variants: Variant[] = [
-  { name: 'a uses: 1 link on the memory store', uses: 1, open: memory },
-  { name: 'a uses: 1 link on the Redis store', uses: 1, open: redis },
-  // The harness check: the same clients and assertions on a link no store counts (it still works after).
-  { name: 'a plain link (no uses: the harness check)', open: memory },
-]
+const variants = storeVariants
 
 describe.each(variants)('$name', (variant) => {
   let app: LimitedApp
@@ -299,20 +275,7 @@ describe.each(variants)('$name', (variant) => {
     async (title, options) => {
       const url = link()
       const name = `aria2-${title.replace(/[^a-z0-9]+/gi, '-')}.bin`
-      const exit = await run(ARIA2C, [
-        '--no-conf',
-        ...options,
-        '--allow-overwrite=true',
-        '--auto-file-renaming=false',
-        '--file-allocation=none',
-        '--console-log-level=warn',
-        '--summary-interval=0',
-        '-d',
-        out,
-        '-o',
-        name,
-        url,
-      ])
+      const exit = await aria2(options, out, name, url)
       const result = await conclude(`aria2c ${title}`, url, path.join(out, name), [exit])
       // On a one-use link, a request of aria2's that comes while its first response holds the whole budget waits for
       // it; when that response delivers the whole file, the rest are refused with 410, and aria2 has its file.
@@ -334,20 +297,7 @@ describe.each(variants)('$name', (variant) => {
       async (title, options) => {
         const url = `${app.base}${signer.sign(NAME, { uses: 2 })}`
         const name = `aria2-two-${title.replace(/[^a-z0-9]+/gi, '-')}.bin`
-        const exit = await run(ARIA2C, [
-          '--no-conf',
-          ...options,
-          '--allow-overwrite=true',
-          '--auto-file-renaming=false',
-          '--file-allocation=none',
-          '--console-log-level=warn',
-          '--summary-interval=0',
-          '-d',
-          out,
-          '-o',
-          name,
-          url,
-        ])
+        const exit = await aria2(options, out, name, url)
         const result = await conclude(`aria2c ${title}, 2 uses`, url, path.join(out, name), [exit])
         expect(result).toEqual({ ...passed, after: 200 })
         expect((await get(url)).status).toBe(410)

@@ -1,0 +1,42 @@
+// The stores the real-client suites (engines/downloaders.engine.ts, browser/video.browser.ts) run their cases on:
+// a one-use link on the memory store and on a real Redis (started here, stopped by its PID), and a plain link that
+// no store counts, which checks the harness itself.
+import { createMemoryStore, createRedisStore, type LinkStore } from 'express-signed-url'
+import { harness } from '../engines/store-harness'
+
+export interface StoreVariant {
+  name: string
+  /** The link's uses; none for the plain link. */
+  uses?: number
+  open(): Promise<{ store: LinkStore; close(): Promise<void> }>
+}
+
+const memory: StoreVariant['open'] = async () => {
+  const store = createMemoryStore()
+  return { store, close: () => store.close() }
+}
+
+const redis: StoreVariant['open'] = async () => {
+  const server = await harness.startRedis()
+  const store = createRedisStore({ url: server.url })
+  try {
+    await store.ready
+  } catch (error) {
+    await server.stop()
+    throw error
+  }
+  return {
+    store,
+    close: async () => {
+      await store.close()
+      await server.stop()
+    },
+  }
+}
+
+export const storeVariants: readonly StoreVariant[] = [
+  { name: 'a uses: 1 link on the memory store', uses: 1, open: memory },
+  { name: 'a uses: 1 link on the Redis store', uses: 1, open: redis },
+  // The harness check: the same cases and assertions on a link no store counts (it still works after).
+  { name: 'a plain link (no uses: the harness check)', open: memory },
+]
