@@ -12,30 +12,9 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { launchChromium } from '../support/chromium'
-import { createSigner, respondRefused, signedStatic, type LinkStore } from 'express-signed-url'
+import { createSigner, respondRefused, signedStatic } from 'express-signed-url'
 import { KEY } from '../support/helpers'
-import { storeVariants } from '../support/limited-stores'
-
-/** One request as the app logged it (__tests__/support/limited-app.js). */
-interface Logged {
-  n: number
-  method: string
-  range?: string
-  status?: number
-  code?: string
-}
-interface LimitedApp {
-  base: string
-  log: Logged[]
-  reset(): void
-  settled(ms?: number): Promise<void>
-  report(size: number): string
-  close(): Promise<void>
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startLimitedApp } = require('../support/limited-app') as {
-  startLimitedApp(options: { root: string; key: string; store: LinkStore; lib: object }): Promise<LimitedApp>
-}
+import { startLimitedApp, storeVariants, type LimitedApp } from '../support/limited-stores'
 
 const FFMPEG = process.env.FFMPEG_PATH ?? '/usr/bin/ffmpeg'
 const NAME = 'clip.mp4'

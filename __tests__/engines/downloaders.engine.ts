@@ -11,31 +11,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
-import { createSigner, respondRefused, signedStatic, type LinkStore } from 'express-signed-url'
+import { createSigner, respondRefused, signedStatic } from 'express-signed-url'
 import { KEY } from '../support/helpers'
-import { storeVariants } from '../support/limited-stores'
-
-/** One request as the app logged it (__tests__/support/limited-app.js). */
-interface Logged {
-  n: number
-  method: string
-  range?: string
-  status?: number
-  code?: string
-  bytes: number
-}
-interface LimitedApp {
-  base: string
-  log: Logged[]
-  reset(): void
-  settled(ms?: number): Promise<void>
-  report(size: number): string
-  close(): Promise<void>
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startLimitedApp } = require('../support/limited-app') as {
-  startLimitedApp(options: { root: string; key: string; store: LinkStore; lib: object }): Promise<LimitedApp>
-}
+import { startLimitedApp, storeVariants, type LimitedApp } from '../support/limited-stores'
 
 const CURL = process.env.CURL_PATH ?? '/usr/bin/curl'
 const WGET = process.env.WGET_PATH ?? '/usr/bin/wget'

@@ -13,6 +13,7 @@ import {
   type UseAsk,
 } from '../../lib/store/use-budget'
 import { harness, type Server } from './store-harness'
+import { random } from '../support/random'
 
 const { command, startRedis } = harness
 const PREFIX = 'budget-test:'
@@ -30,17 +31,6 @@ afterAll(async () => {
   await store?.close()
   await redis?.stop()
 })
-
-function random(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 // The hash Redis keeps for a link, as the JS budget spells it.
 async function stored(signature: string) {

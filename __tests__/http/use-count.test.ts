@@ -28,6 +28,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 // re-sent after cut-offs.
 const bound = (uses: number, size: number) => uses * size * 1.001 + uses * Math.min(2 * size, RESEND_BYTES)
 
+// Resolves when `store` first answers a take with 'held' (a request then waits for running responses).
+function firstHeld(store: LinkStore): Promise<void> {
+  const take = store.take.bind(store)
+  return new Promise((resolve) => {
+    store.take = async (...args) => {
+      const answer = await take(...args)
+      if (answer === 'held') resolve()
+      return answer
+    }
+  })
+}
+
 describe.each(frameworks)('limited-use links and cut-off responses on $name', (fw) => {
   let store: LinkStore
   let server: TestServer
@@ -83,14 +95,7 @@ describe.each(frameworks)('limited-use links and cut-off responses on $name', (f
     let release!: () => void
     const holder = rawGet(server.port, link, { unread: new Promise<void>((resolve) => (release = resolve)) })
     // The second request is answered 'held' (it waits) until the first is cut off.
-    const take = store.take.bind(store)
-    let heldOnce!: () => void
-    const held = new Promise<void>((resolve) => (heldOnce = resolve))
-    store.take = async (...args) => {
-      const answer = await take(...args)
-      if (answer === 'held') heldOnce()
-      return answer
-    }
+    const held = firstHeld(store)
     // More than the thousandth of a use left for rounding.
     const waiting = server.send(link, { headers: { Range: 'bytes=0-99999' } })
     await held
@@ -158,14 +163,7 @@ describe('a file that grows while a request of its link waits', () => {
     writeFileSync(file, BIG)
     const app = frameworks[1].create()
     const store = createMemoryStore({ now })
-    const take = store.take.bind(store)
-    let heldOnce!: () => void
-    const held = new Promise<void>((resolve) => (heldOnce = resolve))
-    store.take = async (...args) => {
-      const answer = await take(...args)
-      if (answer === 'held') heldOnce()
-      return answer
-    }
+    const held = firstHeld(store)
     app.use('/files', signedStatic(dir, { signer, store }))
     const server = await listen(app as never)
     try {

@@ -14,6 +14,7 @@ import {
   useCost,
   type UseAsk,
 } from '../../lib/store/use-budget'
+import { random } from '../support/random'
 
 const SIZE = 20_000_000
 const NOW = 1_767_225_600
@@ -176,18 +177,6 @@ describe('takeUse and settleUse', () => {
     expect(budget).toMatchObject({ kept: USE / 4 + USE / 8, held: 0 })
   })
 })
-
-// A small deterministic generator, so a failure names its seed.
-function random(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 describe('the bound, over any sequence of requests', () => {
   // Clients that ask ranges at random, cut responses off, claim what they like, overlap, and leave holds running.

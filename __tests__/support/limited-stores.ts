@@ -4,6 +4,31 @@
 import { createMemoryStore, createRedisStore, type LinkStore } from 'express-signed-url'
 import { harness } from '../engines/store-harness'
 
+/** One request as the app logged it (support/limited-app.js). */
+export interface Logged {
+  n: number
+  method: string
+  range?: string
+  status?: number
+  code?: string
+  bytes: number
+}
+
+/** The app of support/limited-app.js: signedStatic on a store, with a log of what each request sent. */
+export interface LimitedApp {
+  base: string
+  log: Logged[]
+  reset(): void
+  settled(ms?: number): Promise<void>
+  report(size: number): string
+  close(): Promise<void>
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const { startLimitedApp } = require('./limited-app') as {
+  startLimitedApp(options: { root: string; key: string; store: LinkStore; lib: object }): Promise<LimitedApp>
+}
+
 export interface StoreVariant {
   name: string
   /** The link's uses; none for the plain link. */
