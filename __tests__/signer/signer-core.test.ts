@@ -1,5 +1,6 @@
 import { createSignerCore } from '../../lib/signer/signer-core'
-import { stringToSign, type ParsedLink } from '../../lib/link/link-format'
+import type { ParsedLink } from '../../lib/link/link-fields'
+import { stringToSign } from '../../lib/link/link-format'
 import { KEY, NOW_MS } from '../support/helpers'
 
 const NOW = NOW_MS / 1000

@@ -2,7 +2,8 @@
 // reading it from a Cookie header.
 import { fromBase64Url, isCanonicalSignature, toBase64Url } from '../util/base64url.js'
 import { isKeyId } from '../crypto/keys.js'
-import { stringToSign, type ParsedLink } from './link-format.js'
+import type { ParsedLink } from './link-fields.js'
+import { stringToSign } from './link-format.js'
 import { toExpiry } from './link-lifetime.js'
 import { folderDepth, isCanonicalPath, MAX_SCOPE } from './link-path.js'
 import { describeValue } from '../util/option-checks.js'

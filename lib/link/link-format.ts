@@ -12,8 +12,6 @@ import {
 import { toExpiry } from './link-lifetime.js'
 import { decodePath, folderOf, fragmentStart, queryMark, targetStart } from './link-path.js'
 
-export type { LinkFields, ParsedLink, QueryFields, SignedFields } from './link-fields.js'
-
 /**
  * The string to sign: v1 (`<path>?expiry=<expiry>&method=get`, what ittybit's reference snippet signs), then each
  * extension in the order of EXTENSIONS as the link spells it (`&kid=<id>&scope=<n>&notbefore=<s>&ip=<ranges>

@@ -2,7 +2,7 @@
 // an optional `kid` and the signature last. It agrees with link-format.ts's parser on every link it reads (a test
 // holds it to that) and reads no other: any other link, with any other field, goes to that parser.
 import { isKeyId } from '../crypto/keys.js'
-import type { LinkFields } from './link-format.js'
+import type { LinkFields } from './link-fields.js'
 import { toExpiry } from './link-lifetime.js'
 
 /** A link of the common shape, read by {@link plainLink}: its signature is the URL's last 43 characters. */

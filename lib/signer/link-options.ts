@@ -2,7 +2,7 @@
 // the signed fields the options of sign become.
 import { dispositionOption, filenameOption } from '../link/download-name.js'
 import { ipField } from '../link/ip-range.js'
-import type { SignedFields } from '../link/link-format.js'
+import type { SignedFields } from '../link/link-fields.js'
 import { unixSeconds } from '../link/link-lifetime.js'
 import { asOptions, assertKnownOptions, describeValue, type Mutable } from '../util/option-checks.js'
 import { isCanonicalSignature, toBase64Url } from '../util/base64url.js'

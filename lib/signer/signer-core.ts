@@ -1,12 +1,6 @@
 import { parseGrant } from '../link/grant-cookie.js'
-import {
-  readLink,
-  signedQuery,
-  stringToSign,
-  type UnsignedTarget,
-  type LinkFields,
-  type ParsedLink,
-} from '../link/link-format.js'
+import type { LinkFields, ParsedLink } from '../link/link-fields.js'
+import { readLink, signedQuery, stringToSign, type UnsignedTarget } from '../link/link-format.js'
 import { canonicalLinkPath, folderDepth, folderOf, hasDotSegment, scopeFolder } from '../link/link-path.js'
 import { refuse, type Refusal } from '../util/errors.js'
 import { createKeyRing, type KeyMaterial, type KeyRing } from '../crypto/keys.js'

@@ -2,7 +2,7 @@
 // before the expiry. Only the MAC check itself differs (node:crypto answers at once, Web Crypto asynchronously), so
 // the steps are a generator that yields each MAC check and is answered with whether it matched.
 import { decodeSignature } from '../util/base64url.js'
-import type { ParsedLink } from '../link/link-format.js'
+import type { ParsedLink } from '../link/link-fields.js'
 import { plainLink } from '../link/plain-link.js'
 import { refuse } from '../util/errors.js'
 import type { SignerCore } from './signer-core.js'
