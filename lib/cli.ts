@@ -9,7 +9,7 @@ import { verify, type Out } from './cli/cli-verify.js'
 import { createSigner } from './signer/signer.js'
 import { isoDate, signOptions } from './cli/cli-sign.js'
 import { createRedisStore } from './store/redis-store.js'
-import { encodeRevocation, folderRevocation, linkRevocation, type Revocation } from './store/revocations.js'
+import { encodeRevocation, folderRevocation, linkRevocation, type Revocation } from './store/revocation-set.js'
 import { printable } from './util/option-checks.js'
 
 const HELP = `Usage: express-signed-url <command> [options]

@@ -9,8 +9,8 @@ export type {
   VerifyOptions,
   VerifyResult,
 } from './signer/signer-options.js'
-export { signUrls } from './http/locals.js'
-export type { GrantAccess, SignUrl, SignUrlsOptions } from './http/locals.js'
+export { signUrls } from './http/sign-urls.js'
+export type { GrantAccess, SignUrl, SignUrlsOptions } from './http/sign-urls.js'
 export { requireSignature, revocationCheck } from './http/guard.js'
 export { respondRefused } from './http/refusal.js'
 export type { GuardOptions, RequireSignatureOptions } from './http/guard.js'

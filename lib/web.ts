@@ -16,8 +16,8 @@ export {
   folderRevocation,
   linkRevocation,
   RevocationSet,
-} from './store/revocations.js'
-export type { Revocation } from './store/revocations.js'
+} from './store/revocation-set.js'
+export type { Revocation } from './store/revocation-set.js'
 export type { RevokeFolderOptions, StoredLink } from './store/link-store.js'
 export { emptyBudget, keptOf, renewUse, settleUse, TAIL_BYTES, takeUse, useCost } from './store/use-budget.js'
 export type { UseAnswer, UseAsk, UseBudget } from './store/use-budget.js'

@@ -11,11 +11,11 @@ import {
   revocationOf,
   RevocationSet,
   type Revocation,
-} from './revocations.js'
+} from './revocation-set.js'
 import type { LinkStore } from './link-store.js'
 import type { UseAnswer } from './use-budget.js'
 import { given, isRefusal, ownConnection, type RedisClientLike, type Send } from './redis-connection.js'
-import { BEAT, RENEW, REVOKE, SETTLE, TAKE } from './redis-scripts.js'
+import { BEAT, RENEW, REVOKE, SETTLE, TAKE } from './redis-budget-scripts.js'
 
 /** Options of {@link createRedisStore}: a `url`, or a `client` the app made and closes itself. */
 export interface RedisStoreOptions {
