@@ -1,4 +1,4 @@
-import { asOptions, assertKnownOptions, describeValue, kind, toSeconds } from '../../lib/util/option-checks'
+import { asOptions, assertKnownOptions, describeValue, kind, printable, toSeconds } from '../../lib/util/option-checks'
 
 describe('option-checks', () => {
   describe('toSeconds()', () => {
@@ -80,6 +80,35 @@ describe('option-checks', () => {
       [5, 'a number'],
     ])('refuses %p naming only its kind', (value, shown) => {
       expect(() => asOptions('f', value)).toThrow(new TypeError(`f: options must be an object, got ${shown}`))
+    })
+  })
+
+  describe('printable()', () => {
+    it('escapes what the list kept by hand before issue 27 did, and the reserved default-ignorables', () => {
+      // prettier-ignore
+      const before =
+        // eslint-disable-next-line no-misleading-character-class
+        /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\u{e0100}-\u{e01ef}]/u
+      const reserved = [
+        [0x2065, 0x2065],
+        [0xfff0, 0xfff8],
+        [0xe0000, 0xe0000],
+        [0xe0002, 0xe001f],
+        [0xe0080, 0xe00ff],
+        [0xe01f0, 0xe0fff],
+      ]
+      const differ: string[] = []
+      for (let cp = 0; cp <= 0x10ffff; cp++) {
+        const char = String.fromCodePoint(cp)
+        const escapes = before.test(char) || reserved.some(([low, high]) => cp >= low && cp <= high)
+        const expected = escapes ? `a\\u{${cp.toString(16).toUpperCase().padStart(4, '0')}}b` : `a${char}b`
+        if (printable(`a${char}b`) !== expected) differ.push(cp.toString(16))
+      }
+      expect(differ).toEqual([])
+    })
+
+    it('escapes each character of a run on its own, combining ones included', () => {
+      expect(printable('\u202etxt.exe\u034f\ufe0f\u{e0041}')).toBe('\\u{202E}txt.exe\\u{034F}\\u{FE0F}\\u{E0041}')
     })
   })
 })

@@ -1,5 +1,6 @@
 // Download names, runtime-neutral: the `disposition` and `filename` fields of a link, checked the same way when
 // sign is asked for one and when a link carrying one is read back.
+import { INVISIBLE_CLASS } from '../util/invisible-class.js'
 import { encodePath } from './link-path.js'
 
 /** How the response presents the file: saved under the name (`attachment`) or shown in the browser (`inline`). */
@@ -12,18 +13,15 @@ export const MAX_FILENAME_BYTES = 255
 const REFUSED = /[\u0000-\u001f\u007f-\u009f/\\]/
 
 /**
- * A character that does not show, or changes how the rest shows, as the runtime's Unicode tables define them (so
- * no list kept by hand drifts from Unicode): the default-ignorable code points (zero-width spaces, the Hangul
- * fillers, the grapheme joiner U+034F, Khmer's inherent vowels, Mongolian's variation selectors, plane 14's tags and
- * selectors, and the code points Unicode reserves for more of them, such as U+2065 and U+FFF0-U+FFF8), the controls
- * and format characters (Cc, Cf: among them the bidirectional controls that make `Report\u202Efdp.exe` show as
- * `Reportexe.pdf`), the line and paragraph separators (Zl, Zp), and the noncharacters. Kept, as the lookahead says:
- * the zero-width non-joiner and joiner U+200C and U+200D that scripts and emoji need, and the variation selectors
- * U+FE00-U+FE0F (emoji's U+FE0F, CJK's). examples/nginx/signed-url.js holds the same set as ranges generated from
- * this expression (njs has no `u` flag).
+ * A character a download name may not hold: an invisible one (INVISIBLE_CLASS: default-ignorables, controls, format
+ * characters, separators), or a noncharacter. Kept, as the lookahead says: the zero-width non-joiner and joiner
+ * U+200C and U+200D that scripts and emoji need, and the variation selectors U+FE00-U+FE0F (emoji's U+FE0F, CJK's).
+ * examples/nginx/signed-url.js holds the same set as ranges generated from this expression (njs has no `u` flag).
  */
-export const INVISIBLE =
-  /(?![\u200c\u200d]|[\ufe00-\ufe0f])[\p{Default_Ignorable_Code_Point}\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Noncharacter_Code_Point}]/u
+export const INVISIBLE = new RegExp(
+  `(?![\\u200c\\u200d]|[\\ufe00-\\ufe0f])[${INVISIBLE_CLASS}\\p{Noncharacter_Code_Point}]`,
+  'u',
+)
 
 /** Why a name cannot be a download name, or undefined when it can. */
 function filenameProblem(name: string): string | undefined {

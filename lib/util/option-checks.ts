@@ -1,3 +1,5 @@
+import { INVISIBLE_CLASS } from './invisible-class.js'
+
 /**
  * A length of time: whole seconds, or a string such as `'90s'`, `'10m'`, `'12h'`, `'7d'` (up to 9 digits). The
  * string form type-checks only as digits and a unit, so `'1.5h'`, `'-1h'` and `'10 minutes'` are compile errors;
@@ -125,15 +127,14 @@ function editDistance(a: string, b: string): number {
 /**
  * Text safe to print to a terminal or a log: controls (C0, DEL, C1), format characters (bidi controls, which can
  * make a terminal show `txt.exe` as `exe.txt`; zero-width spaces and joiners, the byte-order mark, soft hyphens,
- * tag characters), line and paragraph separators, lone surrogates, and the invisible fillers and variation
- * selectors become `\u{…}` escapes. A canonical path holds no `\`, so an escape in a printed path always stands for
- * one character.
+ * tag characters), line and paragraph separators, lone surrogates, the invisible fillers and variation selectors,
+ * and the code points Unicode reserves as default-ignorable (INVISIBLE_CLASS) become `\u{…}` escapes. A canonical
+ * path holds no `\`, so an escape in a printed path always stands for one character.
  */
 export function printable(text: string): string {
   return text.replace(INVISIBLE, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}}`)
 }
 
-// Each of these is matched alone, on purpose: combining ones (U+034F, the variation selectors) included.
-const INVISIBLE =
-  // eslint-disable-next-line no-misleading-character-class
-  /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\u{e0100}-\u{e01ef}]/gu
+// Each of these is matched alone, on purpose: combining ones (U+034F, the variation selectors) included, and lone
+// surrogates (Cs), which a terminal shows as nothing or as U+FFFD.
+const INVISIBLE = new RegExp(`[${INVISIBLE_CLASS}\\p{Cs}]`, 'gu')
