@@ -1,4 +1,4 @@
-import { refuse, SignedUrlError, stackless, type SignedUrlErrorCode } from '../../lib/util/errors'
+import { REFUSAL_TEXTS, refuse, SignedUrlError, stackless, type SignedUrlErrorCode } from '../../lib/util/errors'
 
 const CODES: SignedUrlErrorCode[] = [
   'ERR_SIGNATURE_MISSING',
@@ -83,5 +83,22 @@ describe('stackless()', () => {
 
   it('is what refuse() returns', () => {
     expect(refuse('ERR_URL_EXPIRED').error.stack).not.toMatch(/\n\s+at /)
+  })
+})
+
+describe('REFUSAL_TEXTS', () => {
+  const all = Object.keys(REFUSAL_TEXTS) as SignedUrlErrorCode[]
+
+  it.each(all)('gives %s its message, as the constructor and stackless() both show it', (code) => {
+    const { message } = REFUSAL_TEXTS[code]
+    expect(new SignedUrlError(code).message).toBe(message)
+    expect(stackless(code).message).toBe(message)
+    expect(String(stackless(code))).toBe(`SignedUrlError: ${message}`)
+  })
+
+  it('gives every code a longer explanation of its own, in lower case as the CLI prints it after a colon', () => {
+    const explanations = all.map((code) => REFUSAL_TEXTS[code].explanation)
+    expect(new Set(explanations).size).toBe(all.length)
+    for (const explanation of explanations) expect(explanation).toMatch(/^[a-z]/)
   })
 })

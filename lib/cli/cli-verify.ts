@@ -1,5 +1,5 @@
 // The command line's verify: what a link grants and every signed field it carries, or why it is refused.
-import type { SignedUrlErrorCode } from '../util/errors.js'
+import { REFUSAL_TEXTS } from '../util/errors.js'
 import { parseLink } from '../link/link-format.js'
 import { printable } from '../util/option-checks.js'
 import type { createSigner } from '../signer/signer.js'
@@ -8,34 +8,6 @@ import type { createSigner } from '../signer/signer.js'
 export interface Out {
   out: (line: string) => void
   err: (line: string) => void
-}
-
-const REASONS: Record<SignedUrlErrorCode, string> = {
-  ERR_SIGNATURE_MISSING: 'the URL carries no signature parameter',
-  ERR_QUERY_MALFORMED: 'expiry, method or signature is missing, malformed, or given more than once',
-  ERR_PATH_NOT_CANONICAL:
-    'the path is not canonical (".", ".." or empty segments, an encoded / or \\, control characters, or a bad escape)',
-  ERR_SIGNATURE_INVALID: 'the signature does not match this path and expiry under this key',
-  ERR_URL_EXPIRED: 'the link has expired',
-  ERR_METHOD_NOT_ALLOWED:
-    'the link does not allow this method (a GET link allows GET and HEAD, an upload link PUT: try --method PUT)',
-  ERR_PATH_MISMATCH: 'the path served is not the signed path',
-  ERR_TARGET_NOT_CANONICAL:
-    'the request target is not plain origin-form (#, \\, spaces, control or non-ASCII characters, a leading //, or an odd authority)',
-  ERR_URL_NOT_YET_VALID: 'the link is not valid yet',
-  ERR_IP_NOT_ALLOWED: 'the link is bound to other client addresses',
-  // Refusals of an upload's body, not of a link: verify never gives them.
-  ERR_UPLOAD_TOO_LARGE: 'the upload is larger than allowed',
-  ERR_UPLOAD_TYPE: 'the upload is not of an allowed type',
-  ERR_UPLOAD_EXISTS: 'a file is already there',
-  ERR_UPLOAD_DIGEST: 'the upload does not match its signed digest',
-  ERR_UPLOAD_TIMEOUT: 'the upload stalled',
-  ERR_UPLOAD_STORAGE: 'the upload could not be stored',
-  // A store's refusals, at a guard: verify checks no store.
-  ERR_LINK_REVOKED: 'the link has been revoked',
-  ERR_USES_EXHAUSTED: 'the link has been used as many times as it allows',
-  ERR_USES_BUSY: 'what the link has left is held by its downloads still running',
-  ERR_STORE_UNAVAILABLE: 'the store that counts uses or revocations could not answer',
 }
 
 /** Checks a link and says what it grants (exit status 0) or why it is refused (1). */
@@ -84,7 +56,7 @@ export function verify(
     return 0
   }
   const { code } = result.error
-  let reason = REASONS[code]
+  let reason = REFUSAL_TEXTS[code].explanation
   if (code === 'ERR_URL_EXPIRED' && typeof link !== 'string')
     reason = `the link expired ${duration(now - link.expiry)} ago (${iso(link.expiry)})`
   if (code === 'ERR_URL_NOT_YET_VALID' && typeof link !== 'string' && link.notBefore !== undefined)

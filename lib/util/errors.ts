@@ -23,28 +23,97 @@ export type SignedUrlErrorCode =
 
 const BRAND = Symbol.for('express-signed-url.SignedUrlError')
 
-// Messages say which check failed and never carry the URL, the string to sign, a signature or a key.
-const MESSAGES: Readonly<Record<SignedUrlErrorCode, string>> = {
-  ERR_SIGNATURE_MISSING: 'The URL carries no signature',
-  ERR_SIGNATURE_INVALID: 'The URL signature does not match',
-  ERR_URL_EXPIRED: 'The signed URL has expired',
-  ERR_METHOD_NOT_ALLOWED: 'A signed URL only allows GET and HEAD',
-  ERR_PATH_NOT_CANONICAL: 'The URL path is not canonical',
-  ERR_QUERY_MALFORMED: 'The URL query is malformed',
-  ERR_PATH_MISMATCH: 'The path being served is not the signed path',
-  ERR_TARGET_NOT_CANONICAL: 'The request target is not in plain origin form',
-  ERR_URL_NOT_YET_VALID: 'The signed URL is not valid yet',
-  ERR_IP_NOT_ALLOWED: 'The signed URL is not valid from this address',
-  ERR_UPLOAD_TOO_LARGE: 'The upload is larger than allowed',
-  ERR_UPLOAD_TYPE: 'The upload is not of an allowed type',
-  ERR_UPLOAD_EXISTS: 'A file is already there',
-  ERR_UPLOAD_DIGEST: 'The upload does not match its signed digest',
-  ERR_UPLOAD_TIMEOUT: 'The upload stalled',
-  ERR_UPLOAD_STORAGE: 'The upload could not be stored',
-  ERR_LINK_REVOKED: 'The signed URL has been revoked',
-  ERR_USES_EXHAUSTED: 'The signed URL has been used as many times as it allows',
-  ERR_USES_BUSY: 'The signed URL is in use by other downloads: retry shortly',
-  ERR_STORE_UNAVAILABLE: 'The signed URL cannot be checked right now',
+// Each refusal's text, in one table: `message`, the error's own (shown to clients: it says which check failed and
+// never carries the URL, the string to sign, a signature or a key), and `explanation`, the longer sentence the
+// command line's verify prints (which parts of the link to look at).
+export const REFUSAL_TEXTS: Readonly<
+  Record<SignedUrlErrorCode, { readonly message: string; readonly explanation: string }>
+> = {
+  ERR_SIGNATURE_MISSING: {
+    message: 'The URL carries no signature',
+    explanation: 'the URL carries no signature parameter',
+  },
+  ERR_SIGNATURE_INVALID: {
+    message: 'The URL signature does not match',
+    explanation: 'the signature does not match this path and expiry under this key',
+  },
+  ERR_URL_EXPIRED: {
+    message: 'The signed URL has expired',
+    explanation: 'the link has expired',
+  },
+  ERR_METHOD_NOT_ALLOWED: {
+    message: 'A signed URL only allows GET and HEAD',
+    explanation:
+      'the link does not allow this method (a GET link allows GET and HEAD, an upload link PUT: try --method PUT)',
+  },
+  ERR_PATH_NOT_CANONICAL: {
+    message: 'The URL path is not canonical',
+    explanation:
+      'the path is not canonical (".", ".." or empty segments, an encoded / or \\, control characters, or a bad escape)',
+  },
+  ERR_QUERY_MALFORMED: {
+    message: 'The URL query is malformed',
+    explanation: 'expiry, method or signature is missing, malformed, or given more than once',
+  },
+  ERR_PATH_MISMATCH: {
+    message: 'The path being served is not the signed path',
+    explanation: 'the path served is not the signed path',
+  },
+  ERR_TARGET_NOT_CANONICAL: {
+    message: 'The request target is not in plain origin form',
+    explanation:
+      'the request target is not plain origin-form (#, \\, spaces, control or non-ASCII characters, a leading //, or an odd authority)',
+  },
+  ERR_URL_NOT_YET_VALID: {
+    message: 'The signed URL is not valid yet',
+    explanation: 'the link is not valid yet',
+  },
+  ERR_IP_NOT_ALLOWED: {
+    message: 'The signed URL is not valid from this address',
+    explanation: 'the link is bound to other client addresses',
+  },
+  // Refusals of an upload's body, not of a link: the CLI's verify never gives them.
+  ERR_UPLOAD_TOO_LARGE: {
+    message: 'The upload is larger than allowed',
+    explanation: 'the upload is larger than allowed',
+  },
+  ERR_UPLOAD_TYPE: {
+    message: 'The upload is not of an allowed type',
+    explanation: 'the upload is not of an allowed type',
+  },
+  ERR_UPLOAD_EXISTS: {
+    message: 'A file is already there',
+    explanation: 'a file is already there',
+  },
+  ERR_UPLOAD_DIGEST: {
+    message: 'The upload does not match its signed digest',
+    explanation: 'the upload does not match its signed digest',
+  },
+  ERR_UPLOAD_TIMEOUT: {
+    message: 'The upload stalled',
+    explanation: 'the upload stalled',
+  },
+  ERR_UPLOAD_STORAGE: {
+    message: 'The upload could not be stored',
+    explanation: 'the upload could not be stored',
+  },
+  // A store's refusals, at a guard: the CLI's verify checks no store.
+  ERR_LINK_REVOKED: {
+    message: 'The signed URL has been revoked',
+    explanation: 'the link has been revoked',
+  },
+  ERR_USES_EXHAUSTED: {
+    message: 'The signed URL has been used as many times as it allows',
+    explanation: 'the link has been used as many times as it allows',
+  },
+  ERR_USES_BUSY: {
+    message: 'The signed URL is in use by other downloads: retry shortly',
+    explanation: 'what the link has left is held by its downloads still running',
+  },
+  ERR_STORE_UNAVAILABLE: {
+    message: 'The signed URL cannot be checked right now',
+    explanation: 'the store that counts uses or revocations could not answer',
+  },
 }
 
 /**
@@ -68,7 +137,7 @@ export class SignedUrlError extends Error {
   readonly expose = true
 
   constructor(code: SignedUrlErrorCode, status = 403) {
-    super(MESSAGES[code])
+    super(REFUSAL_TEXTS[code].message)
     this.name = 'SignedUrlError'
     this.code = code
     this.status = status
@@ -117,7 +186,7 @@ export function stackless(code: SignedUrlErrorCode): SignedUrlError {
 }
 
 const REFUSALS = Object.fromEntries(
-  Object.entries(MESSAGES).map(([code, message]) => [
+  Object.entries(REFUSAL_TEXTS).map(([code, { message }]) => [
     code,
     Object.create(SignedUrlError.prototype, {
       message: { value: message, writable: true, configurable: true },
