@@ -10,14 +10,9 @@ export type { IdentifiedSecret, Secret } from './crypto/keys.js'
 export type { Duration } from './util/option-checks.js'
 export { createWebSigner } from './signer/web-signer.js'
 // For an engine that keeps its own copy of the app's revocations (the Worker example).
-export {
-  decodeRevocation,
-  encodeRevocation,
-  folderRevocation,
-  linkRevocation,
-  RevocationSet,
-} from './store/revocation-set.js'
-export type { Revocation } from './store/revocation-set.js'
+export { decodeRevocation, encodeRevocation, folderRevocation, linkRevocation } from './store/revocation.js'
+export { RevocationSet } from './store/revocation-set.js'
+export type { Revocation } from './store/revocation.js'
 export type { RevokeFolderOptions, StoredLink } from './store/link-store.js'
 export { emptyBudget, keptOf, renewUse, settleUse, TAIL_BYTES, takeUse, useCost } from './store/use-budget.js'
 export type { UseAnswer, UseAsk, UseBudget } from './store/use-budget.js'

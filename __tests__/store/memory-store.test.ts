@@ -15,7 +15,7 @@ import {
 import { fixture, frameworks, KEY, listen, NOW_MS, recordCode, SITE, type TestServer } from '../support/helpers'
 import { MAX_CLOCK_TOLERANCE } from '../../lib/link/link-lifetime'
 import { SLACK_SECONDS, STATE_SLACK_SECONDS } from '../../lib/store/link-store'
-import { linkRevocation } from '../../lib/store/revocation-set'
+import { linkRevocation } from '../../lib/store/revocation'
 
 // One use of three, as requireSignature asks it.
 const ONE = { amount: 1, limit: 3, resend: 0, start: 0, end: 0, size: 0 }

@@ -1,6 +1,7 @@
 // A process's copy of the revocations (RevocationSet): loads that keep what arrives while they run, writes whose
 // cost does not grow with the copy, and folders whose lists stay short however often they are revoked.
-import { RevocationSet, type Revocation } from '../../lib/store/revocation-set'
+import type { Revocation } from '../../lib/store/revocation'
+import { RevocationSet } from '../../lib/store/revocation-set'
 
 const NOW = 1_800_000_000
 const sig = (n: number) => `${String(n).padStart(8, '0')}${'A'.repeat(35)}`

@@ -1,7 +1,9 @@
 // The memory store: revocations and use budgets in this process's memory, correct within one process.
 import { asOptions, assertKnownOptions, clockOption } from '../util/option-checks.js'
 import type { LinkStore } from './link-store.js'
-import { folderRevocation, lapsedSweeper, linkRevocation, RevocationSet } from './revocation-set.js'
+import { lapsedSweeper } from './lapsed-sweeper.js'
+import { folderRevocation, linkRevocation } from './revocation.js'
+import { RevocationSet } from './revocation-set.js'
 import { emptyBudget, renewUse, settleUse, takeUse, type UseBudget } from './use-budget.js'
 
 /** Options of {@link createMemoryStore}. */

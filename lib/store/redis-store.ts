@@ -4,14 +4,8 @@
 // so checking one costs no round trip.
 import { createHash, randomBytes } from 'node:crypto'
 import { asOptions, assertKnownOptions, clockOption, describeValue } from '../util/option-checks.js'
-import {
-  encodeRevocation,
-  folderRevocation,
-  linkRevocation,
-  revocationOf,
-  RevocationSet,
-  type Revocation,
-} from './revocation-set.js'
+import { encodeRevocation, folderRevocation, linkRevocation, revocationOf, type Revocation } from './revocation.js'
+import { RevocationSet } from './revocation-set.js'
 import type { LinkStore } from './link-store.js'
 import type { UseAnswer } from './use-budget.js'
 import { given, isRefusal, ownConnection, type RedisClientLike, type Send } from './redis-connection.js'

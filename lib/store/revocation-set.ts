@@ -1,105 +1,7 @@
-// Revocations: the one a `revoke` or `revokeFolder` makes, their text (what Redis keeps and publishes), and the copy
-// every process keeps of them (RevocationSet), checked per request without a round trip.
-import { isCanonicalSignature } from '../util/base64url.js'
-import { parseGrant } from '../link/grant-cookie.js'
-import { readLink } from '../link/link-format.js'
-import { isCanonicalPath } from '../link/link-path.js'
-import { unixSeconds } from '../link/link-lifetime.js'
-import { asOptions, assertKnownOptions, describeValue, toSeconds } from '../util/option-checks.js'
-import { SLACK_SECONDS, type RevokeFolderOptions, type StoredLink } from './link-store.js'
-
-/** One revocation: a link (by its signature) or a folder, and when it lapses (Unix seconds). */
-export type Revocation =
-  | { readonly signature: string; readonly until: number }
-  | {
-      readonly folder: string
-      readonly issuedBefore?: number
-      readonly expiringBefore?: number
-      readonly until: number
-    }
-
-/**
- * Where revocations and use counts live. The guards read revocations from `revoked` (a local copy: no round trip
- * per request) and count uses through `take`, `settle` and `renew`, which are atomic across every process sharing
- * it (the budget's rules: use-budget.ts).
-
-/** The revocation a `revoke(link)` makes: the link's signature, until it expires; a TypeError for anything else. */
-export function linkRevocation(link: unknown): Revocation {
-  if (typeof link !== 'string')
-    throw new TypeError(
-      `revoke: the link must be a string (a signed URL or a grant cookie value), got ${describeValue(link)}`,
-    )
-  const read = readLink(link)
-  const parsed = typeof read === 'string' || 'unsigned' in read ? parseGrant(link) : read
-  if (parsed === undefined)
-    throw new TypeError('revoke: not a signed link or a grant cookie value (it must carry expiry and signature)')
-  return { signature: parsed.signature, until: parsed.expiry + SLACK_SECONDS }
-}
-
-/** The revocation a `revokeFolder` makes, its options checked (a TypeError names a bad one). */
-export function folderRevocation(folder: unknown, options: unknown, nowS: number): Revocation {
-  const relative = typeof folder === 'string' && folder.startsWith('/') ? folder.slice(1) : folder
-  if (typeof relative !== 'string' || (relative !== '' && (!relative.endsWith('/') || !isCanonicalPath(relative))))
-    throw new TypeError(
-      `revokeFolder: "folder" must be a folder ending in "/" (or "/" for every link), got ${describeValue(folder)}`,
-    )
-  // Given decoded, as sign takes paths: an escape would be taken as the characters `%XX`, and match nothing sent.
-  if (/%[0-9A-Fa-f]{2}/.test(relative))
-    throw new TypeError(
-      `revokeFolder: give the folder decoded, as sign takes paths ('/private/a b/', not '/private/a%20b/'), got ${describeValue(folder)}`,
-    )
-  const opts = asOptions<RevokeFolderOptions>('revokeFolder', options ?? {})
-  assertKnownOptions('revokeFolder', opts, FOLDER_OPTIONS)
-  if (opts.issuedBefore !== undefined && opts.expiringBefore !== undefined)
-    throw new TypeError('revokeFolder: give "issuedBefore" or "expiringBefore", not both')
-  if (opts.expiringBefore !== undefined) {
-    const expiringBefore = unixSeconds('revokeFolder', 'expiringBefore', opts.expiringBefore)
-    return { folder: relative, expiringBefore, until: expiringBefore + SLACK_SECONDS }
-  }
-  const maxTtl = toSeconds(opts.maxTtl ?? '7d')
-  if (maxTtl === undefined || maxTtl < 1)
-    throw new TypeError(
-      `revokeFolder: "maxTtl" must be a positive number of seconds or '7d', got ${describeValue(opts.maxTtl)}`,
-    )
-  const issuedBefore =
-    opts.issuedBefore === undefined ? Math.floor(nowS) : unixSeconds('revokeFolder', 'issuedBefore', opts.issuedBefore)
-  return { folder: relative, issuedBefore, until: issuedBefore + maxTtl + SLACK_SECONDS }
-}
-
-const FOLDER_OPTIONS: ReadonlySet<string> = new Set(['issuedBefore', 'expiringBefore', 'maxTtl'])
-
-/** A revocation as text (what Redis keeps and publishes), and back; undefined for text that is not one. */
-export function encodeRevocation(revocation: Revocation): string {
-  return JSON.stringify(revocation)
-}
-
-export function decodeRevocation(text: string): Revocation | undefined {
-  try {
-    return revocationOf(JSON.parse(text))
-  } catch {
-    return undefined
-  }
-}
-
-/** A revocation from a parsed JSON value (other fields ignored); undefined for a value that is not one. */
-export function revocationOf(parsed: unknown): Revocation | undefined {
-  const value = parsed as Record<string, unknown>
-  if (typeof value !== 'object' || value === null || !Number.isSafeInteger(value.until)) return undefined
-  const until = value.until as number
-  if (typeof value.signature === 'string')
-    return isCanonicalSignature(value.signature) ? { signature: value.signature, until } : undefined
-  // A folder as revokeFolder makes one: '' or canonical ending in '/', and exactly one of the two times.
-  const { folder, issuedBefore, expiringBefore } = value
-  if (typeof folder !== 'string' || (folder !== '' && (!folder.endsWith('/') || !isCanonicalPath(folder))))
-    return undefined
-  if (Number.isSafeInteger(issuedBefore) && expiringBefore === undefined)
-    return { folder, issuedBefore: issuedBefore as number, until }
-  if (Number.isSafeInteger(expiringBefore) && issuedBefore === undefined)
-    return { folder, expiringBefore: expiringBefore as number, until }
-  return undefined
-}
-
-type FolderRevocation = Extract<Revocation, { folder: string }>
+// The copy every process keeps of the revocations (RevocationSet), checked per request without a round trip.
+import type { StoredLink } from './link-store.js'
+import { lapsedSweeper } from './lapsed-sweeper.js'
+import type { FolderRevocation, Revocation } from './revocation.js'
 
 /** A load of a {@link RevocationSet} under way: what `put` gives it takes the copy's place at `finish`. */
 export interface RevocationLoad {
@@ -209,31 +111,6 @@ export class RevocationSet {
 const SHARDS = 64
 const shards = () => Array.from({ length: SHARDS }, () => new Map<string, number>())
 const shardOf = (signature: string) => signature.charCodeAt(0) & (SHARDS - 1)
-
-/**
- * A sweep of lapsed entries spread over the writes: each call looks at two entries of the map, from where the last
- * call stopped (a Map's iterator survives deletes, and starts over once done or once given another map). Memory
- * stays bounded by the live entries plus those that lapsed since the sweep last passed, and no write walks the
- * whole map (which made a load of n revocations cost n^2).
- */
-export function lapsedSweeper<V>(
-  lapsed: (value: V, now: number) => boolean,
-): (map: Map<string, V>, now: number) => void {
-  let swept: Map<string, V> | undefined
-  let at: Iterator<[string, V]> | undefined
-  return (map, now) => {
-    if (swept !== map) {
-      swept = map
-      at = undefined
-    }
-    for (let i = 0; i < 2 && map.size > 0; i++) {
-      at ??= map.entries()
-      const next = at.next()
-      if (next.done === true) at = undefined
-      else if (lapsed(next.value[1], now)) map.delete(next.value[0])
-    }
-  }
-}
 
 // One revocation into a copy's maps: a link keeps its latest lapse; a folder's list drops what lapsed and keeps only
 // revocations that no other covers (one that takes back at least as much, at least as long). Past MAX_FOLDER_LIST,
