@@ -14,7 +14,8 @@ export { decodeRevocation, encodeRevocation, folderRevocation, linkRevocation } 
 export { RevocationSet } from './store/revocation-set.js'
 export type { Revocation } from './store/revocation.js'
 export type { RevokeFolderOptions, StoredLink } from './store/link-store.js'
-export { emptyBudget, keptOf, renewUse, settleUse, TAIL_BYTES, takeUse, useCost } from './store/use-budget.js'
+export { emptyBudget, keptOf, renewUse, TAIL_BYTES, takeUse, useCost } from './store/use-budget.js'
+export { settleUse } from './store/settle-use.js'
 export type { UseAnswer, UseAsk, UseBudget } from './store/use-budget.js'
 export type { WebSigner } from './signer/web-signer.js'
 export type {

@@ -6,12 +6,12 @@ import {
   emptyBudget,
   keptOf,
   renewUse,
-  settleUse,
   takeUse,
   useCost,
   type UseAnswer,
   type UseAsk,
 } from '../../lib/store/use-budget'
+import { settleUse } from '../../lib/store/settle-use'
 import { harness, type Server } from './store-harness'
 import { random } from '../support/random'
 

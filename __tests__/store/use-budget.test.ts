@@ -7,13 +7,13 @@ import {
   LEASE_SECONDS,
   MAX_CLAIMS,
   renewUse,
-  settleUse,
   RESEND_BYTES,
   takeUse,
   USE,
   useCost,
   type UseAsk,
 } from '../../lib/store/use-budget'
+import { settleUse } from '../../lib/store/settle-use'
 import { random } from '../support/random'
 
 const SIZE = 20_000_000

@@ -4,7 +4,8 @@ import type { LinkStore } from './link-store.js'
 import { lapsedSweeper } from './lapsed-sweeper.js'
 import { folderRevocation, linkRevocation } from './revocation.js'
 import { RevocationSet } from './revocation-set.js'
-import { emptyBudget, renewUse, settleUse, takeUse, type UseBudget } from './use-budget.js'
+import { settleUse } from './settle-use.js'
+import { emptyBudget, renewUse, takeUse, type UseBudget } from './use-budget.js'
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
