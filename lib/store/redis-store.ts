@@ -9,7 +9,8 @@ import { RevocationSet } from './revocation-set.js'
 import type { LinkStore } from './link-store.js'
 import type { UseAnswer } from './use-budget.js'
 import { given, isRefusal, ownConnection, type RedisClientLike, type Send } from './redis-connection.js'
-import { BEAT, RENEW, REVOKE, SETTLE, TAKE } from './redis-budget-scripts.js'
+import { RENEW, SETTLE, TAKE } from './redis-budget-scripts.js'
+import { BEAT, REVOKE } from './redis-revocation-scripts.js'
 
 /** Options of {@link createRedisStore}: a `url`, or a `client` the app made and closes itself. */
 export interface RedisStoreOptions {
