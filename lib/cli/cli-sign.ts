@@ -34,24 +34,30 @@ export function isoDate(text: string): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date
 }
 
+/** A time option (--not-before, revoke's --issued-before): Unix seconds, or an ISO date with a zone; else an Error. */
+export function timeOption(name: string, text: string): number | Date {
+  const date = /^[0-9]+$/.test(text) ? Number(text) : isoDate(text)
+  if (date === undefined) throw new Error(`--${name} must be Unix seconds or an ISO date with a zone, got "${text}"`)
+  return date
+}
+
+/** A duration option (--ttl, --stable-for, revoke's --max-ttl): digits are seconds; '10m' and the like pass as they are. */
+export function durationOption(text: string): SignOptions['ttl'] {
+  return (/^[0-9]+$/.test(text) ? Number(text) : text) as SignOptions['ttl']
+}
+
 /** sign's options from the command line; sign itself checks each value and names a bad one. */
 export function signOptions(values: SignValues): SignOptions {
   const { ttl, 'expires-at': expiresAt, 'stable-for': stableFor, 'not-before': notBefore } = values
   if (ttl !== undefined && expiresAt !== undefined) throw new Error('give --ttl or --expires-at, not both')
-  const duration = (text: string) => (/^[0-9]+$/.test(text) ? Number(text) : text) as SignOptions['ttl']
   const options: Record<string, unknown> = {}
   if (expiresAt !== undefined) {
     if (!/^[0-9]+$/.test(expiresAt)) throw new Error(`--expires-at must be Unix seconds, got "${expiresAt}"`)
     options.expiresAt = Number(expiresAt)
   }
-  if (ttl !== undefined) options.ttl = duration(ttl)
-  if (stableFor !== undefined) options.stableFor = duration(stableFor)
-  if (notBefore !== undefined) {
-    const date = /^[0-9]+$/.test(notBefore) ? Number(notBefore) : isoDate(notBefore)
-    if (date === undefined)
-      throw new Error(`--not-before must be Unix seconds or an ISO date with a zone, got "${notBefore}"`)
-    options.notBefore = date
-  }
+  if (ttl !== undefined) options.ttl = durationOption(ttl)
+  if (stableFor !== undefined) options.stableFor = durationOption(stableFor)
+  if (notBefore !== undefined) options.notBefore = timeOption('not-before', notBefore)
   if (values.scope !== undefined) options.scope = values.scope
   if (values.ip !== undefined) options.ip = values.ip
   if (values.filename !== undefined) options.filename = values.filename

@@ -3,12 +3,7 @@ import { REFUSAL_TEXTS } from '../util/errors.js'
 import { parseLink } from '../link/link-format.js'
 import { printable } from '../util/option-checks.js'
 import type { createSigner } from '../signer/signer.js'
-
-/** Where the command line writes: its output and its errors (process.stdout and stderr, or a test's). */
-export interface Out {
-  out: (line: string) => void
-  err: (line: string) => void
-}
+import type { Out } from './cli-io.js'
 
 /** Checks a link and says what it grants (exit status 0) or why it is refused (1). */
 export function verify(
