@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { cookieName, setGrantCookie } from './set-grant-cookie.js'
+import { localsOf } from './locals.js'
 import type { Middleware, VerifiedLink } from './middleware.js'
 import { asOptions, assertKnownOptions } from '../util/option-checks.js'
 import { buildSigner, type Signer } from '../signer/signer.js'
@@ -67,13 +68,6 @@ export function signUrls(
     }
     next()
   }
-}
-
-/** A response's `res.locals`: Express's, or one made for it where there is none (Connect). */
-export function localsOf(res: ServerResponse): Record<string, unknown> {
-  const withLocals = res as ServerResponse & { locals?: Record<string, unknown> }
-  if (withLocals.locals === undefined) withLocals.locals = Object.create(null) as Record<string, unknown>
-  return withLocals.locals
 }
 
 // A signer from createSigner, used as it is, or one built from the signer's options.
