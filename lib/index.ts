@@ -11,9 +11,11 @@ export type {
 } from './signer/signer-options.js'
 export { signUrls } from './http/sign-urls.js'
 export type { GrantAccess, SignUrl, SignUrlsOptions } from './http/sign-urls.js'
-export { requireSignature, revocationCheck } from './http/guard.js'
+export { requireSignature } from './http/require-signature.js'
+export { revocationCheck } from './http/revocation-check.js'
 export { respondRefused } from './http/refusal.js'
-export type { GuardOptions, RequireSignatureOptions } from './http/guard.js'
+export type { GuardOptions } from './http/guard-options.js'
+export type { RequireSignatureOptions } from './http/require-signature.js'
 export type { Middleware, RejectHandler, VerifiedLink } from './http/middleware.js'
 export { signedStatic } from './http/signed-static.js'
 export type { SignedStaticOptions } from './http/signed-static.js'
@@ -31,7 +33,7 @@ export type {
   RedisClusterClientLike,
   RedisSentinelClientLike,
   RedisStandaloneClientLike,
-} from './store/redis-connection.js'
+} from './store/redis-client-like.js'
 export type { RedisStoreOptions } from './store/redis-store.js'
 export type { LinkStore, RevokeFolderOptions, StoredLink } from './store/link-store.js'
 export type { MemoryStoreOptions } from './store/memory-store.js'

@@ -1,6 +1,6 @@
 import { createWebSigner } from '../../lib/web'
 import { createSigner, requireSignature, signedStatic, signUrls } from '../../lib/index'
-import { GUARD_OPTIONS } from '../../lib/http/guard'
+import { GUARD_OPTIONS } from '../../lib/http/guard-options'
 import { SIGNER_OPTIONS } from '../../lib/signer/signer-options'
 import { KEY, SITE } from '../support/helpers'
 

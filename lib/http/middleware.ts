@@ -13,3 +13,12 @@ export type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next)
 
 /** Called instead of the default refusal; render a page, or pass the error on with `next(err)`. */
 export type RejectHandler = (err: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next) => void
+
+/** What a guard verified, and the headers of a served response: the link's lifetime, and its download name. */
+export interface SignedHeaders {
+  readonly cacheControl: string
+  readonly contentDisposition?: string
+  readonly link: VerifiedLink
+  /** The target the next handler acts on (`req.url` in origin-form), as the guard read it once. */
+  readonly served: string
+}
