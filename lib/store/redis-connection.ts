@@ -2,57 +2,12 @@
 // primary Sentinel names, or the store's own client of a URL. Each sends commands, pins a few on one connection
 // (for WAIT), and listens on the revocations' channel, telling when it may have missed messages.
 import { describeValue } from '../util/option-checks.js'
-
-/** What a command may be told: how long node-redis waits to send it (ms). */
-interface SendOptions {
-  timeout?: number
-}
-type Listener = (message: string) => void
-
-/** What the store needs of every kind of node-redis client (v6): connecting, pub/sub, its events. */
-interface RedisClientBase {
-  connect(): Promise<unknown>
-  subscribe(channel: string, listener: Listener): Promise<unknown>
-  on(event: 'error', listener: (err: Error) => void): unknown
-  on(event: 'ready' | 'topology-change' | 'node-ready', listener: () => void): unknown
-  off?(event: 'ready' | 'topology-change' | 'node-ready', listener: () => void): unknown
-  readonly isOpen: boolean
-  readonly isReady: boolean
-}
-
-/** A client of one Redis: `createClient()` of the `redis` package. */
-export interface RedisStandaloneClientLike extends RedisClientBase {
-  sendCommand(args: string[], options?: SendOptions): Promise<unknown>
-  duplicate(): RedisStandaloneClientLike
-  close?(): Promise<unknown>
-  destroy?(): unknown
-}
-
-/** A client of a Redis Cluster: `createCluster()` of the `redis` package. */
-export interface RedisClusterClientLike extends RedisClientBase {
-  sendCommand(
-    firstKey: string | undefined,
-    isReadonly: boolean | undefined,
-    args: string[],
-    options?: SendOptions,
-  ): Promise<unknown>
-  unsubscribe(channel: string, listener: (message: string | Buffer) => unknown): Promise<unknown>
-  nodeClient(node: never): unknown
-  readonly masters: readonly unknown[]
-}
-
-/** A client of the primary that Redis Sentinel names: `createSentinel()` of the `redis` package. */
-export interface RedisSentinelClientLike extends RedisClientBase {
-  sendCommand(isReadonly: boolean | undefined, args: string[], options?: SendOptions): Promise<unknown>
-  use<T>(
-    fn: (lease: { sendCommand(isReadonly: boolean | undefined, args: string[]): Promise<unknown> }) => Promise<T>,
-  ): Promise<T>
-  unsubscribe(channel: string, listener: (message: string | Buffer) => unknown): Promise<unknown>
-  getSentinelNode(): unknown
-}
-
-/** Any client {@link createRedisStore} takes. */
-export type RedisClientLike = RedisStandaloneClientLike | RedisClusterClientLike | RedisSentinelClientLike
+import type {
+  Listener,
+  RedisClusterClientLike,
+  RedisSentinelClientLike,
+  RedisStandaloneClientLike,
+} from './redis-client-like.js'
 
 // Sends a command to the node that holds `key` (the primary); `pinned` runs steps on one connection, so a WAIT
 // after them counts their writes.

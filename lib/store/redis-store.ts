@@ -8,7 +8,8 @@ import { encodeRevocation, folderRevocation, linkRevocation, revocationOf, type 
 import { RevocationSet } from './revocation-set.js'
 import type { LinkStore } from './link-store.js'
 import type { UseAnswer } from './use-budget.js'
-import { given, isRefusal, ownConnection, type RedisClientLike, type Send } from './redis-connection.js'
+import type { RedisClientLike } from './redis-client-like.js'
+import { given, isRefusal, ownConnection, type Send } from './redis-connection.js'
 import { RENEW, SETTLE, TAKE } from './redis-budget-scripts.js'
 import { BEAT, REVOKE } from './redis-revocation-scripts.js'
 
