@@ -51,15 +51,6 @@ describe('signer-core', () => {
     ])('refuses the path %j', (path, message) => {
       expect(() => core().prepareSign(path as string, undefined)).toThrow(message)
     })
-
-    it.each([
-      [{ baseUrl: 'ftp://x' }, /"baseUrl" must be an http\(s\) origin/],
-      [{ baseUrl: 'https://x/path' }, /"baseUrl" must be an http\(s\) origin/],
-      [{ baseUrl: 'https://user@x' }, /"baseUrl" must be an http\(s\) origin/],
-      [{ bogus: 1 }, /unknown option "bogus"/],
-    ])('refuses the signer option %p', (options, message) => {
-      expect(() => core(options)).toThrow(message)
-    })
   })
 
   describe('prepareVerify()', () => {

@@ -1,28 +1,21 @@
 import { parseGrant } from '../link/grant-cookie.js'
-import type { LinkFields, ParsedLink } from '../link/link-fields.js'
+import type { LinkFields, ParsedLink, SignedFields } from '../link/link-fields.js'
 import { readLink, signedQuery, stringToSign, type UnsignedTarget } from '../link/link-format.js'
-import { canonicalLinkPath, folderDepth, folderOf, hasDotSegment, scopeFolder } from '../link/link-path.js'
-import { refuse, type Refusal } from '../util/errors.js'
-import { createKeyRing, type KeyMaterial, type KeyRing } from '../crypto/keys.js'
-import { readLifetime } from '../link/link-lifetime.js'
-import { extensionFields, grantOptionsOf, signOptionsOf } from './link-options.js'
+import { canonicalLinkPath, folderDepth, hasDotSegment, scopeFolder } from '../link/link-path.js'
 import { clientAllowed } from '../link/ip-range.js'
-import {
-  asOptions,
-  assertKnownOptions,
-  booleanOption,
-  describeValue,
-  kind,
-  type Mutable,
-} from '../util/option-checks.js'
+import type { KeyMaterial, KeyRing } from '../crypto/keys.js'
+import { refuse, type Refusal } from '../util/errors.js'
+import { describeValue } from '../util/option-checks.js'
+import { extensionFields, grantOptionsOf, signOptionsOf } from './link-options.js'
 import {
   SIGNER_OPTIONS,
   type GrantOptions,
-  type SignerOptions,
   type SignOptions,
   type VerifyOptions,
   type VerifyResult,
 } from './signer-options.js'
+import { readSignerSettings } from './signer-settings.js'
+import { verifiedResult } from './verified-result.js'
 
 /** Everything a signer does that is not cryptography, shared by the Node and the Web Crypto signers. */
 export interface SignerCore<K> {
@@ -50,30 +43,6 @@ export interface SignerCore<K> {
   grantsFor(path: string, grants: VerifyOptions['grants']): ParsedLink[]
 }
 
-/**
- * A good result. Its `signature` is a getter over a private field: kept out of a JSON dump of
- * res.locals.signedLink into a page or a log, and, unlike a property defined as not enumerable (about 300 ns per
- * verify, measured), as cheap to make as a plain object.
- */
-class Verified {
-  readonly ok = true as const
-  readonly #signature: string
-  constructor(
-    readonly path: string,
-    readonly expiresAt: number,
-    readonly secondsLeft: number,
-    signature: string,
-  ) {
-    this.#signature = signature
-  }
-
-  get signature(): string {
-    return this.#signature
-  }
-}
-
-const ORIGIN = /^https?:\/\/[^/?#@\s]+\/?$/
-
 /** Validates signer options (throwing TypeErrors that name them) and builds the shared core. */
 export function createSignerCore<K>(
   factory: string,
@@ -81,12 +50,7 @@ export function createSignerCore<K>(
   toKey: (material: KeyMaterial) => K,
   known = SIGNER_OPTIONS,
 ): SignerCore<K> {
-  const opts = asOptions<SignerOptions>(factory, options)
-  assertKnownOptions(factory, opts, known)
-  const ring = createKeyRing(factory, opts, toKey)
-  const { now, tolerance, timesOf } = readLifetime(factory, opts)
-  const origin = toOrigin(factory, opts.baseUrl)
-  const stampIssued = booleanOption(factory, 'stampIssued', opts.stampIssued)
+  const { ring, now, tolerance, timesOf, origin, stampIssued } = readSignerSettings(factory, options, toKey, known)
 
   function prepareSign(path: string, signOptions: SignOptions | undefined): { message: string; link: string } {
     if (typeof path !== 'string') throw new TypeError(`sign: path must be a string, got ${describeValue(path)}`)
@@ -111,12 +75,7 @@ export function createSignerCore<K>(
     fields.expiry = expiry
     fields.kid = ring.signingId
     if (stampIssued) fields.issued = issued
-    if (fields.uses !== undefined && relative.endsWith('/'))
-      throw new TypeError('sign: "uses" is for a link to one file, not a folder (a path ending in "/")')
-    if (fields.method === 'put' && (relative.endsWith('/') || hasDotSegment(relative)))
-      throw new TypeError("sign: an upload link (method: 'put') names a file: not a folder, nor a dotfile")
-    if (fields.disposition !== undefined && relative.endsWith('/'))
-      throw new TypeError('sign: "filename" and "disposition" are for one file, not a folder (a path ending in "/")')
+    assertFieldsFitPath(fields, relative)
     let signed = relative
     if (opts.scope !== undefined) {
       signed = scopeFolder(relative, opts.scope)
@@ -125,21 +84,6 @@ export function createSignerCore<K>(
     // One query for both: the string to sign is the signed path and the query the link carries.
     const query = signedQuery(fields as LinkFields)
     return { message: signed + query, link: `${origin}/${linkPath}${query}&signature=` }
-  }
-
-  function prepareVerify(url: string, verifyOptions: VerifyOptions | undefined): ParsedLink | UnsignedTarget | Refusal {
-    const method = verifyOptions?.method ?? 'GET'
-    // GET and HEAD read, PUT writes; the method a link allows is signed, so a request of the other kind is refused.
-    const reads =
-      method === 'GET' || method === 'HEAD' || (typeof method === 'string' && /^(?:get|head)$/i.test(method))
-    const writes = !reads && typeof method === 'string' && /^put$/i.test(method)
-    if (!reads && !writes) return refuse('ERR_METHOD_NOT_ALLOWED')
-    if (typeof url !== 'string') return refuse('ERR_PATH_NOT_CANONICAL')
-    const link = readLink(url)
-    if (typeof link === 'string') return refuse(link)
-    // An upload is never allowed by a folder grant: only by its own link.
-    if ('unsigned' in link) return writes ? refuse('ERR_SIGNATURE_MISSING') : link
-    return (link.method === 'put') === writes ? link : refuse('ERR_METHOD_NOT_ALLOWED')
   }
 
   // A link that names its key costs one HMAC, whatever the number of keys; an unknown id is just a bad signature.
@@ -162,28 +106,7 @@ export function createSignerCore<K>(
       return refuse('ERR_URL_NOT_YET_VALID')
     if (link.ip !== undefined && !clientAllowed(link.ip, verifyOptions?.ip)) return refuse('ERR_IP_NOT_ALLOWED')
     // Rounded down, so a cache lifetime never outlasts the link by a fraction of a second.
-    const secondsLeft = Math.max(0, Math.floor(link.expiry - nowS))
-    const result: Mutable<Extract<VerifyResult, { ok: true }>> = new Verified(
-      link.path,
-      link.expiry,
-      secondsLeft,
-      link.signature,
-    )
-    // Only the fields the link has: a folder for a grant or scope link, the id of the key that signed it if named.
-    if (link.scope !== undefined) result.folder = folderOf(link.path, link.scope)
-    if (link.kid !== undefined) result.kid = link.kid
-    if (link.notBefore !== undefined) result.notBefore = link.notBefore
-    if (link.ip !== undefined) result.ip = link.ip
-    if (link.disposition !== undefined || link.filename !== undefined)
-      result.disposition = link.disposition ?? 'attachment'
-    if (link.filename !== undefined) result.filename = link.filename
-    if (link.method !== undefined) result.method = link.method
-    if (link.maxBytes !== undefined) result.maxBytes = link.maxBytes
-    if (link.contentType !== undefined) result.contentType = link.contentType
-    if (link.sha256 !== undefined) result.sha256 = link.sha256
-    if (link.issued !== undefined) result.issued = link.issued
-    if (link.uses !== undefined) result.uses = link.uses
-    return result
+    return verifiedResult(link, Math.max(0, Math.floor(link.expiry - nowS)))
   }
 
   function prepareGrant(folder: string, grantOptions: GrantOptions | undefined) {
@@ -199,34 +122,45 @@ export function createSignerCore<K>(
     }
   }
 
-  function grantsFor(path: string, given: VerifyOptions['grants']): ParsedLink[] {
-    const found: ParsedLink[] = []
-    const grants = typeof given === 'function' ? given() : given
-    if (grants === undefined || grants.length === 0) return found
-    // Values that do not parse or do not cover the path cost no HMAC and are skipped before counting, so junk
-    // cookies with deeper Paths (sent first) cannot push a good grant out; at most 8 HMACs per request.
-    for (let i = 0; i < grants.length && found.length < 8; i++) {
-      const grant = typeof grants[i] === 'string' ? parseGrant(grants[i]) : undefined
-      if (grant === undefined || !path.startsWith(grant.path)) continue
-      // The grant's message signs its folder; what it serves is the path requested.
-      found.push({ ...grant, path })
-    }
-    return found
-  }
-
   return { ring, tolerance, prepareSign, prepareVerify, keysFor, finishVerify, prepareGrant, grantsFor }
 }
 
-function toOrigin(factory: string, baseUrl: unknown): string {
-  if (baseUrl === undefined) return ''
-  if (typeof baseUrl !== 'string' || !ORIGIN.test(baseUrl)) {
-    throw new TypeError(
-      `${factory}: "baseUrl" must be an http(s) origin such as 'https://files.example.com', got ${kind(baseUrl)}`,
-    )
+// The fields that name one file (a use budget, an upload, a download name) refused on a folder's path.
+function assertFieldsFitPath(fields: Partial<SignedFields>, relative: string): void {
+  if (fields.uses !== undefined && relative.endsWith('/'))
+    throw new TypeError('sign: "uses" is for a link to one file, not a folder (a path ending in "/")')
+  if (fields.method === 'put' && (relative.endsWith('/') || hasDotSegment(relative)))
+    throw new TypeError("sign: an upload link (method: 'put') names a file: not a folder, nor a dotfile")
+  if (fields.disposition !== undefined && relative.endsWith('/'))
+    throw new TypeError('sign: "filename" and "disposition" are for one file, not a folder (a path ending in "/")')
+}
+
+// The link read from a URL (or the refusal): the same for every signer, so outside the factory.
+function prepareVerify(url: string, verifyOptions: VerifyOptions | undefined): ParsedLink | UnsignedTarget | Refusal {
+  const method = verifyOptions?.method ?? 'GET'
+  // GET and HEAD read, PUT writes; the method a link allows is signed, so a request of the other kind is refused.
+  const reads = method === 'GET' || method === 'HEAD' || (typeof method === 'string' && /^(?:get|head)$/i.test(method))
+  const writes = !reads && typeof method === 'string' && /^put$/i.test(method)
+  if (!reads && !writes) return refuse('ERR_METHOD_NOT_ALLOWED')
+  if (typeof url !== 'string') return refuse('ERR_PATH_NOT_CANONICAL')
+  const link = readLink(url)
+  if (typeof link === 'string') return refuse(link)
+  // An upload is never allowed by a folder grant: only by its own link.
+  if ('unsigned' in link) return writes ? refuse('ERR_SIGNATURE_MISSING') : link
+  return (link.method === 'put') === writes ? link : refuse('ERR_METHOD_NOT_ALLOWED')
+}
+
+function grantsFor(path: string, given: VerifyOptions['grants']): ParsedLink[] {
+  const found: ParsedLink[] = []
+  const grants = typeof given === 'function' ? given() : given
+  if (grants === undefined || grants.length === 0) return found
+  // Values that do not parse or do not cover the path cost no HMAC and are skipped before counting, so junk
+  // cookies with deeper Paths (sent first) cannot push a good grant out; at most 8 HMACs per request.
+  for (let i = 0; i < grants.length && found.length < 8; i++) {
+    const grant = typeof grants[i] === 'string' ? parseGrant(grants[i]) : undefined
+    if (grant === undefined || !path.startsWith(grant.path)) continue
+    // The grant's message signs its folder; what it serves is the path requested.
+    found.push({ ...grant, path })
   }
-  try {
-    return new URL(baseUrl).origin
-  } catch {
-    throw new TypeError(`${factory}: "baseUrl" is not a valid URL, got ${kind(baseUrl)}`)
-  }
+  return found
 }
