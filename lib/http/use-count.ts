@@ -6,6 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { stackless, type SignedUrlError } from '../util/errors.js'
 import { STATE_SLACK_SECONDS, type LinkStore } from '../store/link-store.js'
 import type { Next } from './middleware.js'
+import { countBody } from './count-body.js'
+import { watchUnread } from './watch-unread.js'
 import { keptOf, LEASE_SECONDS, TAIL_BYTES, type UseAsk } from '../store/use-budget.js'
 
 /** How a guard counts: what it was given, and how it refuses. */
@@ -58,7 +60,8 @@ export function createUseCounter(options: Readonly<UseCounterOptions>): CountUse
       store.take(signature, ask, until).then(
         (answer) => {
           if (answer === 'spent') reject(stackless('ERR_USES_EXHAUSTED'), req, res, next, 410)
-          else if (typeof answer === 'number') serveCounted(answer)
+          else if (typeof answer === 'number')
+            serveCounted({ req, res, store, signature, ticket: answer, ask, meter, gone, go })
           // Held only by responses still running: most end within moments (a client cut them off to ask again).
           else if (gone()) return
           else if (tries < WAITS.length) setTimeout(() => attempt(tries + 1), WAITS[tries]).unref()
@@ -82,45 +85,59 @@ export function createUseCounter(options: Readonly<UseCounterOptions>): CountUse
         next(err)
       }
     }
-
-    function serveCounted(ticket: number): void {
-      if (ask.amount === 0) {
-        go()
-        return
-      }
-      // The client went away while the store answered: nothing was sent.
-      if (gone()) {
-        store.settle(signature, ticket, ask, 0).catch(() => undefined)
-        return
-      }
-      let sent = 0
-      // Never more than was held: a file that grew since its size was read is cut off there.
-      if (meter === 'bytes') countBody(res, ask.size === 0 ? 0 : ask.end - ask.start, (length) => (sent += length))
-      // A response that runs longer than a lease says again that it holds what it holds.
-      const renewing = setInterval(() => void store.renew(signature).catch(() => undefined), (LEASE_SECONDS * 1000) / 3)
-      renewing.unref()
-      let settled = false
-      const settle = () => {
-        if (settled) return
-        settled = true
-        clearInterval(renewing)
-        const served = res.headersSent && res.statusCode >= 200 && res.statusCode < 300
-        let kept = 0
-        let tail: [number, number] | undefined
-        if (served && meter === 'response') kept = ask.amount
-        else if (served) {
-          kept = ask.size === 0 ? ask.amount : keptOf(sent, ask.size)
-          const start = firstByte(res)
-          // Cut off: the end of what went out may still have been in the kernel's buffers when it closed.
-          if (!res.writableFinished) tail = tailOf(start, sent)
-          else if (ask.size > 0) watchUnread(req, { store, signature, ticket, ask, tail: tailOf(start, sent) })
-        }
-        store.settle(signature, ticket, ask, kept, tail).catch(() => undefined)
-      }
-      res.once('finish', settle).once('close', settle)
-      go()
-    }
   }
+}
+
+// What a counted response needs: the request, the store's ticket for what it holds, and how to go on.
+interface Counted {
+  req: IncomingMessage
+  res: ServerResponse
+  store: LinkStore
+  signature: string
+  ticket: number
+  ask: UseAsk
+  meter: 'bytes' | 'response'
+  gone: () => boolean
+  go: () => void
+}
+
+// Serves what the store holds for a response, metering its body, and settles what it sent when it ends.
+function serveCounted({ req, res, store, signature, ticket, ask, meter, gone, go }: Counted): void {
+  if (ask.amount === 0) {
+    go()
+    return
+  }
+  // The client went away while the store answered: nothing was sent.
+  if (gone()) {
+    store.settle(signature, ticket, ask, 0).catch(() => undefined)
+    return
+  }
+  let sent = 0
+  // Never more than was held: a file that grew since its size was read is cut off there.
+  if (meter === 'bytes') countBody(res, ask.size === 0 ? 0 : ask.end - ask.start, (length) => (sent += length))
+  // A response that runs longer than a lease says again that it holds what it holds.
+  const renewing = setInterval(() => void store.renew(signature).catch(() => undefined), (LEASE_SECONDS * 1000) / 3)
+  renewing.unref()
+  let settled = false
+  const settle = () => {
+    if (settled) return
+    settled = true
+    clearInterval(renewing)
+    const served = res.headersSent && res.statusCode >= 200 && res.statusCode < 300
+    let kept = 0
+    let tail: [number, number] | undefined
+    if (served && meter === 'response') kept = ask.amount
+    else if (served) {
+      kept = ask.size === 0 ? ask.amount : keptOf(sent, ask.size)
+      const start = firstByte(res)
+      // Cut off: the end of what went out may still have been in the kernel's buffers when it closed.
+      if (!res.writableFinished) tail = tailOf(start, sent)
+      else if (ask.size > 0) watchUnread(req, { store, signature, ticket, ask, tail: tailOf(start, sent) })
+    }
+    store.settle(signature, ticket, ask, kept, tail).catch(() => undefined)
+  }
+  res.once('finish', settle).once('close', settle)
+  go()
 }
 
 // A request at requireSignature is one use of `uses`, kept when the handler answers 2xx.
@@ -143,66 +160,6 @@ function firstByte(res: ServerResponse): number {
 
 function tailOf(start: number, sent: number): [number, number] {
   return [start + Math.max(0, sent - TAIL_BYTES), start + sent]
-}
-
-// Counts the body bytes handed to the connection (as they are written, which is at least what reached the kernel),
-// and cuts the response off (destroys it) rather than write past `cap` bytes.
-function countBody(res: ServerResponse, cap: number, add: (length: number) => void): void {
-  let sent = 0
-  // The length of a chunk, or -1 when it would pass the cap (the response is then destroyed, the chunk unsent).
-  const measure = (chunk: unknown, encoding: unknown): number => {
-    let length = 0
-    if (typeof chunk === 'string')
-      length = Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8')
-    else if (chunk instanceof Uint8Array) length = chunk.byteLength
-    // Only a 2xx body is the file's (an error page keeps nothing).
-    if (res.statusCode < 200 || res.statusCode >= 300) return length
-    if (sent + length > cap) {
-      res.destroy()
-      return -1
-    }
-    sent += length
-    add(length)
-    return length
-  }
-  // Called on the response as Node's own are: `this` is the response.
-  // eslint-disable-next-line @typescript-eslint/unbound-method
-  const { write, end } = res
-  res.write = function countedWrite(this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
-    if (measure(chunk, rest[0]) < 0) return false
-    return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest)
-  } as typeof res.write
-  res.end = function countedEnd(this: ServerResponse, chunk?: unknown, ...rest: unknown[]) {
-    if (typeof chunk !== 'function' && measure(chunk, rest[0]) < 0) return this
-    return (end as (...args: unknown[]) => ServerResponse).call(this, chunk, ...rest)
-  } as typeof res.end
-}
-
-const kUnread = Symbol('express-signed-url.unread')
-interface Unread {
-  store: LinkStore
-  signature: string
-  ticket: number
-  ask: UseAsk
-  tail: [number, number]
-  read?: number
-}
-type WatchedSocket = NonNullable<IncomingMessage['socket']> & { [kUnread]?: Unread }
-
-// A response that finished may still sit unread in the kernel's buffers: a client that closes a connection with
-// data unread resets it (a video player seeking elsewhere). A reset before another request comes on the connection
-// leaves the response's end as a claim. One listener per connection, for its latest response.
-function watchUnread(req: IncomingMessage, unread: Unread): void {
-  const socket = req.socket as WatchedSocket | null
-  if (socket === null || socket.destroyed) return
-  if (socket[kUnread] === undefined)
-    socket.once('close', (hadError: boolean) => {
-      const last = socket[kUnread]
-      // Bytes read after the response finished are a later request: this one was read to its end.
-      if (hadError && last !== undefined && socket.bytesRead === last.read)
-        last.store.settle(last.signature, last.ticket, { ...last.ask, amount: 0 }, 0, last.tail).catch(() => undefined)
-    })
-  socket[kUnread] = { ...unread, read: socket.bytesRead }
 }
 
 let warned = false
