@@ -10,7 +10,8 @@ import type { Middleware, Next, SignedHeaders } from './middleware.js'
 import { hasDotSegment } from '../link/link-path.js'
 import { requestMediaType } from '../link/media-types.js'
 import { asOptions, booleanOption, describeValue, toSeconds, type Duration } from '../util/option-checks.js'
-import { commit, receive, sweep, temporaryFor } from './upload-file.js'
+import { receive } from './receive.js'
+import { commit, sweep, temporaryFor } from './upload-file.js'
 
 /** What landed: the path (decoded, as signed), its size, the type it was sent as, and its base64url SHA-256. */
 export interface Upload {
