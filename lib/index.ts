@@ -34,7 +34,7 @@ export type {
   RedisSentinelClientLike,
   RedisStandaloneClientLike,
 } from './store/redis-client-like.js'
-export type { RedisStoreOptions } from './store/redis-store.js'
+export type { RedisStoreOptions } from './store/redis-store-options.js'
 export type { LinkStore, RevokeFolderOptions, StoredLink } from './store/link-store.js'
 export type { MemoryStoreOptions } from './store/memory-store.js'
 export type { UseAnswer, UseAsk } from './store/use-budget.js'
