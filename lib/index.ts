@@ -20,7 +20,7 @@ export type { Middleware, RejectHandler, VerifiedLink } from './http/middleware.
 export { signedStatic } from './http/signed-static.js'
 export type { SignedStaticOptions } from './http/signed-static.js'
 export { signedUpload } from './http/signed-upload.js'
-export type { SignedUploadOptions, Upload } from './http/signed-upload.js'
+export type { SignedUploadOptions, Upload } from './http/signed-upload-options.js'
 export { SignedUrlError } from './util/errors.js'
 export type { SignedUrlErrorCode } from './util/errors.js'
 export { parseKeyList } from './crypto/keys.js'
