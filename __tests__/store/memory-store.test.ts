@@ -1,3 +1,5 @@
+// The memory store behind the guards, on Express 4, Express 5 and Connect: revocations, limited-use links, files that
+// change, a cluster worker without a store, uploads.
 import cluster from 'node:cluster'
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -5,7 +7,6 @@ import os from 'node:os'
 import path from 'node:path'
 import {
   createMemoryStore,
-  createRedisStore,
   createSigner,
   requireSignature,
   signedStatic,
@@ -13,12 +14,8 @@ import {
   type LinkStore,
 } from 'express-signed-url'
 import { fixture, frameworks, KEY, listen, NOW_MS, recordCode, SITE, type TestServer } from '../support/helpers'
-import { MAX_CLOCK_TOLERANCE } from '../../lib/link/link-lifetime'
-import { SLACK_SECONDS, STATE_SLACK_SECONDS } from '../../lib/store/link-store'
-import { linkRevocation } from '../../lib/store/revocation'
+import { SLACK_SECONDS } from '../../lib/store/link-store'
 
-// One use of three, as requireSignature asks it.
-const ONE = { amount: 1, limit: 3, resend: 0, start: 0, end: 0, size: 0 }
 const fileBytes = fixture('private/image.png')
 const SIZE = fileBytes.length
 
@@ -241,114 +238,10 @@ describe.each(frameworks)('store on $name', (fw) => {
   })
 })
 
-describe('a store that cannot answer', () => {
-  let server: TestServer
-  let current = true
-  const down: LinkStore = {
-    ...createMemoryStore({ now: () => NOW_MS }),
-    get current() {
-      return current
-    },
-    take: () => Promise.reject(new Error('connection refused')),
-  }
-  const guarded = (options: object) => {
-    const app = frameworks[1].create()
-    app.use('/private', signedStatic(`${SITE}/private`, { key: KEY, now: () => NOW_MS, store: down, ...options }))
-    return listen(app as never)
-  }
-  const sign = (options?: object) => createSigner({ key: KEY, now: () => NOW_MS }).sign('private/image.png', options)
-  afterEach(() => server.close())
-
-  it('refuses limited-use links with 503, a code and Retry-After, and serves stateless links', async () => {
-    server = await guarded({ onReject: recordCode })
-    const r = await server.send(sign({ uses: 1 }))
-    expect([r.status, r.headers['x-test-refusal'], r.headers['retry-after']]).toEqual([
-      503,
-      'ERR_STORE_UNAVAILABLE',
-      '5',
-    ])
-    expect((await server.send(sign())).status).toBe(200)
-  })
-
-  it('refuses with 503 when the store cannot say whether a link is revoked (it throws)', async () => {
-    const app = frameworks[0].create()
-    const broken = {
-      ...createMemoryStore(),
-      revoked: () => {
-        throw new Error('broken')
-      },
-    }
-    app.use('/private', signedStatic(`${SITE}/private`, { key: KEY, now: () => NOW_MS, store: broken }))
-    server = await listen(app as never)
-    expect((await server.send(sign())).status).toBe(503)
-  })
-
-  it('serves limited-use links uncounted only when told to, dangerously', async () => {
-    server = await guarded({ dangerouslyAllowWhenStoreDown: true })
-    expect((await server.send(sign({ uses: 1 }))).status).toBe(200)
-  })
-
-  it('with strictRevocation, refuses every link while its copy of the revocations may be behind', async () => {
-    server = await guarded({ strictRevocation: true, onReject: recordCode })
-    current = false
-    const r = await server.send(sign())
-    expect([r.status, r.headers['x-test-refusal']]).toEqual([503, 'ERR_STORE_UNAVAILABLE'])
-    current = true
-    expect((await server.send(sign())).status).toBe(200)
-  })
-})
-
 describe('store options', () => {
-  it.each([
-    ['store', { store: {} }, /"store" must come from createMemoryStore\(\) or createRedisStore\(\)/],
-    ['strictRevocation', { strictRevocation: 'yes' }, /"strictRevocation" must be a boolean/],
-    ['dangerouslyAllowWhenStoreDown', { dangerouslyAllowWhenStoreDown: 1 }, /"dangerouslyAllowWhenStoreDown"/],
-  ])('a bad "%s" throws a TypeError naming it, in every guard', (_name, options, message) => {
-    expect(() => requireSignature({ key: KEY, ...options } as never)).toThrow(message)
-    expect(() => signedStatic(SITE, { key: KEY, ...options } as never)).toThrow(message)
-  })
-
   it('createMemoryStore checks its options', () => {
     expect(() => createMemoryStore({ now: 5 } as never)).toThrow(/"now" must be a function/)
     expect(() => createMemoryStore({ clock: Date.now } as never)).toThrow(TypeError)
-  })
-})
-
-describe('sign with uses and stampIssued', () => {
-  it('signs uses as a field, for a GET link to one file only', () => {
-    expect(signer.sign('a.png', { uses: 3 })).toMatch(/&uses=3&nonce=[\w-]{16}&signature=/)
-    for (const bad of [0, 1.5, 1_000_000, '3', -1])
-      expect(() => signer.sign('a.png', { uses: bad as never })).toThrow(/"uses" must be a whole number from 1 to/)
-    expect(() => signer.sign('a/', { uses: 1 })).toThrow(/"uses" is for a link to one file/)
-    expect(() => signer.sign('a/b.png', { uses: 1, scope: 'a/' })).toThrow(/"uses"/)
-    expect(() => signer.sign('a.png', { uses: 1, method: 'put' })).toThrow(/"uses"/)
-  })
-
-  it('stamps when a link was made, signed, when the signer is told to', () => {
-    const link = stamping.sign('a.png')
-    expect(link).toMatch(new RegExp(`&issued=${Math.floor(clock / 1000)}&signature=`))
-    expect(stamping.verify(link)).toMatchObject({ ok: true, issued: Math.floor(clock / 1000) })
-    expect(signer.verify(link.replace(/&issued=\d+/, '&issued=1')).ok).toBe(false)
-  })
-
-  it('keeps the signature it verified out of a JSON dump of the result', () => {
-    const link = signer.sign('a.png')
-    const result = signer.verify(link)
-    expect(result.ok && result.signature).toBe(link.slice(-43))
-    expect(JSON.stringify(result)).not.toContain(link.slice(-43))
-  })
-
-  it('refuses a use count on a folder, a scope or an upload link that no signer makes', () => {
-    const forged = (query: string) => `/a/?expiry=${NOW_MS / 1000 + 60}&method=get${query}&signature=${'A'.repeat(43)}`
-    expect(signer.verify(forged('&scope=1&uses=1'))).toMatchObject({
-      ok: false,
-      error: { code: 'ERR_QUERY_MALFORMED' },
-    })
-    expect(signer.verify(forged('&uses=1'))).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
-    // A nonce without a use count, or a use count without one: no signer makes either.
-    const file = (query: string) => `/a.png?expiry=${NOW_MS / 1000 + 60}&method=get${query}&signature=${'A'.repeat(43)}`
-    for (const query of [`&nonce=${'A'.repeat(16)}`, '&uses=1'])
-      expect(signer.verify(file(query))).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
   })
 })
 
@@ -437,144 +330,5 @@ describe('signedUpload with a store', () => {
       await server.close()
       rmSync(dir, { recursive: true, force: true })
     }
-  })
-})
-
-describe('the Redis store when Redis stops answering (a client that never replies)', () => {
-  afterEach(() => jest.useRealTimers())
-
-  it('refuses in time, and keeps no more than 1000 commands waiting however many time out', async () => {
-    jest.useFakeTimers()
-    let sent = 0
-    const silent = {
-      isOpen: true,
-      isReady: true,
-      sendCommand: () => {
-        sent++
-        return new Promise<never>(() => undefined)
-      },
-      duplicate: () => silent,
-      connect: () => Promise.resolve(),
-      subscribe: () => Promise.resolve(),
-      on: () => silent,
-    }
-    const store = createRedisStore({ client: silent, timeout: 50 })
-    await Promise.resolve()
-    const attempts = Array.from({ length: 1200 }, () =>
-      store.take('A'.repeat(43), ONE, 9e9).then(
-        () => 'spent',
-        (e: Error) => e.message,
-      ),
-    )
-    await jest.advanceTimersByTimeAsync(60)
-    const outcomes = await Promise.all(attempts)
-    // Every one answered (never a hang): timed out, or refused at once past the bound.
-    expect(
-      outcomes.filter((o) => /did not answer in time/.test(o)).length +
-        outcomes.filter((o) => /too many/.test(o)).length,
-    ).toBe(1200)
-    expect(sent).toBeLessThanOrEqual(1000)
-    // Timed out, yet still waiting in the client's queue: the bound holds after the timers too.
-    const before = sent
-    await expect(store.take('B'.repeat(43), ONE, 9e9)).rejects.toThrow(/too many commands waiting/)
-    expect(sent).toBe(before)
-  })
-})
-
-describe('a store against long clock tolerances and stable links', () => {
-  beforeEach(() => {
-    clock = NOW_MS
-  })
-
-  // Revocations and use counts must last as long as a guard may accept their link: expiry + clockTolerance + slack.
-  describe('how long it keeps state past a link’s expiry', () => {
-    const expiry = NOW_MS / 1000 + 60
-    // The `until` a guard gives its store's spend, for one limited-use link it serves.
-    const untilOfSpend = async (options: object) => {
-      const calls: number[] = []
-      const recording: LinkStore = {
-        ...createMemoryStore({ now }),
-        take: (_signature, _ask, until) => {
-          calls.push(until)
-          return Promise.resolve(1)
-        },
-      }
-      const app = frameworks[1].create()
-      app.use('/api', requireSignature({ ...options, store: recording } as never))
-      app.use('/api', (_req: IncomingMessage, res: ServerResponse) => res.end('ok'))
-      const server = await listen(app as never)
-      try {
-        expect((await server.send(signer.sign('api/report', { ttl: 60, uses: 2 }))).status).toBe(200)
-        return calls
-      } finally {
-        await server.close()
-      }
-    }
-
-    it.each([
-      ['no clockTolerance', { key: KEY, now }, 3600],
-      ['a clockTolerance of 2h', { key: KEY, now, clockTolerance: '2h' }, 7200 + 3600],
-      ['a clockTolerance of 6h', { key: KEY, now, clockTolerance: 21600 }, 21600 + 3600],
-      // A signer made by createSigner: its own tolerance.
-      ['a signer given', { signer: createSigner({ key: KEY, now, clockTolerance: 5 }) }, 5 + 3600],
-      // One that is not (a wrapper) cannot say: the count is kept for the most any may have.
-      [
-        'a signer of its own making',
-        { signer: { verify: createSigner({ key: KEY, now, clockTolerance: 5 }).verify } },
-        21600 + 3600,
-      ],
-    ])('a guard with %s keeps a use count until expiry + its tolerance + an hour', async (_what, options, past) => {
-      expect(await untilOfSpend(options)).toEqual([expiry + past])
-    })
-
-    it('keeps a revocation until expiry + MAX_CLOCK_TOLERANCE (6 h) + an hour, whatever the guards’ tolerance', async () => {
-      expect(SLACK_SECONDS).toBe(MAX_CLOCK_TOLERANCE + STATE_SLACK_SECONDS)
-      expect([MAX_CLOCK_TOLERANCE, STATE_SLACK_SECONDS]).toEqual([21600, 3600])
-      const link = signer.sign('a.png', { ttl: 60 })
-      expect(linkRevocation(link).until).toBe(expiry + 21600 + 3600)
-      let at = NOW_MS
-      const store = createMemoryStore({ now: () => at })
-      await store.revoke(link)
-      const stored = { path: 'a.png', expiresAt: expiry, signature: link.slice(-43) }
-      at = (expiry + 21600 + 3600 - 1) * 1000
-      expect(store.revoked(stored)).toBe(true)
-      at = (expiry + 21600 + 3600) * 1000
-      expect(store.revoked(stored)).toBe(false)
-    })
-
-    it('keeps a folder revocation until the last link it covers expires + 6 h + an hour', async () => {
-      let at = NOW_MS
-      const store = createMemoryStore({ now: () => at })
-      await store.revokeFolder('/a/', { issuedBefore: NOW_MS / 1000, maxTtl: 60 })
-      await store.revokeFolder('/b/', { expiringBefore: expiry + 1 })
-      const covered = (path: string) => store.revoked({ path, expiresAt: expiry, signature: 'A'.repeat(43) })
-      at = (expiry + 21600 + 3600 - 1) * 1000
-      expect([covered('a/x.png'), covered('b/x.png')]).toEqual([true, true])
-      at = (expiry + 1 + 21600 + 3600) * 1000
-      expect([covered('a/x.png'), covered('b/x.png')]).toEqual([false, false])
-    })
-  })
-
-  // With stableFor, a stamped link says it was made at the start of its window: issuedBefore still takes back every
-  // link made until then, and may take back some made within the window after it (the safe side).
-  describe('revokeFolder with issuedBefore, of links stamped within stableFor windows', () => {
-    const T = NOW_MS / 1000 + 100 // inside the window from NOW to NOW + 299 (ttl 10m, stableFor 5m)
-    let at = NOW_MS
-    const windowed = createSigner({ key: KEY, now: () => at, ttl: '10m', stableFor: '5m', stampIssued: true })
-    const made = (seconds: number) => {
-      at = seconds * 1000
-      const result = windowed.verify(windowed.sign('v/a.png'))
-      if (!result.ok) throw new Error('the link did not verify')
-      return result
-    }
-
-    it('takes back every link made at or before T, some made in T’s window after it, none made later', async () => {
-      at = NOW_MS
-      const store = createMemoryStore({ now: () => at })
-      const links = [T - 100, T, T + 1, T + 199, T + 200, T + 500].map(made)
-      at = T * 1000
-      await store.revokeFolder('/v/', { issuedBefore: T })
-      expect(links.map((link) => store.revoked(link))).toEqual([true, true, true, true, false, false])
-    })
   })
 })

@@ -350,3 +350,44 @@ describe('createRedisStore: what review found', () => {
     await store.close()
   })
 })
+
+describe('the Redis store when Redis stops answering (a client that never replies)', () => {
+  afterEach(() => jest.useRealTimers())
+
+  it('refuses in time, and keeps no more than 1000 commands waiting however many time out', async () => {
+    jest.useFakeTimers()
+    let sent = 0
+    const silent = {
+      isOpen: true,
+      isReady: true,
+      sendCommand: () => {
+        sent++
+        return new Promise<never>(() => undefined)
+      },
+      duplicate: () => silent,
+      connect: () => Promise.resolve(),
+      subscribe: () => Promise.resolve(),
+      on: () => silent,
+    }
+    const store = createRedisStore({ client: silent, timeout: 50 })
+    await Promise.resolve()
+    const attempts = Array.from({ length: 1200 }, () =>
+      store.take('A'.repeat(43), ONE, 9e9).then(
+        () => 'spent',
+        (e: Error) => e.message,
+      ),
+    )
+    await jest.advanceTimersByTimeAsync(60)
+    const outcomes = await Promise.all(attempts)
+    // Every one answered (never a hang): timed out, or refused at once past the bound.
+    expect(
+      outcomes.filter((o) => /did not answer in time/.test(o)).length +
+        outcomes.filter((o) => /too many/.test(o)).length,
+    ).toBe(1200)
+    expect(sent).toBeLessThanOrEqual(1000)
+    // Timed out, yet still waiting in the client's queue: the bound holds after the timers too.
+    const before = sent
+    await expect(store.take('B'.repeat(43), ONE, 9e9)).rejects.toThrow(/too many commands waiting/)
+    expect(sent).toBe(before)
+  })
+})
