@@ -1,6 +1,6 @@
 // Receiving one upload's body into its temporary: counted and hashed as it arrives, written to disk as it is read
 // (the body paused only while too much waits for the disk), and synced before it may land.
-import { createHash } from 'node:crypto'
+import { createHash, type Hash } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
 import type { UploadFailure } from './upload-file.js'
@@ -56,12 +56,7 @@ export async function receive(
       }
       resolve(
         written
-          .then(async (): Promise<Landed | UploadFailure> => {
-            const sha256 = hash.digest('base64url')
-            if (limits.sha256 !== undefined && sha256 !== limits.sha256) return 'ERR_UPLOAD_DIGEST'
-            await handle.sync()
-            return { size, sha256 }
-          })
+          .then(() => complete(handle, hash, size, limits.sha256))
           .catch((): UploadFailure => 'ERR_UPLOAD_STORAGE'),
       )
     }
@@ -92,6 +87,19 @@ export async function receive(
   await handle.close().catch(() => undefined)
   if (typeof result === 'string') await fs.rm(temporary, { force: true }).catch(() => undefined)
   return result
+}
+
+// A body read and written whole: its digest checked (when the link signs one), then the file synced.
+async function complete(
+  handle: fs.FileHandle,
+  hash: Hash,
+  size: number,
+  expected: string | undefined,
+): Promise<Landed | UploadFailure> {
+  const sha256 = hash.digest('base64url')
+  if (expected !== undefined && sha256 !== expected) return 'ERR_UPLOAD_DIGEST'
+  await handle.sync()
+  return { size, sha256 }
 }
 
 // At most this many bytes of one upload wait in memory for the disk before its body is paused.
