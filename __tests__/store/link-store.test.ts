@@ -11,7 +11,6 @@ import { linkRevocation } from '../../lib/store/revocation'
 let clock = NOW_MS
 const now = () => clock
 const signer = createSigner({ key: KEY, now })
-const stamping = createSigner({ key: KEY, now, stampIssued: true })
 
 describe('storeOf()', () => {
   it('takes no store as none, and a store with every method as itself', () => {
@@ -97,44 +96,6 @@ describe('store options', () => {
   ])('a bad "%s" throws a TypeError naming it, in every guard', (_name, options, message) => {
     expect(() => requireSignature({ key: KEY, ...options } as never)).toThrow(message)
     expect(() => signedStatic(SITE, { key: KEY, ...options } as never)).toThrow(message)
-  })
-})
-
-describe('sign with uses and stampIssued', () => {
-  it('signs uses as a field, for a GET link to one file only', () => {
-    expect(signer.sign('a.png', { uses: 3 })).toMatch(/&uses=3&nonce=[\w-]{16}&signature=/)
-    for (const bad of [0, 1.5, 1_000_000, '3', -1])
-      expect(() => signer.sign('a.png', { uses: bad as never })).toThrow(/"uses" must be a whole number from 1 to/)
-    expect(() => signer.sign('a/', { uses: 1 })).toThrow(/"uses" is for a link to one file/)
-    expect(() => signer.sign('a/b.png', { uses: 1, scope: 'a/' })).toThrow(/"uses"/)
-    expect(() => signer.sign('a.png', { uses: 1, method: 'put' })).toThrow(/"uses"/)
-  })
-
-  it('stamps when a link was made, signed, when the signer is told to', () => {
-    const link = stamping.sign('a.png')
-    expect(link).toMatch(new RegExp(`&issued=${Math.floor(clock / 1000)}&signature=`))
-    expect(stamping.verify(link)).toMatchObject({ ok: true, issued: Math.floor(clock / 1000) })
-    expect(signer.verify(link.replace(/&issued=\d+/, '&issued=1')).ok).toBe(false)
-  })
-
-  it('keeps the signature it verified out of a JSON dump of the result', () => {
-    const link = signer.sign('a.png')
-    const result = signer.verify(link)
-    expect(result.ok && result.signature).toBe(link.slice(-43))
-    expect(JSON.stringify(result)).not.toContain(link.slice(-43))
-  })
-
-  it('refuses a use count on a folder, a scope or an upload link that no signer makes', () => {
-    const forged = (query: string) => `/a/?expiry=${NOW_MS / 1000 + 60}&method=get${query}&signature=${'A'.repeat(43)}`
-    expect(signer.verify(forged('&scope=1&uses=1'))).toMatchObject({
-      ok: false,
-      error: { code: 'ERR_QUERY_MALFORMED' },
-    })
-    expect(signer.verify(forged('&uses=1'))).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
-    // A nonce without a use count, or a use count without one: no signer makes either.
-    const file = (query: string) => `/a.png?expiry=${NOW_MS / 1000 + 60}&method=get${query}&signature=${'A'.repeat(43)}`
-    for (const query of [`&nonce=${'A'.repeat(16)}`, '&uses=1'])
-      expect(signer.verify(file(query))).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
   })
 })
 
