@@ -1,6 +1,6 @@
 // Prints the INVISIBLE table of examples/nginx/signed-url.js: the code points lib/link/download-name.ts's INVISIBLE
 // matches, as ranges, from the built package (njs 0.7 has no `u` flag, so no \p{...}). Paste its output over the
-// table after a change to INVISIBLE (or lib/util/invisible-class.ts) or to Node's Unicode version; __tests__/download-name.test.ts fails until then.
+// table after a change to INVISIBLE (or lib/util/invisible-class.ts) or to Node's Unicode version; __tests__/link/download-name.test.ts fails until then.
 //   npm run build --silent && node __tests__/support/print-njs-invisible.js
 const { INVISIBLE } = require('../../dist/link/download-name.js')
 
