@@ -66,6 +66,13 @@ describe('verify()', () => {
       expect(out).toContain('  contenttype: image/png (the types it may be sent as)')
     })
 
+    it("names the resumable upload a tus upload's link opens", () => {
+      const link = sign('in/a.bin', { method: 'put', upload: 'AbCdEfGhIjKlMnOpQrStUv' })
+      const { code, out } = check(link, { method: 'PUT' })
+      expect(code).toBe(0)
+      expect(out).toContain('  upload: AbCdEfGhIjKlMnOpQrStUv (the resumable upload it opens)')
+    })
+
     it('escapes invisible characters in the path it prints', () => {
       expect(check(sign('a\u202etxt.exe')).out[0]).toContain('of /a\\u{202E}txt.exe until')
     })

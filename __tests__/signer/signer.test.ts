@@ -559,3 +559,41 @@ describe('sign with uses and stampIssued', () => {
       expect(signer.verify(file(query))).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
   })
 })
+
+describe('the upload field (a resumable upload on an upload link)', () => {
+  const signer = createSigner({ key: KEY, now })
+  const id = 'AbCdEfGhIjKlMnOpQrStUv'
+
+  it('signs an upload id into a put link, after its other fields, and verify returns it', () => {
+    const link = signer.sign('in/a.mp4', { method: 'put', maxBytes: 10, sha256: 'A'.repeat(43), upload: id })
+    expect(link).toMatch(new RegExp(`&method=put&maxbytes=10&sha256=A{43}&upload=${id}&signature=`))
+    const result = signer.verify(link, { method: 'PUT' })
+    expect(result).toMatchObject({ ok: true, path: 'in/a.mp4', upload: id, maxBytes: 10 })
+  })
+
+  it('binds the id: another id, or none, does not verify', () => {
+    const link = signer.sign('in/a.mp4', { method: 'put', upload: id })
+    const other = link.replace(id, 'X'.repeat(22))
+    expect(signer.verify(other, { method: 'PUT' })).toMatchObject({
+      ok: false,
+      error: { code: 'ERR_SIGNATURE_INVALID' },
+    })
+    const without = link.replace(`&upload=${id}`, '')
+    expect(signer.verify(without, { method: 'PUT' })).toMatchObject({
+      ok: false,
+      error: { code: 'ERR_SIGNATURE_INVALID' },
+    })
+  })
+
+  it('refuses an id on a GET link, at sign and at verify, and an id not in its one spelling', () => {
+    expect(() => signer.sign('a.mp4', { upload: id })).toThrow(/"upload" are for an upload link/)
+    for (const bad of ['short', 'A'.repeat(23), `${'A'.repeat(21)}=`, 42])
+      expect(() => signer.sign('a.mp4', { method: 'put', upload: bad as never })).toThrow(
+        /"upload" must be a resumable upload's id/,
+      )
+    const get = `/a.mp4?expiry=${NOW_S + 60}&method=get&upload=${id}&signature=${'A'.repeat(43)}`
+    expect(signer.verify(get)).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
+    const put = `/a.mp4?expiry=${NOW_S + 60}&method=put&upload=${'A'.repeat(21)}&signature=${'A'.repeat(43)}`
+    expect(signer.verify(put, { method: 'PUT' })).toMatchObject({ ok: false, error: { code: 'ERR_QUERY_MALFORMED' } })
+  })
+})

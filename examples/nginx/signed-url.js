@@ -48,7 +48,7 @@ var SCOPE = /^[1-9][0-9]?$/;
 // The grant cookie's name: change it here if the app sets another with `grantCookie`.
 var GRANT_COOKIE = 'signed-grant';
 // The signed fields, and the extensions in their one order (lib/link/link-format.ts's EXTENSIONS).
-var FIELDS = ['expiry', 'method', 'signature', 'kid', 'scope', 'notbefore', 'ip', 'disposition', 'filename', 'maxbytes', 'contenttype', 'sha256', 'issued', 'uses', 'nonce'];
+var FIELDS = ['expiry', 'method', 'signature', 'kid', 'scope', 'notbefore', 'ip', 'disposition', 'filename', 'maxbytes', 'contenttype', 'sha256', 'issued', 'uses', 'nonce', 'upload'];
 var EXTENSIONS = FIELDS.slice(3);
 // An absolute-form target as lib/http/request-target.ts accepts it: http(s), then a host name, IPv4 or bracketed IPv6
 // address and an optional port, no userinfo; group 1 is the host.
@@ -100,6 +100,8 @@ function parseQuery(query) {
   // Only GET links: an upload link (method=put) is refused here, as nginx takes no uploads (README).
   if (!EXPIRY.test(fields.expiry || '') || fields.method !== 'get') return 'malformed';
   if (fields.maxbytes !== undefined || fields.contenttype !== undefined || fields.sha256 !== undefined) return 'malformed';
+  // A resumable upload's id is an upload link's field (and nginx takes no uploads).
+  if (fields.upload !== undefined) return 'malformed';
   // A limited-use link needs a count nginx does not keep: refused, never served uncounted (README).
   if (fields.uses !== undefined || fields.nonce !== undefined) return 'malformed';
   if (fields.issued !== undefined && !EXPIRY.test(fields.issued)) return 'malformed';

@@ -40,6 +40,7 @@ export function verify(
       if (link.maxBytes !== undefined) io.out(`  maxbytes: ${link.maxBytes} (the most bytes the upload may have)`)
       if (link.contentType !== undefined) io.out(`  contenttype: ${link.contentType} (the types it may be sent as)`)
       if (link.sha256 !== undefined) io.out(`  sha256: ${link.sha256} (the SHA-256 of the exact content)`)
+      if (link.upload !== undefined) io.out(`  upload: ${link.upload} (the resumable upload it opens)`)
       if (link.issued !== undefined) io.out(`  issued: ${link.issued} (${iso(link.issued)})`)
       if (link.uses !== undefined) io.out(`  uses: ${link.uses} (counted by the guard's store; not checked here)`)
       if (link.nonce !== undefined) io.out(`  nonce: ${link.nonce} (makes this limited-use link its own)`)

@@ -37,6 +37,11 @@ export interface SignedFields {
   readonly uses?: number
   /** 16 random base64url characters that make a limited-use link unique, however alike its other fields. */
   readonly nonce?: string
+  /**
+   * A resumable upload's id (22 base64url characters): on the upload link signedUpload answers a tus creation
+   * with, so the link opens that one upload and no other.
+   */
+  readonly upload?: string
 }
 
 /** The signed fields, with the path: decoded, without its leading `/`. */
@@ -80,10 +85,14 @@ export const EXTENSIONS: ReadonlyArray<
   ['issued', 'issued', (text) => (toExpiry(text) === -1 ? undefined : toExpiry(text))],
   ['uses', 'uses', (text) => (/^[1-9][0-9]{0,5}$/.test(text) ? Number(text) : undefined)],
   ['nonce', 'nonce', (text) => (/^[A-Za-z0-9_-]{16}$/.test(text) ? text : undefined)],
+  ['upload', 'upload', (text) => (UPLOAD_ID.test(text) ? text : undefined)],
 ]
 
 /** The fields only an upload link carries. */
-export const UPLOAD_FIELDS: readonly Extension[] = ['maxBytes', 'contentType', 'sha256']
+export const UPLOAD_FIELDS: readonly Extension[] = ['maxBytes', 'contentType', 'sha256', 'upload']
+
+/** A resumable upload's id: 16 random bytes in base64url. */
+export const UPLOAD_ID = /^[A-Za-z0-9_-]{22}$/
 
 // A byte count: `^[1-9][0-9]{0,14}$`, at most Number.MAX_SAFE_INTEGER.
 function readCount(text: string): number | undefined {

@@ -2,7 +2,7 @@
 // the signed fields the options of sign become.
 import { dispositionOption, filenameOption } from '../link/download-name.js'
 import { ipField } from '../link/ip-range.js'
-import type { SignedFields } from '../link/link-fields.js'
+import { UPLOAD_ID, type SignedFields } from '../link/link-fields.js'
 import { unixSeconds } from '../link/link-lifetime.js'
 import { asOptions, assertKnownOptions, describeValue, type Mutable } from '../util/option-checks.js'
 import { isCanonicalSignature, toBase64Url } from '../util/base64url.js'
@@ -25,6 +25,7 @@ const SIGN_OPTIONS: ReadonlySet<string> = new Set([
   'contentType',
   'sha256',
   'uses',
+  'upload',
 ] satisfies Array<Keys<SignOptions>>)
 const GRANT_OPTIONS: ReadonlySet<string> = new Set(['ttl', 'expiresAt'] satisfies Array<Keys<GrantOptions>>)
 
@@ -92,8 +93,10 @@ export function extensionFields(opts: Readonly<Partial<SignOptions>>, expiry: nu
   if (opts.method !== undefined && opts.method !== 'get' && opts.method !== 'put')
     throw new TypeError(`sign: "method" must be 'get' or 'put', got ${describeValue(opts.method)}`)
   const upload = opts.method === 'put'
-  if (!upload && (opts.maxBytes ?? opts.contentType ?? opts.sha256) !== undefined)
-    throw new TypeError('sign: "maxBytes", "contentType" and "sha256" are for an upload link (method: \'put\')')
+  if (!upload && (opts.maxBytes ?? opts.contentType ?? opts.sha256 ?? opts.upload) !== undefined)
+    throw new TypeError(
+      'sign: "maxBytes", "contentType", "sha256" and "upload" are for an upload link (method: \'put\')',
+    )
   if (upload) {
     if ((opts.scope ?? opts.filename ?? opts.disposition) !== undefined)
       throw new TypeError(
@@ -112,6 +115,11 @@ export function extensionFields(opts: Readonly<Partial<SignOptions>>, expiry: nu
       if (typeof opts.sha256 !== 'string' || !isCanonicalSignature(opts.sha256))
         throw new TypeError('sign: "sha256" must be the base64url SHA-256 of the content (43 characters)')
       fields.sha256 = opts.sha256
+    }
+    if (opts.upload !== undefined) {
+      if (typeof opts.upload !== 'string' || !UPLOAD_ID.test(opts.upload))
+        throw new TypeError('sign: "upload" must be a resumable upload\'s id (22 base64url characters)')
+      fields.upload = opts.upload
     }
   }
   return fields

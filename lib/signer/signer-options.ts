@@ -91,6 +91,11 @@ export type SignOptions = (
   /** For an upload link: the base64url SHA-256 of the exact content (43 characters). Signed as `sha256`. */
   sha256?: string
   /**
+   * For an upload link: the resumable upload it opens (22 base64url characters). signedUpload signs it into the
+   * `Location` of a tus creation; apps have no need to. Signed as `upload`.
+   */
+  upload?: string
+  /**
    * How many times the link may be used, counted by the guard's store (see the README for what one use is): a GET
    * link to one file, from 1 to 999999. Refused with `ERR_USES_EXHAUSTED` (410) after. Signed as `uses`.
    */
@@ -146,6 +151,8 @@ export type VerifyResult =
       /** An upload link's byte cap, if it has one. */ maxBytes?: number
       /** An upload link's media types (lower case, `,` between them), if it names them. */ contentType?: string
       /** An upload link's base64url SHA-256 of the content, if it names one. */ sha256?: string
+      /** The resumable upload an upload link opens, on the links signedUpload answers tus creations with. */
+      upload?: string
       /** When the link was made (Unix seconds), if the signer stamped it. */ issued?: number
       /** How many uses the link allows, if it is limited. */ uses?: number
       /**

@@ -49,6 +49,7 @@ export function verifiedResult(
   if (link.maxBytes !== undefined) result.maxBytes = link.maxBytes
   if (link.contentType !== undefined) result.contentType = link.contentType
   if (link.sha256 !== undefined) result.sha256 = link.sha256
+  if (link.upload !== undefined) result.upload = link.upload
   if (link.issued !== undefined) result.issued = link.issued
   if (link.uses !== undefined) result.uses = link.uses
   return result
