@@ -951,6 +951,19 @@ describe('uploads through the Worker into R2 (upload.mjs)', () => {
     expect((await up.send(link('g.txt'), { method: 'HEAD' })).status).toBe(403)
   })
 
+  it('refuses resumable (tus) uploads with 501: a creation, and a link signed for one upload', async () => {
+    const tus = { 'Tus-Resumable': '1.0.0', 'Upload-Length': '10' }
+    for (const method of ['POST', 'HEAD', 'PATCH', 'DELETE']) {
+      const reply = await up.send(link('r.bin'), { method, headers: tus })
+      expect([method, reply.status, reply.headers['tus-resumable']]).toEqual([method, 501, '1.0.0'])
+    }
+    const forOneUpload = link('r.bin', { upload: 'AbCdEfGhIjKlMnOpQrStUv' })
+    expect(await send(up, forOneUpload, Buffer.from('x'), { 'Content-Type': 'text/plain' })).toMatchObject({
+      status: 501,
+    })
+    expect(await keys(up)).not.toContain('up/r.bin')
+  })
+
   it('refuses before the body: a size over the cap (413), no length (411), a type outside the lists (415)', async () => {
     const h = { 'Content-Type': 'text/plain' }
     expect(await send(up, link('big.txt'), Buffer.alloc(100_001), h)).toMatchObject({ status: 413 })

@@ -15,6 +15,7 @@ const REFUSED = {
   500: 'Internal Server Error\n',
   502: 'Bad Gateway\n',
   503: 'Service Unavailable\n',
+  501: 'Not Implemented: resumable (tus) uploads are not taken here; use a single PUT\n',
   507: 'Insufficient Storage\n',
 }
 

@@ -138,6 +138,10 @@ async function handle(request, env, ctx) {
   // it: the path as the link decodes, never only as sent.
   if (decodedPath(url.pathname) === REVOCATIONS_PATH && env.REVOCATIONS !== undefined)
     return takeRevocation(request, env, config.signer)
+  // Resumable (tus) uploads are the Node signedUpload's: every tus request (a creation, a chunk, a termination, an
+  // offset asked: each carries Tus-Resumable) gets 501 before any other work, as does a link signed for one
+  // resumable upload (below); a tus client stops rather than retries.
+  if (request.headers.has('Tus-Resumable')) return refuse(501, request.method, { 'Tus-Resumable': '1.0.0' })
   const result = await config.signer.verify(url.pathname + url.search, {
     method: request.method,
     grants: () => grantsFromCookies(request.headers.get('Cookie'), config.grantCookie),
@@ -147,6 +151,7 @@ async function handle(request, env, ctx) {
   })
   // A PUT verifies only as an upload link (method=put), and a GET or HEAD only as a get link or grant.
   if (!result.ok) return refuse(403, request.method)
+  if (result.upload !== undefined) return refuse(501, request.method, { 'Tus-Resumable': '1.0.0' })
   // The Worker's own paths are never files: no link reads or writes an object under them.
   if (result.path.startsWith(RESERVED)) return refuse(403, request.method)
   // The app's revocations, from this isolate's copy (with REVOCATIONS bound; README, Revocation and limited-use
@@ -210,6 +215,7 @@ function fileHeaders(set, cacheControl) {
 }
 
 // The request headers that make serving depend on the object's size or validators.
+
 const CONDITIONAL = ['Range', 'If-Range', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'If-Unmodified-Since']
 
 /** Serves an R2 object: HEAD, one byte range (206, or 416 past the end), conditional requests (304, 412). */
