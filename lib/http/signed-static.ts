@@ -6,6 +6,7 @@ import serveStatic from 'serve-static'
 import { createGuard, servedFile } from './guard.js'
 import { GUARD_OPTIONS, type GuardOptions } from './guard-options.js'
 import type { Middleware, SignedHeaders } from './middleware.js'
+import { readCors, type CorsOptions, type CorsRules } from './cors.js'
 import { asOptions, describeValue } from '../util/option-checks.js'
 import { USE, useCost, type UseAsk } from '../store/use-budget.js'
 
@@ -40,8 +41,19 @@ export interface StaticOptions {
   setHeaders?: (res: ServerResponse, path: string, stat: Stats) => void
 }
 
-/** Options of {@link signedStatic}: the guard's, plus serve-static's (`express.static`'s). */
-export type SignedStaticOptions = GuardOptions & StaticOptions
+/** Options of {@link signedStatic}: the guard's, serve-static's (`express.static`'s), and who may read across origins. */
+export type SignedStaticOptions = GuardOptions &
+  StaticOptions & {
+    /** Let pages on these origins read the files (fetch, canvas, `<video crossorigin>`). Default: none. */
+    cors?: CorsOptions
+  }
+
+/** What a page on another origin needs to read a file: ranges, and the headers a player or a download reads. */
+const CORS: CorsRules = {
+  methods: ['GET', 'HEAD'],
+  headers: ['Range', 'If-Range'],
+  exposed: ['Accept-Ranges', 'Content-Range', 'Content-Disposition', 'ETag', 'Last-Modified', 'Retry-After'],
+}
 
 const BOOLEAN = [(v: unknown) => typeof v === 'boolean', 'must be a boolean'] as const
 const NAMES = [
@@ -71,7 +83,7 @@ const STATIC_OPTIONS: Record<string, readonly [(v: unknown) => boolean, string]>
   ],
   setHeaders: [(v) => typeof v === 'function', 'must be a function'],
 }
-const KNOWN = new Set([...GUARD_OPTIONS, ...Object.keys(STATIC_OPTIONS)])
+const KNOWN = new Set([...GUARD_OPTIONS, ...Object.keys(STATIC_OPTIONS), 'cors'])
 const kHeaders = Symbol('express-signed-url.headers')
 const kUncounted = Symbol('express-signed-url.uncounted')
 type SignedResponse = ServerResponse & { [kHeaders]?: SignedHeaders; [kUncounted]?: boolean }
@@ -89,6 +101,7 @@ export function signedStatic(root: string, options: Readonly<SignedStaticOptions
   }
   const opts = asOptions<SignedStaticOptions>('signedStatic', options)
   const guard = createGuard('signedStatic', opts, KNOWN)
+  const cors = readCors('signedStatic', opts.cors, CORS)
   const staticOptions: serveStatic.ServeStaticOptions = {}
   for (const [name, [isValid, expected]] of Object.entries(STATIC_OPTIONS)) {
     const value = (opts as Record<string, unknown>)[name]
@@ -123,6 +136,7 @@ export function signedStatic(root: string, options: Readonly<SignedStaticOptions
   const ranges = staticOptions.acceptRanges !== false
 
   return function signedStaticMiddleware(req, res: SignedResponse, next) {
+    if (cors?.(req, res) === true) return
     const headers = guard(req, res, next)
     if (headers === undefined) return
     res[kHeaders] = headers
