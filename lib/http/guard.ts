@@ -25,12 +25,21 @@ export function servedFile(folder: string, headers: SignedHeaders): { relative: 
 }
 
 /** A guard's per-request check: SignedHeaders, or undefined for a refusal it has answered (or passed on). */
-export type Guard = ((req: IncomingMessage, res: ServerResponse, next: Next) => SignedHeaders | undefined) & {
+export type Guard = ((
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: Next,
+  verifyAs?: 'PUT',
+) => SignedHeaders | undefined) & {
   /** Refuses as the options say (a fixed `status` for refusals of a body, not of a link). */
   reject(error: SignedUrlError, req: IncomingMessage, res: ServerResponse, next: Next, status?: number): void
   /** Counts a limited-use link's uses (use-count.ts). */
   count: CountUses
+  /** The signer the guard verifies with (a resumable upload's links are signed by it). */
+  signer: GuardSigner
 }
+
+type GuardSigner = ReturnType<typeof readGuardOptions>['signer']
 
 type Reject = Guard['reject']
 
@@ -61,8 +70,9 @@ export function createGuard(
   const count = createUseCounter({ factory, store, shared, tolerance, allowWhenDown, reject, unavailable })
 
   return Object.assign(
-    function check(req: IncomingMessage, res: ServerResponse, next: Next) {
-      const verified = verifyRequest(signer, grantCookie, reject, req, res, next)
+    // `verifyAs`: a resumable upload's requests (POST, HEAD, PATCH, DELETE) are verified as the PUT they stand for.
+    function check(req: IncomingMessage, res: ServerResponse, next: Next, verifyAs?: 'PUT') {
+      const verified = verifyRequest(signer, grantCookie, reject, { req, res, next }, verifyAs)
       if (verified === undefined) return undefined
       const { result, served } = verified
       // The guards only read: an upload link, even on a PUT it allows, is signedUpload's, never theirs.
@@ -89,7 +99,7 @@ export function createGuard(
       localsOf(res).signedLink = result
       return signedHeaders(result, served)
     },
-    { reject, count },
+    { reject, count, signer },
   )
 
   function unavailable(req: IncomingMessage, res: ServerResponse, next: Next): void {
@@ -104,9 +114,8 @@ function verifyRequest(
   signer: Pick<Signer, 'verify'>,
   grantCookie: string,
   reject: Reject,
-  req: IncomingMessage,
-  res: ServerResponse,
-  next: Next,
+  { req, res, next }: { req: IncomingMessage; res: ServerResponse; next: Next },
+  verifyAs: 'PUT' | undefined,
 ): { result: VerifiedLink; served: string } | undefined {
   // One reading of the target, before any other work: the string verified is the one the routers cut their
   // mounts from and serve-static opens, and req.url is exactly what the mounts left of it.
@@ -122,7 +131,7 @@ function verifyRequest(
     const cookie = (req.headers as IncomingMessage['headers'] | undefined)?.cookie
     const grants = typeof cookie === 'string' ? () => grantsFromCookies(cookie, grantCookie) : undefined
     // A request object without a method (made by other code) is refused, never taken as a GET.
-    const method = typeof req.method === 'string' ? req.method : ''
+    const method = verifyAs ?? (typeof req.method === 'string' ? req.method : '')
     result = signer.verify(target.target, { method, grants, ip: () => clientAddress(req) })
   } catch (err) {
     next(err)

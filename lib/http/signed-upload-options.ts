@@ -5,8 +5,17 @@ import path from 'node:path'
 import { createGuard, type Guard } from './guard.js'
 import { GUARD_OPTIONS, type GuardOptions } from './guard-options.js'
 import type { Next } from './middleware.js'
+import { readCors, type Cors, type CorsOptions, type CorsRules } from './cors.js'
+import { readResumable, type ResumableOptions, type ResumableSettings } from './resumable-options.js'
 import { requestMediaType } from '../link/media-types.js'
-import { asOptions, booleanOption, describeValue, toSeconds, type Duration } from '../util/option-checks.js'
+import {
+  asOptions,
+  booleanOption,
+  clockOption,
+  describeValue,
+  toSeconds,
+  type Duration,
+} from '../util/option-checks.js'
 
 /** What landed: the path (decoded, as signed), its size, the type it was sent as, and its base64url SHA-256. */
 export interface Upload {
@@ -28,6 +37,13 @@ export type SignedUploadOptions = GuardOptions & {
   timeout?: Duration
   /** Called instead of the default 201 JSON answer; `next(err)` passes an error on. */
   onUpload?: (upload: Upload, req: IncomingMessage, res: ServerResponse, next: Next) => void
+  /** Let pages on these origins upload (answering the browser's preflight for PUT, and tus's methods). Default: none. */
+  cors?: CorsOptions
+  /**
+   * Make every upload link also a tus 1.0 creation endpoint (tus-js-client, Uppy), served by @tus/server and
+   * @tus/file-store (optional peers: install them). `true`, or where partial uploads wait. Default `false`.
+   */
+  resumable?: boolean | ResumableOptions
 }
 
 /** signedUpload's options as read: its guard, and the upload's rules with their defaults. */
@@ -41,9 +57,45 @@ export interface UploadSettings {
   onUpload: NonNullable<SignedUploadOptions['onUpload']>
   /** The folder, absolute. */
   folder: string
+  cors: Cors | undefined
+  resumable: ResumableSettings | undefined
 }
 
-const OWN = ['maxBytes', 'contentTypes', 'overwrite', 'timeout', 'onUpload']
+/** What a page on another origin needs to upload, and to read the answer. */
+const CORS: CorsRules = {
+  methods: ['PUT'],
+  headers: ['Content-Type'],
+  exposed: ['Location', 'Retry-After'],
+}
+/** And with tus: its methods, the headers its clients send, and the ones they read. */
+const TUS_CORS: CorsRules = {
+  methods: ['PUT', 'POST', 'HEAD', 'PATCH', 'DELETE'],
+  headers: [
+    'Content-Type',
+    'Tus-Resumable',
+    'Upload-Length',
+    'Upload-Offset',
+    'Upload-Metadata',
+    'Upload-Defer-Length',
+    'Upload-Concat',
+    'Upload-Checksum',
+    'X-Requested-With',
+  ],
+  exposed: [
+    'Location',
+    'Retry-After',
+    'Tus-Resumable',
+    'Tus-Version',
+    'Tus-Extension',
+    'Tus-Max-Size',
+    'Upload-Offset',
+    'Upload-Length',
+    'Upload-Metadata',
+    'Upload-Expires',
+  ],
+}
+
+const OWN = ['maxBytes', 'contentTypes', 'overwrite', 'timeout', 'onUpload', 'cors', 'resumable']
 
 /** Reads and checks signedUpload's root and options; throws a TypeError naming the option. */
 export function readSignedUploadOptions(root: unknown, options: unknown): UploadSettings {
@@ -69,7 +121,15 @@ export function readSignedUploadOptions(root: unknown, options: unknown): Upload
   const onUpload = opts.onUpload ?? respondCreated
   if (typeof onUpload !== 'function')
     throw new TypeError(`signedUpload: "onUpload" must be a function, got ${describeValue(onUpload)}`)
-  return { check, maxBytes, types, overwrite, timeoutMs: timeout * 1000, onUpload, folder: path.resolve(root) }
+  const folder = path.resolve(root)
+  const resumable = readResumable(
+    opts.resumable,
+    folder,
+    check.signer,
+    clockOption('signedUpload', (opts as { now?: unknown }).now),
+  )
+  const cors = readCors('signedUpload', opts.cors, resumable === undefined ? CORS : TUS_CORS)
+  return { check, maxBytes, types, overwrite, timeoutMs: timeout * 1000, onUpload, folder, cors, resumable }
 }
 
 /** The default answer: 201 with `{ path, size, contentType, sha256 }`. */

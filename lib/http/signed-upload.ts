@@ -1,16 +1,16 @@
 // Uploads through upload links (method=put) into a folder: the link is checked before a byte of the body is read,
 // then the body streams to a temporary beside the target and is put in place whole, or not at all.
-import { promises as fs } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import path from 'node:path'
 import { stackless, type SignedUrlErrorCode } from '../util/errors.js'
-import { servedFile } from './guard.js'
-import type { Middleware, Next, SignedHeaders, VerifiedLink } from './middleware.js'
-import { hasDotSegment } from '../link/link-path.js'
+import type { Middleware, Next, SignedHeaders } from './middleware.js'
 import { requestMediaType } from '../link/media-types.js'
 import { readSignedUploadOptions, type SignedUploadOptions, type UploadSettings } from './signed-upload-options.js'
 import { receive } from './receive.js'
 import { commit, sweep, temporaryFor } from './upload-file.js'
+import { makeRoom, refusalOfUpload, uploadTarget } from './upload-target.js'
+import { createResumable } from './resumable.js'
+import type { ResumableSettings } from './resumable-options.js'
+import { sweepPartials } from './partial-sweep.js'
 
 const STATUS: Partial<Record<SignedUrlErrorCode, number>> = {
   ERR_UPLOAD_TOO_LARGE: 413,
@@ -37,10 +37,14 @@ export function signedUpload(
   options: Readonly<SignedUploadOptions>,
 ): Middleware & { ready: Promise<number>; idle(): Promise<void> } {
   const settings = readSignedUploadOptions(root, options)
-  const { check, folder, timeoutMs } = settings
-  const ready = sweep(folder, 2 * timeoutMs).catch(() => 0)
+  const { check, folder, timeoutMs, resumable } = settings
+  const ready = Promise.all([sweep(folder, 2 * timeoutMs).catch(() => 0), sweepExpired(resumable)]).then(
+    ([temporaries, partials]) => temporaries + partials,
+  )
   // Temporaries too young to be sure of at start: swept once more when they would be (the timer does not hold the process).
   setTimeout(() => void sweep(folder, 2 * timeoutMs).catch(() => 0), 2 * timeoutMs + 1000).unref()
+  // Abandoned resumable uploads, every ten minutes once their links have expired.
+  if (resumable !== undefined) setInterval(() => void sweepExpired(resumable), 600_000).unref()
 
   const refuse: Refuse = (code, req, res, next) => {
     // Through the guard's refusal (onReject, forwardRefusals, the log); a body's refusal keeps its own status.
@@ -48,14 +52,19 @@ export function signedUpload(
     check.reject(stackless(code), req, res, next, STATUS[code])
   }
 
+  const resumableRequest = resumable === undefined ? undefined : createResumable(settings, resumable, refuse)
   const middleware = function signedUploadMiddleware(req: IncomingMessage, res: ServerResponse, next: Next): void {
-    if (req.method !== 'PUT') return next()
+    if (settings.cors?.(req, res) === true) return
+    const tus = resumableRequest !== undefined && isTus(req)
+    if (req.method !== 'PUT' && !tus) return next()
     // Any refusal leaves the body unread: the connection closes after the answer rather than draining it.
     res.setHeader('Connection', 'close')
-    const verified = check(req, res, next)
+    const verified = check(req, res, next, tus ? 'PUT' : undefined)
     if (verified === undefined) return
     res.removeHeader('Connection')
-    const underWay = upload(settings, refuse, req, res, next, verified).catch(next)
+    const underWay = (
+      tus ? resumableRequest(req, res, next, verified) : upload(settings, refuse, req, res, next, verified)
+    ).catch(next)
     inFlight.add(underWay)
     void underWay.finally(() => inFlight.delete(underWay))
   }
@@ -76,22 +85,18 @@ async function upload(
   verified: SignedHeaders,
 ): Promise<void> {
   const link = verified.link
-  // The target as the guard read it, once: what a mount left of the verified one.
-  const target = servedFile(settings.folder, verified)
-  // A dot segment is a dotfile serve-static hides (and the temporaries' own names): never a target; nor a name
-  // no file system holds (over 255 bytes), refused now rather than once the body is in.
-  if (
-    target === undefined ||
-    target.relative.endsWith('/') ||
-    hasDotSegment(target.relative) ||
-    target.relative.split('/').some((segment) => Buffer.byteLength(segment) > 255)
-  ) {
+  const target = uploadTarget(settings.folder, verified)
+  if (target === undefined) {
     refuse('ERR_PATH_NOT_CANONICAL', req, res, next)
     return
   }
   const cap = Math.min(settings.maxBytes, link.maxBytes ?? Infinity)
   const type = requestMediaType(req.headers['content-type'])
-  const refused = refusalOfHeaders(settings, req, link, cap, type)
+  const refused = refusalOfUpload(settings, link, {
+    length: req.headers['content-length'],
+    type,
+    encoding: req.headers['content-encoding'],
+  })
   if (refused !== undefined) {
     refuse(refused, req, res, next)
     return
@@ -127,48 +132,22 @@ async function upload(
   settings.onUpload({ path: link.path, size: landed.size, contentType: type, sha256: landed.sha256 }, req, res, next)
 }
 
-// What the headers alone refuse, before a byte of the body is read: a declared length over the cap, or a type or
-// content coding the rules or the link do not take.
-function refusalOfHeaders(
-  settings: UploadSettings,
-  req: IncomingMessage,
-  link: VerifiedLink,
-  cap: number,
-  type: string | undefined,
-): SignedUrlErrorCode | undefined {
-  const declared = req.headers['content-length']
-  if (declared !== undefined && (!/^[0-9]{1,16}$/.test(declared) || Number(declared) > cap))
-    return 'ERR_UPLOAD_TOO_LARGE'
-  const { types } = settings
-  const allowed = (list: readonly (string | undefined)[] | undefined) => list === undefined || list.includes(type)
-  // The file is stored as sent: a body in a content coding (gzip) would be stored as gzip under its type's name.
-  if (
-    !identity(req.headers['content-encoding']) ||
-    ((link.contentType !== undefined || types !== undefined) &&
-      (type === undefined || !allowed(types) || !allowed(link.contentType?.split(','))))
+/**
+ * Whether a request is tus's: a creation (POST), a chunk (PATCH), a termination (DELETE), or an offset asked for
+ * (HEAD with Tus-Resumable; a HEAD without it is a read, signedStatic's).
+ */
+function isTus(req: IncomingMessage): boolean {
+  const method = req.method
+  return (
+    method === 'POST' ||
+    method === 'PATCH' ||
+    method === 'DELETE' ||
+    (method === 'HEAD' && req.headers['tus-resumable'] !== undefined)
   )
-    return 'ERR_UPLOAD_TYPE'
-  return undefined
 }
 
-// Makes the target's folder and checks the target is free (or may be replaced): the refusal, or undefined.
-async function makeRoom(file: string, overwrite: boolean): Promise<SignedUrlErrorCode | undefined> {
-  // Both at once: where the file already is, its folder is too, and making that is a no-op.
-  const [existing, made] = await Promise.all([
-    fs.lstat(file).catch(() => undefined),
-    fs.mkdir(path.dirname(file), { recursive: true }).then(
-      () => undefined,
-      (err: unknown) => (err as NodeJS.ErrnoException).code ?? 'EIO',
-    ),
-  ])
-  if (existing !== undefined && (!overwrite || existing.isDirectory())) return 'ERR_UPLOAD_EXISTS'
-  // A file where the path needs a folder is the client's to fix, as is a name the file system cannot hold.
-  if (made === undefined) return undefined
-  if (made === 'EEXIST' || made === 'ENOTDIR') return 'ERR_UPLOAD_EXISTS'
-  return made === 'ENAMETOOLONG' ? 'ERR_PATH_NOT_CANONICAL' : 'ERR_UPLOAD_STORAGE'
-}
-
-/** Whether a Content-Encoding header leaves the body as it is: absent, or `identity`. */
-function identity(encoding: string | undefined): boolean {
-  return encoding === undefined || /^[ \t]*identity[ \t]*$/i.test(encoding)
+/** Sweeps the partial uploads whose links have expired; how many. */
+function sweepExpired(resumable: ResumableSettings | undefined): Promise<number> {
+  if (resumable === undefined) return Promise.resolve(0)
+  return sweepPartials(resumable.folder, Math.floor(resumable.now() / 1000)).catch(() => 0)
 }

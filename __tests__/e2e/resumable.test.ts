@@ -1,0 +1,246 @@
+// Resumable uploads (signedUpload's `resumable`) driven by tus-js-client against a real server process
+// (support/tus-app.js, the built package with @tus/server): an upload cut and resumed from the server's offset, a
+// SIGKILL mid-upload then a resume, every refusal of a creation, the Location bound to its upload, the link's
+// sha256 on the whole file, a single PUT beside, and the sweep of abandoned uploads.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import * as tus from 'tus-js-client'
+import { createSigner } from 'express-signed-url'
+import { NOW_MS } from '../support/helpers'
+
+const APP = path.join(__dirname, '..', 'support', 'tus-app.js')
+const KEY = 'tus-test-key-0123456789-0123456789-0123456789'
+const signer = createSigner({ key: KEY, now: () => NOW_MS })
+const MiB = 1024 * 1024
+
+interface Server {
+  child: ChildProcess
+  base: string
+  swept: number
+}
+
+let dir: string
+let root: string
+let partial: string
+const running = new Set<ChildProcess>()
+
+/** Starts support/tus-app.js on the test's folders; resolves once it listens. */
+function start(env: Record<string, string> = {}): Promise<Server> {
+  const child = spawn(process.execPath, [APP], {
+    env: { ...process.env, ROOT: root, PARTIAL: partial, KEY, NOW_MS: String(NOW_MS), ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  running.add(child)
+  child.once('exit', () => running.delete(child))
+  return new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout!.on('data', (d: Buffer) => {
+      out += String(d)
+      const m = /port (\d+) swept (\d+)/.exec(out)
+      if (m) resolve({ child, base: `http://127.0.0.1:${m[1]}`, swept: Number(m[2]) })
+    })
+    child.once('exit', (code) => reject(new Error(`tus-app exited with ${code}`)))
+  })
+}
+
+function kill(server: Server, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  return new Promise((resolve) => {
+    if (server.child.exitCode !== null || server.child.signalCode !== null) return resolve()
+    server.child.once('exit', () => resolve())
+    server.child.kill(signal)
+  })
+}
+
+/** Runs a tus upload to the end (or an error); `stopAfter` chunks, it is aborted there instead. */
+function upload(
+  data: Buffer,
+  options: tus.UploadOptions,
+  stopAfter?: { chunks: number; then?: () => Promise<void> | void; abort?: boolean },
+): Promise<{ upload: tus.Upload; error?: Error; stopped?: boolean }> {
+  return new Promise((resolve) => {
+    let chunks = 0
+    const up: tus.Upload = new tus.Upload(data, {
+      chunkSize: MiB,
+      retryDelays: [],
+      ...options,
+      onError: (error) => resolve({ upload: up, error }),
+      onSuccess: () => resolve({ upload: up }),
+      onChunkComplete: () => {
+        chunks++
+        if (stopAfter === undefined || chunks !== stopAfter.chunks) return
+        // Killed under it (`abort: false`): the upload goes on into a dead server, and ends in onError.
+        if (stopAfter.abort === false) void stopAfter.then?.()
+        else
+          void up
+            .abort()
+            .then(() => stopAfter.then?.())
+            .then(() => resolve({ upload: up, stopped: true }))
+      },
+    })
+    up.start()
+  })
+}
+
+const putLink = (file: string, options: object = {}) => signer.sign(`files/${file}`, { method: 'put', ...options })
+const sha = (data: Buffer) => createHash('sha256').update(data).digest('base64url')
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'esu-tus-'))
+  root = path.join(dir, 'files')
+  partial = path.join(dir, 'partial')
+})
+afterEach(async () => {
+  await Promise.all([...running].map((child) => kill({ child } as Server, 'SIGKILL')))
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('a resumable upload with tus-js-client', () => {
+  it('uploads 12 MB in 1 MB chunks, cut after 4 and resumed from the offset: identical, invisible before', async () => {
+    const server = await start()
+    const data = randomBytes(12 * MiB + 5)
+    const endpoint = server.base + putLink('v/movie.mp4')
+    const first = await upload(data, { endpoint, metadata: { filetype: 'video/mp4' } }, { chunks: 4 })
+    expect(first.stopped).toBe(true)
+    const location = first.upload.url!
+    expect(location).toMatch(/\/files\/v\/movie\.mp4\?expiry=\d+&method=put&upload=[\w-]{22}&signature=[\w-]{43}$/)
+    // Invisible before it is whole: not in the folder, not served by the guard in front of it.
+    expect(existsSync(path.join(root, 'v', 'movie.mp4'))).toBe(false)
+    expect((await fetch(server.base + signer.sign('files/v/movie.mp4'))).status).toBe(404)
+    const head = await fetch(location, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } })
+    expect(head.status).toBe(200)
+    expect(Number(head.headers.get('upload-offset'))).toBe(4 * MiB)
+    const second = await upload(data, { uploadUrl: location, endpoint })
+    expect(second.error).toBeUndefined()
+    expect(readFileSync(path.join(root, 'v', 'movie.mp4')).equals(data)).toBe(true)
+    const served = await fetch(server.base + signer.sign('files/v/movie.mp4'))
+    expect(Buffer.from(await served.arrayBuffer()).equals(data)).toBe(true)
+  })
+
+  it('resumes after the server is killed (SIGKILL) mid-upload and started again', async () => {
+    let server = await start()
+    const data = randomBytes(6 * MiB)
+    const endpoint = server.base + putLink('killed.bin')
+    const first = await upload(data, { endpoint }, { chunks: 2, abort: false, then: () => kill(server, 'SIGKILL') })
+    expect(first.error).toBeDefined()
+    server = await start()
+    // The same link on the new process's port: the offset and the signature both outlived the process.
+    const location = new URL(first.upload.url!)
+    const resumed = server.base + location.pathname + location.search
+    const head = await fetch(resumed, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } })
+    expect(Number(head.headers.get('upload-offset'))).toBeGreaterThanOrEqual(2 * MiB)
+    const second = await upload(data, { uploadUrl: resumed, endpoint: server.base + putLink('killed.bin') })
+    expect(second.error).toBeUndefined()
+    expect(readFileSync(path.join(root, 'killed.bin')).equals(data)).toBe(true)
+  })
+
+  it('checks the signed sha256 on the whole file: a match lands, a mismatch gets 422 and lands nothing', async () => {
+    const server = await start()
+    const data = randomBytes(2 * MiB + 3)
+    const good = await upload(data, { endpoint: server.base + putLink('good.bin', { sha256: sha(data) }) })
+    expect(good.error).toBeUndefined()
+    expect(readFileSync(path.join(root, 'good.bin')).equals(data)).toBe(true)
+    const bad = await upload(data, { endpoint: server.base + putLink('bad.bin', { sha256: sha(Buffer.from('x')) }) })
+    expect(String(bad.error)).toMatch(/response code: 422/)
+    expect(existsSync(path.join(root, 'bad.bin'))).toBe(false)
+    // And the upload is gone: asking for it again does not show it whole.
+    const head = await fetch(bad.upload.url!, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } })
+    expect(head.status).toBe(404)
+  })
+
+  it('completes in chunks under a signed type and the folder’s types (each PATCH is no new type check)', async () => {
+    const server = await start({ CONTENT_TYPES: 'video/mp4,image/png' })
+    const data = randomBytes(3 * MiB + 1)
+    const endpoint = server.base + putLink('typed.mp4', { contentType: 'video/mp4', maxBytes: 4 * MiB })
+    const done = await upload(data, { endpoint, metadata: { filetype: 'video/mp4' } })
+    expect(done.error).toBeUndefined()
+    expect(readFileSync(path.join(root, 'typed.mp4')).equals(data)).toBe(true)
+  })
+
+  it('takes a single PUT through the same kind of link, resumable on', async () => {
+    const server = await start()
+    const res = await fetch(server.base + putLink('single.txt'), { method: 'PUT', body: 'one piece' })
+    expect(res.status).toBe(201)
+    expect(readFileSync(path.join(root, 'single.txt'), 'utf8')).toBe('one piece')
+  })
+})
+
+describe('what a creation is refused', () => {
+  const create = (base: string, link: string, headers: Record<string, string>) =>
+    fetch(base + link, { method: 'POST', headers: { 'Tus-Resumable': '1.0.0', ...headers } })
+
+  it('413 over the cap, the link’s or the folder’s; 415 for a type; 409 for a file there; 403 for a bad link', async () => {
+    const server = await start({ MAX_BYTES: String(10 * MiB) })
+    expect((await create(server.base, putLink('a.bin'), { 'Upload-Length': String(10 * MiB + 1) })).status).toBe(413)
+    expect((await create(server.base, putLink('a.bin', { maxBytes: 100 }), { 'Upload-Length': '101' })).status).toBe(
+      413,
+    )
+    const typed = putLink('a.png', { contentType: 'image/png' })
+    const meta = (type: string) => `filetype ${Buffer.from(type).toString('base64')}`
+    expect(
+      (await create(server.base, typed, { 'Upload-Length': '3', 'Upload-Metadata': meta('text/html') })).status,
+    ).toBe(415)
+    expect((await create(server.base, typed, { 'Upload-Length': '3' })).status).toBe(415)
+    expect(
+      (await create(server.base, typed, { 'Upload-Length': '3', 'Upload-Metadata': meta('image/png') })).status,
+    ).toBe(201)
+    expect((await fetch(server.base + putLink('taken.txt'), { method: 'PUT', body: 'x' })).status).toBe(201)
+    expect((await create(server.base, putLink('taken.txt'), { 'Upload-Length': '3' })).status).toBe(409)
+    expect((await create(server.base, signer.sign('files/a.bin'), { 'Upload-Length': '3' })).status).toBe(403)
+    const forged = putLink('a.bin').replace(/signature=[\w-]+/, `signature=${'A'.repeat(43)}`)
+    expect((await create(server.base, forged, { 'Upload-Length': '3' })).status).toBe(403)
+    const expired = createSigner({ key: KEY, now: () => NOW_MS - 7200_000 }).sign('files/a.bin', {
+      method: 'put',
+      ttl: 60,
+    })
+    expect([403, 410]).toContain((await create(server.base, expired, { 'Upload-Length': '3' })).status)
+    // Nothing was created for any refusal: only the one accepted creation waits.
+    expect(readdirSync(partial).filter((name) => !name.endsWith('.json'))).toHaveLength(1)
+  })
+
+  it('binds the Location to its upload: any part altered gets 403 on HEAD, PATCH and DELETE', async () => {
+    const server = await start()
+    const created = await create(server.base, putLink('bound.bin'), { 'Upload-Length': '10' })
+    expect(created.status).toBe(201)
+    const location = new URL(created.headers.get('location')!, server.base).toString()
+    const other = await create(server.base, putLink('other.bin'), { 'Upload-Length': '10' })
+    const otherId = /upload=([\w-]+)/.exec(other.headers.get('location')!)![1]
+    const altered = [
+      location.replace(/upload=[\w-]+/, `upload=${otherId}`),
+      location.replace('/bound.bin', '/other.bin'),
+      location.replace(/expiry=(\d+)/, (_, e: string) => `expiry=${Number(e) + 1}`),
+      location.replace(/&upload=[\w-]+/, ''),
+      location.replace(/signature=[\w-]+/, `signature=${'A'.repeat(43)}`),
+    ]
+    for (const url of altered)
+      for (const method of ['HEAD', 'PATCH', 'DELETE']) {
+        const headers: Record<string, string> = { 'Tus-Resumable': '1.0.0' }
+        if (method === 'PATCH')
+          Object.assign(headers, { 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' })
+        const res = await fetch(url, { method, headers, ...(method === 'PATCH' ? { body: 'abc' } : {}) })
+        expect({ url, method, status: res.status }).toEqual({ url, method, status: 403 })
+      }
+    // The real one still works, from offset 0.
+    const head = await fetch(location, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } })
+    expect([head.status, head.headers.get('upload-offset')]).toEqual([200, '0'])
+  })
+})
+
+describe('abandoned uploads', () => {
+  it('are swept at start once their link has expired, and not before', async () => {
+    const server = await start()
+    const link = signer.sign('files/left.bin', { method: 'put', ttl: 600 })
+    const left = await upload(randomBytes(3 * MiB), { endpoint: server.base + link }, { chunks: 1 })
+    expect(left.stopped).toBe(true)
+    await kill(server)
+    const early = await start({ NOW_MS: String(NOW_MS + 300_000) })
+    expect(early.swept).toBe(0)
+    expect(readdirSync(partial)).toHaveLength(2)
+    await kill(early)
+    const late = await start({ NOW_MS: String(NOW_MS + 3_600_000) })
+    expect(late.swept).toBe(1)
+    expect(readdirSync(partial)).toEqual([])
+  })
+})

@@ -1,0 +1,35 @@
+'use strict'
+// A folder behind signedUpload with `resumable` on (then signedStatic), run as its own Node process by the suites
+// that drive tus clients (__tests__/e2e/resumable.test.ts, the browser's upload suite): @tus/server is an ES
+// module that Node requires but jest's module runtime cannot, and a real process can be killed mid-upload. It loads
+// the built package (npm test builds first), listens on PORT (0 for a free one) and prints `port <n>` once
+// `ready` (the sweep at start) has resolved, with how many it swept: `port <n> swept <k>`.
+//
+// Environment: ROOT (the folder), PARTIAL (where partial uploads wait), KEY, NOW_MS (the clock, fixed), MAX_BYTES,
+// OVERWRITE ('1'), CONTENT_TYPES (',' between), CORS (origins, ',' between), PORT.
+const path = require('node:path')
+const express = require('express')
+const { signedStatic, signedUpload } = require(path.join(__dirname, '..', '..', 'dist', 'index.js'))
+
+const env = process.env
+const now = env.NOW_MS === undefined ? Date.now : () => Number(env.NOW_MS)
+const cors = env.CORS === undefined ? undefined : { origins: env.CORS.split(',') }
+const uploads = signedUpload(env.ROOT, {
+  key: env.KEY,
+  now,
+  maxBytes: Number(env.MAX_BYTES ?? 50e6),
+  overwrite: env.OVERWRITE === '1',
+  ...(env.CONTENT_TYPES === undefined ? {} : { contentTypes: env.CONTENT_TYPES.split(',') }),
+  ...(cors === undefined ? {} : { cors }),
+  resumable: { folder: env.PARTIAL },
+})
+const app = express()
+app.use('/files', uploads)
+app.use('/files', signedStatic(env.ROOT, { key: env.KEY, now, ...(cors === undefined ? {} : { cors }) }))
+if (env.PAGE !== undefined) app.use(express.static(env.PAGE))
+
+uploads.ready.then((swept) => {
+  const server = app.listen(Number(env.PORT ?? 0), '127.0.0.1', () => {
+    process.stdout.write(`port ${server.address().port} swept ${swept}\n`)
+  })
+})
