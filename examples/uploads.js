@@ -17,6 +17,9 @@ const TYPES = {
   'text/plain': 'txt',
 }
 const MAX_BYTES = 10_000_000
+// @tus/server is an ES module that Node 20.19 and later require() (process.features says so); on an older Node, or
+// under a test runner that cannot load ES modules (jest), the Uppy page says it is off.
+const RESUMABLE = process.features.require_module === true
 
 /**
  * Adds to `app` the page /upload, the route that hands out upload links (POST /upload-link with JSON
@@ -27,6 +30,8 @@ function mountUploads(app, signer, folder) {
     signer,
     maxBytes: MAX_BYTES,
     contentTypes: Object.keys(TYPES),
+    // Every upload link is also a tus endpoint (the Uppy page), where this Node can load @tus/server.
+    resumable: RESUMABLE,
     // The answer tells the page where to see what it uploaded: a get link for the file just stored.
     onUpload(upload, _req, res) {
       res
@@ -40,6 +45,13 @@ function mountUploads(app, signer, folder) {
   const sandbox = (res) => res.setHeader('Content-Security-Policy', "sandbox; default-src 'none'")
   app.use('/uploads', uploads, signedStatic(folder, { signer, setHeaders: sandbox }))
   app.get('/upload', (_req, res) => res.sendFile(path.join(__dirname, 'public', 'upload.html')))
+  // The same uploads with Uppy (Dashboard + Tus), resumable; Uppy's prebuilt bundle from its package.
+  app.get('/upload/resumable', (_req, res) =>
+    RESUMABLE
+      ? res.sendFile(path.join(__dirname, 'public', 'resumable.html'))
+      : res.status(501).type('text').send('Resumable uploads need Node 20.19 or later (to load @tus/server).\n'),
+  )
+  app.use('/vendor/uppy', express.static(path.join(path.dirname(require.resolve('uppy/package.json')), 'dist')))
   // A real app puts this route behind its login: whoever may call it may upload. Only a JSON body is read (a form
   // on another site cannot send one without the browser asking first), and the link is for this one file: its
   // type and its size (the most bytes it may have) are signed into it, and it works for five minutes.
