@@ -4,7 +4,7 @@
 // creation, and what lands is the file byte for byte. A page on an origin not listed cannot even start.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http, { type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
@@ -136,6 +136,40 @@ describe('Uppy from another origin, through a resumable upload link', () => {
       await context.close()
     }
   }, 120_000)
+
+  it.each([
+    ['xhr', '@uppy/xhr-upload: its uploadURL is the signed get link the answer carries'],
+    ['s3', '@uppy/aws-s3 (signRequest, one PUT): lands; its uploadURL is the link without its query'],
+  ])(
+    'takes one PUT from %s, across origins: %s',
+    async (plugin) => {
+      const bytes = randomBytes(300_000)
+      const name = `single-${plugin}.bin`
+      const source = path.join(dir, name)
+      writeFileSync(source, bytes)
+      const context = await browser.newContext()
+      try {
+        const page = await context.newPage()
+        await page.goto(`${pageOrigin}/?plugin=${plugin}&files=${encodeURIComponent(filesOrigin)}`)
+        await page.setInputFiles('.uppy-Dashboard-input >> nth=0', source)
+        const events = await completed(page)
+        expect(events.find((e) => e[0] === 'complete')).toEqual(['complete', 1, 0])
+        const success = String(events.find((e) => e[0] === 'success')?.[1])
+        // aws-s3 names the object `<random id>-<file name>`, and signRequest got a link for that key.
+        const landed = readdirSync(path.join(dir, 'files', 'in')).find((file) => file.endsWith(name))
+        expect(landed).toBeDefined()
+        expect(readFileSync(path.join(dir, 'files', 'in', landed!)).equals(bytes)).toBe(true)
+        if (plugin === 'xhr') {
+          expect(success).toMatch(new RegExp(`^${filesOrigin}/files/in/${name}\\?expiry=\\d+&method=get&signature=`))
+          const read = await page.evaluate(async (url) => (await fetch(url)).status, success)
+          expect(read).toBe(200)
+        } else expect(success).toBe(`${filesOrigin}/files/in/${landed}`)
+      } finally {
+        await context.close()
+      }
+    },
+    120_000,
+  )
 
   it('does not start from an origin the files host does not list: the preflight is refused', async () => {
     const other = await startFiles('https://elsewhere.example')

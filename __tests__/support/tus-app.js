@@ -9,14 +9,24 @@
 // OVERWRITE ('1'), CONTENT_TYPES (',' between), CORS (origins, ',' between), PORT.
 const path = require('node:path')
 const express = require('express')
-const { signedStatic, signedUpload } = require(path.join(__dirname, '..', '..', 'dist', 'index.js'))
+const { createSigner, signedStatic, signedUpload } = require(path.join(__dirname, '..', '..', 'dist', 'index.js'))
 
 const env = process.env
 const now = env.NOW_MS === undefined ? Date.now : () => Number(env.NOW_MS)
 const cors = env.CORS === undefined ? undefined : { origins: env.CORS.split(',') }
+const signer = createSigner({ key: env.KEY, now })
 const uploads = signedUpload(env.ROOT, {
   key: env.KEY,
   now,
+  // A single PUT's answer carries a signed get link to what landed, absolute, in `url` (Uppy's XHRUpload reads it)
+  // and in Location (readable across origins).
+  onUpload(upload, req, res) {
+    const url = `http://${req.headers.host}${signer.sign(upload.path)}`
+    res.statusCode = 201
+    res.setHeader('Location', url)
+    res.setHeader('Content-Type', 'application/json')
+    res.end(JSON.stringify({ ...upload, url }))
+  },
   maxBytes: Number(env.MAX_BYTES ?? 50e6),
   overwrite: env.OVERWRITE === '1',
   ...(env.CONTENT_TYPES === undefined ? {} : { contentTypes: env.CONTENT_TYPES.split(',') }),
