@@ -27,6 +27,8 @@ it('bench/uploads.js runs both handlers interleaved and prints its table and the
   const { stdout } = await script('bench/uploads.js', { BENCH_QUICK: '1', BENCH_ROUNDS: '1' })
   expect(stdout).toMatch(/1 MB\s+yes\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+ ms\s+[\d.]+ ms/)
   expect(stdout).toMatch(/ten 5 MB uploads at once: server RSS \d+ MB before, \d+ MB at its peak/)
+  expect(stdout).toMatch(/resumable \(tus, 8 MB chunks\) against one PUT/)
+  expect(stdout).toMatch(/1 MB\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+ ms\s+[\d.]+ ms/)
 }, 60_000)
 
 it('bench/soak-uploads.js gets exactly the expected status for every upload and leaves nothing behind', async () => {

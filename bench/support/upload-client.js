@@ -70,4 +70,21 @@ async function pool(tasks, concurrency) {
   return results
 }
 
-module.exports = { putBody, pool, startUploadServer }
+/**
+ * One tus upload of `body` with tus-js-client (creation, then PATCHes of `chunkSize`) through the put link `target`;
+ * resolves with 201 once it has landed, or the error's text.
+ */
+function tusBody(port, target, body, chunkSize) {
+  const tus = require('tus-js-client')
+  return new Promise((resolve) => {
+    new tus.Upload(body, {
+      endpoint: `http://127.0.0.1:${port}${target}`,
+      chunkSize,
+      retryDelays: [],
+      onError: (err) => resolve(String(err)),
+      onSuccess: () => resolve(201),
+    }).start()
+  })
+}
+
+module.exports = { putBody, pool, startUploadServer, tusBody }

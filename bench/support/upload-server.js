@@ -15,7 +15,14 @@ const maxBytes = Number(process.env.BENCH_MAX_BYTES ?? 100e6)
 const oursRoot = path.join(root, 'ours')
 const bareRoot = path.join(root, 'bare')
 
-const uploads = signedUpload(oursRoot, { key, maxBytes, timeout: '10s', overwrite: false })
+// Resumable too (the tus rows of bench/uploads.js); single PUTs take the same path as without it.
+const uploads = signedUpload(oursRoot, {
+  key,
+  maxBytes,
+  timeout: '10s',
+  overwrite: false,
+  resumable: { folder: path.join(root, 'partial') },
+})
 const statics = signedStatic(oursRoot, { key })
 const ours = http.createServer((req, res) =>
   uploads(req, res, (err) =>
