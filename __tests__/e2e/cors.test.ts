@@ -21,7 +21,10 @@ describe.each(frameworks)('CORS through the guards on $name', (fw) => {
   /** One mount for both guards, as the README shows: uploads from APP, reads from APP and CDN_PAGE. */
   function app() {
     const a = fw.create()
-    a.use('/files', signedUpload(dir, { signer, maxBytes: 1000, cors: { origins: [APP] } }))
+    a.use(
+      '/files',
+      signedUpload(dir, { signer, maxBytes: 1000, cors: { origins: [APP] }, resumable: { folder: `${dir}.partial` } }),
+    )
     a.use('/files', signedStatic(PRIVATE, { signer, cors: { origins: [APP, CDN_PAGE] } }))
     return a
   }
@@ -71,6 +74,16 @@ describe.each(frameworks)('CORS through the guards on $name', (fw) => {
     expect(res.status).toBe(204)
     expect(res.headers['access-control-allow-origin']).toBe(CDN_PAGE)
     expect(res.headers['access-control-allow-methods']).toBe('GET, HEAD')
+    expect(res.headers['access-control-allow-headers']).toContain('Range')
+  })
+
+  it('leaves a HEAD preflight without Tus-Resumable to the static guard, which allows Range', async () => {
+    const res = await request(app())
+      .options('/files/image.png')
+      .set('Origin', CDN_PAGE)
+      .set('Access-Control-Request-Method', 'HEAD')
+      .set('Access-Control-Request-Headers', 'range')
+    expect(res.status).toBe(204)
     expect(res.headers['access-control-allow-headers']).toContain('Range')
   })
 

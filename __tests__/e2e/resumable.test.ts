@@ -228,6 +228,85 @@ describe('what a creation is refused', () => {
   })
 })
 
+describe('what a link and its uploads may do after review', () => {
+  const tusHeaders = { 'Tus-Resumable': '1.0.0' }
+  const patch = (url: string, offset: number, body: Buffer) =>
+    fetch(url, {
+      method: 'PATCH',
+      headers: { ...tusHeaders, 'Upload-Offset': String(offset), 'Content-Type': 'application/offset+octet-stream' },
+      body: new Uint8Array(body),
+    })
+  const post = (base: string, link: string, length: number) =>
+    fetch(base + link, { method: 'POST', headers: { ...tusHeaders, 'Upload-Length': String(length) } })
+  const revoke = (base: string, what: string, folder = false) =>
+    fetch(`${base}/${folder ? '_revoke-folder' : '_revoke'}`, { method: 'POST', body: what })
+
+  it('stops an upload when the link that created it is revoked, or its folder', async () => {
+    const server = await start()
+    for (const folder of [false, true]) {
+      const link = putLink(`revoked-${String(folder)}.bin`)
+      const created = await post(server.base, link, 8)
+      const location = new URL(created.headers.get('location')!, server.base).toString()
+      expect((await patch(location, 0, Buffer.from('abcd'))).status).toBe(204)
+      expect((await revoke(server.base, folder ? 'files/' : link, folder)).status).toBe(204)
+      for (const method of ['HEAD', 'PATCH', 'DELETE']) {
+        const res =
+          method === 'PATCH'
+            ? await patch(location, 4, Buffer.from('efgh'))
+            : await fetch(location, { method, headers: tusHeaders })
+        expect({ folder, method, status: res.status }).toEqual({ folder, method, status: 403 })
+      }
+      expect(existsSync(path.join(root, `revoked-${String(folder)}.bin`))).toBe(false)
+    }
+  })
+
+  it('keeps one upload per link: creating again starts it over, so one link holds at most its cap', async () => {
+    const server = await start()
+    const link = putLink('once.bin', { maxBytes: 100_000 })
+    for (let i = 0; i < 5; i++) {
+      const created = await post(server.base, link, 100_000)
+      expect(created.status).toBe(201)
+      const location = new URL(created.headers.get('location')!, server.base).toString()
+      expect((await patch(location, 0, randomBytes(50_000))).status).toBe(204)
+    }
+    // One upload's bytes and its record, whatever the number of creations.
+    expect(readdirSync(partial).filter((name) => !name.includes('.'))).toHaveLength(1)
+  })
+
+  it('lands a finished upload once: the last PATCH again gets 204 and lands nothing over a later upload', async () => {
+    const server = await start({ OVERWRITE: '1' })
+    const land = async (content: string) => {
+      const created = await post(server.base, putLink('twice.txt', { ttl: content === 'AAAA' ? 600 : 601 }), 4)
+      const location = new URL(created.headers.get('location')!, server.base).toString()
+      expect((await patch(location, 0, Buffer.from(content))).status).toBe(204)
+      return location
+    }
+    const first = await land('AAAA')
+    await land('BBBB')
+    expect(readFileSync(path.join(root, 'twice.txt'), 'utf8')).toBe('BBBB')
+    expect((await patch(first, 4, Buffer.alloc(0))).status).toBe(204)
+    expect(readFileSync(path.join(root, 'twice.txt'), 'utf8')).toBe('BBBB')
+  })
+
+  it('never takes a PUT through a Location: it opens its upload over tus only', async () => {
+    const server = await start()
+    const created = await post(server.base, putLink('loc.bin'), 4)
+    const location = new URL(created.headers.get('location')!, server.base).toString()
+    expect((await fetch(location, { method: 'PUT', body: 'data' })).status).toBe(403)
+    expect(existsSync(path.join(root, 'loc.bin'))).toBe(false)
+  })
+
+  it("passes POST, PATCH and DELETE without Tus-Resumable on to the app's routes", async () => {
+    const server = await start()
+    const res = await fetch(`${server.base}/files/comments`, { method: 'POST', body: 'hi' })
+    expect([res.status, await res.text()]).toEqual([200, "the app's route\n"])
+    // A POST through a put link without Tus-Resumable is no creation: signedStatic, after, refuses its method.
+    const plain = await fetch(server.base + putLink('plain.bin'), { method: 'POST', headers: { 'Upload-Length': '4' } })
+    expect(plain.status).toBe(403)
+    expect(existsSync(partial) ? readdirSync(partial) : []).toEqual([])
+  })
+})
+
 describe('abandoned uploads', () => {
   it('are swept at start once their link has expired, and not before', async () => {
     const server = await start()

@@ -172,3 +172,37 @@ describe('an actual request', () => {
     expect(res.headers.vary).toBe('Accept-Encoding, Origin')
   })
 })
+
+describe('a method claimed only with a header (tus: Tus-Resumable)', () => {
+  const TUS: CorsRules = { ...RULES, methods: ['PUT', 'HEAD'], claims: { HEAD: 'tus-resumable' } }
+  const app = () => {
+    const cors = readCors('signedUpload', { origins: [APP] }, TUS)!
+    return (req: IncomingMessage, res: ServerResponse) => {
+      if (cors(req, res)) return
+      res.setHeader('X-Handled', req.method ?? '')
+      res.end()
+    }
+  }
+
+  it("answers a preflight that asks for the header, and passes on one that does not (another guard's)", async () => {
+    const tus = await request(app())
+      .options('/a')
+      .set('Origin', APP)
+      .set('Access-Control-Request-Method', 'HEAD')
+      .set('Access-Control-Request-Headers', 'Tus-Resumable, upload-offset')
+    expect([tus.status, tus.headers['access-control-allow-origin']]).toEqual([204, APP])
+    const read = await request(app())
+      .options('/a')
+      .set('Origin', APP)
+      .set('Access-Control-Request-Method', 'HEAD')
+      .set('Access-Control-Request-Headers', 'range')
+    expect([read.headers['x-handled'], read.headers['access-control-allow-origin']]).toEqual(['OPTIONS', undefined])
+  })
+
+  it('marks a request carrying the header, and leaves one without it alone', async () => {
+    const tus = await request(app()).head('/a').set('Origin', APP).set('Tus-Resumable', '1.0.0')
+    expect(tus.headers['access-control-allow-origin']).toBe(APP)
+    const read = await request(app()).head('/a').set('Origin', APP)
+    expect(read.headers['access-control-allow-origin']).toBeUndefined()
+  })
+})

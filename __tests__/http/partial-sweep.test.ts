@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { EXPIRY_KEY, sweepPartials } from '../../lib/http/partial-sweep'
+import { sweepPartials } from '../../lib/http/partial-sweep'
+import { EXPIRY_KEY } from '../../lib/http/upload-record'
 
 // Partial uploads past their link's expiry (and a minute's grace) removed, data and info; all else left alone.
 const newId = () => randomBytes(16).toString('base64url')
@@ -89,5 +90,22 @@ describe('sweepPartials', () => {
 
   it('gives 0 for a missing folder', async () => {
     expect(await sweepPartials(path.join(dir, 'missing'), 1_000_000)).toBe(0)
+  })
+})
+
+describe('sweepPartials() with a grace', () => {
+  it('keeps an upload while the guard still accepts its link (its clock tolerance), and sweeps it after', async () => {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'partial-sweep-grace-'))
+    try {
+      const id = 'GGGGGGGGGGGGGGGGGGGGGG'
+      writeFileSync(path.join(folder, id), 'data')
+      writeFileSync(path.join(folder, `${id}.json`), JSON.stringify({ id, metadata: { [EXPIRY_KEY]: '1000' } }))
+      expect(await sweepPartials(folder, 1000 + 3599, 3600)).toBe(0)
+      expect(existsSync(path.join(folder, id))).toBe(true)
+      expect(await sweepPartials(folder, 1000 + 3600, 3600)).toBe(1)
+      expect(readdirSync(folder)).toEqual([])
+    } finally {
+      rmSync(folder, { recursive: true, force: true })
+    }
   })
 })

@@ -9,6 +9,7 @@ import { checkTus, loadTus, readResumable, requiresEsm, type TusPackages } from 
 const NOW_MS = 1767225600000
 const now = () => NOW_MS
 const signer = createSigner({ key: 'k'.repeat(40), now })
+const clock = { now, grace: 60 }
 
 describe('readResumable', () => {
   let dir: string
@@ -36,40 +37,41 @@ describe('readResumable', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
   it('is off (undefined) when absent or false, and checks and loads nothing', () => {
-    expect(readResumable(undefined, root, signer, now, { check, load })).toBeUndefined()
-    expect(readResumable(false, root, signer, now, { check, load })).toBeUndefined()
+    expect(readResumable(undefined, root, signer, clock, { check, load })).toBeUndefined()
+    expect(readResumable(false, root, signer, clock, { check, load })).toBeUndefined()
     expect([checks, loads]).toEqual([0, 0])
   })
 
   it('with true, waits in the default folder: a sibling of the root named .<root>.partial', () => {
-    const settings = readResumable(true, root, signer, now, { check, load })
+    const settings = readResumable(true, root, signer, clock, { check, load })
     expect(settings?.folder).toBe(path.join(dir, '.files.partial'))
     expect(path.isAbsolute(settings!.folder)).toBe(true)
     expect([checks, loads]).toEqual([1, 0])
     expect(settings?.tus()).toBe(packages)
     expect(settings?.now).toBe(now)
+    expect(settings?.grace).toBe(60)
     expect(loads).toBe(1)
-    expect(readResumable({}, root, signer, now, { check, load })?.folder).toBe(path.join(dir, '.files.partial'))
+    expect(readResumable({}, root, signer, clock, { check, load })?.folder).toBe(path.join(dir, '.files.partial'))
   })
 
   it('makes the default folder absolute for a relative root', () => {
-    const folder = readResumable(true, path.join('some', 'root'), signer, now, { check, load })!.folder
+    const folder = readResumable(true, path.join('some', 'root'), signer, clock, { check, load })!.folder
     expect(folder).toBe(path.resolve('some', '.root.partial'))
   })
 
   it('resolves a folder of its own', () => {
     const elsewhere = path.join(dir, 'partials')
-    expect(readResumable({ folder: elsewhere }, root, signer, now, { check, load })?.folder).toBe(elsewhere)
-    expect(readResumable({ folder: path.join(root, '..', 'p') }, root, signer, now, { check, load })?.folder).toBe(
+    expect(readResumable({ folder: elsewhere }, root, signer, clock, { check, load })?.folder).toBe(elsewhere)
+    expect(readResumable({ folder: path.join(root, '..', 'p') }, root, signer, clock, { check, load })?.folder).toBe(
       path.join(dir, 'p'),
     )
-    expect(readResumable({ folder: 'relative/partials' }, root, signer, now, { check, load })?.folder).toBe(
+    expect(readResumable({ folder: 'relative/partials' }, root, signer, clock, { check, load })?.folder).toBe(
       path.resolve('relative/partials'),
     )
   })
 
   it('takes a sibling whose name starts with the root', () => {
-    expect(readResumable({ folder: `${root}-partial` }, root, signer, now, { check, load })?.folder).toBe(
+    expect(readResumable({ folder: `${root}-partial` }, root, signer, clock, { check, load })?.folder).toBe(
       `${root}-partial`,
     )
   })
@@ -81,8 +83,8 @@ describe('readResumable', () => {
     ['a folder that is not a string', { folder: 42 }, /"resumable\.folder" must be a folder path/],
     ['a null folder', { folder: null }, /"folder" must not be null/],
   ])('refuses %s with a TypeError naming it', (_what, value, message) => {
-    expect(() => readResumable(value, root, signer, now, { check, load })).toThrow(TypeError)
-    expect(() => readResumable(value, root, signer, now, { check, load })).toThrow(message)
+    expect(() => readResumable(value, root, signer, clock, { check, load })).toThrow(TypeError)
+    expect(() => readResumable(value, root, signer, clock, { check, load })).toThrow(message)
     expect(loads).toBe(0)
   })
 
@@ -94,8 +96,8 @@ describe('readResumable', () => {
       path.join(root, 'a', 'b'),
       path.join(root, '.partial'),
     ]) {
-      expect(() => readResumable({ folder }, root, signer, now, { check, load })).toThrow(TypeError)
-      expect(() => readResumable({ folder }, root, signer, now, { check, load })).toThrow(
+      expect(() => readResumable({ folder }, root, signer, clock, { check, load })).toThrow(TypeError)
+      expect(() => readResumable({ folder }, root, signer, clock, { check, load })).toThrow(
         /"resumable\.folder" must be outside the folder uploads land in/,
       )
     }
@@ -104,15 +106,15 @@ describe('readResumable', () => {
 
   it('refuses a folder inside the root whose name starts with two dots', () => {
     // path.relative gives '..partial' here: inside the root all the same.
-    expect(() => readResumable({ folder: path.join(root, '..partial') }, root, signer, now, { check, load })).toThrow(
+    expect(() => readResumable({ folder: path.join(root, '..partial') }, root, signer, clock, { check, load })).toThrow(
       /"resumable\.folder" must be outside/,
     )
   })
 
   it('refuses a signer without sign, naming the option', () => {
     for (const bad of [{}, { sign: 'not a function' }]) {
-      expect(() => readResumable(true, root, bad, now, { check, load })).toThrow(TypeError)
-      expect(() => readResumable(true, root, bad, now, { check, load })).toThrow(
+      expect(() => readResumable(true, root, bad, clock, { check, load })).toThrow(TypeError)
+      expect(() => readResumable(true, root, bad, clock, { check, load })).toThrow(
         /"resumable" needs a signer from createSigner/,
       )
     }
@@ -128,13 +130,13 @@ describe('readResumable', () => {
         return `${this.prefix}${String(args[0])}`
       },
     }
-    const { sign } = readResumable(true, root, own, now, { check, load })!
+    const { sign } = readResumable(true, root, own, clock, { check, load })!
     expect(sign('a/b.txt', { method: 'put', upload: 'x' })).toBe('/signed/a/b.txt')
     expect(calls).toEqual([['a/b.txt', { method: 'put', upload: 'x' }]])
   })
 
   it("signs with a real signer's key", () => {
-    const { sign } = readResumable(true, root, signer, now, { check, load })!
+    const { sign } = readResumable(true, root, signer, clock, { check, load })!
     const link = sign('a/b.txt', { method: 'put' })
     expect(link).toBe(signer.sign('a/b.txt', { method: 'put' }))
     expect(signer.verify(link, { method: 'PUT' })).toMatchObject({ ok: true, path: 'a/b.txt', method: 'put' })
@@ -192,7 +194,7 @@ describe('checkTus', () => {
     const missing = () => {
       throw new TypeError('signedUpload: "resumable" needs the optional packages')
     }
-    expect(() => readResumable(true, root, signer, now, { check: missing })).toThrow(/needs the optional packages/)
-    expect(readResumable(true, root, signer, now)?.tus).toBe(loadTus)
+    expect(() => readResumable(true, root, signer, clock, { check: missing })).toThrow(/needs the optional packages/)
+    expect(readResumable(true, root, signer, clock)?.tus).toBe(loadTus)
   })
 })

@@ -25,7 +25,7 @@ const b64 = (text: string) => Buffer.from(text).toString('base64')
 interface Hooks {
   path: string
   datastore: FakeFileStore
-  namingFunction: () => string
+  namingFunction: (req: TusRequest) => string
   maxSize: (req: TusRequest) => number
   generateUrl: (req: TusRequest, upload: { id: string }) => string
   getFileIdFromRequest: (req: TusRequest) => string | undefined
@@ -98,6 +98,7 @@ describe('createResumable', () => {
       tus: () => tus,
       sign: signer.sign.bind(signer),
       now: () => NOW_MS,
+      grace: 60,
     }
     FakeServer.made = []
     const handler = createResumable(upload, settings, (code, _req, res) => {
@@ -176,10 +177,15 @@ describe('createResumable', () => {
       expect(tusServer.handled).toHaveLength(0)
     })
 
-    it('names uploads with 22 base64url characters, different each time', () => {
-      const ids = Array.from({ length: 200 }, () => hooks.namingFunction())
+    it("names a link's upload with 22 base64url characters from its signature: one link, one upload", async () => {
+      const ids: string[] = []
+      for (const file of ['a.bin', 'b.bin', 'a.bin']) {
+        await send('POST', putLink(file), { 'Upload-Length': '1' })
+        ids.push(hooks.namingFunction(tusReq(tusServer.handled.at(-1)!)))
+      }
       for (const id of ids) expect(id).toMatch(ID_PATTERN)
-      expect(new Set(ids).size).toBe(ids.length)
+      // Links made alike in one second are one link; a.bin's two links here are.
+      expect([ids[0] === ids[1], ids[0] === ids[2]]).toEqual([false, true])
     })
 
     it('throws a 500 refusal from every hook given a request the handler never saw', async () => {
@@ -232,7 +238,7 @@ describe('createResumable', () => {
 
     it("answers a creation with a Location: the same link, signed by the signer, with the upload's id", async () => {
       const req = await created()
-      const id = hooks.namingFunction()
+      const id = hooks.namingFunction(tusReq(req))
       for (const tusRequest of [tusReq(req), { runtime: { node: { req } } }]) {
         const location = hooks.generateUrl(tusRequest, { id })
         expect(location).toBe(putLink('a/b.txt', { ...linkOptions, upload: id }))
@@ -255,7 +261,7 @@ describe('createResumable', () => {
 
     it('signs no field the link did not have', async () => {
       const req = await created({ expiresAt })
-      const id = hooks.namingFunction()
+      const id = hooks.namingFunction(tusReq(req))
       const location = hooks.generateUrl(tusReq(req), { id })
       expect(location).toBe(putLink('a/b.txt', { expiresAt, upload: id }))
       const verified = signer.verify(location, { method: 'PUT' })
@@ -270,7 +276,7 @@ describe('createResumable', () => {
     it("gives the verified link's upload as the file id: none for a creation, the Location's after", async () => {
       const creation = await created({ expiresAt, maxBytes: 500, sha256 })
       expect(hooks.getFileIdFromRequest(tusReq(creation))).toBeUndefined()
-      const id = hooks.namingFunction()
+      const id = hooks.namingFunction(tusReq(creation))
       const location = hooks.generateUrl(tusReq(creation), { id })
       const reply = await send('PATCH', location, {
         'Upload-Offset': '0',
@@ -291,25 +297,36 @@ describe('createResumable', () => {
     it("keeps the client's metadata and adds the link's expiry, over any the client sent", async () => {
       const req = await created()
       const upload: TusUpload = {
-        id: hooks.namingFunction(),
+        id: hooks.namingFunction(tusReq(req)),
         offset: 0,
         size: 10,
         metadata: { filetype: 'image/png', filename: 'b.txt', empty: null, 'signed-url-expiry': '99999999999' },
       }
       expect(await hooks.onUploadCreate(tusReq(req), upload)).toEqual({
-        metadata: { filetype: 'image/png', filename: 'b.txt', empty: null, 'signed-url-expiry': String(expiresAt) },
+        metadata: {
+          filetype: 'image/png',
+          filename: 'b.txt',
+          empty: null,
+          'signed-url-expiry': String(expiresAt),
+          'signed-url-link': expect.stringMatching(/^[\w-]{43}$/),
+          'signed-url-issued': null,
+        },
       })
       expect(upload.metadata!['signed-url-expiry']).toBe('99999999999')
-      const bare: TusUpload = { id: hooks.namingFunction(), offset: 0 }
+      const bare: TusUpload = { id: hooks.namingFunction(tusReq(req)), offset: 0 }
       expect(await hooks.onUploadCreate(tusReq(req), bare)).toEqual({
-        metadata: { 'signed-url-expiry': String(expiresAt) },
+        metadata: {
+          'signed-url-expiry': String(expiresAt),
+          'signed-url-link': expect.stringMatching(/^[\w-]{43}$/),
+          'signed-url-issued': null,
+        },
       })
     })
 
     it('lands a finished upload at the target as a second name of the partial', async () => {
       const bytes = Buffer.from('the content')
       const creation = await created({ expiresAt, sha256: sha(bytes) })
-      const id = hooks.namingFunction()
+      const id = hooks.namingFunction(tusReq(creation))
       writeFileSync(path.join(partials, id), bytes)
       expect(await hooks.onUploadFinish(tusReq(creation), { id, offset: bytes.length, size: bytes.length })).toEqual({})
       const file = path.join(root, 'a', 'b.txt')
@@ -320,7 +337,7 @@ describe('createResumable', () => {
 
     it("refuses a finished upload whose digest is not the link's with 422, and removes it", async () => {
       const creation = await created()
-      const id = hooks.namingFunction()
+      const id = hooks.namingFunction(tusReq(creation))
       writeFileSync(path.join(partials, id), 'other bytes')
       const err = await settle(() => hooks.onUploadFinish(tusReq(creation), { id, offset: 11, size: 11 }))
       expect(err).toMatchObject({ status_code: 422, body: 'Unprocessable Entity\n' })
@@ -331,7 +348,7 @@ describe('createResumable', () => {
     it('refuses a finished upload whose target appeared meanwhile with 409', async () => {
       const creation = await created({ expiresAt })
       writeFileSync(path.join(root, 'a', 'b.txt'), 'first')
-      const id = hooks.namingFunction()
+      const id = hooks.namingFunction(tusReq(creation))
       writeFileSync(path.join(partials, id), 'second')
       const err = await settle(() => hooks.onUploadFinish(tusReq(creation), { id, offset: 6, size: 6 }))
       expect(err).toMatchObject({ status_code: 409, body: 'Conflict\n' })

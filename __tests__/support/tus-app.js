@@ -9,15 +9,19 @@
 // OVERWRITE ('1'), CONTENT_TYPES (',' between), CORS (origins, ',' between), PORT.
 const path = require('node:path')
 const express = require('express')
-const { createSigner, signedStatic, signedUpload } = require(path.join(__dirname, '..', '..', 'dist', 'index.js'))
+const { createMemoryStore, createSigner, signedStatic, signedUpload } = require(
+  path.join(__dirname, '..', '..', 'dist', 'index.js'),
+)
 
 const env = process.env
 const now = env.NOW_MS === undefined ? Date.now : () => Number(env.NOW_MS)
 const cors = env.CORS === undefined ? undefined : { origins: env.CORS.split(',') }
 const signer = createSigner({ key: env.KEY, now })
+const store = createMemoryStore({ now })
 const uploads = signedUpload(env.ROOT, {
   key: env.KEY,
   now,
+  store,
   // A single PUT's answer carries a signed get link to what landed, absolute, in `url` (Uppy's XHRUpload reads it)
   // and in Location (readable across origins).
   onUpload(upload, req, res) {
@@ -35,7 +39,14 @@ const uploads = signedUpload(env.ROOT, {
 })
 const app = express()
 app.use('/files', uploads)
-app.use('/files', signedStatic(env.ROOT, { key: env.KEY, now, ...(cors === undefined ? {} : { cors }) }))
+// An app's own route under the same mount: a POST without Tus-Resumable is its, not signedUpload's.
+app.post('/files/comments', (_req, res) => res.status(200).send("the app's route\n"))
+app.use('/files', signedStatic(env.ROOT, { key: env.KEY, now, store, ...(cors === undefined ? {} : { cors }) }))
+// The app taking links back: POST /_revoke with the link, or /_revoke-folder with the folder, as text.
+app.post('/_revoke', express.text(), (req, res) => store.revoke(req.body).then(() => res.status(204).end()))
+app.post('/_revoke-folder', express.text(), (req, res) =>
+  store.revokeFolder(req.body).then(() => res.status(204).end()),
+)
 if (env.PAGE !== undefined) app.use(express.static(env.PAGE))
 
 uploads.ready.then((swept) => {

@@ -30,6 +30,11 @@ export interface CorsRules {
   readonly methods: readonly string[]
   readonly headers: readonly string[]
   readonly exposed: readonly string[]
+  /**
+   * Methods claimed only for requests that carry a header (lower case), or preflights that ask for it: tus's, which
+   * all send Tus-Resumable, so a HEAD without it is signedStatic's and a POST without it the app's own route's.
+   */
+  readonly claims?: Readonly<Record<string, string>>
 }
 
 /**
@@ -101,6 +106,8 @@ function corsCheck(settings: CorsSettings, rules: CorsRules): Cors {
     const method = preflight ? req.headers['access-control-request-method'] : req.method
     // Not this middleware's method: another one's answer, with its own rules.
     if (typeof method !== 'string' || !rules.methods.includes(method)) return false
+    const needs = rules.claims?.[method]
+    if (needs !== undefined && !carries(req, preflight, needs)) return false
     if (origin === undefined) return false
     vary(res, 'Origin')
     const listed = settings.any || settings.allowed.has(origin)
@@ -127,10 +134,39 @@ function corsCheck(settings: CorsSettings, rules: CorsRules): Cors {
   }
 }
 
+/** Whether a request carries a header, or (a preflight) asks to send it. */
+function carries(req: IncomingMessage, preflight: boolean, name: string): boolean {
+  if (!preflight) return req.headers[name] !== undefined
+  const asked = req.headers['access-control-request-headers']
+  return typeof asked === 'string' && asked.split(',').some((item) => item.trim().toLowerCase() === name)
+}
+
 /** Adds a name to the `Vary` header once. */
 function vary(res: ServerResponse, name: string): void {
   const current = res.getHeader('Vary')
   const list = current === undefined ? '' : String(current)
   if (list.split(',').some((item) => item.trim().toLowerCase() === name.toLowerCase())) return
   res.setHeader('Vary', list === '' ? name : `${list}, ${name}`)
+}
+
+/**
+ * Drops the CORS headers another library writes into its answer with writeHead (@tus/server answers an origin it
+ * does not allow with the first allowed one, and `*` when none is set), so only the guard's own, set before, reach
+ * the browser.
+ */
+export function dropForeignCors(res: ServerResponse): void {
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse
+  const foreign = (name: unknown) => typeof name === 'string' && /^access-control-/i.test(name)
+  ;(res as { writeHead: unknown }).writeHead = (...args: unknown[]) => {
+    const at = args.findIndex((arg, i) => i > 0 && typeof arg === 'object' && arg !== null)
+    if (at !== -1) {
+      const headers = args[at]
+      if (Array.isArray(headers) && headers.every((item) => Array.isArray(item)))
+        args[at] = (headers as unknown[][]).filter(([name]) => !foreign(name))
+      else if (Array.isArray(headers))
+        args[at] = headers.filter((_, i) => !(i % 2 === 0 ? foreign(headers[i]) : foreign(headers[i - 1])))
+      else args[at] = Object.fromEntries(Object.entries(headers as object).filter(([name]) => !foreign(name)))
+    }
+    return writeHead(...args)
+  }
 }

@@ -37,6 +37,12 @@ export type Guard = ((
   count: CountUses
   /** The signer the guard verifies with (a resumable upload's links are signed by it). */
   signer: GuardSigner
+  /**
+   * Whether a link (one the guard did not read from this request: a resumable upload's parent link) is revoked,
+   * or 'unavailable' when the store cannot say; and the seconds past expiry the signer still accepts a link.
+   */
+  revoked(link: VerifiedLink): boolean | 'unavailable'
+  tolerance: number
 }
 
 type GuardSigner = ReturnType<typeof readGuardOptions>['signer']
@@ -99,8 +105,16 @@ export function createGuard(
       localsOf(res).signedLink = result
       return signedHeaders(result, served)
     },
-    { reject, count, signer },
+    { reject, count, signer, revoked: revokedOf, tolerance: settings.tolerance },
   )
+
+  function revokedOf(link: VerifiedLink): boolean | 'unavailable' {
+    try {
+      return store.revoked(link) || (strict && !store.current ? 'unavailable' : false)
+    } catch {
+      return 'unavailable'
+    }
+  }
 
   function unavailable(req: IncomingMessage, res: ServerResponse, next: Next): void {
     res.setHeader('Retry-After', '5')

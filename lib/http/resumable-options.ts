@@ -45,8 +45,9 @@ export interface ResumableSettings {
   folder: string
   tus: () => TusPackages
   sign: Signer['sign']
-  /** The clock (milliseconds) expired partial uploads are swept by. */
+  /** The clock (milliseconds) expired partial uploads are swept by, and the seconds they are kept past expiry. */
   now: () => number
+  grace: number
 }
 
 const KNOWN = new Set(['folder'])
@@ -56,7 +57,7 @@ export function readResumable(
   value: unknown,
   root: string,
   signer: object,
-  now: () => number,
+  { now, grace }: { now: () => number; grace: number },
   { check = checkTus, load = loadTus }: { check?: () => void; load?: () => TusPackages } = {},
 ): ResumableSettings | undefined {
   if (value === undefined || value === false) return undefined
@@ -74,7 +75,7 @@ export function readResumable(
   if (typeof sign !== 'function')
     throw new TypeError('signedUpload: "resumable" needs a signer from createSigner (it signs each upload\'s link)')
   check()
-  return { folder, tus: load, sign: (sign as Signer['sign']).bind(signer), now }
+  return { folder, tus: load, sign: (sign as Signer['sign']).bind(signer), now, grace }
 }
 
 const INSTALL = 'npm install @tus/server @tus/file-store'

@@ -4,7 +4,6 @@
 // PATCH and DELETE need no other credential and open that upload only. Partial uploads wait outside the served
 // folder; a finished one is checked against the link's sha256, synced, and linked into place whole, as a single PUT
 // is. The tus server's own CORS answers are dropped: the package's cors option is the only one.
-import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
 import type { SignedUrlErrorCode } from '../util/errors.js'
@@ -13,8 +12,9 @@ import type { Next, SignedHeaders } from './middleware.js'
 import type { ResumableSettings, TusRequest, TusServer, TusUpload } from './resumable-options.js'
 import type { UploadSettings } from './signed-upload-options.js'
 import { landUpload } from './land-upload.js'
+import { dropForeignCors } from './cors.js'
 import { identity, makeRoom, refusalOfUpload, uploadTarget } from './upload-target.js'
-import { EXPIRY_KEY } from './partial-sweep.js'
+import { clearUpload, landed, markLanded, parentOf, recordOf, uploadIdOf } from './upload-record.js'
 
 /** A refusal from a tus hook: @tus/server answers with its `status_code` and `body`. */
 class TusRefusal extends Error {
@@ -90,13 +90,23 @@ export function createResumable(upload: UploadSettings, resumable: ResumableSett
         refuse(refused, req, res, next)
         return
       }
+      // What the link's earlier upload left goes first: the new one starts from nothing.
+      await clearUpload(resumable.folder, uploadIdOf(link))
     } else if (req.method === 'PATCH' && !identity(header(req, 'content-encoding'))) {
       // The type was checked at the creation; a chunk's body is stored as sent, so it may not be in a coding.
       refuse('ERR_UPLOAD_TYPE', req, res, next)
       return
     }
+    // Revoking the link that created an upload stops the upload: its Location has a signature of its own.
+    const parent = req.method === 'POST' ? undefined : await parentOf(resumable.folder, link)
+    const revoked = parent === undefined ? false : upload.check.revoked(parent)
+    if (revoked !== false) {
+      if (revoked === 'unavailable') res.setHeader('Retry-After', '5')
+      refuse(revoked === true ? 'ERR_LINK_REVOKED' : 'ERR_STORE_UNAVAILABLE', req, res, next)
+      return
+    }
     current.set(req, { verified, file: target.file, cap: Math.min(upload.maxBytes, link.maxBytes ?? Infinity) })
-    ownCors(res)
+    dropForeignCors(res)
     // A body that stalls is given up as a single PUT's is; what arrived is kept, for the client to resume.
     req.setTimeout(upload.timeoutMs, () => req.destroy())
     await serverOf().handle(req, res)
@@ -112,19 +122,23 @@ function hooks(
 ) {
   return {
     path: '/',
-    namingFunction: () => randomBytes(16).toString('base64url'),
+    // One upload per link at a time: a link's upload id comes from its signature (upload-record.ts).
+    namingFunction: (req: TusRequest) => uploadIdOf(of(req).verified.link),
     maxSize: (req: TusRequest) => of(req).cap,
     generateUrl: (req: TusRequest, { id }: { id: string }) => locationOf(resumable, of(req).verified, id),
     getFileIdFromRequest: (req: TusRequest) => of(req).verified.link.upload,
-    onUploadCreate: (req: TusRequest, created: TusUpload) => {
-      const metadata = { ...created.metadata, [EXPIRY_KEY]: String(of(req).verified.link.expiresAt) }
-      return Promise.resolve({ metadata })
-    },
+    onUploadCreate: (req: TusRequest, created: TusUpload) =>
+      Promise.resolve({ metadata: recordOf(of(req).verified.link, created.metadata) }),
     onUploadFinish: async (req: TusRequest, finished: TusUpload) => {
       const { verified, file } = of(req)
+      // Landed already: a repeated last PATCH is told so again, and lands nothing twice.
+      if (await landed(resumable.folder, finished.id)) return {}
       const partial = path.join(resumable.folder, finished.id)
       const refused = await landUpload(partial, file, verified.link.sha256, upload.overwrite)
-      if (refused === undefined) return {}
+      if (refused === undefined) {
+        await markLanded(resumable.folder, finished.id)
+        return {}
+      }
       await remove(finished.id).catch(() => undefined)
       const [status_code, body] = FINISH[refused] ?? [507, 'Insufficient Storage\n']
       throw new TusRefusal(status_code, body)
@@ -167,25 +181,4 @@ function locationOf(resumable: ResumableSettings, verified: SignedHeaders, id: s
     ...(link.notBefore === undefined ? {} : { notBefore: link.notBefore }),
     upload: id,
   })
-}
-
-/**
- * Drops the CORS headers @tus/server writes into its answers (it answers an origin it does not allow with the
- * first allowed one, and `*` when none is set), so only the guard's own, set before, reach the browser.
- */
-function ownCors(res: ServerResponse): void {
-  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse
-  const foreign = (name: unknown) => typeof name === 'string' && /^access-control-/i.test(name)
-  ;(res as { writeHead: unknown }).writeHead = (...args: unknown[]) => {
-    const at = args.findIndex((arg, i) => i > 0 && typeof arg === 'object' && arg !== null)
-    if (at !== -1) {
-      const headers = args[at]
-      if (Array.isArray(headers) && headers.every((item) => Array.isArray(item)))
-        args[at] = (headers as unknown[][]).filter(([name]) => !foreign(name))
-      else if (Array.isArray(headers))
-        args[at] = headers.filter((_, i) => !(i % 2 === 0 ? foreign(headers[i]) : foreign(headers[i - 1])))
-      else args[at] = Object.fromEntries(Object.entries(headers as object).filter(([name]) => !foreign(name)))
-    }
-    return writeHead(...args)
-  }
 }

@@ -93,6 +93,7 @@ const TUS_CORS: CorsRules = {
     'Upload-Metadata',
     'Upload-Expires',
   ],
+  claims: { POST: 'tus-resumable', PATCH: 'tus-resumable', DELETE: 'tus-resumable', HEAD: 'tus-resumable' },
 }
 
 const OWN = ['maxBytes', 'contentTypes', 'overwrite', 'timeout', 'onUpload', 'cors', 'resumable']
@@ -122,12 +123,9 @@ export function readSignedUploadOptions(root: unknown, options: unknown): Upload
   if (typeof onUpload !== 'function')
     throw new TypeError(`signedUpload: "onUpload" must be a function, got ${describeValue(onUpload)}`)
   const folder = path.resolve(root)
-  const resumable = readResumable(
-    opts.resumable,
-    folder,
-    check.signer,
-    clockOption('signedUpload', (opts as { now?: unknown }).now),
-  )
+  // Expired partial uploads are kept while the guard still accepts their links (its clock tolerance), a minute at least.
+  const now = clockOption('signedUpload', (opts as { now?: unknown }).now)
+  const resumable = readResumable(opts.resumable, folder, check.signer, { now, grace: Math.max(60, check.tolerance) })
   const cors = readCors('signedUpload', opts.cors, resumable === undefined ? CORS : TUS_CORS)
   return { check, maxBytes, types, overwrite, timeoutMs: timeout * 1000, onUpload, folder, cors, resumable }
 }

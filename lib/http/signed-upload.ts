@@ -19,6 +19,7 @@ const STATUS: Partial<Record<SignedUrlErrorCode, number>> = {
   ERR_UPLOAD_DIGEST: 422,
   ERR_UPLOAD_TIMEOUT: 408,
   ERR_UPLOAD_STORAGE: 507,
+  ERR_STORE_UNAVAILABLE: 503,
 }
 
 type Refuse = (code: SignedUrlErrorCode, req: IncomingMessage, res: ServerResponse, next: Next) => void
@@ -85,6 +86,11 @@ async function upload(
   verified: SignedHeaders,
 ): Promise<void> {
   const link = verified.link
+  // A resumable upload's Location opens that upload over tus, and nothing else.
+  if (link.upload !== undefined) {
+    refuse('ERR_METHOD_NOT_ALLOWED', req, res, next)
+    return
+  }
   const target = uploadTarget(settings.folder, verified)
   if (target === undefined) {
     refuse('ERR_PATH_NOT_CANONICAL', req, res, next)
@@ -133,21 +139,17 @@ async function upload(
 }
 
 /**
- * Whether a request is tus's: a creation (POST), a chunk (PATCH), a termination (DELETE), or an offset asked for
- * (HEAD with Tus-Resumable; a HEAD without it is a read, signedStatic's).
+ * Whether a request is tus's: a creation (POST), a chunk (PATCH), a termination (DELETE) or an offset asked for
+ * (HEAD), each with the Tus-Resumable header every tus request carries. Without it, a POST, PATCH, DELETE or HEAD is
+ * not this middleware's, and goes on to the app's routes (or signedStatic) untouched.
  */
 function isTus(req: IncomingMessage): boolean {
-  const method = req.method
-  return (
-    method === 'POST' ||
-    method === 'PATCH' ||
-    method === 'DELETE' ||
-    (method === 'HEAD' && req.headers['tus-resumable'] !== undefined)
-  )
+  return TUS_METHODS.has(req.method ?? '') && req.headers['tus-resumable'] !== undefined
 }
+const TUS_METHODS = new Set(['POST', 'PATCH', 'DELETE', 'HEAD'])
 
 /** Sweeps the partial uploads whose links have expired; how many. */
 function sweepExpired(resumable: ResumableSettings | undefined): Promise<number> {
   if (resumable === undefined) return Promise.resolve(0)
-  return sweepPartials(resumable.folder, Math.floor(resumable.now() / 1000)).catch(() => 0)
+  return sweepPartials(resumable.folder, Math.floor(resumable.now() / 1000), resumable.grace).catch(() => 0)
 }

@@ -1,0 +1,101 @@
+// What the partial folder keeps of each resumable upload (upload-record.ts): its id from its link, the link that
+// created it (for revocation), its expiry, and its landed mark.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { createSigner } from 'express-signed-url'
+import type { VerifiedLink } from '../../lib/http/middleware'
+import {
+  clearUpload,
+  EXPIRY_KEY,
+  landed,
+  markLanded,
+  parentOf,
+  readMetadata,
+  recordOf,
+  uploadIdOf,
+} from '../../lib/http/upload-record'
+import { NOW_MS } from '../support/helpers'
+
+const signer = createSigner({ key: 'k'.repeat(40), now: () => NOW_MS })
+const stamping = createSigner({ key: 'k'.repeat(40), now: () => NOW_MS, stampIssued: true })
+const verified = (link: string, s = signer): VerifiedLink => {
+  const result = s.verify(link, { method: 'PUT' })
+  if (!result.ok) throw new Error(result.error.code)
+  return result
+}
+
+let dir: string
+beforeEach(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'upload-record-'))
+})
+afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('uploadIdOf()', () => {
+  it("is 22 base64url characters from the link's signature: one per link, another for another link", () => {
+    const a = verified(signer.sign('a.bin', { method: 'put' }))
+    const b = verified(signer.sign('b.bin', { method: 'put' }))
+    expect(uploadIdOf(a)).toMatch(/^[\w-]{22}$/)
+    expect(uploadIdOf(a)).toBe(uploadIdOf(verified(signer.sign('a.bin', { method: 'put' }))))
+    expect(uploadIdOf(a)).not.toBe(uploadIdOf(b))
+    // Not the signature's own characters: the id in a Location does not give the creating link away.
+    expect(a.signature.startsWith(uploadIdOf(a))).toBe(false)
+  })
+})
+
+describe('recordOf() and parentOf()', () => {
+  it("keeps the client's metadata and sets the link's over any the client sent", () => {
+    const link = verified(stamping.sign('a.bin', { method: 'put' }), stamping)
+    const record = recordOf(link, { filetype: 'image/png', [EXPIRY_KEY]: '99999999999', 'signed-url-link': 'forged' })
+    expect(record).toEqual({
+      filetype: 'image/png',
+      [EXPIRY_KEY]: String(link.expiresAt),
+      'signed-url-link': link.signature,
+      'signed-url-issued': String(link.issued),
+    })
+  })
+
+  it("gives a Location's creating link back, as a store checks it: its signature and issue time", async () => {
+    const parent = verified(stamping.sign('a.bin', { method: 'put' }), stamping)
+    const id = uploadIdOf(parent)
+    writeFileSync(path.join(dir, `${id}.json`), JSON.stringify({ id, metadata: recordOf(parent, {}) }))
+    const later = createSigner({ key: 'k'.repeat(40), now: () => NOW_MS + 5000, stampIssued: true })
+    const location = verified(later.sign('a.bin', { method: 'put', expiresAt: parent.expiresAt, upload: id }), later)
+    const found = await parentOf(dir, location)
+    expect(found).toBeDefined()
+    expect([found!.signature, found!.issued, found!.path, found!.expiresAt]).toEqual([
+      parent.signature,
+      parent.issued,
+      'a.bin',
+      parent.expiresAt,
+    ])
+    // The Location itself is untouched.
+    expect([location.signature, location.issued]).toEqual([location.signature, Math.floor((NOW_MS + 5000) / 1000)])
+  })
+
+  it('finds no parent for a link without an upload, an upload without a record, or a record not JSON', async () => {
+    const plain = verified(signer.sign('a.bin', { method: 'put' }))
+    expect(await parentOf(dir, plain)).toBeUndefined()
+    const id = 'AAAAAAAAAAAAAAAAAAAAAA'
+    const location = verified(signer.sign('a.bin', { method: 'put', upload: id }))
+    expect(await parentOf(dir, location)).toBeUndefined()
+    writeFileSync(path.join(dir, `${id}.json`), '{not json')
+    expect(await parentOf(dir, location)).toBeUndefined()
+    expect(await readMetadata(path.join(dir, `${id}.json`))).toBeUndefined()
+  })
+})
+
+describe('landed(), markLanded() and clearUpload()', () => {
+  it('marks an upload landed, and clears its bytes, its record and its mark, and nothing else', async () => {
+    const id = 'BBBBBBBBBBBBBBBBBBBBBB'
+    for (const name of [id, `${id}.json`, 'CCCCCCCCCCCCCCCCCCCCCC', 'CCCCCCCCCCCCCCCCCCCCCC.json'])
+      writeFileSync(path.join(dir, name), 'x')
+    expect(await landed(dir, id)).toBe(false)
+    await markLanded(dir, id)
+    expect(await landed(dir, id)).toBe(true)
+    await clearUpload(dir, id)
+    expect(readdirSync(dir).sort()).toEqual(['CCCCCCCCCCCCCCCCCCCCCC', 'CCCCCCCCCCCCCCCCCCCCCC.json'])
+    expect(await landed(dir, id)).toBe(false)
+    await expect(clearUpload(dir, id)).resolves.toBeUndefined()
+  })
+})
