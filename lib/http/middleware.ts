@@ -1,7 +1,7 @@
 // The shapes every middleware of the package shares (and what a guard leaves for the handlers after it): here, in
 // a file of their own, so the guards, the refusals and res.locals all import them from below.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { SignedUrlError } from '../util/errors.js'
+import type { SignedUrlError, SignedUrlErrorCode } from '../util/errors.js'
 import type { VerifyResult } from '../signer/signer-options.js'
 
 /** What a guard verified, on `res.locals.signedLink` for the handlers after it. */
@@ -22,3 +22,12 @@ export interface SignedHeaders {
   /** The target the next handler acts on (`req.url` in origin-form), as the guard read it once. */
   readonly served: string
 }
+
+/** How the upload middlewares refuse a request: through the guard's refusal, with the code's status or `status`. */
+export type RefuseUpload = (
+  code: SignedUrlErrorCode,
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: Next,
+  status?: number,
+) => void

@@ -6,41 +6,17 @@
 // is. The tus server's own CORS answers are dropped: the package's cors option is the only one.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import path from 'node:path'
-import type { SignedUrlErrorCode } from '../util/errors.js'
 import { requestMediaType } from '../link/media-types.js'
-import type { Next, SignedHeaders } from './middleware.js'
-import type { ResumableSettings, TusRequest, TusServer, TusUpload } from './resumable-options.js'
+import type { Next, RefuseUpload, SignedHeaders } from './middleware.js'
+import type { ResumableSettings, TusRequest, TusServer } from './resumable-options.js'
 import type { UploadSettings } from './signed-upload-options.js'
-import { landUpload } from './land-upload.js'
 import { dropForeignCors } from './cors.js'
+import { holdForChecksum, readChecksum } from './tus-checksum.js'
+import { creatorRevoked, hooks, TusRefusal, type Current } from './tus-hooks.js'
 import { identity, makeRoom, refusalOfUpload, uploadTarget } from './upload-target.js'
-import { clearUpload, landed, markLanded, parentOf, recordOf, uploadIdOf } from './upload-record.js'
+import { clearUpload, uploadIdOf } from './upload-record.js'
 
-/** A refusal from a tus hook: @tus/server answers with its `status_code` and `body`. */
-class TusRefusal extends Error {
-  constructor(
-    readonly status_code: number,
-    readonly body: string,
-  ) {
-    super(body.trim())
-  }
-}
-
-type Refuse = (code: SignedUrlErrorCode, req: IncomingMessage, res: ServerResponse, next: Next) => void
-
-/** What a verified tus request carries to the hooks: its link and the file it lands in. */
-interface Current {
-  verified: SignedHeaders
-  file: string
-  cap: number
-}
-
-// The statuses a finishing upload is refused with (a tus hook answers with a status and a text, nothing else).
-const FINISH: Partial<Record<SignedUrlErrorCode, [number, string]>> = {
-  ERR_UPLOAD_DIGEST: [422, 'Unprocessable Entity\n'],
-  ERR_UPLOAD_EXISTS: [409, 'Conflict\n'],
-  ERR_UPLOAD_STORAGE: [507, 'Insufficient Storage\n'],
-}
+type Refuse = RefuseUpload
 
 /** A tus request handler behind the guard, and the sweep of expired partial uploads. */
 export function createResumable(upload: UploadSettings, resumable: ResumableSettings, refuse: Refuse) {
@@ -97,53 +73,28 @@ export function createResumable(upload: UploadSettings, resumable: ResumableSett
       refuse('ERR_UPLOAD_TYPE', req, res, next)
       return
     }
+    const checksum =
+      req.method === 'PATCH' ? readChecksum(header(req, 'upload-checksum'), header(req, 'upload-offset')) : undefined
+    if (checksum === 'bad') {
+      refuse('ERR_UPLOAD_DIGEST', req, res, next, 400)
+      return
+    }
     // Revoking the link that created an upload stops the upload: its Location has a signature of its own.
-    const parent = req.method === 'POST' ? undefined : await parentOf(resumable.folder, link)
-    const revoked = parent === undefined ? false : upload.check.revoked(parent)
+    const revoked = req.method === 'POST' ? false : await creatorRevoked(upload, resumable.folder, link)
     if (revoked !== false) {
       if (revoked === 'unavailable') res.setHeader('Retry-After', '5')
       refuse(revoked === true ? 'ERR_LINK_REVOKED' : 'ERR_STORE_UNAVAILABLE', req, res, next)
       return
     }
-    current.set(req, { verified, file: target.file, cap: Math.min(upload.maxBytes, link.maxBytes ?? Infinity) })
+    const cap = Math.min(upload.maxBytes, link.maxBytes ?? Infinity)
+    current.set(req, { verified, file: target.file, cap, checksum })
     dropForeignCors(res)
+    // The expiration extension: an upload lives as long as its link (then it is refused, and swept).
+    res.setHeader('Upload-Expires', new Date(link.expiresAt * 1000).toUTCString())
+    if (checksum !== undefined) holdForChecksum(res, path.join(resumable.folder, link.upload ?? ''), checksum)
     // A body that stalls is given up as a single PUT's is; what arrived is kept, for the client to resume.
     req.setTimeout(upload.timeoutMs, () => req.destroy())
     await serverOf().handle(req, res)
-  }
-}
-
-/** @tus/server's options besides its store: names, the cap, the Location, and landing what finishes. */
-function hooks(
-  upload: UploadSettings,
-  resumable: ResumableSettings,
-  of: (req: TusRequest) => Current,
-  remove: (id: string) => Promise<void>,
-) {
-  return {
-    path: '/',
-    // One upload per link at a time: a link's upload id comes from its signature (upload-record.ts).
-    namingFunction: (req: TusRequest) => uploadIdOf(of(req).verified.link),
-    maxSize: (req: TusRequest) => of(req).cap,
-    generateUrl: (req: TusRequest, { id }: { id: string }) => locationOf(resumable, of(req).verified, id),
-    getFileIdFromRequest: (req: TusRequest) => of(req).verified.link.upload,
-    onUploadCreate: (req: TusRequest, created: TusUpload) =>
-      Promise.resolve({ metadata: recordOf(of(req).verified.link, created.metadata) }),
-    onUploadFinish: async (req: TusRequest, finished: TusUpload) => {
-      const { verified, file } = of(req)
-      // Landed already: a repeated last PATCH is told so again, and lands nothing twice.
-      if (await landed(resumable.folder, finished.id)) return {}
-      const partial = path.join(resumable.folder, finished.id)
-      const refused = await landUpload(partial, file, verified.link.sha256, upload.overwrite)
-      if (refused === undefined) {
-        await markLanded(resumable.folder, finished.id)
-        return {}
-      }
-      await remove(finished.id).catch(() => undefined)
-      const [status_code, body] = FINISH[refused] ?? [507, 'Insufficient Storage\n']
-      throw new TusRefusal(status_code, body)
-    },
-    disableTerminationForFinishedUploads: true,
   }
 }
 
@@ -166,19 +117,4 @@ function typeOf(req: IncomingMessage): string | undefined {
     .filter(([key]) => key === 'filetype' || key === 'contentType')
   if (types.length !== 1 || types[0].length !== 2 || !/^[A-Za-z0-9+/]*={0,2}$/.test(types[0][1])) return undefined
   return requestMediaType(Buffer.from(types[0][1], 'base64').toString('utf8'))
-}
-
-/** The Location of a new upload: the same upload link, with the same expiry and rules, and the upload's id. */
-function locationOf(resumable: ResumableSettings, verified: SignedHeaders, id: string): string {
-  const { link } = verified
-  return resumable.sign(link.path, {
-    method: 'put',
-    expiresAt: link.expiresAt,
-    ...(link.maxBytes === undefined ? {} : { maxBytes: link.maxBytes }),
-    ...(link.contentType === undefined ? {} : { contentType: link.contentType.split(',') }),
-    ...(link.sha256 === undefined ? {} : { sha256: link.sha256 }),
-    ...(link.ip === undefined ? {} : { ip: link.ip.split(',') }),
-    ...(link.notBefore === undefined ? {} : { notBefore: link.notBefore }),
-    upload: id,
-  })
 }

@@ -2,7 +2,7 @@
 // then the body streams to a temporary beside the target and is put in place whole, or not at all.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { stackless, type SignedUrlErrorCode } from '../util/errors.js'
-import type { Middleware, Next, SignedHeaders } from './middleware.js'
+import type { Middleware, Next, RefuseUpload, SignedHeaders } from './middleware.js'
 import { requestMediaType } from '../link/media-types.js'
 import { readSignedUploadOptions, type SignedUploadOptions, type UploadSettings } from './signed-upload-options.js'
 import { receive } from './receive.js'
@@ -22,7 +22,7 @@ const STATUS: Partial<Record<SignedUrlErrorCode, number>> = {
   ERR_STORE_UNAVAILABLE: 503,
 }
 
-type Refuse = (code: SignedUrlErrorCode, req: IncomingMessage, res: ServerResponse, next: Next) => void
+type Refuse = RefuseUpload
 
 /**
  * Takes PUT requests with a valid upload link into the folder `root` and passes every other method on with
@@ -47,10 +47,10 @@ export function signedUpload(
   // Abandoned resumable uploads, every ten minutes once their links have expired.
   if (resumable !== undefined) setInterval(() => void sweepExpired(resumable), 600_000).unref()
 
-  const refuse: Refuse = (code, req, res, next) => {
+  const refuse: Refuse = (code, req, res, next, status) => {
     // Through the guard's refusal (onReject, forwardRefusals, the log); a body's refusal keeps its own status.
     if (!req.complete) res.setHeader('Connection', 'close')
-    check.reject(stackless(code), req, res, next, STATUS[code])
+    check.reject(stackless(code), req, res, next, status ?? STATUS[code])
   }
 
   const resumableRequest = resumable === undefined ? undefined : createResumable(settings, resumable, refuse)
