@@ -197,7 +197,23 @@ describe('what a creation is refused', () => {
     })
     expect([403, 410]).toContain((await create(server.base, expired, { 'Upload-Length': '3' })).status)
     // Nothing was created for any refusal: only the one accepted creation waits.
-    expect(readdirSync(partial).filter((name) => !name.endsWith('.json'))).toHaveLength(1)
+    expect(readdirSync(partial).filter((name) => !name.includes('.'))).toHaveLength(1)
+  })
+
+  it('says when an upload expires (tus expiration): its link’s expiry, on the creation and after', async () => {
+    const server = await start()
+    const link = putLink('expiring.bin', { ttl: 900 })
+    const expires = new Date((NOW_MS / 1000 + 900) * 1000).toUTCString()
+    const created = await create(server.base, link, { 'Upload-Length': '10' })
+    expect([created.status, created.headers.get('upload-expires')]).toEqual([201, expires])
+    const location = new URL(created.headers.get('location')!, server.base).toString()
+    const head = await fetch(location, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } })
+    expect([head.status, head.headers.get('upload-expires')]).toEqual([200, expires])
+    // What tus shows of the upload never gives the creating link away (its signature would rebuild it).
+    const shown = (head.headers.get('upload-metadata') ?? '')
+      .split(',')
+      .map((pair) => Buffer.from(pair.trim().split(' ')[1] ?? '', 'base64').toString())
+    expect(shown.join(' ')).not.toContain(/signature=([\w-]{43})/.exec(link)![1])
   })
 
   it('binds the Location to its upload: any part altered gets 403 on HEAD, PATCH and DELETE', async () => {
@@ -307,6 +323,63 @@ describe('what a link and its uploads may do after review', () => {
   })
 })
 
+describe('the checksum extension (Upload-Checksum on a PATCH)', () => {
+  const digest = (algorithm: string, data: Buffer) => createHash(algorithm).update(data).digest('base64')
+  const patch = (url: string, offset: number, body: Buffer, checksum?: string) =>
+    fetch(url, {
+      method: 'PATCH',
+      headers: {
+        'Tus-Resumable': '1.0.0',
+        'Upload-Offset': String(offset),
+        'Content-Type': 'application/offset+octet-stream',
+        ...(checksum === undefined ? {} : { 'Upload-Checksum': checksum }),
+      },
+      body: new Uint8Array(body),
+    })
+  const offsetOf = async (url: string) =>
+    (await fetch(url, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } })).headers.get('upload-offset')
+
+  it('takes a chunk that matches, answers 460 and keeps the offset for one that does not, then lands it whole', async () => {
+    const server = await start()
+    const data = randomBytes(300_000)
+    const created = await fetch(server.base + putLink('summed.bin'), {
+      method: 'POST',
+      headers: { 'Tus-Resumable': '1.0.0', 'Upload-Length': String(data.length) },
+    })
+    const location = new URL(created.headers.get('location')!, server.base).toString()
+    const [first, middle, last] = [data.subarray(0, 100_000), data.subarray(100_000, 200_000), data.subarray(200_000)]
+    expect((await patch(location, 0, first, `sha1 ${digest('sha1', first)}`)).status).toBe(204)
+    expect(await offsetOf(location)).toBe('100000')
+    // A chunk whose bytes are not what its checksum says: cut off again, the offset where it was.
+    const bad = await patch(location, 100_000, middle, `sha1 ${digest('sha1', first)}`)
+    expect([bad.status, bad.headers.get('upload-offset')]).toEqual([460, '100000'])
+    expect(await offsetOf(location)).toBe('100000')
+    expect((await patch(location, 100_000, middle, `md5 ${digest('md5', middle)}`)).status).toBe(204)
+    // The last chunk, summed wrong: 460 before anything lands, and the offset stays.
+    expect((await patch(location, 200_000, last, `sha512 ${digest('sha512', middle)}`)).status).toBe(460)
+    expect(await offsetOf(location)).toBe('200000')
+    expect(existsSync(path.join(root, 'summed.bin'))).toBe(false)
+    // Again, summed right (sha256 this time): the upload lands whole.
+    expect((await patch(location, 200_000, last, `sha256 ${digest('sha256', last)}`)).status).toBe(204)
+    expect(readFileSync(path.join(root, 'summed.bin')).equals(data)).toBe(true)
+  })
+
+  it('answers 400 to an algorithm it does not take or a checksum it cannot read, before any byte is written', async () => {
+    const server = await start()
+    const created = await fetch(server.base + putLink('bad-sum.bin'), {
+      method: 'POST',
+      headers: { 'Tus-Resumable': '1.0.0', 'Upload-Length': '10' },
+    })
+    const location = new URL(created.headers.get('location')!, server.base).toString()
+    for (const checksum of ['crc32 AAAAAA==', 'sha1', 'sha1 !!!', 'SHA1 AAAA', 'sha1  AAAA'])
+      expect([checksum, (await patch(location, 0, Buffer.from('0123456789'), checksum)).status]).toEqual([
+        checksum,
+        400,
+      ])
+    expect(await offsetOf(location)).toBe('0')
+  })
+})
+
 describe('abandoned uploads', () => {
   it('are swept at start once their link has expired, and not before', async () => {
     const server = await start()
@@ -316,7 +389,8 @@ describe('abandoned uploads', () => {
     await kill(server)
     const early = await start({ NOW_MS: String(NOW_MS + 300_000) })
     expect(early.swept).toBe(0)
-    expect(readdirSync(partial)).toHaveLength(2)
+    // Its bytes, tus's record, and the creating link kept beside them.
+    expect(readdirSync(partial)).toHaveLength(3)
     await kill(early)
     const late = await start({ NOW_MS: String(NOW_MS + 3_600_000) })
     expect(late.swept).toBe(1)

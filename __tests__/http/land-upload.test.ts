@@ -36,7 +36,9 @@ describe('landUpload', () => {
   })
 
   it('lands identical bytes as a second name of the partial, which stays', async () => {
-    expect(await landUpload(partial, file, sha(bytes), false)).toBeUndefined()
+    expect(await landUpload(partial, file, { size: bytes.length, sha256: sha(bytes), overwrite: false })).toEqual({
+      landed: `${statSync(partial, { bigint: true }).ino}:${statSync(partial, { bigint: true }).mtimeNs}`,
+    })
     expect(readFileSync(file)).toEqual(bytes)
     const landed = statSync(file)
     const kept = statSync(partial)
@@ -46,12 +48,16 @@ describe('landUpload', () => {
   })
 
   it('lands without a digest to check', async () => {
-    expect(await landUpload(partial, file, undefined, false)).toBeUndefined()
+    expect(await landUpload(partial, file, { size: undefined, sha256: undefined, overwrite: false })).toMatchObject({
+      landed: expect.any(String),
+    })
     expect(readFileSync(file)).toEqual(bytes)
   })
 
   it("refuses a digest that is not the link's, and puts nothing at the file", async () => {
-    expect(await landUpload(partial, file, sha('other bytes'), false)).toBe('ERR_UPLOAD_DIGEST')
+    expect(await landUpload(partial, file, { size: undefined, sha256: sha('other bytes'), overwrite: false })).toBe(
+      'ERR_UPLOAD_DIGEST',
+    )
     expect(existsSync(file)).toBe(false)
     expect(statSync(partial).nlink).toBe(1)
   })
@@ -59,7 +65,9 @@ describe('landUpload', () => {
   it('refuses an existing target and leaves its content untouched', async () => {
     mkdirSync(path.dirname(file), { recursive: true })
     writeFileSync(file, 'already here')
-    expect(await landUpload(partial, file, sha(bytes), false)).toBe('ERR_UPLOAD_EXISTS')
+    expect(await landUpload(partial, file, { size: undefined, sha256: sha(bytes), overwrite: false })).toBe(
+      'ERR_UPLOAD_EXISTS',
+    )
     expect(readFileSync(file, 'utf8')).toBe('already here')
     expect(statSync(partial).nlink).toBe(1)
     expect(readdirSync(path.dirname(file))).toEqual(['b.txt'])
@@ -68,7 +76,9 @@ describe('landUpload', () => {
   it('with overwrite, replaces an existing target with the upload', async () => {
     mkdirSync(path.dirname(file), { recursive: true })
     writeFileSync(file, 'already here')
-    expect(await landUpload(partial, file, sha(bytes), true)).toBeUndefined()
+    expect(await landUpload(partial, file, { size: undefined, sha256: sha(bytes), overwrite: true })).toMatchObject({
+      landed: expect.any(String),
+    })
     expect(readFileSync(file)).toEqual(bytes)
     expect(statSync(file).ino).toBe(statSync(partial).ino)
     expect(statSync(partial).nlink).toBe(2)
@@ -77,15 +87,38 @@ describe('landUpload', () => {
 
   it('refuses a folder at the target even with overwrite', async () => {
     mkdirSync(file, { recursive: true })
-    expect(await landUpload(partial, file, sha(bytes), true)).toBe('ERR_UPLOAD_EXISTS')
+    expect(await landUpload(partial, file, { size: undefined, sha256: sha(bytes), overwrite: true })).toBe(
+      'ERR_UPLOAD_EXISTS',
+    )
     expect(statSync(file).isDirectory()).toBe(true)
     expect(statSync(partial).nlink).toBe(1)
   })
 
   it('answers a missing partial as a storage failure', async () => {
     rmSync(partial)
-    expect(await landUpload(partial, file, sha(bytes), false)).toBe('ERR_UPLOAD_STORAGE')
-    expect(await landUpload(partial, file, undefined, true)).toBe('ERR_UPLOAD_STORAGE')
+    expect(await landUpload(partial, file, { size: undefined, sha256: sha(bytes), overwrite: false })).toBe(
+      'ERR_UPLOAD_STORAGE',
+    )
+    expect(await landUpload(partial, file, { size: undefined, sha256: undefined, overwrite: true })).toBe(
+      'ERR_UPLOAD_STORAGE',
+    )
     expect(existsSync(file)).toBe(false)
+  })
+})
+
+describe('landUpload() and the size tus finished', () => {
+  it('lands nothing when the file under the name is not as long as the upload (a new one took the name)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'land-upload-size-'))
+    try {
+      const partial = path.join(dir, 'AAAAAAAAAAAAAAAAAAAAAA')
+      const file = path.join(dir, 'root', 'b.txt')
+      writeFileSync(partial, '')
+      expect(await landUpload(partial, file, { size: 11, sha256: undefined, overwrite: false })).toBe(
+        'ERR_UPLOAD_STORAGE',
+      )
+      expect(existsSync(file)).toBe(false)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -8,11 +8,13 @@ import type { VerifiedLink } from '../../lib/http/middleware'
 import {
   clearUpload,
   EXPIRY_KEY,
+  keepLink,
   landed,
   markLanded,
+  metadataOf,
   parentOf,
   readMetadata,
-  recordOf,
+  stampOf,
   uploadIdOf,
 } from '../../lib/http/upload-record'
 import { NOW_MS } from '../support/helpers'
@@ -43,34 +45,32 @@ describe('uploadIdOf()', () => {
   })
 })
 
-describe('recordOf() and parentOf()', () => {
-  it("keeps the client's metadata and sets the link's over any the client sent", () => {
+describe('metadataOf(), keepLink() and parentOf()', () => {
+  it("keeps the client's metadata with the link's expiry over any the client sent, and nothing of the link else", () => {
     const link = verified(stamping.sign('a.bin', { method: 'put' }), stamping)
-    const record = recordOf(link, { filetype: 'image/png', [EXPIRY_KEY]: '99999999999', 'signed-url-link': 'forged' })
-    expect(record).toEqual({
+    expect(metadataOf(link, { filetype: 'image/png', [EXPIRY_KEY]: '99999999999' })).toEqual({
       filetype: 'image/png',
       [EXPIRY_KEY]: String(link.expiresAt),
-      'signed-url-link': link.signature,
-      'signed-url-issued': String(link.issued),
     })
+    // What tus shows a client in Upload-Metadata never holds the creating link's signature.
+    expect(JSON.stringify(metadataOf(link, {}))).not.toContain(link.signature)
   })
 
   it("gives a Location's creating link back, as a store checks it: its signature and issue time", async () => {
     const parent = verified(stamping.sign('a.bin', { method: 'put' }), stamping)
     const id = uploadIdOf(parent)
-    writeFileSync(path.join(dir, `${id}.json`), JSON.stringify({ id, metadata: recordOf(parent, {}) }))
+    await keepLink(dir, id, parent)
     const later = createSigner({ key: 'k'.repeat(40), now: () => NOW_MS + 5000, stampIssued: true })
     const location = verified(later.sign('a.bin', { method: 'put', expiresAt: parent.expiresAt, upload: id }), later)
     const found = await parentOf(dir, location)
-    expect(found).toBeDefined()
-    expect([found!.signature, found!.issued, found!.path, found!.expiresAt]).toEqual([
+    expect([found?.signature, found?.issued, found?.path, found?.expiresAt]).toEqual([
       parent.signature,
       parent.issued,
       'a.bin',
       parent.expiresAt,
     ])
     // The Location itself is untouched.
-    expect([location.signature, location.issued]).toEqual([location.signature, Math.floor((NOW_MS + 5000) / 1000)])
+    expect(location.issued).toBe(Math.floor((NOW_MS + 5000) / 1000))
   })
 
   it('finds no parent for a link without an upload, an upload without a record, or a record not JSON', async () => {
@@ -79,23 +79,41 @@ describe('recordOf() and parentOf()', () => {
     const id = 'AAAAAAAAAAAAAAAAAAAAAA'
     const location = verified(signer.sign('a.bin', { method: 'put', upload: id }))
     expect(await parentOf(dir, location)).toBeUndefined()
-    writeFileSync(path.join(dir, `${id}.json`), '{not json')
+    writeFileSync(path.join(dir, `${id}.link`), '{not json')
     expect(await parentOf(dir, location)).toBeUndefined()
+    writeFileSync(path.join(dir, `${id}.json`), '{not json')
     expect(await readMetadata(path.join(dir, `${id}.json`))).toBeUndefined()
   })
 })
 
 describe('landed(), markLanded() and clearUpload()', () => {
-  it('marks an upload landed, and clears its bytes, its record and its mark, and nothing else', async () => {
+  it('marks an upload landed as one file: a new file under its name is not it', async () => {
     const id = 'BBBBBBBBBBBBBBBBBBBBBB'
-    for (const name of [id, `${id}.json`, 'CCCCCCCCCCCCCCCCCCCCCC', 'CCCCCCCCCCCCCCCCCCCCCC.json'])
-      writeFileSync(path.join(dir, name), 'x')
+    writeFileSync(path.join(dir, id), 'landed')
     expect(await landed(dir, id)).toBe(false)
-    await markLanded(dir, id)
+    await markLanded(dir, id, (await stampOf(path.join(dir, id)))!)
     expect(await landed(dir, id)).toBe(true)
-    await clearUpload(dir, id)
-    expect(readdirSync(dir).sort()).toEqual(['CCCCCCCCCCCCCCCCCCCCCC', 'CCCCCCCCCCCCCCCCCCCCCC.json'])
+    // A new upload through the same link makes a new file under the name: not landed.
+    rmSync(path.join(dir, id))
+    writeFileSync(path.join(dir, id), 'new')
     expect(await landed(dir, id)).toBe(false)
+  })
+
+  it('clears bytes, records, mark and landing names of one upload, and nothing else', async () => {
+    const id = 'BBBBBBBBBBBBBBBBBBBBBB'
+    const other = 'CCCCCCCCCCCCCCCCCCCCCC'
+    const names = [
+      id,
+      `${id}.json`,
+      `${id}.link`,
+      `${id}.landed`,
+      `${id}.landing.0123456789abcdef`,
+      other,
+      `${other}.json`,
+    ]
+    for (const name of names) writeFileSync(path.join(dir, name), 'x')
+    await clearUpload(dir, id, readdirSync(dir))
+    expect(readdirSync(dir).sort()).toEqual([other, `${other}.json`])
     await expect(clearUpload(dir, id)).resolves.toBeUndefined()
   })
 })

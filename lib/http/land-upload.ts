@@ -1,35 +1,57 @@
 // Landing a finished resumable upload: the same end as a single PUT's (upload-file.ts), from a partial upload that
 // waited outside the served folder.
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, promises as fs } from 'node:fs'
 import type { SignedUrlErrorCode } from '../util/errors.js'
 import { commit, temporaryFor } from './upload-file.js'
 import { makeRoom } from './upload-target.js'
 
 /**
- * Puts a finished resumable upload (`partial`) in place at `file`: synced, its digest checked against the link's,
- * then linked beside the target and put in place as a single PUT's temporary is (commit). The partial keeps its
- * name until swept, so a client that asks again sees it whole. Returns the refusal, or undefined once it landed.
+ * Puts a finished resumable upload (`partial`) in place at `file`. It is first renamed to a name of its own, so the
+ * file synced, checked against the link's digest and linked into place is one file, whatever a new creation through
+ * the same link does to `partial` meanwhile; then put in place as a single PUT's temporary is (commit), and given
+ * back its name unless a new upload has taken it (so a client that asks again sees it whole). Returns what names
+ * the landed file (for the landed mark), or the refusal.
  */
 export async function landUpload(
   partial: string,
   file: string,
-  sha256: string | undefined,
-  overwrite: boolean,
-): Promise<SignedUrlErrorCode | undefined> {
+  { size, sha256, overwrite }: { size: number | undefined; sha256: string | undefined; overwrite: boolean },
+): Promise<{ landed: string } | SignedUrlErrorCode> {
+  const own = `${partial}.landing.${randomBytes(8).toString('hex')}`
   try {
-    const handle = await fs.open(partial, 'r+')
-    await handle.sync().finally(() => handle.close())
-    if (sha256 !== undefined && (await digestOf(partial)) !== sha256) return 'ERR_UPLOAD_DIGEST'
-    const blocked = await makeRoom(file, overwrite)
-    if (blocked !== undefined) return blocked
-    const temporary = temporaryFor(file)
-    await fs.link(partial, temporary)
-    const placed = await commit(temporary, file, overwrite)
-    return placed === true ? undefined : placed === 'aborted' ? 'ERR_UPLOAD_STORAGE' : placed
+    await fs.rename(partial, own)
   } catch {
     return 'ERR_UPLOAD_STORAGE'
   }
+  const refused = await place(own, file, { size, sha256, overwrite }).catch(
+    (): SignedUrlErrorCode => 'ERR_UPLOAD_STORAGE',
+  )
+  // Its name back, landed or not (unless a new upload has taken it): the caller decides what to keep.
+  await fs.link(own, partial).catch(() => undefined)
+  await fs.rm(own, { force: true }).catch(() => undefined)
+  return refused
+}
+
+async function place(
+  own: string,
+  file: string,
+  { size, sha256, overwrite }: { size: number | undefined; sha256: string | undefined; overwrite: boolean },
+): Promise<{ landed: string } | SignedUrlErrorCode> {
+  const handle = await fs.open(own, 'r+')
+  const stat = await handle.stat({ bigint: true })
+  await handle.sync().finally(() => handle.close())
+  // The file tus finished, whole: a new creation through the same link may have put a fresh one under the name.
+  if (size !== undefined && stat.size !== BigInt(size)) return 'ERR_UPLOAD_STORAGE'
+  if (sha256 !== undefined && (await digestOf(own)) !== sha256) return 'ERR_UPLOAD_DIGEST'
+  const blocked = await makeRoom(file, overwrite)
+  if (blocked !== undefined) return blocked
+  const temporary = temporaryFor(file)
+  await fs.link(own, temporary)
+  const placed = await commit(temporary, file, overwrite)
+  if (placed !== true) return placed === 'aborted' ? 'ERR_UPLOAD_STORAGE' : placed
+  // What names this file and no later one: its inode and when it was last written, to the nanosecond.
+  return { landed: `${stat.ino}:${stat.mtimeNs}` }
 }
 
 /** The base64url SHA-256 of a file. */

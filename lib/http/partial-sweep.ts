@@ -19,7 +19,7 @@ export async function sweepPartials(folder: string, nowSeconds: number, graceSec
     if (id === undefined || !UPLOAD_ID.test(id)) continue
     const expiry = Number((await readMetadata(path.join(folder, name)))?.[EXPIRY_KEY])
     if (!Number.isSafeInteger(expiry) || expiry + graceSeconds > nowSeconds) continue
-    await clearUpload(folder, id).then(
+    await clearUpload(folder, id, names).then(
       () => removed++,
       () => undefined,
     )

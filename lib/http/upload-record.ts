@@ -1,30 +1,34 @@
-// What the partial folder keeps of each resumable upload besides its bytes, beside @tus/file-store's own `<id>.json`
-// (its metadata): the link that created it (its signature and when it was made, so revoking that link stops the
-// upload too), its expiry (for the sweep), and `<id>.landed` once it has landed (so a repeated last PATCH does not
-// land it again). An upload's id comes from its link, so one link has at most one upload at a time.
+// What the partial folder keeps of each resumable upload besides its bytes and @tus/file-store's `<id>.json` (its
+// metadata, which tus shows the client: only the expiry goes there, for the sweep). Beside them, and never shown:
+// `<id>.link`, the link that created the upload (its signature and when it was made, so revoking that link stops the
+// upload too), and `<id>.landed`, what names the file that landed (so a repeated last PATCH does not land it again,
+// and a new upload through the same link is not taken for it). An upload's id comes from its link, so one link has
+// at most one upload at a time.
 import { createHash } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import type { VerifiedLink } from './middleware.js'
 
-/** The metadata keys this package adds to a tus upload's. */
+/** The metadata key of an upload's expiry (Unix seconds). */
 export const EXPIRY_KEY = 'signed-url-expiry'
-const LINK_KEY = 'signed-url-link'
-const ISSUED_KEY = 'signed-url-issued'
 
 /** The upload id of the upload a put link creates: 22 base64url characters from its signature. */
 export function uploadIdOf(link: VerifiedLink): string {
   return createHash('sha256').update(`tus:${link.signature}`).digest('base64url').slice(0, 22)
 }
 
-/** The metadata a creation through `link` is stored with: the client's, and the link's, over any the client sent. */
-export function recordOf(link: VerifiedLink, client: Record<string, string | null> | undefined) {
-  return {
-    ...client,
-    [EXPIRY_KEY]: String(link.expiresAt),
-    [LINK_KEY]: link.signature,
-    ...(link.issued === undefined ? { [ISSUED_KEY]: null } : { [ISSUED_KEY]: String(link.issued) }),
-  }
+/** The metadata a creation is stored with: the client's, with the link's expiry over any the client sent. */
+export function metadataOf(link: VerifiedLink, client: Record<string, string | null> | undefined) {
+  return { ...client, [EXPIRY_KEY]: String(link.expiresAt) }
+}
+
+/** Keeps the creating link of upload `id` (its signature and issue time), beside it and out of the client's sight. */
+export async function keepLink(folder: string, id: string, link: VerifiedLink): Promise<void> {
+  await fs.mkdir(folder, { recursive: true })
+  await fs.writeFile(
+    path.join(folder, `${id}.link`),
+    JSON.stringify({ signature: link.signature, issued: link.issued }),
+  )
 }
 
 /**
@@ -34,45 +38,56 @@ export function recordOf(link: VerifiedLink, client: Record<string, string | nul
 export async function parentOf(folder: string, location: VerifiedLink): Promise<VerifiedLink | undefined> {
   const id = location.upload
   if (id === undefined) return undefined
-  const metadata = await readMetadata(path.join(folder, `${id}.json`))
-  const signature = metadata?.[LINK_KEY]
-  if (typeof signature !== 'string') return undefined
-  const issued = Number(metadata?.[ISSUED_KEY])
-  const parent = Object.create(location) as { signature: string; issued?: number }
-  Object.defineProperty(parent, 'signature', { value: signature })
-  Object.defineProperty(parent, 'issued', { value: Number.isSafeInteger(issued) ? issued : undefined })
-  return parent as unknown as VerifiedLink
+  const text = await fs.readFile(path.join(folder, `${id}.link`), 'utf8').catch(() => undefined)
+  const kept = text === undefined ? undefined : (parse(text) as { signature?: unknown; issued?: unknown } | undefined)
+  if (typeof kept?.signature !== 'string') return undefined
+  const parent = Object.create(location) as object
+  Object.defineProperty(parent, 'signature', { value: kept.signature })
+  Object.defineProperty(parent, 'issued', { value: Number.isSafeInteger(kept.issued) ? kept.issued : undefined })
+  return parent as VerifiedLink
 }
 
 /** A tus upload's metadata from @tus/file-store's `<id>.json`; undefined when absent or not JSON. */
 export async function readMetadata(file: string): Promise<Record<string, unknown> | undefined> {
   const text = await fs.readFile(file, 'utf8').catch(() => undefined)
-  if (text === undefined) return undefined
-  try {
-    const info = JSON.parse(text) as { metadata?: Record<string, unknown> } | null
-    return info?.metadata ?? undefined
-  } catch {
-    return undefined
-  }
+  const info = text === undefined ? undefined : (parse(text) as { metadata?: Record<string, unknown> } | null)
+  return info?.metadata ?? undefined
 }
 
-/** Whether an upload has landed. */
-export function landed(folder: string, id: string): Promise<boolean> {
-  return fs.stat(path.join(folder, `${id}.landed`)).then(
-    () => true,
-    () => false,
-  )
+/** What names a file and no later one under the same name: its inode and its last write, to the nanosecond. */
+export async function stampOf(file: string): Promise<string | undefined> {
+  const stat = await fs.stat(file, { bigint: true }).catch(() => undefined)
+  return stat === undefined ? undefined : `${stat.ino}:${stat.mtimeNs}`
 }
 
-/** Marks an upload landed. */
-export async function markLanded(folder: string, id: string): Promise<void> {
-  await fs.writeFile(path.join(folder, `${id}.landed`), '')
+/** Whether upload `id` has landed: the file under its name is the one that landed. */
+export async function landed(folder: string, id: string): Promise<boolean> {
+  const [mark, stamp] = await Promise.all([
+    fs.readFile(path.join(folder, `${id}.landed`), 'utf8').catch(() => undefined),
+    stampOf(path.join(folder, id)),
+  ])
+  return mark !== undefined && mark === stamp
+}
+
+/** Marks upload `id` landed as the file `stamp` names (stampOf). */
+export async function markLanded(folder: string, id: string, stamp: string): Promise<void> {
+  await fs.writeFile(path.join(folder, `${id}.landed`), stamp)
 }
 
 /**
- * Removes what a link's earlier upload left (its bytes under a second name if it landed, its record, its mark),
- * before the link creates a new one: a new creation starts from nothing, and never writes into a landed file.
+ * Removes what a link's earlier upload left (its bytes under a second name if it landed, its records, a landing's
+ * own name left by a killed process), before the link creates a new one or once the sweep finds it expired.
  */
-export async function clearUpload(folder: string, id: string): Promise<void> {
-  for (const name of [id, `${id}.json`, `${id}.landed`]) await fs.rm(path.join(folder, name), { force: true })
+export async function clearUpload(folder: string, id: string, names?: readonly string[]): Promise<void> {
+  const landing = (names ?? []).filter((name) => name.startsWith(`${id}.landing.`))
+  for (const name of [id, `${id}.json`, `${id}.link`, `${id}.landed`, ...landing])
+    await fs.rm(path.join(folder, name), { force: true })
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
 }
