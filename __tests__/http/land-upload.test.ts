@@ -35,21 +35,20 @@ describe('landUpload', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('lands identical bytes as a second name of the partial, which stays', async () => {
+  it('lands identical bytes, the one name of the file: nothing of it stays among the partials', async () => {
+    const ino = statSync(partial).ino
     expect(await landUpload(partial, file, { size: bytes.length, sha256: sha(bytes), overwrite: false })).toEqual({
-      landed: `${statSync(partial, { bigint: true }).ino}:${statSync(partial, { bigint: true }).mtimeNs}`,
+      landed: bytes.length,
     })
     expect(readFileSync(file)).toEqual(bytes)
-    const landed = statSync(file)
-    const kept = statSync(partial)
-    expect(landed.ino).toBe(kept.ino)
-    expect(landed.nlink).toBe(2)
+    expect([statSync(file).ino, statSync(file).nlink]).toEqual([ino, 1])
+    expect(readdirSync(path.dirname(partial))).toEqual([])
     expect(readdirSync(path.dirname(file))).toEqual(['b.txt'])
   })
 
   it('lands without a digest to check', async () => {
     expect(await landUpload(partial, file, { size: undefined, sha256: undefined, overwrite: false })).toMatchObject({
-      landed: expect.any(String),
+      landed: bytes.length,
     })
     expect(readFileSync(file)).toEqual(bytes)
   })
@@ -59,7 +58,8 @@ describe('landUpload', () => {
       'ERR_UPLOAD_DIGEST',
     )
     expect(existsSync(file)).toBe(false)
-    expect(statSync(partial).nlink).toBe(1)
+    // Refused: the partial is gone too (the upload is removed by the caller either way).
+    expect(existsSync(partial)).toBe(false)
   })
 
   it('refuses an existing target and leaves its content untouched', async () => {
@@ -69,7 +69,8 @@ describe('landUpload', () => {
       'ERR_UPLOAD_EXISTS',
     )
     expect(readFileSync(file, 'utf8')).toBe('already here')
-    expect(statSync(partial).nlink).toBe(1)
+    // Refused: the partial is gone too (the upload is removed by the caller either way).
+    expect(existsSync(partial)).toBe(false)
     expect(readdirSync(path.dirname(file))).toEqual(['b.txt'])
   })
 
@@ -77,11 +78,11 @@ describe('landUpload', () => {
     mkdirSync(path.dirname(file), { recursive: true })
     writeFileSync(file, 'already here')
     expect(await landUpload(partial, file, { size: undefined, sha256: sha(bytes), overwrite: true })).toMatchObject({
-      landed: expect.any(String),
+      landed: bytes.length,
     })
     expect(readFileSync(file)).toEqual(bytes)
-    expect(statSync(file).ino).toBe(statSync(partial).ino)
-    expect(statSync(partial).nlink).toBe(2)
+    expect(statSync(file).nlink).toBe(1)
+    expect(existsSync(partial)).toBe(false)
     expect(readdirSync(path.dirname(file))).toEqual(['b.txt'])
   })
 
@@ -91,7 +92,8 @@ describe('landUpload', () => {
       'ERR_UPLOAD_EXISTS',
     )
     expect(statSync(file).isDirectory()).toBe(true)
-    expect(statSync(partial).nlink).toBe(1)
+    // Refused: the partial is gone too (the upload is removed by the caller either way).
+    expect(existsSync(partial)).toBe(false)
   })
 
   it('answers a missing partial as a storage failure', async () => {

@@ -342,7 +342,7 @@ describe('createResumable', () => {
       expect(existsSync(path.join(root, 'a', 'b.txt'))).toBe(false)
     })
 
-    it('lands a finished upload at the target as a second name of the partial', async () => {
+    it('lands a finished upload at the target, leaves none of its bytes among the partials, and marks it', async () => {
       const bytes = Buffer.from('the content')
       const creation = await created({ expiresAt, sha256: sha(bytes) })
       const id = hooks.namingFunction(tusReq(creation))
@@ -350,7 +350,11 @@ describe('createResumable', () => {
       expect(await hooks.onUploadFinish(tusReq(creation), { id, offset: bytes.length, size: bytes.length })).toEqual({})
       const file = path.join(root, 'a', 'b.txt')
       expect(readFileSync(file)).toEqual(bytes)
-      expect(statSync(file).ino).toBe(statSync(path.join(partials, id)).ino)
+      expect(statSync(file).nlink).toBe(1)
+      expect(existsSync(path.join(partials, id))).toBe(false)
+      expect(readFileSync(path.join(partials, `${id}.landed`), 'utf8')).toBe(String(bytes.length))
+      // The last PATCH again: told it landed, nothing lands twice.
+      expect(await hooks.onUploadFinish(tusReq(creation), { id, offset: bytes.length, size: bytes.length })).toEqual({})
       expect(tusServer.removed).toEqual([])
     })
 

@@ -48,14 +48,20 @@ describe('readChecksum()', () => {
 describe('chunkMatches()', () => {
   it('matches the bytes from the offset on, and reads them once', async () => {
     const checksum = readChecksum(`sha1 ${b64('sha1', 'world')}`, '6') as Checksum
-    expect(await chunkMatches(file, checksum)).toBe(true)
+    expect(await chunkMatches(file, checksum, 11)).toBe(true)
     writeFileSync(file, 'changed after')
-    expect(await chunkMatches(file, checksum)).toBe(true)
+    expect(await chunkMatches(file, checksum, 11)).toBe(true)
+  })
+
+  it('hashes the chunk only, not bytes a later request put after it', async () => {
+    writeFileSync(file, 'hello worldAND MORE')
+    const checksum = readChecksum(`sha1 ${b64('sha1', 'world')}`, '6') as Checksum
+    expect(await chunkMatches(file, checksum, 11)).toBe(true)
   })
 
   it('cuts a chunk that does not match off again, back to its offset', async () => {
     const checksum = readChecksum(`sha256 ${b64('sha256', 'other')}`, '6') as Checksum
-    expect(await chunkMatches(file, checksum)).toBe(false)
+    expect(await chunkMatches(file, checksum, 11)).toBe(false)
     expect(readFileSync(file, 'utf8')).toBe('hello ')
   })
 })

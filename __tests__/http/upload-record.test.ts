@@ -9,12 +9,12 @@ import {
   clearUpload,
   EXPIRY_KEY,
   keepLink,
-  landed,
+  expiryOf,
+  landedSize,
   markLanded,
   metadataOf,
   parentOf,
   readMetadata,
-  stampOf,
   uploadIdOf,
 } from '../../lib/http/upload-record'
 import { NOW_MS } from '../support/helpers'
@@ -86,17 +86,23 @@ describe('metadataOf(), keepLink() and parentOf()', () => {
   })
 })
 
-describe('landed(), markLanded() and clearUpload()', () => {
-  it('marks an upload landed as one file: a new file under its name is not it', async () => {
+describe('landedSize(), markLanded(), expiryOf() and clearUpload()', () => {
+  it("marks an upload landed with its size, and drops tus's record of it", async () => {
     const id = 'BBBBBBBBBBBBBBBBBBBBBB'
-    writeFileSync(path.join(dir, id), 'landed')
-    expect(await landed(dir, id)).toBe(false)
-    await markLanded(dir, id, (await stampOf(path.join(dir, id)))!)
-    expect(await landed(dir, id)).toBe(true)
-    // A new upload through the same link makes a new file under the name: not landed.
-    rmSync(path.join(dir, id))
-    writeFileSync(path.join(dir, id), 'new')
-    expect(await landed(dir, id)).toBe(false)
+    writeFileSync(path.join(dir, `${id}.json`), '{}')
+    expect(await landedSize(dir, id)).toBeUndefined()
+    await markLanded(dir, id, 11)
+    expect(await landedSize(dir, id)).toBe(11)
+    expect(readdirSync(dir)).toEqual([`${id}.landed`])
+    writeFileSync(path.join(dir, `${id}.landed`), 'nonsense')
+    expect(await landedSize(dir, id)).toBeUndefined()
+  })
+
+  it('keeps the expiry with the creating link', async () => {
+    const link = verified(signer.sign('a.bin', { method: 'put', ttl: 90 }))
+    await keepLink(dir, 'DDDDDDDDDDDDDDDDDDDDDD', link)
+    expect(await expiryOf(dir, 'DDDDDDDDDDDDDDDDDDDDDD')).toBe(link.expiresAt)
+    expect(await expiryOf(dir, 'EEEEEEEEEEEEEEEEEEEEEE')).toBeUndefined()
   })
 
   it('clears bytes, records, mark and landing names of one upload, and nothing else', async () => {

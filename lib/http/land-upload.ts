@@ -8,16 +8,15 @@ import { makeRoom } from './upload-target.js'
 
 /**
  * Puts a finished resumable upload (`partial`) in place at `file`. It is first renamed to a name of its own, so the
- * file synced, checked against the link's digest and linked into place is one file, whatever a new creation through
- * the same link does to `partial` meanwhile; then put in place as a single PUT's temporary is (commit), and given
- * back its name unless a new upload has taken it (so a client that asks again sees it whole). Returns what names
- * the landed file (for the landed mark), or the refusal.
+ * file synced, checked against its size and the link's digest and linked into place is one file, whatever a new
+ * creation through the same link does to `partial` meanwhile; then put in place as a single PUT's temporary is
+ * (commit). The partial's name is gone after. Returns the landed size, or the refusal.
  */
 export async function landUpload(
   partial: string,
   file: string,
   { size, sha256, overwrite }: { size: number | undefined; sha256: string | undefined; overwrite: boolean },
-): Promise<{ landed: string } | SignedUrlErrorCode> {
+): Promise<{ landed: number } | SignedUrlErrorCode> {
   const own = `${partial}.landing.${randomBytes(8).toString('hex')}`
   try {
     await fs.rename(partial, own)
@@ -27,8 +26,8 @@ export async function landUpload(
   const refused = await place(own, file, { size, sha256, overwrite }).catch(
     (): SignedUrlErrorCode => 'ERR_UPLOAD_STORAGE',
   )
-  // Its name back, landed or not (unless a new upload has taken it): the caller decides what to keep.
-  await fs.link(own, partial).catch(() => undefined)
+  // Never a second name for what landed: nothing that writes to the partial's name (a new creation, a chunk cut
+  // off again) can reach the served file.
   await fs.rm(own, { force: true }).catch(() => undefined)
   return refused
 }
@@ -37,7 +36,7 @@ async function place(
   own: string,
   file: string,
   { size, sha256, overwrite }: { size: number | undefined; sha256: string | undefined; overwrite: boolean },
-): Promise<{ landed: string } | SignedUrlErrorCode> {
+): Promise<{ landed: number } | SignedUrlErrorCode> {
   const handle = await fs.open(own, 'r+')
   const stat = await handle.stat({ bigint: true })
   await handle.sync().finally(() => handle.close())
@@ -50,8 +49,7 @@ async function place(
   await fs.link(own, temporary)
   const placed = await commit(temporary, file, overwrite)
   if (placed !== true) return placed === 'aborted' ? 'ERR_UPLOAD_STORAGE' : placed
-  // What names this file and no later one: its inode and when it was last written, to the nanosecond.
-  return { landed: `${stat.ino}:${stat.mtimeNs}` }
+  return { landed: Number(stat.size) }
 }
 
 /** The base64url SHA-256 of a file. */

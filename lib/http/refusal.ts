@@ -5,7 +5,7 @@ import type { SignedUrlError } from '../util/errors.js'
 import type { Next } from './middleware.js'
 
 const BODIES = new Map(
-  [403, 404, 408, 409, 410, 413, 415, 422, 503, 507].map((code) => [
+  [400, 403, 404, 408, 409, 410, 413, 415, 422, 503, 507].map((code) => [
     code,
     Buffer.from(`${STATUS_CODES[code] ?? ''}\n`),
   ]),

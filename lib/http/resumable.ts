@@ -14,7 +14,9 @@ import { dropForeignCors } from './cors.js'
 import { holdForChecksum, readChecksum } from './tus-checksum.js'
 import { creatorRevoked, hooks, TusRefusal, type Current } from './tus-hooks.js'
 import { identity, makeRoom, refusalOfUpload, uploadTarget } from './upload-target.js'
-import { clearUpload, uploadIdOf } from './upload-record.js'
+import { clearUpload, landedSize, uploadIdOf } from './upload-record.js'
+import { answerLanded, createTurns } from './tus-turns.js'
+import type { SignedUrlErrorCode } from '../util/errors.js'
 
 type Refuse = RefuseUpload
 
@@ -38,6 +40,8 @@ export function createResumable(upload: UploadSettings, resumable: ResumableSett
     return new tus.Server({ datastore, ...hooks(upload, resumable, of, remove) })
   }
 
+  const turns = createTurns()
+
   return async function resumableRequest(
     req: IncomingMessage,
     res: ServerResponse,
@@ -45,57 +49,76 @@ export function createResumable(upload: UploadSettings, resumable: ResumableSett
     verified: SignedHeaders,
   ): Promise<void> {
     const { link } = verified
-    const target = uploadTarget(upload.folder, verified)
-    if (target === undefined) {
-      refuse('ERR_PATH_NOT_CANONICAL', req, res, next)
+    const target = await checked(upload, resumable, req, verified)
+    if (typeof target === 'string' || Array.isArray(target)) {
+      const [code, status] = typeof target === 'string' ? [target, undefined] : target
+      if (code === 'ERR_STORE_UNAVAILABLE') res.setHeader('Retry-After', '5')
+      refuse(code, req, res, next, status)
       return
     }
-    // A creation goes through the link the app signed; the rest through the Location signed for one upload.
-    if ((req.method === 'POST') === (link.upload !== undefined)) {
-      refuse('ERR_METHOD_NOT_ALLOWED', req, res, next)
-      return
-    }
-    if (req.method === 'POST') {
-      const refused =
-        refusalOfUpload(upload, link, {
-          length: header(req, 'upload-length'),
-          type: typeOf(req),
-          encoding: header(req, 'content-encoding'),
-        }) ?? (await makeRoom(target.file, upload.overwrite))
-      if (refused !== undefined) {
-        refuse(refused, req, res, next)
+    const id = link.upload ?? uploadIdOf(link)
+    // One request that changes an upload at a time (this process): a creation, a chunk and its checksum, a landing.
+    const release = req.method === 'HEAD' ? () => undefined : await turns.take(id, req, res)
+    try {
+      // Landed already: no bytes are left here, and the answer comes from the landed mark.
+      const size = link.upload === undefined ? undefined : await landedSize(resumable.folder, id)
+      if (size !== undefined) {
+        answerLanded(req, res, next, size, refuse)
         return
       }
       // What the link's earlier upload left goes first: the new one starts from nothing.
-      await clearUpload(resumable.folder, uploadIdOf(link))
-    } else if (req.method === 'PATCH' && !identity(header(req, 'content-encoding'))) {
-      // The type was checked at the creation; a chunk's body is stored as sent, so it may not be in a coding.
-      refuse('ERR_UPLOAD_TYPE', req, res, next)
-      return
+      if (req.method === 'POST') await clearUpload(resumable.folder, id)
+      const checksum =
+        req.method === 'PATCH' ? readChecksum(header(req, 'upload-checksum'), header(req, 'upload-offset')) : undefined
+      const cap = Math.min(upload.maxBytes, link.maxBytes ?? Infinity)
+      current.set(req, { verified, file: target.file, cap, checksum: checksum === 'bad' ? undefined : checksum })
+      dropForeignCors(res)
+      // The expiration extension: an upload lives as long as its link (then it is refused, and swept).
+      res.setHeader('Upload-Expires', new Date(link.expiresAt * 1000).toUTCString())
+      if (checksum !== undefined && checksum !== 'bad') holdForChecksum(res, path.join(resumable.folder, id), checksum)
+      // A body that stalls is given up as a single PUT's is; what arrived is kept, for the client to resume.
+      req.setTimeout(upload.timeoutMs, () => req.destroy())
+      await serverOf().handle(req, res)
+    } finally {
+      release()
     }
-    const checksum =
-      req.method === 'PATCH' ? readChecksum(header(req, 'upload-checksum'), header(req, 'upload-offset')) : undefined
-    if (checksum === 'bad') {
-      refuse('ERR_UPLOAD_DIGEST', req, res, next, 400)
-      return
-    }
-    // Revoking the link that created an upload stops the upload: its Location has a signature of its own.
-    const revoked = req.method === 'POST' ? false : await creatorRevoked(upload, resumable.folder, link)
-    if (revoked !== false) {
-      if (revoked === 'unavailable') res.setHeader('Retry-After', '5')
-      refuse(revoked === true ? 'ERR_LINK_REVOKED' : 'ERR_STORE_UNAVAILABLE', req, res, next)
-      return
-    }
-    const cap = Math.min(upload.maxBytes, link.maxBytes ?? Infinity)
-    current.set(req, { verified, file: target.file, cap, checksum })
-    dropForeignCors(res)
-    // The expiration extension: an upload lives as long as its link (then it is refused, and swept).
-    res.setHeader('Upload-Expires', new Date(link.expiresAt * 1000).toUTCString())
-    if (checksum !== undefined) holdForChecksum(res, path.join(resumable.folder, link.upload ?? ''), checksum)
-    // A body that stalls is given up as a single PUT's is; what arrived is kept, for the client to resume.
-    req.setTimeout(upload.timeoutMs, () => req.destroy())
-    await serverOf().handle(req, res)
   }
+}
+
+/**
+ * What refuses a tus request before the server sees it: the target, the kind of link for the method, a creation's
+ * size, type and existing file (as a PUT's), a chunk's coding and checksum, the creating link's revocation. The
+ * refusal (with its status when not the code's), or the target.
+ */
+async function checked(
+  upload: UploadSettings,
+  resumable: ResumableSettings,
+  req: IncomingMessage,
+  verified: SignedHeaders,
+): Promise<{ file: string } | SignedUrlErrorCode | [SignedUrlErrorCode, number]> {
+  const { link } = verified
+  const target = uploadTarget(upload.folder, verified)
+  if (target === undefined) return 'ERR_PATH_NOT_CANONICAL'
+  // A creation goes through the link the app signed; the rest through the Location signed for one upload.
+  if ((req.method === 'POST') === (link.upload !== undefined)) return 'ERR_METHOD_NOT_ALLOWED'
+  if (req.method === 'POST') {
+    // A checksum covers a chunk: a creation's body would be taken unchecked, so it is refused rather than ignored.
+    if (req.headers['upload-checksum'] !== undefined) return ['ERR_UPLOAD_DIGEST', 400]
+    const headers = {
+      length: header(req, 'upload-length'),
+      type: typeOf(req),
+      encoding: header(req, 'content-encoding'),
+    }
+    return refusalOfUpload(upload, link, headers) ?? (await makeRoom(target.file, upload.overwrite)) ?? target
+  }
+  // The type was checked at the creation; a chunk's body is stored as sent, so it may not be in a coding.
+  if (req.method === 'PATCH' && !identity(header(req, 'content-encoding'))) return 'ERR_UPLOAD_TYPE'
+  if (req.method === 'PATCH' && readChecksum(header(req, 'upload-checksum'), header(req, 'upload-offset')) === 'bad')
+    return ['ERR_UPLOAD_DIGEST', 400]
+  // Revoking the link that created an upload stops the upload: its Location has a signature of its own.
+  const revoked = await creatorRevoked(upload, resumable.folder, link)
+  if (revoked !== false) return revoked === true ? 'ERR_LINK_REVOKED' : 'ERR_STORE_UNAVAILABLE'
+  return target
 }
 
 /** A header's one value, or undefined (a repeated header is not one value). */

@@ -30,11 +30,16 @@ export function readChecksum(value: string | undefined, offset: string | undefin
   return { algorithm: match[1], expected: Buffer.from(match[2], 'base64'), offset: Number(offset) }
 }
 
-/** Whether the bytes from the checksum's offset to the end of `file` match it; if not, cuts them off again. */
-export async function chunkMatches(file: string, checksum: Checksum): Promise<boolean> {
+/**
+ * Whether the chunk, the bytes of `file` from the checksum's offset up to `end` (the offset tus answers with), match
+ * it; if not, cuts them off again.
+ */
+export async function chunkMatches(file: string, checksum: Checksum, end: number): Promise<boolean> {
   if (checksum.matched !== undefined) return checksum.matched
   const hash = createHash(checksum.algorithm)
-  for await (const chunk of createReadStream(file, { start: checksum.offset })) hash.update(chunk as Buffer)
+  if (end > checksum.offset)
+    for await (const chunk of createReadStream(file, { start: checksum.offset, end: end - 1 }))
+      hash.update(chunk as Buffer)
   checksum.matched = hash.digest().equals(checksum.expected)
   if (!checksum.matched) await fs.truncate(file, checksum.offset)
   return checksum.matched
@@ -57,7 +62,13 @@ export function holdForChecksum(res: ServerResponse, file: string, checksum: Che
   ;(res as { end: unknown }).end = (...args: unknown[]) => {
     if (held === undefined) return end(...args)
     const head = held
-    void chunkMatches(file, checksum)
+    const offset = Number(
+      headerIn(
+        head.find((arg) => typeof arg === 'object'),
+        'upload-offset',
+      ),
+    )
+    void (Number.isSafeInteger(offset) ? chunkMatches(file, checksum, offset) : Promise.resolve(false))
       .catch(() => false)
       .then((matched) => {
         const headers = head.find((arg) => typeof arg === 'object')
@@ -80,4 +91,18 @@ function withOffset(headers: unknown, offset: number): unknown {
   }
   const object = Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !named(name)))
   return { ...object, 'Upload-Offset': String(offset) }
+}
+
+/** A header's value in what writeHead takes (flat or paired raw arrays, or an object), or undefined. */
+function headerIn(headers: unknown, name: string): unknown {
+  const named = (key: unknown) => typeof key === 'string' && key.toLowerCase() === name
+  if (Array.isArray(headers) && headers.every((item) => Array.isArray(item)))
+    return (headers as unknown[][]).find(([key]) => named(key))?.[1]
+  if (Array.isArray(headers)) {
+    const flat = headers as unknown[]
+    const at = flat.findIndex((key, i) => i % 2 === 0 && named(key))
+    return at === -1 ? undefined : flat[at + 1]
+  }
+  const entry = Object.entries(headers ?? {}).find(([key]) => named(key))
+  return entry?.[1]
 }

@@ -7,7 +7,7 @@ import type { ResumableSettings, TusRequest, TusUpload } from './resumable-optio
 import type { UploadSettings } from './signed-upload-options.js'
 import { landUpload } from './land-upload.js'
 import { chunkMatches, type Checksum } from './tus-checksum.js'
-import { keepLink, landed, markLanded, metadataOf, parentOf, uploadIdOf } from './upload-record.js'
+import { keepLink, landedSize, markLanded, metadataOf, parentOf, uploadIdOf } from './upload-record.js'
 
 /** A refusal from a tus hook: @tus/server answers with its `status_code` and `body`. */
 export class TusRefusal extends Error {
@@ -71,10 +71,10 @@ export function hooks(
       const { folder } = resumable
       const partial = path.join(folder, finished.id)
       // The last chunk is checked before anything lands (tus-checksum.ts).
-      if (checksum !== undefined && !(await chunkMatches(partial, checksum)))
+      if (checksum !== undefined && !(await chunkMatches(partial, checksum, finished.size ?? finished.offset)))
         throw new TusRefusal(460, 'Checksum Mismatch\n')
       // Landed already: a repeated last PATCH is told so again, and lands nothing twice.
-      if (await landed(folder, finished.id)) return {}
+      if ((await landedSize(folder, finished.id)) !== undefined) return {}
       // A link revoked while its last chunk came: nothing lands.
       const revoked = await creatorRevoked(upload, folder, verified.link)
       if (revoked !== false)

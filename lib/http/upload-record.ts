@@ -1,9 +1,8 @@
 // What the partial folder keeps of each resumable upload besides its bytes and @tus/file-store's `<id>.json` (its
-// metadata, which tus shows the client: only the expiry goes there, for the sweep). Beside them, and never shown:
-// `<id>.link`, the link that created the upload (its signature and when it was made, so revoking that link stops the
-// upload too), and `<id>.landed`, what names the file that landed (so a repeated last PATCH does not land it again,
-// and a new upload through the same link is not taken for it). An upload's id comes from its link, so one link has
-// at most one upload at a time.
+// metadata, which tus shows the client). Beside them, and never shown: `<id>.link`, the link that created the upload
+// (its signature and when it was made, so revoking that link stops the upload too; its expiry, for the sweep), and
+// once it has landed `<id>.landed`, its size (a landed upload has no bytes here: its HEAD and a repeated last PATCH
+// are answered from the mark). An upload's id comes from its link, so one link has at most one upload at a time.
 import { createHash } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
@@ -25,10 +24,8 @@ export function metadataOf(link: VerifiedLink, client: Record<string, string | n
 /** Keeps the creating link of upload `id` (its signature and issue time), beside it and out of the client's sight. */
 export async function keepLink(folder: string, id: string, link: VerifiedLink): Promise<void> {
   await fs.mkdir(folder, { recursive: true })
-  await fs.writeFile(
-    path.join(folder, `${id}.link`),
-    JSON.stringify({ signature: link.signature, issued: link.issued }),
-  )
+  const kept = { signature: link.signature, issued: link.issued, expiry: link.expiresAt }
+  await fs.writeFile(path.join(folder, `${id}.link`), JSON.stringify(kept))
 }
 
 /**
@@ -54,24 +51,24 @@ export async function readMetadata(file: string): Promise<Record<string, unknown
   return info?.metadata ?? undefined
 }
 
-/** What names a file and no later one under the same name: its inode and its last write, to the nanosecond. */
-export async function stampOf(file: string): Promise<string | undefined> {
-  const stat = await fs.stat(file, { bigint: true }).catch(() => undefined)
-  return stat === undefined ? undefined : `${stat.ino}:${stat.mtimeNs}`
+/** The expiry (Unix seconds) kept with upload `id`'s creating link; undefined without one. */
+export async function expiryOf(folder: string, id: string): Promise<number | undefined> {
+  const text = await fs.readFile(path.join(folder, `${id}.link`), 'utf8').catch(() => undefined)
+  const expiry = text === undefined ? undefined : (parse(text) as { expiry?: unknown } | undefined)?.expiry
+  return typeof expiry === 'number' && Number.isSafeInteger(expiry) ? expiry : undefined
 }
 
-/** Whether upload `id` has landed: the file under its name is the one that landed. */
-export async function landed(folder: string, id: string): Promise<boolean> {
-  const [mark, stamp] = await Promise.all([
-    fs.readFile(path.join(folder, `${id}.landed`), 'utf8').catch(() => undefined),
-    stampOf(path.join(folder, id)),
-  ])
-  return mark !== undefined && mark === stamp
+/** The size upload `id` landed with, or undefined while it has not landed. */
+export async function landedSize(folder: string, id: string): Promise<number | undefined> {
+  const text = await fs.readFile(path.join(folder, `${id}.landed`), 'utf8').catch(() => undefined)
+  const size = text === undefined ? undefined : Number(text)
+  return size !== undefined && Number.isSafeInteger(size) && size >= 0 ? size : undefined
 }
 
-/** Marks upload `id` landed as the file `stamp` names (stampOf). */
-export async function markLanded(folder: string, id: string, stamp: string): Promise<void> {
-  await fs.writeFile(path.join(folder, `${id}.landed`), stamp)
+/** Marks upload `id` landed with `size` bytes, and drops tus's record of it (its bytes are gone from here). */
+export async function markLanded(folder: string, id: string, size: number): Promise<void> {
+  await fs.writeFile(path.join(folder, `${id}.landed`), String(size))
+  await fs.rm(path.join(folder, `${id}.json`), { force: true })
 }
 
 /**
