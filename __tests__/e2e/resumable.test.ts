@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import * as tus from 'tus-js-client'
@@ -334,6 +335,35 @@ describe('what a link and its uploads may do after review', () => {
     if (answers[0].status === 204) expect(sha(readFileSync(landed))).toBe(sha(data))
     else
       expect(existsSync(landed) ? sha(readFileSync(landed)) : 'absent').toMatch(new RegExp(`^(${sha(data)}|absent)$`))
+  })
+
+  it('resumes after a client closed its connection in the middle of a PATCH body (no turn is left held)', async () => {
+    const server = await start()
+    const data = randomBytes(1000)
+    const created = await post(server.base, putLink('cut.bin', { sha256: sha(data) }), data.length)
+    const location = new URL(created.headers.get('location')!, server.base)
+    // 100 of the 1000 bytes a PATCH announces; once the server holds them (mid-PATCH), the client hangs up.
+    const socket = net.connect(Number(location.port), '127.0.0.1')
+    await new Promise((resolve) => socket.once('connect', resolve))
+    socket.write(
+      `PATCH ${location.pathname}${location.search} HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\n` +
+        `Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: 1000\r\n\r\n`,
+    )
+    socket.write(data.subarray(0, 100))
+    for (let seen = '0'; seen !== '100';)
+      seen = (await fetch(location, { method: 'HEAD', headers: tusHeaders })).headers.get('upload-offset') ?? ''
+    await new Promise((resolve) => {
+      socket.once('close', resolve)
+      socket.destroy()
+    })
+    // The client comes back: asks the offset, sends the rest, and the upload lands whole.
+    for (let tries = 0; tries < 50; tries++) {
+      const head = await fetch(location, { method: 'HEAD', headers: tusHeaders })
+      const offset = Number(head.headers.get('upload-offset'))
+      const rest = await patch(location.toString(), offset, data.subarray(offset))
+      if (rest.status === 204) break
+    }
+    expect(readFileSync(path.join(root, 'cut.bin')).equals(data)).toBe(true)
   })
 
   it('never takes a PUT through a Location: it opens its upload over tus only', async () => {

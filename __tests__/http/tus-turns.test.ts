@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { answerLanded, createTurns } from '../../lib/http/tus-turns'
 import { recordingResponse } from '../support/helpers'
+import { EventEmitter } from 'node:events'
 import http from 'node:http'
 
 /** A request as far as a turn looks at it: complete or still receiving, and whether it was ended. */
@@ -9,7 +10,11 @@ const request = (complete: boolean) => {
   const req = { complete, destroyed: false, destroy: () => ((req.destroyed = true), req) }
   return req
 }
-const response = (headersSent = false) => ({ headersSent }) as unknown as ServerResponse
+/** A response as far as a turn looks at it: sent or not, and its connection, which a test can close. */
+const response = (headersSent = false) => {
+  const res = Object.assign(new EventEmitter(), { headersSent, destroyed: false })
+  return res as unknown as ServerResponse
+}
 
 describe('createTurns()', () => {
   it('lets one request at a time change an upload; the next waits for the release', async () => {
@@ -47,6 +52,26 @@ describe('createTurns()', () => {
   })
 })
 
+describe('a turn whose connection closes', () => {
+  it('ends with it: the next request does not wait for a response that will never finish', async () => {
+    const turns = createTurns()
+    const res = response()
+    await turns.take('A', request(true) as unknown as IncomingMessage, res)
+    const next = turns.take('A', request(true) as unknown as IncomingMessage, response())
+    ;(res as unknown as EventEmitter).emit('close')
+    const release = await next
+    release()
+  })
+
+  it('is given back at once when the connection closed while it waited', async () => {
+    const turns = createTurns()
+    const gone = Object.assign(response(), { destroyed: true })
+    const release = await turns.take('A', request(true) as unknown as IncomingMessage, gone)
+    ;(await turns.take('A', request(true) as unknown as IncomingMessage, response()))()
+    release()
+  })
+})
+
 describe('answerLanded()', () => {
   const tusRequest = (method: string, headers: Record<string, string> = {}) =>
     Object.assign(new http.IncomingMessage(null as never), {
@@ -72,14 +97,11 @@ describe('answerLanded()', () => {
     for (const req of [
       tusRequest('PATCH', { 'upload-offset': '0', 'content-length': '3' }),
       tusRequest('PATCH', { 'upload-offset': '11', 'content-length': '3' }),
+      tusRequest('PATCH', { 'upload-offset': '11', 'transfer-encoding': 'chunked' }),
       tusRequest('DELETE'),
     ]) {
       answerLanded(req, recordingResponse(req), jest.fn(), 11, refuse)
     }
-    expect(refuse.mock.calls.map((call) => call[0])).toEqual([
-      'ERR_UPLOAD_EXISTS',
-      'ERR_UPLOAD_EXISTS',
-      'ERR_UPLOAD_EXISTS',
-    ])
+    expect(refuse.mock.calls.map((call) => call[0])).toEqual(Array(4).fill('ERR_UPLOAD_EXISTS'))
   })
 })

@@ -59,6 +59,11 @@ export function createResumable(upload: UploadSettings, resumable: ResumableSett
     const id = link.upload ?? uploadIdOf(link)
     // One request that changes an upload at a time (this process): a creation, a chunk and its checksum, a landing.
     const release = req.method === 'HEAD' ? () => undefined : await turns.take(id, req, res)
+    // Gone while it waited: nothing to answer.
+    if (res.destroyed) {
+      release()
+      return
+    }
     try {
       // Landed already: no bytes are left here, and the answer comes from the landed mark.
       const size = link.upload === undefined ? undefined : await landedSize(resumable.folder, id)

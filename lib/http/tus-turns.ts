@@ -29,10 +29,15 @@ export function createTurns() {
         if (!req.complete && !res.headersSent) req.destroy()
       }
       turns.set(id, { done, end })
-      return () => {
+      const give = () => {
         if (turns.get(id)?.done === done) turns.delete(id)
         release()
       }
+      // A response whose connection is gone never finishes (Node calls no end callback on it, and @tus/server waits
+      // for one): its turn ends with the connection. What it was doing cannot harm a landed file (land-upload.ts).
+      res.once('close', give)
+      if (res.destroyed) give()
+      return give
     },
   }
 }
@@ -50,7 +55,11 @@ export function answerLanded(
   refuse: RefuseUpload,
 ) {
   const offset = req.headers['upload-offset']
-  const again = req.method === 'PATCH' && offset === String(size) && (req.headers['content-length'] ?? '0') === '0'
+  // An empty body: a Content-Length of 0, or none at all (a chunked body may hold bytes).
+  const empty =
+    req.headers['content-length'] === '0' ||
+    (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined)
+  const again = req.method === 'PATCH' && offset === String(size) && empty
   if (req.method !== 'HEAD' && !again) {
     refuse('ERR_UPLOAD_EXISTS', req, res, next)
     return
