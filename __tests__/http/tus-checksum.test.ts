@@ -99,15 +99,7 @@ describe('holdForChecksum()', () => {
     res.end()
     await ended
     expect(seen).toEqual([
-      [
-        'head',
-        460,
-        'Checksum Mismatch',
-        [
-          ['Tus-Resumable', '1.0.0'],
-          ['Upload-Offset', '6'],
-        ],
-      ],
+      ['head', 460, 'Checksum Mismatch', ['Tus-Resumable', '1.0.0', 'Upload-Offset', '6']],
       ['end'],
     ])
     expect(readFileSync(file, 'utf8')).toBe('hello ')

@@ -7,12 +7,10 @@ import { createSigner } from 'express-signed-url'
 import type { VerifiedLink } from '../../lib/http/middleware'
 import {
   clearUpload,
-  EXPIRY_KEY,
   keepLink,
   expiryOf,
   landedSize,
   markLanded,
-  metadataOf,
   parentOf,
   readMetadata,
   uploadIdOf,
@@ -45,17 +43,7 @@ describe('uploadIdOf()', () => {
   })
 })
 
-describe('metadataOf(), keepLink() and parentOf()', () => {
-  it("keeps the client's metadata with the link's expiry over any the client sent, and nothing of the link else", () => {
-    const link = verified(stamping.sign('a.bin', { method: 'put' }), stamping)
-    expect(metadataOf(link, { filetype: 'image/png', [EXPIRY_KEY]: '99999999999' })).toEqual({
-      filetype: 'image/png',
-      [EXPIRY_KEY]: String(link.expiresAt),
-    })
-    // What tus shows a client in Upload-Metadata never holds the creating link's signature.
-    expect(JSON.stringify(metadataOf(link, {}))).not.toContain(link.signature)
-  })
-
+describe('keepLink() and parentOf()', () => {
   it("gives a Location's creating link back, as a store checks it: its signature and issue time", async () => {
     const parent = verified(stamping.sign('a.bin', { method: 'put' }), stamping)
     const id = uploadIdOf(parent)

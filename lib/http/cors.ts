@@ -3,6 +3,7 @@
 // answers to a listed origin as readable by it. Written here rather than taken from the `cors` package: a guard
 // must answer only for its own methods and pass the rest on, which that package cannot do, and the rules are few.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { headerPairs, headersAt } from './header-pairs.js'
 import {
   asOptions,
   assertKnownOptions,
@@ -156,17 +157,12 @@ function vary(res: ServerResponse, name: string): void {
  */
 export function dropForeignCors(res: ServerResponse): void {
   const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse
-  const foreign = (name: unknown) => typeof name === 'string' && /^access-control-/i.test(name)
   ;(res as { writeHead: unknown }).writeHead = (...args: unknown[]) => {
-    const at = args.findIndex((arg, i) => i > 0 && typeof arg === 'object' && arg !== null)
-    if (at !== -1) {
-      const headers = args[at]
-      if (Array.isArray(headers) && headers.every((item) => Array.isArray(item)))
-        args[at] = (headers as unknown[][]).filter(([name]) => !foreign(name))
-      else if (Array.isArray(headers))
-        args[at] = headers.filter((_, i) => !(i % 2 === 0 ? foreign(headers[i]) : foreign(headers[i - 1])))
-      else args[at] = Object.fromEntries(Object.entries(headers as object).filter(([name]) => !foreign(name)))
-    }
+    const at = headersAt(args)
+    if (at !== -1)
+      args[at] = headerPairs(args[at])
+        .filter(([name]) => !/^access-control-/i.test(name))
+        .flat()
     return writeHead(...args)
   }
 }

@@ -86,19 +86,12 @@ export function createGuard(
         reject(stackless('ERR_METHOD_NOT_ALLOWED'), req, res, next)
         return undefined
       }
-      let revoked: boolean
-      try {
-        revoked = store.revoked(result)
-      } catch {
-        // A store that cannot say (one of the app's own making, failing): refused, never served on a guess.
-        unavailable(req, res, next)
-        return undefined
-      }
-      if (revoked) {
+      const revoked = revokedOf(result)
+      if (revoked === true) {
         reject(stackless('ERR_LINK_REVOKED'), req, res, next)
         return undefined
       }
-      if (strict && !store.current) {
+      if (revoked === 'unavailable') {
         unavailable(req, res, next)
         return undefined
       }
@@ -108,6 +101,8 @@ export function createGuard(
     { reject, count, signer, revoked: revokedOf, tolerance: settings.tolerance },
   )
 
+  // Whether a link is revoked, from the store's copy; 'unavailable' when the store cannot say (one of the app's
+  // own making, failing), or, with strictRevocation, when its copy may have missed revocations: never a guess.
   function revokedOf(link: VerifiedLink): boolean | 'unavailable' {
     try {
       return store.revoked(link) || (strict && !store.current ? 'unavailable' : false)

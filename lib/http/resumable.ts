@@ -11,7 +11,7 @@ import type { Next, RefuseUpload, SignedHeaders } from './middleware.js'
 import type { ResumableSettings, TusRequest, TusServer } from './resumable-options.js'
 import type { UploadSettings } from './signed-upload-options.js'
 import { dropForeignCors } from './cors.js'
-import { holdForChecksum, readChecksum } from './tus-checksum.js'
+import { holdForChecksum, readChecksum, type Checksum } from './tus-checksum.js'
 import { creatorRevoked, hooks, TusRefusal, type Current } from './tus-hooks.js'
 import { identity, makeRoom, refusalOfUpload, uploadTarget } from './upload-target.js'
 import { clearUpload, landedSize, uploadIdOf } from './upload-record.js'
@@ -73,14 +73,13 @@ export function createResumable(upload: UploadSettings, resumable: ResumableSett
       }
       // What the link's earlier upload left goes first: the new one starts from nothing.
       if (req.method === 'POST') await clearUpload(resumable.folder, id)
-      const checksum =
-        req.method === 'PATCH' ? readChecksum(header(req, 'upload-checksum'), header(req, 'upload-offset')) : undefined
+      const { checksum } = target
       const cap = Math.min(upload.maxBytes, link.maxBytes ?? Infinity)
-      current.set(req, { verified, file: target.file, cap, checksum: checksum === 'bad' ? undefined : checksum })
+      current.set(req, { verified, file: target.file, cap, checksum })
       dropForeignCors(res)
       // The expiration extension: an upload lives as long as its link (then it is refused, and swept).
       res.setHeader('Upload-Expires', new Date(link.expiresAt * 1000).toUTCString())
-      if (checksum !== undefined && checksum !== 'bad') holdForChecksum(res, path.join(resumable.folder, id), checksum)
+      if (checksum !== undefined) holdForChecksum(res, path.join(resumable.folder, id), checksum)
       // A body that stalls is given up as a single PUT's is; what arrived is kept, for the client to resume.
       req.setTimeout(upload.timeoutMs, () => req.destroy())
       await serverOf().handle(req, res)
@@ -100,7 +99,7 @@ async function checked(
   resumable: ResumableSettings,
   req: IncomingMessage,
   verified: SignedHeaders,
-): Promise<{ file: string } | SignedUrlErrorCode | [SignedUrlErrorCode, number]> {
+): Promise<{ file: string; checksum?: Checksum } | SignedUrlErrorCode | [SignedUrlErrorCode, number]> {
   const { link } = verified
   const target = uploadTarget(upload.folder, verified)
   if (target === undefined) return 'ERR_PATH_NOT_CANONICAL'
@@ -118,12 +117,13 @@ async function checked(
   }
   // The type was checked at the creation; a chunk's body is stored as sent, so it may not be in a coding.
   if (req.method === 'PATCH' && !identity(header(req, 'content-encoding'))) return 'ERR_UPLOAD_TYPE'
-  if (req.method === 'PATCH' && readChecksum(header(req, 'upload-checksum'), header(req, 'upload-offset')) === 'bad')
-    return ['ERR_UPLOAD_DIGEST', 400]
+  const checksum =
+    req.method === 'PATCH' ? readChecksum(header(req, 'upload-checksum'), header(req, 'upload-offset')) : undefined
+  if (checksum === 'bad') return ['ERR_UPLOAD_DIGEST', 400]
   // Revoking the link that created an upload stops the upload: its Location has a signature of its own.
   const revoked = await creatorRevoked(upload, resumable.folder, link)
   if (revoked !== false) return revoked === true ? 'ERR_LINK_REVOKED' : 'ERR_STORE_UNAVAILABLE'
-  return target
+  return { file: target.file, checksum }
 }
 
 /** A header's one value, or undefined (a repeated header is not one value). */

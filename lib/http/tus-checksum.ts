@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto'
 import { createReadStream, promises as fs } from 'node:fs'
 import type { ServerResponse } from 'node:http'
+import { headerPairs, headersAt } from './header-pairs.js'
 
 // The algorithms taken: tus requires sha1; the others are Node's own.
 const ALGORITHMS = new Set(['sha1', 'sha256', 'sha512', 'md5'])
@@ -62,16 +63,11 @@ export function holdForChecksum(res: ServerResponse, file: string, checksum: Che
   ;(res as { end: unknown }).end = (...args: unknown[]) => {
     if (held === undefined) return end(...args)
     const head = held
-    const offset = Number(
-      headerIn(
-        head.find((arg) => typeof arg === 'object'),
-        'upload-offset',
-      ),
-    )
+    const headers = head[headersAt(head)]
+    const offset = Number(headerPairs(headers).find(([name]) => name.toLowerCase() === 'upload-offset')?.[1])
     void (Number.isSafeInteger(offset) ? chunkMatches(file, checksum, offset) : Promise.resolve(false))
       .catch(() => false)
       .then((matched) => {
-        const headers = head.find((arg) => typeof arg === 'object')
         writeHead(...(matched ? head : [460, 'Checksum Mismatch', withOffset(headers, checksum.offset)]))
         end(...args)
       })
@@ -79,30 +75,8 @@ export function holdForChecksum(res: ServerResponse, file: string, checksum: Che
   }
 }
 
-/** Headers as writeHead takes them (flat or paired raw arrays, or an object) with Upload-Offset set to `offset`. */
-function withOffset(headers: unknown, offset: number): unknown {
-  const named = (name: unknown) => typeof name === 'string' && name.toLowerCase() === 'upload-offset'
-  if (Array.isArray(headers) && headers.every((item) => Array.isArray(item)))
-    return [...(headers as unknown[][]).filter(([name]) => !named(name)), ['Upload-Offset', String(offset)]]
-  if (Array.isArray(headers)) {
-    const flat = headers as unknown[]
-    const kept = flat.filter((_, i) => !(i % 2 === 0 ? named(flat[i]) : named(flat[i - 1])))
-    return [...kept, 'Upload-Offset', String(offset)]
-  }
-  const object = Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !named(name)))
-  return { ...object, 'Upload-Offset': String(offset) }
-}
-
-/** A header's value in what writeHead takes (flat or paired raw arrays, or an object), or undefined. */
-function headerIn(headers: unknown, name: string): unknown {
-  const named = (key: unknown) => typeof key === 'string' && key.toLowerCase() === name
-  if (Array.isArray(headers) && headers.every((item) => Array.isArray(item)))
-    return (headers as unknown[][]).find(([key]) => named(key))?.[1]
-  if (Array.isArray(headers)) {
-    const flat = headers as unknown[]
-    const at = flat.findIndex((key, i) => i % 2 === 0 && named(key))
-    return at === -1 ? undefined : flat[at + 1]
-  }
-  const entry = Object.entries(headers ?? {}).find(([key]) => named(key))
-  return entry?.[1]
+/** A writeHead call's headers with Upload-Offset set to `offset`, as a raw flat array. */
+function withOffset(headers: unknown, offset: number): unknown[] {
+  const kept = headerPairs(headers).filter(([name]) => name.toLowerCase() !== 'upload-offset')
+  return [...kept, ['Upload-Offset', String(offset)]].flat()
 }

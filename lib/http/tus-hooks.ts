@@ -7,7 +7,7 @@ import type { ResumableSettings, TusRequest, TusUpload } from './resumable-optio
 import type { UploadSettings } from './signed-upload-options.js'
 import { landUpload } from './land-upload.js'
 import { chunkMatches, type Checksum } from './tus-checksum.js'
-import { keepLink, landedSize, markLanded, metadataOf, parentOf, uploadIdOf } from './upload-record.js'
+import { keepLink, landedSize, markLanded, parentOf, uploadIdOf } from './upload-record.js'
 
 /** A refusal from a tus hook: @tus/server answers with its `status_code` and `body`. */
 export class TusRefusal extends Error {
@@ -64,7 +64,8 @@ export function hooks(
     onUploadCreate: async (req: TusRequest, created: TusUpload) => {
       const { link } = of(req).verified
       await keepLink(resumable.folder, created.id, link)
-      return { metadata: metadataOf(link, created.metadata) }
+      // The client's metadata as it sent it: nothing of the link goes where tus shows it.
+      return {}
     },
     onUploadFinish: async (req: TusRequest, finished: TusUpload) => {
       const { verified, file, checksum } = of(req)

@@ -8,17 +8,9 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import type { VerifiedLink } from './middleware.js'
 
-/** The metadata key of an upload's expiry (Unix seconds). */
-export const EXPIRY_KEY = 'signed-url-expiry'
-
 /** The upload id of the upload a put link creates: 22 base64url characters from its signature. */
 export function uploadIdOf(link: VerifiedLink): string {
   return createHash('sha256').update(`tus:${link.signature}`).digest('base64url').slice(0, 22)
-}
-
-/** The metadata a creation is stored with: the client's, with the link's expiry over any the client sent. */
-export function metadataOf(link: VerifiedLink, client: Record<string, string | null> | undefined) {
-  return { ...client, [EXPIRY_KEY]: String(link.expiresAt) }
 }
 
 /** Keeps the creating link of upload `id` (its signature and issue time), beside it and out of the client's sight. */
