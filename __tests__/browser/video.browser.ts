@@ -7,14 +7,13 @@
 // test time. Run by `npm run test:browser` (only this file: `npm run test:browser -- --testPathPatterns video`).
 import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
-import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { launchChromium } from '../support/chromium'
 import { createSigner, respondRefused, signedStatic } from 'express-signed-url'
 import { KEY } from '../support/helpers'
-import { startLimitedApp, storeVariants, type LimitedApp } from '../support/limited-stores'
+import { startLimitedApp, storeVariants, type LimitedApp, countedGet } from '../support/limited-stores'
 
 const FFMPEG = process.env.FFMPEG_PATH ?? '/usr/bin/ffmpeg'
 const NAME = 'clip.mp4'
@@ -72,20 +71,6 @@ function ffmpeg(args: string[], ms: number): Promise<void> {
       if (code === 0) resolve()
       else reject(new Error(`ffmpeg exited (${code ?? signal}${signal ? `, after ${ms} ms` : ''}): ${errors}`))
     })
-  })
-}
-
-/** A plain GET of the whole link from Node: its status and body length (bounded: 10 s). */
-function get(url: string): Promise<{ status: number; bytes: number }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent: false }, (res) => {
-      let bytes = 0
-      res.on('data', (chunk: Buffer) => (bytes += chunk.length))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }))
-      res.on('error', reject)
-    })
-    req.setTimeout(10_000, () => req.destroy(new Error(`no answer to GET ${url} in 10 s`)))
-    req.on('error', reject)
   })
 }
 
@@ -251,7 +236,7 @@ describe.each(variants)('$name', (variant) => {
     const refused = app.log
       .filter((e) => e.status !== undefined && (e.status < 200 || e.status >= 300))
       .map((e) => `#${e.n} ${e.range ?? 'no Range'} -> ${e.status}${e.code ? ` ${e.code}` : ''}`)
-    const second = await get(url)
+    const second = await countedGet(url)
     await app.settled().catch(() => undefined)
     const code = app.log[app.log.length - 1]?.code
     console.log(

@@ -8,12 +8,11 @@
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { createSigner, respondRefused, signedStatic } from 'express-signed-url'
 import { KEY } from '../support/helpers'
-import { startLimitedApp, storeVariants, type LimitedApp } from '../support/limited-stores'
+import { startLimitedApp, storeVariants, type LimitedApp, countedGet } from '../support/limited-stores'
 
 const CURL = process.env.CURL_PATH ?? '/usr/bin/curl'
 const WGET = process.env.WGET_PATH ?? '/usr/bin/wget'
@@ -109,20 +108,6 @@ async function untilHolds(file: string, bytes: number, client: Running, ms = 20_
   }
 }
 
-/** A plain GET of the whole link from Node: its status and body length (bounded: 10 s). */
-function get(url: string): Promise<{ status: number; bytes: number }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent: false }, (res) => {
-      let bytes = 0
-      res.on('data', (chunk: Buffer) => (bytes += chunk.length))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }))
-      res.on('error', reject)
-    })
-    req.setTimeout(10_000, () => req.destroy(new Error(`no answer to GET ${url} in 10 s`)))
-    req.on('error', reject)
-  })
-}
-
 /** aria2c with `options`, into `dir`/`name`, quietly, overwriting: its exit. */
 const aria2 = (options: string[], dir: string, name: string, url: string) =>
   run(ARIA2C, [
@@ -184,7 +169,7 @@ describe.each(variants)('$name', (variant) => {
       .map((e) => `#${e.n} ${e.range ?? 'no Range'} -> ${e.status}${e.code ? ` ${e.code}` : ''}`)
     const same = sha256(file) === digest
     const held = existsSync(file) ? statSync(file).size : 0
-    const second = await get(url)
+    const second = await countedGet(url)
     await app.settled().catch(() => undefined)
     const code = app.log[app.log.length - 1]?.code
     const last = exits[exits.length - 1]
@@ -278,7 +263,7 @@ describe.each(variants)('$name', (variant) => {
         const exit = await aria2(options, out, name, url)
         const result = await conclude(`aria2c ${title}, 2 uses`, url, path.join(out, name), [exit])
         expect(result).toEqual({ ...passed, after: 200 })
-        expect((await get(url)).status).toBe(410)
+        expect((await countedGet(url)).status).toBe(410)
       },
       60_000,
     )

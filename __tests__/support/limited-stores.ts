@@ -1,6 +1,7 @@
 // The stores the real-client suites (engines/downloaders.engine.ts, browser/video.browser.ts) run their cases on:
 // a one-use link on the memory store and on a real Redis (started here, stopped by its PID), and a plain link that
 // no store counts, which checks the harness itself.
+import http from 'node:http'
 import { createMemoryStore, createRedisStore, type LinkStore } from 'express-signed-url'
 import { harness } from '../engines/store-harness'
 
@@ -65,3 +66,17 @@ export const storeVariants: readonly StoreVariant[] = [
   // The harness check: the same cases and assertions on a link no store counts (it still works after).
   { name: 'a plain link (no uses: the harness check)', open: memory },
 ]
+
+/** One plain GET, read to the end: its status and how many body bytes came (a limited-use link's next use). */
+export function countedGet(url: string): Promise<{ status: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      let bytes = 0
+      res.on('data', (chunk: Buffer) => (bytes += chunk.length))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }))
+      res.on('error', reject)
+    })
+    req.setTimeout(10_000, () => req.destroy(new Error(`no answer to GET ${url} in 10 s`)))
+    req.on('error', reject)
+  })
+}
