@@ -3,7 +3,7 @@
 // the steps are a generator that yields each MAC check and is answered with whether it matched.
 import { decodeSignature } from '../util/base64url.js'
 import type { ParsedLink } from '../link/link-fields.js'
-import { plainLink } from '../link/plain-link.js'
+import { plainLink } from '../link/link-reader.js'
 import { refuse } from '../util/errors.js'
 import type { SignerCore } from './signer-core.js'
 import type { VerifyOptions, VerifyResult } from './signer-options.js'

@@ -1,10 +1,10 @@
 import fc from 'fast-check'
 import { parseLink } from '../../lib/link/link-format'
-import { plainLink } from '../../lib/link/plain-link'
+import { plainLink } from '../../lib/link/link-reader'
 
 const SIG = 'JAlvetgMrDoUCbglQ1WCmsFg_gDoM_pv_puL2rc6ksc'
 
-describe('plain-link', () => {
+describe('link-reader', () => {
   it('reads the common shape, with the URL itself as the string to sign', () => {
     const url = `/private/a-b_c~d.e/f.png?expiry=1767229200&method=get&signature=${SIG}`
     expect(plainLink(url)).toStrictEqual({
