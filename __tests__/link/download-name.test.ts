@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { create as contentDisposition } from 'content-disposition'
+import fc from 'fast-check'
 import { createSigner } from 'express-signed-url'
 import { createWebSigner } from 'express-signed-url/web'
 import {
@@ -35,6 +36,50 @@ describe('download-name', () => {
   it.each(good)('takes %j, and reads its link spelling back to it', (name) => {
     expect(filenameOption(name)).toBe(name)
     expect(readFilename(encodeFilename(name))).toBe(name)
+  })
+
+  it('reads an ASCII spelling on its text exactly as decoding, checking and encoding it again would', () => {
+    // The oracle: the general reading, spelled out (decode, the sign-time check, the one spelling).
+    const oracle = (text: string): string | undefined => {
+      try {
+        const name = decodeURIComponent(text)
+        return filenameOption(name) === name && encodeFilename(name) === text ? name : undefined
+      } catch {
+        return undefined
+      }
+    }
+    const piece = fc.constantFrom(
+      ...['a', 'Z', '0', '-', '.', '_', '~', ' ', '!', '*', "'", '(', ')', '/', '\\', '%', '+', '\u007f', '\u0001'],
+      ...[
+        '%20',
+        '%2A',
+        '%2a',
+        '%2E',
+        '%41',
+        '%2F',
+        '%5C',
+        '%7F',
+        '%1F',
+        '%00',
+        '%25',
+        '%C3%A9',
+        '%E9',
+        '%G0',
+        '%2',
+        '..',
+      ],
+    )
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 8 }), fc.nat(120), (pieces, repeat) => {
+        const text = pieces.join('').repeat(repeat === 0 ? 1 : Math.ceil(repeat / 40))
+        expect(readFilename(text)).toBe(oracle(text))
+      }),
+      { numRuns: 5000 },
+    )
+    expect(readFilename('a'.repeat(MAX_FILENAME_BYTES))).toBe('a'.repeat(MAX_FILENAME_BYTES))
+    expect(readFilename('a'.repeat(MAX_FILENAME_BYTES + 1))).toBeUndefined()
+    expect(readFilename(`${'%20'.repeat(MAX_FILENAME_BYTES)}`)).toBe(' '.repeat(MAX_FILENAME_BYTES))
+    expect(readFilename(`${'%20'.repeat(MAX_FILENAME_BYTES)}a`)).toBeUndefined()
   })
 
   it("spells a name with only A-Z a-z 0-9 - . _ ~ raw: space as %20, + % and ! ' ( ) * escaped", () => {

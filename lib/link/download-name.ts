@@ -77,6 +77,8 @@ export function encodeFilename(name: string): string {
 /** The name a link's `filename` value spells, or undefined unless it is a good name in its one spelling. */
 export function readFilename(text: string): string | undefined {
   if (text.length === 0 || text.length > 3 * MAX_FILENAME_BYTES) return undefined
+  const ascii = readAsciiName(text)
+  if (ascii !== NOT_ASCII) return ascii
   let name: string
   try {
     name = decodeURIComponent(text)
@@ -84,6 +86,41 @@ export function readFilename(text: string): string | undefined {
     return undefined
   }
   return filenameProblem(name) === undefined && encodeFilename(name) === text ? name : undefined
+}
+
+const NOT_ASCII = 0
+// The unreserved characters but `/`: what encodeFilename leaves as it is.
+const PLAIN = new Uint8Array(128)
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~') PLAIN[c.charCodeAt(0)] = 1
+const HEX = new Int8Array(128).fill(-1)
+for (let i = 0; i < 16; i++) HEX['0123456789ABCDEF'.charCodeAt(i)] = i
+
+/**
+ * An ASCII name (what most download names are) read from its spelling without decoding and encoding it again:
+ * each character unreserved, each other byte `%XX` in upper case and a byte encodeFilename escapes, none a control,
+ * `/` or `\` (no printable ASCII character is invisible). The same answer as the general reading below (a property
+ * test holds it to that); NOT_ASCII for a spelling with a byte above 0x7f, which that reading decides.
+ */
+function readAsciiName(text: string): string | undefined | typeof NOT_ASCII {
+  let escapes = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c !== 0x25 /* % */) {
+      if (c >= 128 || PLAIN[c] === 0) return undefined
+      continue
+    }
+    const hi = HEX[text.charCodeAt(i + 1)] ?? -1
+    const lo = HEX[text.charCodeAt(i + 2)] ?? -1
+    if (hi === -1 || lo === -1) return undefined
+    const byte = hi * 16 + lo
+    if (byte >= 0x80) return NOT_ASCII
+    if (PLAIN[byte] === 1 || byte < 0x20 || byte === 0x7f || byte === 0x2f || byte === 0x5c) return undefined
+    escapes = true
+    i += 2
+  }
+  if (text === '.' || text === '..') return undefined
+  const name = escapes ? decodeURIComponent(text) : text
+  return name.length > MAX_FILENAME_BYTES ? undefined : name
 }
 
 /** A link's `disposition` value, or undefined. */
