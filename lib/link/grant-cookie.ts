@@ -50,6 +50,10 @@ export function encodeGrant(folder: string, expiry: number, kid: string | undefi
   return `${toBase64Url(new TextEncoder().encode(folder))}.${expiry}.${kid ?? ''}.${signature}`
 }
 
+// One decoder for every cookie (without `stream`, each decode stands alone), made at the first: a runtime may lend
+// TextDecoder only after this module loads.
+let utf8: TextDecoder | undefined
+
 /** Reads a grant cookie value back into the link fields it signs (path: the folder), or undefined. */
 export function parseGrant(value: string): ParsedLink | undefined {
   const parts = value.split('.')
@@ -58,7 +62,7 @@ export function parseGrant(value: string): ParsedLink | undefined {
   const bytes = fromBase64Url(encodedFolder)
   let folder: string
   try {
-    folder = bytes === undefined ? '' : new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    folder = bytes === undefined ? '' : (utf8 ??= new TextDecoder('utf-8', { fatal: true })).decode(bytes)
   } catch {
     return undefined
   }
