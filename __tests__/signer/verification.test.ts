@@ -162,19 +162,40 @@ describe('verifyPlainSync(), the fast path', () => {
     expect(verifyPlainSync(signerCore, expired, undefined, macOf)).toMatchObject({ error: { code: 'ERR_URL_EXPIRED' } })
   })
 
+  it('takes every shape a signer writes: encoded paths, extensions, scope, uploads', () => {
+    const signer = createSigner({ key: OTHER_KEY, now })
+    for (const url of [
+      signer.sign('café/my photo.png'),
+      signer.sign('a.png', { filename: 'Report 2026.pdf' }),
+      signer.sign('a.png', { uses: 3 }),
+      signer.sign('v/42/', { scope: 'prefix' }),
+      signer.sign('a.png', { notBefore: NOW_MS / 1000 - 60 }),
+      createSigner({ key: OTHER_KEY, now, stampIssued: true }).sign('a.png'),
+    ]) {
+      expect(agrees(url)).toBe(true)
+      expect(agrees(withWrongSignature(url))).toBe(true)
+    }
+    const upload = signer.sign('in/a.png', { method: 'put', contentType: 'image/png', maxBytes: 1000 })
+    expect(agrees(upload, 'PUT')).toBe(true)
+    expect(agrees(upload)).toBe(false)
+    expect(agrees(signer.sign('a.png'), 'PUT')).toBe(false)
+  })
+
   it('leaves every other shape to the general steps', () => {
     const plain = createSigner({ key: OTHER_KEY, now }).sign('a.png')
     for (const url of [
-      plain.replace('/a.png', '/caf%C3%A9.png'),
+      plain.replace('/a.png', '/caf%2Fe.png'),
       plain.replace('/a.png', '/a/./b'),
       plain.replace('/a.png', '/a//b'),
       plain.replace('/a.png', '/..'),
       `${plain}&x=1`,
+      `${plain}#f`,
       plain.replace('?', '?x=1&'),
       plain.replace('&method=get', '&method=GET'),
+      plain.replace('&method=get', '&method=get&uses=3'),
       plain.replace('expiry=', 'expiry=0'),
       plain.replace(/signature=.*/, `signature=${'A'.repeat(42)}B`),
-      createSigner({ key: OTHER_KEY, now }).sign('v/42/', { scope: 'prefix' }),
+      createSigner({ key: OTHER_KEY, now }).sign('v/42/', { scope: 'prefix' }).replace('scope=2', 'scope=3'),
       `https://example.com${plain}`,
     ])
       expect(agrees(url)).toBe(false)

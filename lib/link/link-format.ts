@@ -132,10 +132,12 @@ export function readLink(url: string): ParsedLink | UnsignedTarget | SignedUrlEr
   return link
 }
 
-// What no signer makes: a download name on a folder or scope link (it is for one file); an upload link for a folder,
-// a scope, or with a download name; a GET link with an upload's fields; a use count on a folder, a scope or an
-// upload link.
-function fieldsAgree(query: QueryFields, signed: string): boolean {
+/**
+ * Whether a link's fields agree with the path they sign. What no signer makes: a download name on a folder or scope
+ * link (it is for one file); an upload link for a folder, a scope, or with a download name; a GET link with an
+ * upload's fields; a use count on a folder, a scope or an upload link.
+ */
+export function fieldsAgree(query: QueryFields, signed: string): boolean {
   if (query.uses !== undefined && (query.method === 'put' || query.scope !== undefined || signed.endsWith('/')))
     return false
   // A nonce is a limited-use link's, and only its.

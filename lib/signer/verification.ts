@@ -3,7 +3,7 @@
 // the steps are a generator that yields each MAC check and is answered with whether it matched.
 import { decodeSignature } from '../util/base64url.js'
 import type { ParsedLink } from '../link/link-fields.js'
-import { plainLink } from '../link/link-reader.js'
+import { readSignedLink } from '../link/link-reader.js'
 import { refuse } from '../util/errors.js'
 import type { SignerCore } from './signer-core.js'
 import type { VerifyOptions, VerifyResult } from './signer-options.js'
@@ -76,9 +76,10 @@ export async function runAsync<K>(
 const scratch = new Uint8Array(32)
 
 /**
- * The fast path of a synchronous verify: a GET or HEAD of a link of the plain shape (see `plainLink`), checked by
- * the same steps (its keys, the MAC before the expiry), with no allocation but its path and message. Undefined for
- * anything else, which takes the general steps: it never decides what they would decide otherwise.
+ * The fast path of a synchronous verify: a link in the shape a signer writes (see `readSignedLink`), requested
+ * with the method it allows (GET or HEAD for a GET link, PUT for an upload link), checked by the same steps (its
+ * keys, the MAC before the expiry). Undefined for anything else, which takes the general steps: it never decides
+ * what they would decide otherwise.
  */
 export function verifyPlainSync<K>(
   core: SignerCore<K>,
@@ -87,10 +88,12 @@ export function verifyPlainSync<K>(
   matches: (key: K, message: string, signature: Uint8Array) => boolean,
 ): VerifyResult | undefined {
   const method = options?.method
-  if ((method !== undefined && method !== 'GET' && method !== 'HEAD') || typeof url !== 'string') return undefined
-  const link = plainLink(url)
+  const reads = method === undefined || method === 'GET' || method === 'HEAD'
+  if ((!reads && method !== 'PUT') || typeof url !== 'string') return undefined
+  const link = readSignedLink(url)
   // The scratch buffer is safe to share: the check below is synchronous, and nothing keeps it.
-  if (link === undefined || !decodeSignature(url, scratch, link.signatureAt)) return undefined
+  if (link === undefined || (link.method === 'put') === reads || !decodeSignature(url, scratch, link.signatureAt))
+    return undefined
   const keys = core.keysFor(link.kid)
   let matched = false
   for (let i = 0; i < keys.length && !matched; i++) matched = matches(keys[i], link.message, scratch)
