@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { createSigner } from 'express-signed-url'
+import { EXTENSIONS } from '../../lib/link/link-fields'
 import { parseLink } from '../../lib/link/link-format'
 import { isPlainPath, readSignedLink } from '../../lib/link/link-reader'
 import { KEY, now, NOW_MS } from '../support/helpers'
@@ -11,8 +12,10 @@ const signer = createSigner({ key: KEY, now })
 function agreesWithParser(url: string): boolean {
   const read = readSignedLink(url)
   if (read === undefined) return false
-  const { signatureAt, ...fields } = read
+  // `extensions` is the reading's own count of them.
+  const { signatureAt, extensions, ...fields } = read as typeof read & { extensions: number }
   expect(signatureAt).toBe(url.length - 43)
+  expect(typeof extensions).toBe('number')
   expect(parseLink(url)).toEqual(fields)
   return true
 }
@@ -56,6 +59,38 @@ describe('link-reader', () => {
     expect(
       readSignedLink(`/in/a.png?expiry=9&method=put&maxbytes=10&contenttype=image/svg%2Bxml&signature=${SIG}`),
     ).toMatchObject({ method: 'put', maxBytes: 10, contentType: 'image/svg+xml' })
+  })
+
+  it('reads every extension of the table into its own property', () => {
+    // One good value for each, and what else its link needs (a GET or PUT link; uses and nonce go together).
+    const samples: Record<string, [string, 'get' | 'put', string?]> = {
+      kid: ['k1', 'get'],
+      scope: ['1', 'get'],
+      notBefore: ['5', 'get'],
+      ip: ['10.0.0.1', 'get'],
+      disposition: ['inline', 'get'],
+      filename: ['a%20b.pdf', 'get'],
+      maxBytes: ['5', 'put'],
+      contentType: ['text/plain', 'put'],
+      sha256: [SIG, 'put'],
+      issued: ['5', 'get'],
+      uses: ['2', 'get', 'nonce=AAAAAAAAAAAAAAAA'],
+      nonce: ['AAAAAAAAAAAAAAAA', 'get', 'uses=2'],
+      upload: ['A'.repeat(22), 'put'],
+    }
+    expect(Object.keys(samples).sort()).toEqual(EXTENSIONS.map(([property]) => property).sort())
+    for (const [property, name] of EXTENSIONS) {
+      const [value, method, partner] = samples[property]
+      const fields = [`${name}=${value}`]
+      if (partner !== undefined) fields.push(partner)
+      // In the table's order, as a signer writes them.
+      const order = (f: string) => EXTENSIONS.findIndex(([, n]) => f.startsWith(`${n}=`))
+      fields.sort((a, b) => order(a) - order(b))
+      const url = `/a/b.pdf?expiry=9&method=${method}&${fields.join('&')}&signature=${SIG}`
+      const read = readSignedLink(url) as unknown as Record<string, unknown>
+      expect(read?.[property]).toBeDefined()
+      expect(agreesWithParser(url)).toBe(true)
+    }
   })
 
   it.each([
