@@ -25,6 +25,21 @@ describe('grant cookie', () => {
       })
     })
 
+    it('gives a fresh object on every read of the same value, good or bad, however many values come', () => {
+      const value = encodeGrant('a/b/', 1767229200, 'k1', SIG)
+      const first = parseGrant(value) as { path: string }
+      first.path = 'changed/'
+      expect(parseGrant(value)).toMatchObject({ path: 'a/b/', scope: 2, kid: 'k1' })
+      expect(parseGrant(value)).not.toBe(parseGrant(value))
+      // More distinct values than are kept: each still read for itself.
+      for (let i = 0; i < 600; i++) {
+        const folder = `f${i}/`
+        expect(parseGrant(encodeGrant(folder, 1767229200 + i, undefined, SIG))).toMatchObject({ path: folder })
+        expect(parseGrant(`${folder64(folder)}.0${i}..${SIG}`)).toBeUndefined()
+      }
+      expect(parseGrant(value)).toMatchObject({ path: 'a/b/', expiry: 1767229200 })
+    })
+
     it.each([
       ['three parts', `${folder64('a/')}.1.${SIG}`],
       ['five parts', `${folder64('a/')}.1..${SIG}.x`],

@@ -5,7 +5,7 @@ import { canonicalLinkPath, folderDepth, hasDotSegment, scopeFolder } from '../l
 import { clientAllowed } from '../link/ip-range.js'
 import type { KeyMaterial, KeyRing } from '../crypto/keys.js'
 import { refuse, type Refusal } from '../util/errors.js'
-import { describeValue } from '../util/option-checks.js'
+import { describeValue, type Mutable } from '../util/option-checks.js'
 import { extensionFields, grantOptionsOf, signOptionsOf } from './link-options.js'
 import {
   SIGNER_OPTIONS,
@@ -159,8 +159,9 @@ function grantsFor(path: string, given: VerifyOptions['grants']): ParsedLink[] {
   for (let i = 0; i < grants.length && found.length < 8; i++) {
     const grant = typeof grants[i] === 'string' ? parseGrant(grants[i]) : undefined
     if (grant === undefined || !path.startsWith(grant.path)) continue
-    // The grant's message signs its folder; what it serves is the path requested.
-    found.push({ ...grant, path })
+    // The grant's message signs its folder; what it serves is the path requested (the grant is a fresh object).
+    ;(grant as Mutable<ParsedLink>).path = path
+    found.push(grant)
   }
   return found
 }
