@@ -32,7 +32,7 @@ const message = fc.oneof(
   fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 700 }),
 )
 
-describe.each(implementations)('mac (%s)', (_, { macBase64Url, macKey, macMatches }) => {
+describe.each(implementations)('mac (%s)', (_, { macBase64Url, macKey, macMatches, macMatchesText }) => {
   it('reproduces every vector from the key bytes and from a KeyObject', () => {
     for (const vector of vectors) {
       const secret = new TextEncoder().encode(vector.key)
@@ -82,6 +82,26 @@ describe.each(implementations)('mac (%s)', (_, { macBase64Url, macKey, macMatche
     expect(macMatches(key, text, signature.subarray(0, 31))).toBe(false)
     expect(macMatches(key, text, Buffer.concat([signature, Buffer.alloc(1)]))).toBe(false)
     expect(macMatches(macKey({ bytes: bytes.subarray(1) }), text, signature)).toBe(false)
+  })
+
+  it('matches exactly its own MAC as text, from where the signature begins', () => {
+    const key = macKey({ bytes })
+    for (const text of ['private/a.png?expiry=1767229200&method=get', 'é'.repeat(9000)]) {
+      const signature = createHmac('sha256', KEY).update(text).digest('base64url')
+      const url = `/x?${text}&signature=${signature}`
+      const at = url.length - 43
+      expect(macMatchesText(key, text, url, at)).toBe(true)
+      for (let i = 0; i < 43; i++) {
+        const c = url[at + i] === 'A' ? 'B' : 'A'
+        expect(macMatchesText(key, text, `${url.slice(0, at + i)}${c}${url.slice(at + i + 1)}`, at)).toBe(false)
+      }
+      // The last character carries 4 bits: its other spellings decode to the same bytes but are no digest's.
+      const last = url.charCodeAt(url.length - 1)
+      expect(macMatchesText(key, text, `${url.slice(0, -1)}${String.fromCharCode(last + 1)}`, at)).toBe(false)
+      expect(macMatchesText(key, text, url.slice(0, -1), at)).toBe(false)
+      expect(macMatchesText(key, text, `${url}A`, at)).toBe(false)
+      expect(macMatchesText(key, `${text}x`, url, at)).toBe(false)
+    }
   })
 
   it('refuses a KeyObject that is not from node:crypto', () => {

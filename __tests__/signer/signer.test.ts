@@ -7,6 +7,20 @@ import { forge, ittybitSign, KEY, NOW_MS, now, OTHER_KEY, vectors } from '../sup
 
 const NOW_S = NOW_MS / 1000
 
+/** Counts every MAC check, by either comparison (the fast path's on text, the general steps' on bytes). */
+function spyOnMacs() {
+  const { macMatches, macMatchesText } = mac
+  const count = jest.fn()
+  const text = jest.spyOn(mac, 'macMatchesText').mockImplementation((...args) => (count(), macMatchesText(...args)))
+  const bytes = jest.spyOn(mac, 'macMatches').mockImplementation((...args) => (count(), macMatches(...args)))
+  return Object.assign(count, {
+    mockRestore: () => {
+      text.mockRestore()
+      bytes.mockRestore()
+    },
+  })
+}
+
 describe('createSigner()', () => {
   describe('with the published test vectors', () => {
     it.each(vectors.map((v) => [v.path, v.key.slice(0, 6), v]))(
@@ -178,7 +192,7 @@ describe('createSigner()', () => {
     })
 
     it('refuses methods other than GET and HEAD before any HMAC work', () => {
-      const spy = jest.spyOn(mac, 'macMatches')
+      const spy = spyOnMacs()
       const link = ittybitSign(KEY, 'a.png', NOW_S + 60)
       spy.mockClear()
       for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE']) {
@@ -191,13 +205,19 @@ describe('createSigner()', () => {
       spy.mockRestore()
     })
 
-    it('compares each MAC once, against the 32 bytes the signature decodes to', () => {
-      // How the comparison is constant-time is mac.ts's (mac.test.ts); here, that verify hands it the whole MAC.
-      const spy = jest.spyOn(mac, 'macMatches')
+    it('compares each MAC once, against the whole signature', () => {
+      // How the comparison is constant-time is mac.ts's (mac.test.ts); here, that verify hands it the whole MAC:
+      // the 43 characters on the fast path, the 32 bytes they decode to on the general one.
+      const text = jest.spyOn(mac, 'macMatchesText')
+      const bytes = jest.spyOn(mac, 'macMatches')
       signer.verify(ittybitSign(OTHER_KEY, 'a.png', NOW_S + 60))
-      expect(spy).toHaveBeenCalledTimes(1)
-      expect(spy.mock.calls[0][2]).toHaveLength(32)
-      spy.mockRestore()
+      expect(text).toHaveBeenCalledTimes(1)
+      const [, , url, at] = text.mock.calls[0]
+      expect(url.length - at).toBe(43)
+      signer.verify(`${ittybitSign(OTHER_KEY, 'a.png', NOW_S + 60)}&x=1`)
+      expect(bytes).toHaveBeenCalledTimes(1)
+      expect(bytes.mock.calls[0][2]).toHaveLength(32)
+      jest.restoreAllMocks()
     })
 
     it('checks the MAC before the expiry: a forged expired link is "invalid", not "expired"', () => {
@@ -409,7 +429,7 @@ describe('createSigner()', () => {
 
       it('verifies a link of any key in the ring with one HMAC', () => {
         const old = createSigner({ keys: [ids[7]], now }).sign('a.png')
-        const spy = jest.spyOn(mac, 'macMatches')
+        const spy = spyOnMacs()
         expect(ring.verify(old).ok).toBe(true)
         expect(spy).toHaveBeenCalledTimes(1)
         spy.mockRestore()
@@ -418,7 +438,7 @@ describe('createSigner()', () => {
       it('refuses a link that names one key but was signed with another, with one HMAC', () => {
         // Signed with k1's secret but naming k0: only k0 may be tried.
         const lying = createSigner({ keys: [{ id: 'k0', secret: ids[1].secret }], now }).sign('a.png')
-        const spy = jest.spyOn(mac, 'macMatches')
+        const spy = spyOnMacs()
         expect(ring.verify(lying)).toMatchObject({ ok: false, error: { code: 'ERR_SIGNATURE_INVALID' } })
         expect(spy).toHaveBeenCalledTimes(1)
         const unknown = ring.sign('a.png').replace('kid=k0', 'kid=unknown')

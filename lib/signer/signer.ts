@@ -1,5 +1,5 @@
 import { encodeGrant } from '../link/grant-cookie.js'
-import { macBase64Url, macKey, macMatches, type MacKey } from '../crypto/mac.js'
+import { macBase64Url, macKey, macMatches, macMatchesText, type MacKey } from '../crypto/mac.js'
 import { runSync, verification, verifyPlainSync, type MacCheck } from './verification.js'
 import { createSignerCore } from './signer-core.js'
 import { checkVerifyOptions } from './link-options.js'
@@ -42,7 +42,8 @@ export function buildSigner(factory: string, options: unknown, known?: ReadonlyS
     if (verifyOptions !== undefined) checkVerifyOptions(verifyOptions)
     // The common shape is read in one pass; every other URL, and every refusal, takes the general steps.
     return (
-      verifyPlainSync(core, url, verifyOptions, macMatches) ?? runSync(verification(core, url, verifyOptions), matches)
+      verifyPlainSync(core, url, verifyOptions, macMatchesText) ??
+      runSync(verification(core, url, verifyOptions), matches)
     )
   }
 

@@ -1,7 +1,7 @@
 // The verification steps, written once for both signers: parse, the grant fallback, which keys to try, the MAC
 // before the expiry. Only the MAC check itself differs (node:crypto answers at once, Web Crypto asynchronously), so
 // the steps are a generator that yields each MAC check and is answered with whether it matched.
-import { decodeSignature } from '../util/base64url.js'
+import { decodeSignature, isCanonicalSignature } from '../util/base64url.js'
 import type { ParsedLink } from '../link/link-fields.js'
 import { readSignedLink } from '../link/link-reader.js'
 import { refuse } from '../util/errors.js'
@@ -73,8 +73,6 @@ export async function runAsync<K>(
   return step.value
 }
 
-const scratch = new Uint8Array(32)
-
 /**
  * The fast path of a synchronous verify: a link in the shape a signer writes (see `readSignedLink`), requested
  * with the method it allows (GET or HEAD for a GET link, PUT for an upload link), checked by the same steps (its
@@ -85,17 +83,17 @@ export function verifyPlainSync<K>(
   core: SignerCore<K>,
   url: string,
   options: VerifyOptions | undefined,
-  matches: (key: K, message: string, signature: Uint8Array) => boolean,
+  matches: (key: K, message: string, text: string, at: number) => boolean,
 ): VerifyResult | undefined {
   const method = options?.method
   const reads = method === undefined || method === 'GET' || method === 'HEAD'
   if ((!reads && method !== 'PUT') || typeof url !== 'string') return undefined
   const link = readSignedLink(url)
-  // The scratch buffer is safe to share: the check below is synchronous, and nothing keeps it.
-  if (link === undefined || (link.method === 'put') === reads || !decodeSignature(url, scratch, link.signatureAt))
-    return undefined
+  if (link === undefined || (link.method === 'put') === reads) return undefined
   const keys = core.keysFor(link.kid)
   let matched = false
-  for (let i = 0; i < keys.length && !matched; i++) matched = matches(keys[i], link.message, scratch)
+  for (let i = 0; i < keys.length && !matched; i++) matched = matches(keys[i], link.message, url, link.signatureAt)
+  // A signature no key matched is refused here as forged only in its one spelling; any other is the general steps'.
+  if (!matched && !isCanonicalSignature(link.signature)) return undefined
   return core.finishVerify(link, matched, options)
 }
