@@ -121,9 +121,9 @@ describe('extension fields', () => {
     })
   })
 
-  it("the README's table of field vectors is the fixture's, and each row verifies", () => {
-    const readme = readFileSync(path.join(path.join(__dirname, '..'), '..', 'README.md'), 'utf8')
-    const rows = [...readme.matchAll(/^\| [^|]+ \| `([^`]+\?expiry=[^`]+)` \| `([\w-]{43})` \|$/gm)]
+  it("the link-format guide's table of field vectors is the fixture's, and each row verifies", () => {
+    const guide = readFileSync(path.join(path.join(__dirname, '..'), '..', 'docs', 'link-format.md'), 'utf8')
+    const rows = [...guide.matchAll(/^\| [^|]+ \| `([^`]+\?expiry=[^`]+)` \| `([\w-]{43})` \|$/gm)]
     expect(rows.length).toBeGreaterThanOrEqual(4)
     for (const [, message, signature] of rows) {
       const vector = fixture.vectors.find((v) => v.stringToSign === message)
