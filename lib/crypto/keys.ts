@@ -10,9 +10,9 @@ export function isKeyId(text: string): boolean {
 
 /** A node:crypto `KeyObject`, known by its shape so this module needs no `node:` import (the web entry uses it). */
 export interface KeyObjectLike {
-  readonly type: string
-  readonly symmetricKeySize?: number
-  export(): unknown
+  /** `'secret'` for a key this package takes. */ readonly type: string
+  /** The key's length in bytes: at least 32. */ readonly symmetricKeySize?: number
+  /** The key's bytes, read once when the signer is made. */ export(): unknown
 }
 
 /**
@@ -24,7 +24,7 @@ export type Secret = string | Uint8Array | KeyObjectLike
 export interface IdentifiedSecret {
   /** 1 to 32 characters of `A-Z a-z 0-9 _ -`. */
   id: string
-  secret: Secret
+  /** The secret itself, at least 32 bytes. */ secret: Secret
 }
 
 /** A validated secret: its bytes, or the KeyObject it came as. */

@@ -14,10 +14,12 @@ import { defaultStore } from '../store/memory-store.js'
 export type GuardOptions = (
   | {
       /** A signer from `createSigner` (the guards only call its `verify`). */ signer: Pick<Signer, 'verify'>
-      key?: never
-      keys?: never
+      /** Not with `signer`: give the key to `createSigner`. */ key?: never
+      /** Not with `signer`: give the keys to `createSigner`. */ keys?: never
     }
-  | (SignerOptions & { signer?: never })
+  | (SignerOptions & {
+      /** Not with the signer's options, which build one. */ signer?: never
+    })
 ) & {
   /** Status for every refusal: 403, or 404 to hide that the path exists. Default `403`. */
   status?: 403 | 404

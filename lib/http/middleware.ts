@@ -5,8 +5,14 @@ import type { SignedUrlError, SignedUrlErrorCode } from '../util/errors.js'
 import type { VerifyResult } from '../signer/signer-options.js'
 
 /** What a guard verified, on `res.locals.signedLink` for the handlers after it. */
-export type VerifiedLink = Extract<VerifyResult, { ok: true }>
+export type VerifiedLink = Extract<
+  VerifyResult,
+  {
+    /** The link is good. */ ok: true
+  }
+>
 
+/** Passes the request on (`next()`), or an error to the app's error handler (`next(err)`). */
 export type Next = (err?: unknown) => void
 /** A Connect/Express middleware; `req`/`res` are Node's, so Express's and Connect's objects both fit. */
 export type Middleware = (req: IncomingMessage, res: ServerResponse, next: Next) => void

@@ -42,8 +42,10 @@ declare global {
  * same options. Throws a TypeError on bad options.
  *
  * @example
+ * ```js
  * app.use(signUrls({ key: process.env.SIGNING_KEY, ttl: '10m' }))
  * // in a view: <img src="<%= signUrl('private/image.png') %>">
+ * ```
  */
 export function signUrls(
   signerOrOptions: Signer | Readonly<SignerOptions>,

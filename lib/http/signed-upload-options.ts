@@ -19,10 +19,11 @@ import {
 
 /** What landed: the path (decoded, as signed), its size, the type it was sent as, and its base64url SHA-256. */
 export interface Upload {
-  path: string
-  size: number
+  /** Where it landed: the decoded path without its leading `/`, as the link signed it. */ path: string
+  /** Its length in bytes. */ size: number
+  /** The media type it was sent as (lower case, without parameters), or undefined when it named none. */
   contentType: string | undefined
-  sha256: string
+  /** The base64url SHA-256 of its bytes. */ sha256: string
 }
 
 /** Options of {@link signedUpload}: the guard's (a signer, or its options; refusals), and the upload's rules. */

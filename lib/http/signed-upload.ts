@@ -36,7 +36,12 @@ type Refuse = RefuseUpload
 export function signedUpload(
   root: string,
   options: Readonly<SignedUploadOptions>,
-): Middleware & { ready: Promise<number>; idle(): Promise<void> } {
+): Middleware & {
+  /** Resolves, with how many there were, once the temporaries that killed processes left are swept. */
+  ready: Promise<number>
+  /** Resolves once every upload under way has landed or been refused: for a graceful shutdown. */
+  idle(): Promise<void>
+} {
   const settings = readSignedUploadOptions(root, options)
   const { check, folder, timeoutMs, resumable } = settings
   const ready = Promise.all([sweep(folder, 2 * timeoutMs).catch(() => 0), sweepExpired(resumable)]).then(

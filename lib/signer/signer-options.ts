@@ -39,13 +39,20 @@ export type SignerOptions = KeyOptions & {
  * as `{ id, secret }` signs links that carry `kid=<id>`; those cost one HMAC to verify whatever the ring's size.
  */
 export type KeyOptions =
-  { key: Secret | IdentifiedSecret; keys?: never } | { keys: readonly (Secret | IdentifiedSecret)[]; key?: never }
+  | {
+      /** The one secret, at least 32 bytes. */ key: Secret | IdentifiedSecret
+      /** Not with `key`. */ keys?: never
+    }
+  | {
+      /** Newest first: the first signs, all verify. */ keys: readonly (Secret | IdentifiedSecret)[]
+      /** Not with `keys`. */ key?: never
+    }
 
 /** Per-link options of `sign`: a lifetime (`ttl`) or an absolute expiry (`expiresAt`), not both, and the fields. */
 export type SignOptions = (
   | {
-      ttl?: Duration
-      expiresAt?: never
+      /** Lifetime of this link: seconds or `'10m'`, at most `maxTtl`. Default: the signer's `ttl`. */ ttl?: Duration
+      /** Not with `ttl`. */ expiresAt?: never
       /**
        * Rounds the expiry up to the first whole multiple of this window (Unix time) after `ttl` from now, so every
        * link for the same path and options made within one window is identical and a browser reuses its cached
@@ -54,7 +61,11 @@ export type SignOptions = (
        */
       stableFor?: Duration
     }
-  | { /** A Date, or Unix time in seconds. */ expiresAt: Date | number; ttl?: never; stableFor?: never }
+  | {
+      /** A Date, or Unix time in seconds. */ expiresAt: Date | number
+      /** Not with `expiresAt`. */ ttl?: never
+      /** Not with `expiresAt`, which is already stable. */ stableFor?: never
+    }
 ) & {
   /**
    * Makes the link grant a whole folder: `'prefix'` when the signed path is itself the folder (ends in `/`), or
@@ -96,8 +107,9 @@ export type SignOptions = (
    */
   upload?: string
   /**
-   * How many times the link may be used, counted by the guard's store (see the README for what one use is): a GET
-   * link to one file, from 1 to 999999. Refused with `ERR_USES_EXHAUSTED` (410) after. Signed as `uses`.
+   * How many times the link may be used, counted by the guard's store (docs/revocation-and-limited-use.md says what
+   * one use is): a GET link to one file, from 1 to 999999. Refused with `ERR_USES_EXHAUSTED` (410) after. Signed as
+   * `uses`.
    */
   uses?: number
 }
@@ -120,12 +132,18 @@ export interface VerifyOptions {
 
 /** Per-grant options of `grant`: a lifetime (`ttl`) or an absolute expiry (`expiresAt`), not both. */
 export type GrantOptions =
-  | { ttl?: Duration; expiresAt?: never }
-  | { /** A Date, or Unix time in seconds. */ expiresAt: Date | number; ttl?: never }
+  | {
+      /** Seconds or `'2h'`. Default: the signer's `ttl`. */ ttl?: Duration
+      /** Not with `ttl`. */ expiresAt?: never
+    }
+  | {
+      /** A Date, or Unix time in seconds. */ expiresAt: Date | number
+      /** Not with `expiresAt`. */ ttl?: never
+    }
 
 /** A folder grant to put in a cookie: its value, the folder it covers, and how long it lives. */
 export interface Grant {
-  value: string
+  /** The cookie's value: the folder, expiry and key id, signed. */ value: string
   /** The folder, decoded, without its leading `/`, ending in `/`. */
   folder: string
   /** Unix seconds. */
@@ -137,10 +155,10 @@ export interface Grant {
 /** What `verify` found: the signed path and expiry, or the reason for refusal. */
 export type VerifyResult =
   | {
-      ok: true
+      /** The link is good. */ ok: true
       /** Decoded path without its leading `/`. */ path: string
       /** Unix seconds. */ expiresAt: number
-      secondsLeft: number
+      /** Seconds until it expires (rounded down). */ secondsLeft: number
       /** For a folder grant, the folder it covers (ending in `/`). */ folder?: string
       /** The id of the key that signed it, when the link names one. */ kid?: string
       /** When the link started to work (Unix seconds), if it says. */ notBefore?: number

@@ -5,10 +5,10 @@ import type { UseAnswer, UseAsk, UseSettled } from './use-budget.js'
 
 /** A verified link as a store reads it: the path requested, its expiry, when it was made (if stamped), its signature. */
 export interface StoredLink {
-  readonly path: string
-  readonly expiresAt: number
-  readonly issued?: number
-  readonly signature: string
+  /** The path requested, decoded, without its leading `/`. */ readonly path: string
+  /** Unix seconds. */ readonly expiresAt: number
+  /** When it was made (Unix seconds), if its signer stamped it. */ readonly issued?: number
+  /** The signature it carries: what revocations and use counts go by. */ readonly signature: string
 }
 
 /** Options of `revokeFolder`: which links under the folder to take back (one of the two; default: made until now). */

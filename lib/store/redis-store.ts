@@ -20,7 +20,10 @@ import { readRedisStoreOptions, type RedisStoreOptions } from './redis-store-opt
  * only when Redis refuses the store's credentials or rights, or the store is closed first. Redis should persist its
  * data (AOF): a Redis that restarts empty forgets how often each link was used. Throws a TypeError on bad options.
  */
-export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStore & { ready: Promise<void> } {
+export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStore & {
+  /** Resolves once this process's copy of the revocations is loaded; rejects on refused credentials or a close. */
+  ready: Promise<void>
+} {
   const { url, client, prefix, timeout, replicas, now } = readRedisStoreOptions(options)
   const setKey = `${prefix}revocations`
   const channel = `${prefix}revocations`

@@ -29,6 +29,7 @@ export class RevocationSet {
 
   constructor(private readonly nowS: () => number) {}
 
+  /** Adds a revocation (one already lapsed is dropped); during a load, the load keeps it too. */
   add(revocation: Revocation): void {
     this.journal?.push(revocation)
     const now = this.nowS()
@@ -77,6 +78,7 @@ export class RevocationSet {
     return size
   }
 
+  /** Whether a verified link is taken back: by its signature, or by a folder revocation that covers it. */
   has(link: StoredLink): boolean {
     const until = this.links[shardOf(link.signature)].get(link.signature)
     if (until !== undefined && until > this.nowS()) return true

@@ -10,12 +10,15 @@ import { SLACK_SECONDS, type RevokeFolderOptions } from './link-store.js'
 
 /** One revocation: a link (by its signature) or a folder, and when it lapses (Unix seconds). */
 export type Revocation =
-  | { readonly signature: string; readonly until: number }
   | {
-      readonly folder: string
-      readonly issuedBefore?: number
-      readonly expiringBefore?: number
-      readonly until: number
+      /** The signature of the link (or grant) taken back. */ readonly signature: string
+      /** When it lapses: the link's expiry plus the slack. */ readonly until: number
+    }
+  | {
+      /** The folder taken back, decoded, ending in `/`. */ readonly folder: string
+      /** Links made at or before this time (Unix seconds). */ readonly issuedBefore?: number
+      /** Links expiring before this time (Unix seconds). */ readonly expiringBefore?: number
+      /** When it lapses (Unix seconds). */ readonly until: number
     }
 
 /** A revocation of a folder. */
@@ -66,11 +69,12 @@ export function folderRevocation(folder: unknown, options: unknown, nowS: number
 
 const FOLDER_OPTIONS: ReadonlySet<string> = new Set(['issuedBefore', 'expiringBefore', 'maxTtl'])
 
-/** A revocation as text (what Redis keeps and publishes), and back; undefined for text that is not one. */
+/** A revocation as text: what Redis keeps and publishes, and the Worker stores. */
 export function encodeRevocation(revocation: Revocation): string {
   return JSON.stringify(revocation)
 }
 
+/** A revocation read back from its text; undefined for text that is not one. */
 export function decodeRevocation(text: string): Revocation | undefined {
   try {
     return revocationOf(JSON.parse(text))

@@ -46,7 +46,9 @@ export interface UseAsk {
   resend: number
   /** The bytes the response would send, [start, end), of a file of `size` bytes (size 0: no byte range). */
   start: number
+  /** The end of that range (exclusive). */
   end: number
+  /** The file's size in bytes, at this request. */
   size: number
 }
 
@@ -87,7 +89,15 @@ export function emptyBudget(): UseBudget {
  * What a request costs and the link's limit, in millionths of a use, for `bytes` of a file of `size` bytes (or the
  * whole file when `bytes` is undefined), and the link's resend allowance.
  */
-export function useCost(size: number, uses: number, bytes?: number): { amount: number; limit: number; resend: number } {
+export function useCost(
+  size: number,
+  uses: number,
+  bytes?: number,
+): {
+  /** What the request holds while it runs. */ amount: number
+  /** The link's whole budget. */ limit: number
+  /** The most the link may be credited, in all, for bytes asked for again. */ resend: number
+} {
   const limit = uses * (USE + ROUNDING)
   const resend = size === 0 ? 0 : uses * Math.ceil((Math.min(2 * size, RESEND_BYTES) / size) * USE)
   if (bytes === undefined || size === 0) return { amount: USE, limit, resend }

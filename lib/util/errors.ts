@@ -132,9 +132,9 @@ export class SignedUrlError extends Error {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true
   }
 
-  readonly code: SignedUrlErrorCode
-  status: number
-  readonly expose = true
+  /** Which check failed. */ readonly code: SignedUrlErrorCode
+  /** The HTTP status the guard answers with. */ status: number
+  /** Always true: the message is safe to show a client. */ readonly expose = true
 
   constructor(code: SignedUrlErrorCode, status = 403) {
     super(REFUSAL_TEXTS[code].message)
@@ -148,6 +148,7 @@ export class SignedUrlError extends Error {
     return this.status
   }
 
+  /** Sets `status`. */
   set statusCode(value: number) {
     this.status = value
   }
@@ -157,8 +158,8 @@ Object.defineProperty(SignedUrlError.prototype, BRAND, { value: true })
 
 /** A refused verification: what `verify` returns instead of throwing. */
 export interface Refusal {
-  ok: false
-  error: SignedUrlError
+  /** The link is refused. */ ok: false
+  /** Why: its `code` says which check failed. */ error: SignedUrlError
 }
 
 /**
