@@ -37,6 +37,8 @@ export default tseslint.config(
       'examples/hls/private/',
       '__tests__/fixtures/site/',
       '__tests__/fixtures/consumer/',
+      // The API reference npm run docs writes.
+      'docs/api/',
     ],
   },
   js.configs.recommended,
