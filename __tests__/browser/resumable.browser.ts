@@ -31,7 +31,7 @@ let filesOrigin: string
 function servePage(): Promise<Server> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
-    // The app's route that signs a put link for a file on the files host, as the README's Uppy example asks it.
+    // The app's route that signs a put link for a file on the files host, as the uploads guide's Uppy example asks it.
     if (url.pathname === '/api/upload-link') {
       const link = signer.sign(`files/in/${url.searchParams.get('name')}`, { method: 'put' })
       res.setHeader('Content-Type', 'application/json')

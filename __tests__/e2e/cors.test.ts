@@ -18,7 +18,7 @@ describe.each(frameworks)('CORS through the guards on $name', (fw) => {
   })
   afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
-  /** One mount for both guards, as the README shows: uploads from APP, reads from APP and CDN_PAGE. */
+  /** One mount for both guards, as the uploads guide shows: uploads from APP, reads from APP and CDN_PAGE. */
   function app() {
     const a = fw.create()
     a.use(

@@ -124,7 +124,7 @@ describe('revocation at nginx: auth_request to the app (examples/nginx/revocatio
     respondRefused(err, req, res, next)
   }
   let check: ReturnType<typeof revocationCheck>
-  /** The app as the README has it: Express, trusting nginx alone (here on this host) for the client's address. */
+  /** The app as docs/ has it: Express, trusting nginx alone (here on this host) for the client's address. */
   const trustingNginx = () => express5().set('trust proxy', 'loopback').use(check)
   let handle: (req: IncomingMessage, res: ServerResponse) => void
   beforeAll(async () => {
@@ -135,7 +135,7 @@ describe('revocation at nginx: auth_request to the app (examples/nginx/revocatio
     app = http.createServer((req, res) => handle(req, res))
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve))
     const appAddress = `127.0.0.1:${(app.address() as net.AddressInfo).port}`
-    // The config as the README says: the snippet included in the server block, auth_request in location /. nginx
+    // The config as docs/ says: the snippet included in the server block, auth_request in location /. nginx
     // reaches the app from 127.0.0.2, as from another host: the app's socket address is never the client's.
     nginx = await startNginx({ SIGNING_KEYS: KEY }, (config, prefix) => {
       const snippet = readFileSync(path.join(EXAMPLE, 'revocation.conf'), 'utf8').replaceAll('__APP__', appAddress)

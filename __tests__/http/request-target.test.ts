@@ -328,7 +328,7 @@ describe('the findings that showed the class, as raw requests', () => {
   describe('on Connect', () => {
     // Connect parses the target in its own next(), before any middleware runs, and url.parse throws on some
     // hosts (an unclosed IPv6 literal on every Node; which others changes between versions): the call throws
-    // out of the server's request handler. The README gives this wrapper for it.
+    // out of the server's request handler. docs/express-and-connect.md gives this wrapper for it.
     const target = `http://[::1${signer.sign('d/secret.txt')}`
     it('throws out of a bare app for a target url.parse cannot read, before the guard runs', () => {
       const app = connect()
@@ -339,7 +339,7 @@ describe('the findings that showed the class, as raw requests', () => {
       expect(guard).not.toHaveBeenCalled()
     })
 
-    it("answers 400 behind the README's wrapper, and serves good links through it", async () => {
+    it("answers 400 behind the guide's wrapper, and serves good links through it", async () => {
       const app = connect()
       app.use(signedStatic(root, { signer }))
       const server = await serve(refuseUnparsable(app))

@@ -35,7 +35,8 @@ export interface AttackCase {
   onConnect?: Outcome
   /**
    * Connect itself throws on this target, inside its own `next()` before any middleware runs (url.parse throws on
-   * the host): not run on Connect here; request-target.test.ts shows it and the wrapper the README gives.
+   * the host): not run on Connect here; request-target.test.ts shows it and the wrapper
+   * docs/express-and-connect.md gives.
    */
   notOnConnect?: true
 }

@@ -206,8 +206,8 @@ export function buildApp(fw: Framework, mount: Mount, make: (root: string) => Ha
 }
 
 /**
- * The wrapper the README puts in front of a bare Connect app: Connect parses the target in its own next(), before
- * any middleware, and url.parse throws on some hosts (`http://xn--a/`), which escapes the request handler.
+ * The wrapper docs/express-and-connect.md puts in front of a bare Connect app: Connect parses the target in its own
+ * next(), before any middleware, and url.parse throws on some hosts (`http://xn--a/`), which escapes the handler.
  */
 export function refuseUnparsable(
   app: (req: IncomingMessage, res: ServerResponse) => void,
