@@ -97,12 +97,12 @@ function parseQuery(query) {
   if (parts.length > 1000 && Object.keys(fields).length > 0) return 'malformed';
   // Half a link is not a missing one (lib/link/link-format.ts): no grant cookie covers unsigned signed fields.
   if (fields.signature === undefined) return Object.keys(fields).length === 0 ? 'missing' : 'malformed';
-  // Only GET links: an upload link (method=put) is refused here, as nginx takes no uploads (README).
+  // Only GET links: an upload link (method=put) is refused here, as nginx takes no uploads (docs/).
   if (!EXPIRY.test(fields.expiry || '') || fields.method !== 'get') return 'malformed';
   if (fields.maxbytes !== undefined || fields.contenttype !== undefined || fields.sha256 !== undefined) return 'malformed';
   // A resumable upload's id is an upload link's field (and nginx takes no uploads).
   if (fields.upload !== undefined) return 'malformed';
-  // A limited-use link needs a count nginx does not keep: refused, never served uncounted (README).
+  // A limited-use link needs a count nginx does not keep: refused, never served uncounted (docs/).
   if (fields.uses !== undefined || fields.nonce !== undefined) return 'malformed';
   if (fields.issued !== undefined && !EXPIRY.test(fields.issued)) return 'malformed';
   fields.mac = decodeSignature(fields.signature);

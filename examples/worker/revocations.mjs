@@ -2,7 +2,7 @@
 // app adds to it (PUT /_signed-url/revocations through an upload link it signs, the body's SHA-256 signed in it:
 // the CLI's `revoke --worker <origin>`), and each isolate keeps a copy, fetched again every
 // REVOCATION_REFRESH_SECONDS (default 5), so checking a link costs no round trip. A revocation reaches every
-// isolate within that time. Without the binding, the Worker does not see revocations (README).
+// isolate within that time. Without the binding, the Worker does not see revocations (docs/).
 import { decodeRevocation, RevocationSet } from 'express-signed-url/web'
 import { refuse } from './refuse.mjs'
 import { base64url } from './upload.mjs'

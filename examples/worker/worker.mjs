@@ -154,8 +154,8 @@ async function handle(request, env, ctx) {
   if (result.upload !== undefined) return refuse(501, request.method, { 'Tus-Resumable': '1.0.0' })
   // The Worker's own paths are never files: no link reads or writes an object under them.
   if (result.path.startsWith(RESERVED)) return refuse(403, request.method)
-  // The app's revocations, from this isolate's copy (with REVOCATIONS bound; README, Revocation and limited-use
-  // links): a link taken back is refused as the Node guards refuse it.
+  // The app's revocations, from this isolate's copy (with REVOCATIONS bound; docs/revocation-and-limited-use.md):
+  // a link taken back is refused as the Node guards refuse it.
   const revocations = await revocationsOf(env)
   if (revocations === 'unavailable') return refuse(503, request.method, { 'Retry-After': '5' })
   if (revocations?.has(result)) return refuse(403, request.method)
