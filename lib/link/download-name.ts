@@ -2,6 +2,7 @@
 // sign is asked for one and when a link carrying one is read back.
 import { INVISIBLE_CLASS } from '../util/invisible-class.js'
 import { encodePath } from './link-path.js'
+import { percentDecode } from '../util/percent-decode.js'
 
 /** How the response presents the file: saved under the name (`attachment`) or shown in the browser (`inline`). */
 export type Disposition = 'attachment' | 'inline'
@@ -119,7 +120,7 @@ function readAsciiName(text: string): string | undefined | typeof NOT_ASCII {
     i += 2
   }
   if (text === '.' || text === '..') return undefined
-  const name = escapes ? decodeURIComponent(text) : text
+  const name = escapes ? (percentDecode(text) as string) : text // ASCII escapes, checked: always decoded
   return name.length > MAX_FILENAME_BYTES ? undefined : name
 }
 

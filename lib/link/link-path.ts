@@ -1,6 +1,7 @@
 // Link paths: canonical decoded paths, decoding a raw path once, percent-encoding, folders (scopes), and where a
 // request target's path, query and fragment begin.
 import { describeValue } from '../util/option-checks.js'
+import { percentDecode } from '../util/percent-decode.js'
 
 const UNRESERVED = new Uint8Array(128)
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/') UNRESERVED[c.charCodeAt(0)] = 1
@@ -60,11 +61,9 @@ export function decodePath(rawPath: string): string | undefined {
     // An encoded `/` or `\` would pass as one segment here but be opened as two by the file server. (One scan by a
     // regular expression: a loop of indexOf over a path of many escapes cost 30 µs at 8000 characters.)
     if (ENCODED_SEPARATOR.test(path)) return undefined
-    try {
-      path = decodeURIComponent(path)
-    } catch {
-      return undefined // malformed or overlong escape, or bytes that are not UTF-8
-    }
+    const decoded = percentDecode(path)
+    if (decoded === undefined) return undefined // malformed or overlong escape, or bytes that are not UTF-8
+    path = decoded
   }
   return isCanonicalPath(path) ? path : undefined
 }
