@@ -13,19 +13,49 @@ describe('the benchmark scripts', () => {
       env: { ...process.env, BENCH_ROUNDS: '1', BENCH_TIME: '5' },
     })
     for (const row of [
-      'floor: HMAC + link string',
+      'limit: prepared-pad HMAC',
       'express-signed-url sign()',
       'express-signed-url verify()',
       '10 keys, key id',
       '100 res.locals.signUrl',
-      'verify: a 1000-character path',
+      '1000-character path, percent-encoded / its limit',
+      'HLS segment, grant cookie / plain verify()',
+      'grant cookie: forged / valid',
+      'control: verify() again / verify()',
       'forged link (refused)',
       'keygrip',
       'signed (sha1 hash)',
     ]) {
       expect(stdout).toContain(row)
     }
+    // The machine it ran on, and a ratio with its spread and its target.
+    expect(stdout).toMatch(/^express-signed-url micro-benchmarks: Node v[\d.]+, .+, \d+ cores/)
+    expect(stdout).toMatch(
+      /verify\(\) \/ limit\s+[\d.]+\s+[\d.]+–[\d.]+\s+[\d.]+–[\d.]+\s+[\d.]+\s+≥ 0\.8\s+(meets|MISSES)/,
+    )
   }, 60_000)
+
+  // The round runner's own check: a task that does not do its job (a verify that refused) stops the run, whether it
+  // fails before timing or only in a timed call.
+  it('the round runner refuses a task that returns a falsy value, before or while it is timed', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runGroup } = require('../../bench/support/rounds') as {
+      runGroup: (group: object, options: object) => unknown
+    }
+    const options = { rounds: 2, time: 1, ops: undefined }
+    expect(() => runGroup({ title: 'g', tasks: { a: () => true, b: () => false } }, options)).toThrow(
+      'g: task "b" did not do its job (returned false)',
+    )
+    let calls = 0
+    const flaky = () => ++calls < 50
+    expect(() => runGroup({ title: 'g', tasks: { flaky } }, options)).toThrow(/g: task "flaky" failed \d+ of \d+/)
+    const result = runGroup(
+      { title: 'g', tasks: { a: () => true, b: () => true }, ratios: [{ label: 'b / a', task: 'b', against: 'a' }] },
+      { rounds: 3, time: 0, ops: 100 },
+    ) as { ratios: { cpu: { median: number; min: number; max: number } }[] }
+    expect(result.ratios[0].cpu.min).toBeLessThanOrEqual(result.ratios[0].cpu.median)
+    expect(result.ratios[0].cpu.max).toBeGreaterThanOrEqual(result.ratios[0].cpu.median)
+  })
 
   it('bench/profile.js profiles verify() and prints where the time goes', async () => {
     const { stdout } = await run(process.execPath, ['bench/profile.js'], {
