@@ -1,55 +1,37 @@
 'use strict'
-// HTTP benchmark on loopback: requests/s and latency of signedStatic against plain express.static for the same
-// 1 kB and 1 MB files, and the `signed` package's verifier in front of express.static, in alternating rounds
-// of one run. Ratios are taken round by round against express.static, then the median is printed.
+// HTTP benchmark on loopback: signedStatic against plain express.static for the same 1 kB and 1 MB files, with the
+// `signed` package's verifier in front of express.static as a peer. Each round loads every server once, in a fresh
+// random order; the figure that counts is the server's own CPU per request (process.cpuUsage in the server process,
+// bench/support/http-server.js, over the requests it answered), since requests/s is capped by the load generator
+// sharing the cores. Ratios are taken round by round against express.static and printed as the median with p25–p75
+// and min–max; express.static is also measured a second time as its own task, a control row that shows the noise.
 //
-//   npm run bench:http                                   # 3 rounds of 3 s per server and size
-//   BENCH_HTTP_ROUNDS=5 BENCH_HTTP_SECONDS=5 npm run bench:http
-const { spawn } = require('node:child_process')
+//   npm run bench:http                                   # 21 rounds of 1 s per server and size
+//   BENCH_HTTP_ROUNDS=31 BENCH_HTTP_SECONDS=2 npm run bench:http
+//   BENCH_HTTP_ROUNDS=1 BENCH_HTTP_AMOUNT=12 npm run bench:http   # a smoke run (what the test suite does)
 const { randomBytes } = require('node:crypto')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const autocannon = require('autocannon')
 const signedPeer = require('signed').default
 const { createSigner } = require('express-signed-url')
+const { load, startHttpServer } = require('./support/http-client')
+const { machine, shuffle, spread } = require('./support/rounds')
 
-const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 3)
-const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 3)
+const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 21)
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 1)
 const CONNECTIONS = Number(process.env.BENCH_HTTP_CONNECTIONS ?? 32)
 // A fixed number of requests per load instead of a duration: for a quick smoke run (the test suite's).
 const AMOUNT = process.env.BENCH_HTTP_AMOUNT === undefined ? undefined : Number(process.env.BENCH_HTTP_AMOUNT)
+const SIZE = { connections: CONNECTIONS, seconds: SECONDS, amount: AMOUNT }
 
-function startServers(root, key) {
-  const child = spawn(process.execPath, [path.join(__dirname, 'support', 'http-server.js')], {
-    env: { ...process.env, BENCH_ROOT: root, BENCH_KEY: key },
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  })
-  return new Promise((resolve, reject) => {
-    child.stdout.once('data', (d) => resolve({ child, ports: JSON.parse(String(d)) }))
-    child.on('exit', (code) => reject(new Error(`bench server exited with ${code}`)))
-  })
-}
-
-// The server's CPU time (µs) and requests served so far, asked over IPC.
-function serverStats(child) {
-  return new Promise((resolve) => {
-    child.once('message', resolve)
-    child.send('stats')
-  })
-}
-
-function load(url) {
-  return new Promise((resolve, reject) => {
-    const size = AMOUNT === undefined ? { duration: SECONDS } : { amount: AMOUNT }
-    autocannon({ url, connections: CONNECTIONS, ...size }, (err, result) => (err ? reject(err) : resolve(result)))
-  })
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+/** One load of a variant: its requests/s and latency, and the server's CPU per request it answered. */
+async function measure(server, variant, file) {
+  const before = await server.ask('stats')
+  const r = await load(variant.url(file), SIZE)
+  const after = await server.ask('stats')
+  const answered = after.served[variant.app] - before.served[variant.app]
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, cpu: (after.cpu - before.cpu) / answered }
 }
 
 async function main() {
@@ -60,71 +42,70 @@ async function main() {
   const key = randomBytes(32).toString('base64url')
   const ours = createSigner({ key, ttl: '1d' })
   const peer = signedPeer({ secret: key, ttl: 86400 })
-  const { child, ports } = await startServers(root, key)
+  const server = await startHttpServer(root, key)
+  const { ports } = server
+  const variants = {
+    'express.static': { app: 'plain', url: (file) => `http://127.0.0.1:${ports.plain}/${file}` },
+    'express.static, again (control)': { app: 'plain', url: (file) => `http://127.0.0.1:${ports.plain}/${file}` },
+    signedStatic: { app: 'ours', url: (file) => `http://127.0.0.1:${ports.ours}${ours.sign(file)}` },
+    // The same link's query on plain express.static: what a longer URL and Express's query parsing cost alone.
+    'express.static, link query': { app: 'plain', url: (file) => `http://127.0.0.1:${ports.plain}${ours.sign(file)}` },
+    'signed + express.static': { app: 'peer', url: (file) => peer.sign(`http://127.0.0.1:${ports.peer}/${file}`) },
+  }
+  const names = Object.keys(variants)
   const results = []
   try {
-    const variants = {
-      'express.static': (file) => `http://127.0.0.1:${ports.plain}/${file}`,
-      signedStatic: (file) => `http://127.0.0.1:${ports.ours}${ours.sign(file)}`,
-      // The same link's query on plain express.static: what a longer URL and Express's query parsing cost alone.
-      'express.static, link query': (file) => `http://127.0.0.1:${ports.plain}${ours.sign(file)}`,
-      'signed + express.static': (file) => peer.sign(`http://127.0.0.1:${ports.peer}/${file}`),
-    }
-    for (const [label] of Object.entries(sizes)) {
+    for (const label of Object.keys(sizes)) {
       const file = `${label.replace(' ', '')}.bin`
-      const runs = new Map(Object.keys(variants).map((v) => [v, []]))
-      if (AMOUNT === undefined) for (const url of Object.values(variants)) await load(url(file)) // warm up each server and path
-      for (let round = 0; round < ROUNDS; round++) {
-        const names = Object.keys(variants)
-        for (let i = 0; i < names.length; i++) {
-          const name = names[(i + round) % names.length]
-          const before = await serverStats(child)
-          const r = await load(variants[name](file))
-          const after = await serverStats(child)
-          if (r.non2xx > 0 || r.errors > 0)
-            throw new Error(`${name} ${label}: ${r.non2xx} non-2xx responses, ${r.errors} errors`)
-          const app =
-            { 'express.static': 'plain', signedStatic: 'ours', 'express.static, link query': 'plain' }[name] ?? 'peer'
-          // Server CPU per request: the server's own CPU time over the requests it answered in this load.
-          r.cpuPerRequest = (after.cpu - before.cpu) / (after.served[app] - before.served[app])
-          runs.get(name).push(r)
-        }
-      }
+      const runs = new Map(names.map((n) => [n, []]))
+      // Warm up each server and path (not in a smoke run of a fixed amount).
+      if (AMOUNT === undefined) for (const name of shuffle(names)) await measure(server, variants[name], file)
+      for (let round = 0; round < ROUNDS; round++)
+        for (const name of shuffle(names)) runs.get(name).push(await measure(server, variants[name], file))
       const base = runs.get('express.static')
       for (const [name, list] of runs) {
+        const median = (figure) => spread(list.map((r) => r[figure])).median
         results.push({
           size: label,
           name,
-          rps: median(list.map((r) => r.requests.average)),
-          p50: median(list.map((r) => r.latency.p50)),
-          p99: median(list.map((r) => r.latency.p99)),
-          ratio: median(list.map((r, i) => r.requests.average / base[i].requests.average)),
-          cpu: median(list.map((r) => r.cpuPerRequest)),
+          rps: median('rps'),
+          p50: median('p50'),
+          p99: median('p99'),
+          ratio: spread(list.map((r, i) => r.rps / base[i].rps)).median,
+          cpu: median('cpu'),
           // Requests per server CPU-second against express.static's, round by round.
-          cpuRatio: median(list.map((r, i) => base[i].cpuPerRequest / r.cpuPerRequest)),
+          cpuRatio: spread(list.map((r, i) => base[i].cpu / r.cpu)),
         })
       }
     }
   } finally {
-    child.kill()
+    server.stop()
     fs.rmSync(root, { recursive: true, force: true })
   }
-  console.log(
-    `HTTP on loopback: Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores`,
-  )
+  print(results)
+}
+
+function print(results) {
+  console.log(`HTTP on loopback: ${machine()}`)
   const each = AMOUNT === undefined ? `${SECONDS} s` : `${AMOUNT} requests`
   console.log(
-    `${ROUNDS} alternating rounds of ${each}, ${CONNECTIONS} connections; medians; ratio = requests/s against express.static;`,
+    `${ROUNDS} rounds of ${each} per server, each round in a fresh random order, ${CONNECTIONS} connections; medians;\n` +
+      'req/s ratio against express.static (capped by the load generator, which shares the cores); CPU = the server\n' +
+      "process's own CPU time (process.cpuUsage) over the requests it answered; req/CPU-s ratio against\n" +
+      'express.static, round by round: median, p25–p75, min–max. The control row is express.static measured again.\n',
   )
   console.log(
-    "CPU = the server process's own CPU time (process.cpuUsage) over the requests it answered; req/CPU-s ratio against express.static\n",
-  )
-  console.log(
-    `${'file'.padEnd(7)}${'server'.padEnd(26)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'ratio'.padStart(8)}${'CPU µs/req'.padStart(12)}${'req/CPU-s ratio'.padStart(17)}`,
+    `${'file'.padEnd(7)}${'server'.padEnd(33)}${'req/s'.padStart(8)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(8)}` +
+      `${'ratio'.padStart(7)}${'CPU µs/req'.padStart(12)}${'req/CPU-s ratio'.padStart(17)}${'p25–p75'.padStart(12)}` +
+      `${'min–max'.padStart(12)}`,
   )
   for (const r of results) {
+    const { median, p25, p75, min, max } = r.cpuRatio
     console.log(
-      `${r.size.padEnd(7)}${r.name.padEnd(26)}${r.rps.toFixed(0).padStart(9)}${String(r.p50).padStart(9)}${String(r.p99).padStart(9)}${r.ratio.toFixed(2).padStart(8)}${r.cpu.toFixed(0).padStart(12)}${r.cpuRatio.toFixed(2).padStart(17)}`,
+      `${r.size.padEnd(7)}${r.name.padEnd(33)}${r.rps.toFixed(0).padStart(8)}${String(r.p50).padStart(8)}` +
+        `${String(r.p99).padStart(8)}${r.ratio.toFixed(2).padStart(7)}${r.cpu.toFixed(0).padStart(12)}` +
+        `${median.toFixed(2).padStart(17)}${`${p25.toFixed(2)}–${p75.toFixed(2)}`.padStart(12)}` +
+        `${`${min.toFixed(2)}–${max.toFixed(2)}`.padStart(12)}`,
     )
   }
 }

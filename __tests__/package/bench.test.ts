@@ -57,12 +57,16 @@ describe('the benchmark scripts', () => {
     expect(result.ratios[0].cpu.max).toBeGreaterThanOrEqual(result.ratios[0].cpu.median)
   })
 
-  it('bench/profile.js profiles verify() and prints where the time goes', async () => {
+  it("bench/profile.js prints the guard's share of the server's CPU, then where verify() spends its time", async () => {
     const { stdout } = await run(process.execPath, ['bench/profile.js'], {
       cwd: ROOT,
-      env: { ...process.env, BENCH_PROFILE_SECONDS: '0.3' },
+      env: { ...process.env, BENCH_PROFILE_SECONDS: '0.3', BENCH_PROFILE_RUNS: '2' },
     })
-    expect(stdout).toMatch(/^verify\(\) profile: \d+ verifications/)
+    expect(stdout).toMatch(
+      /the guard \(self time of functions from dist\/\): median [\d.]+%, [\d.]+–[\d.]+% over 2 runs/,
+    )
+    expect(stdout).toMatch(/target ≤ 2\.5%: (meets|MISSES)/)
+    expect(stdout).toMatch(/^verify\(\) profile: \d+ verifications/m)
     expect(stdout).toMatch(/%\s+\S/)
   }, 60_000)
 
@@ -73,7 +77,8 @@ describe('the benchmark scripts', () => {
     })
     expect(stdout).toMatch(/1 kB\s+signedStatic\s+\d+/)
     // Server CPU per request and its ratio, numbers on every row.
-    expect(stdout).toMatch(/1 kB\s+signedStatic(\s+[\d.]+){6}\s*$/m)
+    expect(stdout).toMatch(/1 kB\s+signedStatic(\s+[\d.]+){6}\s+[\d.]+–[\d.]+\s+[\d.]+–[\d.]+\s*$/m)
+    expect(stdout).toMatch(/1 MB\s+express\.static, again \(control\)(\s+[\d.]+){6}/)
     expect(stdout).toMatch(/1 MB\s+express\.static\s+\d+/)
     expect(stdout).toContain('signed + express.static')
   }, 60_000)

@@ -1,8 +1,9 @@
 'use strict'
-// The servers bench/http.js loads: the same folder through express.static, signedStatic, and the `signed`
-// package's verifier in front of express.static, each on its own loopback port, all in this one process so their
-// CPU is measured alike. Started as a child process so the load generator does not share its event loop. It
-// counts the requests each server answers and reports its own CPU time (process.cpuUsage) when asked over IPC.
+// The servers bench/http.js and bench/profile.js load: the same folder through express.static, signedStatic, and
+// the `signed` package's verifier in front of express.static, each on its own loopback port, all in this one process
+// so their CPU is measured alike. Started as a child process so the load generator does not share its event loop.
+// Over IPC it answers `stats` (its own CPU time from process.cpuUsage, and the requests each server answered), and
+// `profile-start` / `profile-stop` (a V8 CPU profile of itself, summed by bench/support/profile-summary.js).
 const express = require('express')
 const signedPeer = require('signed').default
 const { signedStatic } = require('express-signed-url')
@@ -24,9 +25,27 @@ const peer = express()
 peer.use(count('peer'), signedPeer({ secret: key }).verifier())
 peer.use(express.static(root))
 
-process.on('message', () => {
-  const { user, system } = process.cpuUsage()
-  process.send({ cpu: user + system, served: { ...served } })
+let session
+const post = (method, params) =>
+  new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))))
+
+process.on('message', async (message) => {
+  if (message === 'profile-start') {
+    const { Session } = require('node:inspector')
+    session = new Session()
+    session.connect()
+    await post('Profiler.enable')
+    await post('Profiler.setSamplingInterval', { interval: 100 })
+    await post('Profiler.start')
+    process.send({ started: true })
+  } else if (message === 'profile-stop') {
+    const { profile } = await post('Profiler.stop')
+    session.disconnect()
+    process.send(require('./profile-summary').summarize(profile))
+  } else {
+    const { user, system } = process.cpuUsage()
+    process.send({ cpu: user + system, served: { ...served } })
+  }
 })
 
 const ports = {}
