@@ -1,21 +1,24 @@
 'use strict'
-// signedUpload against a bare handler that only pipes the body to a file (no link, no checks, no digest, no sync),
-// both in one server process (bench/support/upload-server.js), interleaved round by round so they share the machine's
-// noise. For 1 kB, 1 MB and 50 MB bodies, without and with a `sha256` field: MB/s and server CPU per upload, and
-// their ratios. Then resumable uploads (tus-js-client, 8 MB chunks) against single PUTs, both through signedUpload.
-// Then ten 50 MB uploads at once to signedUpload, with the server's RSS before and at its peak: the
-// body is streamed, never held, so it stays flat. A benchmark, not a test: it prints, and fails only on errors.
+// signedUpload against a durable hand-written handler (no link and no checks, but the same steps to keep a file:
+// stream to a temporary beside it, fsync, rename, fsync the folder; with a digest, the SHA-256 checked as it streams),
+// both in one server process (bench/support/upload-server.js). Each round runs both, in a fresh random order, so
+// they share the machine's noise; ratios are taken round by round and printed as the median with their min–max. For
+// 1 kB, 1 MB and 50 MB bodies, without and with a `sha256` field: MB/s and server CPU per upload, and their ratios.
+// Then resumable uploads (tus-js-client, 8 MB chunks) against single PUTs, both through signedUpload. Then ten 50 MB
+// uploads at once to signedUpload, with the server's RSS before and at its peak: the body is streamed, never held,
+// so it stays flat. A benchmark, not a test: it prints, and fails only on errors.
 //
-//   npm run bench:uploads                 # 3 rounds
-//   BENCH_ROUNDS=5 npm run bench:uploads
+//   npm run bench:uploads                 # 5 rounds
+//   BENCH_ROUNDS=9 npm run bench:uploads
 const { createHash, randomBytes } = require('node:crypto')
 const { existsSync, mkdtempSync, readdirSync, rmSync } = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { createSigner } = require('express-signed-url')
 const { putBody, pool, startUploadServer, tusBody } = require('./support/upload-client')
+const { machine, shuffle, spread } = require('./support/rounds')
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 // Smaller sizes for the smoke run in the engine suite (BENCH_QUICK=1): the same code, seconds instead of minutes.
 const QUICK = process.env.BENCH_QUICK === '1'
 const SIZES = QUICK
@@ -36,61 +39,76 @@ async function main() {
   const server = await startUploadServer(root, key)
   const clear = () => {
     // The partial folder holds the tus rows' finished uploads under a second name until swept.
-    for (const side of ['ours', 'bare', 'partial'])
+    for (const side of ['ours', 'durable', 'partial'])
       for (const name of existsSync(path.join(root, side)) ? readdirSync(path.join(root, side)) : [])
         rmSync(path.join(root, side, name), { recursive: true, force: true })
   }
   let errors = 0
   let serial = 0
-  console.log(`Node ${process.version}, ${os.cpus().length} cores; ${ROUNDS} rounds, bare and signedUpload interleaved`)
-  console.log('body    sha256  bare MB/s  ours MB/s  ratio  bare CPU/upload  ours CPU/upload')
+  console.log(`${machine()}; ${ROUNDS} rounds, durable and signedUpload in a fresh random order each round`)
+  console.log('ratio: ours / durable in MB/s, and durable / ours in CPU per upload, round by round: median (min–max)')
+  console.log(
+    'body    sha256  durable MB/s  ours MB/s  ratio  durable CPU/upload  ours CPU/upload  CPU ratio  MB/s min–max',
+  )
   /**
-   * Two kinds of upload of one size, interleaved round by round (which goes first alternates, so neither always runs
-   * on a warmer or busier machine): each round `size.count` uploads made by `task(kind)`, then its MB/s and server
-   * CPU per upload, totalled over the rounds.
+   * Two kinds of upload of one size, each round in a random order: `size.count` uploads made by `task(kind)`, then
+   * its MB/s and server CPU per upload. Returns each kind's medians, and the per-round ratios' spreads.
    */
   const interleaved = async (kinds, size, task) => {
-    const total = Object.fromEntries(kinds.map((kind) => [kind, { ms: 0, cpu: 0 }]))
+    const runs = Object.fromEntries(kinds.map((kind) => [kind, []]))
     for (let round = 0; round < ROUNDS; round++) {
-      for (const kind of round % 2 === 0 ? kinds : [...kinds].reverse()) {
+      for (const kind of shuffle(kinds)) {
         const tasks = Array.from({ length: size.count }, () => task(kind))
         const cpu0 = (await server.ask('cpu')).cpu
         const t0 = process.hrtime.bigint()
         const statuses = await pool(tasks, size.concurrency)
-        total[kind].ms += Number(process.hrtime.bigint() - t0) / 1e6
-        total[kind].cpu += (await server.ask('cpu')).cpu - cpu0
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6
+        const cpu = (await server.ask('cpu')).cpu - cpu0
+        runs[kind].push({ mbps: (size.bytes * size.count) / 1e6 / (ms / 1000), cpu: cpu / 1000 / size.count })
         errors += statuses.filter((s) => s !== 201).length
         clear()
       }
     }
-    const mbps = (kind) => (size.bytes * size.count * ROUNDS) / 1e6 / (total[kind].ms / 1000)
-    const cpuPer = (kind) => total[kind].cpu / 1000 / (size.count * ROUNDS)
-    return { mbps, cpuPer }
+    const [base, other] = kinds
+    const median = (kind, figure) => spread(runs[kind].map((r) => r[figure])).median
+    return {
+      mbps: (kind) => median(kind, 'mbps'),
+      cpuPer: (kind) => median(kind, 'cpu'),
+      mbpsRatio: spread(runs[other].map((r, i) => r.mbps / runs[base][i].mbps)),
+      cpuRatio: spread(runs[other].map((r, i) => runs[base][i].cpu / r.cpu)),
+    }
   }
+  const range = ({ min, max }) => `${min.toFixed(2)}–${max.toFixed(2)}`
   const link = (prefix, options = {}) =>
     signer.sign(`${prefix}/${(serial++).toString(36)}.bin`, { method: 'put', ...options })
   for (const size of SIZES) {
     const body = randomBytes(size.bytes)
     const digest = createHash('sha256').update(body).digest('base64url')
     for (const withSha of [false, true]) {
-      const { mbps, cpuPer } = await interleaved(['bare', 'ours'], size, (side) => {
-        const target = side === 'bare' ? '/upload' : link('r', withSha ? { sha256: digest } : {})
+      const { mbps, cpuPer, mbpsRatio, cpuRatio } = await interleaved(['durable', 'ours'], size, (side) => {
+        const target =
+          side === 'durable'
+            ? `/upload${withSha ? `?sha256=${digest}` : ''}`
+            : link('r', withSha ? { sha256: digest } : {})
         return () => putBody(server.ports[side], target, body)
       })
       console.log(
-        `${size.label.padEnd(7)} ${(withSha ? 'yes' : 'no').padEnd(7)} ${mbps('bare').toFixed(1).padStart(9)}  ` +
-          `${mbps('ours').toFixed(1).padStart(9)}  ${(mbps('ours') / mbps('bare')).toFixed(2).padStart(5)}  ` +
-          `${cpuPer('bare').toFixed(2).padStart(12)} ms  ${cpuPer('ours').toFixed(2).padStart(12)} ms`,
+        `${size.label.padEnd(7)} ${(withSha ? 'yes' : 'no').padEnd(7)} ${mbps('durable').toFixed(1).padStart(12)}  ` +
+          `${mbps('ours').toFixed(1).padStart(9)}  ${mbpsRatio.median.toFixed(2).padStart(5)}  ` +
+          `${cpuPer('durable').toFixed(2).padStart(15)} ms  ${cpuPer('ours').toFixed(2).padStart(12)} ms` +
+          `${cpuRatio.median.toFixed(2).padStart(11)}  ${range(mbpsRatio).padStart(12)}`,
       )
     }
   }
   // Resumable against single PUT, both through signedUpload: what tus's creation and chunking cost.
   const CHUNK = 8 * 1024 * 1024
-  console.log(`\nresumable (tus, ${CHUNK / 1024 / 1024} MB chunks) against one PUT, both signedUpload, interleaved`)
-  console.log('body    PUT MB/s  tus MB/s  ratio  PUT CPU/upload  tus CPU/upload')
+  console.log(
+    `\nresumable (tus, ${CHUNK / 1024 / 1024} MB chunks) against one PUT, both signedUpload, in a random order each round`,
+  )
+  console.log('body    PUT MB/s  tus MB/s  ratio  PUT CPU/upload  tus CPU/upload  MB/s min–max')
   for (const size of QUICK ? [SIZES[1]] : SIZES.slice(1)) {
     const body = randomBytes(size.bytes)
-    const { mbps, cpuPer } = await interleaved(['put', 'tus'], size, (kind) => {
+    const { mbps, cpuPer, mbpsRatio } = await interleaved(['put', 'tus'], size, (kind) => {
       const target = link('t')
       return kind === 'put'
         ? () => putBody(server.ports.ours, target, body)
@@ -98,8 +116,8 @@ async function main() {
     })
     console.log(
       `${size.label.padEnd(7)} ${mbps('put').toFixed(1).padStart(8)}  ${mbps('tus').toFixed(1).padStart(8)}  ` +
-        `${(mbps('tus') / mbps('put')).toFixed(2).padStart(5)}  ${cpuPer('put').toFixed(2).padStart(11)} ms  ` +
-        `${cpuPer('tus').toFixed(2).padStart(11)} ms`,
+        `${mbpsRatio.median.toFixed(2).padStart(5)}  ${cpuPer('put').toFixed(2).padStart(11)} ms  ` +
+        `${cpuPer('tus').toFixed(2).padStart(11)} ms  ${range(mbpsRatio).padStart(12)}`,
     )
   }
   // Ten large uploads at once: the server's memory is what it was, plus buffers, never the bodies.
