@@ -1,5 +1,6 @@
 'use strict'
-// What verification costs on the other engines, each against its own floor, in alternating rounds of one run:
+// What verification costs on the other engines, each against its own floor, in rounds of one run, each
+// round in a fresh random order:
 // - nginx: requests/s through the njs verifier (examples/nginx) against the same files from a plain location of
 //   the same nginx, 1 kB and 1 MB, on loopback;
 // - workerd: verifications/s of the web signer's verify() inside a Worker against one crypto.subtle.verify of
@@ -12,6 +13,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { ROUNDS } = require('./support/engines-common')
+const { machine } = require('./support/rounds')
 const { nginxRows } = require('./support/engines-nginx')
 const { workerdRows } = require('./support/engines-workerd')
 
@@ -24,7 +26,7 @@ async function main() {
   fs.writeFileSync(path.join(root, 'private', '1MB.bin'), randomBytes(1024 * 1024))
   const key = randomBytes(32).toString('base64url')
   console.log(
-    `Engines on loopback: Node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores; ${ROUNDS} alternating rounds, medians\n`,
+    `Engines on loopback: ${machine()}; ${ROUNDS} rounds in a random order, medians (per-round ratios' min–max)\n`,
   )
   try {
     await nginxRows(root, key)

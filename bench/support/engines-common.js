@@ -3,6 +3,7 @@
 // environment, a GET, and the rounds every variant is measured in.
 const http = require('node:http')
 const path = require('node:path')
+const { shuffle, spread } = require('./rounds')
 
 const ROUNDS = Number(process.env.BENCH_ENGINES_ROUNDS ?? 3)
 const SECONDS = Number(process.env.BENCH_ENGINES_SECONDS ?? 3)
@@ -13,11 +14,7 @@ const LOOP = AMOUNT ?? 5000
 const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx'
 const ROOT = path.join(__dirname, '..', '..')
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
+const median = (values) => spread(values).median
 
 function get(url) {
   return new Promise((resolve, reject) => {
@@ -34,17 +31,15 @@ function get(url) {
 }
 
 /**
- * Alternating rounds of each variant; `measure` returns named figures (the first is the one ratios are taken of),
- * per-round ratios against the first variant, then medians.
+ * Rounds of every variant, each round in a fresh random order; `measure` returns named figures, each row has their
+ * medians and the medians of their per-round ratios against the first variant (`<figure> ratio`), with min–max
+ * (`<figure> range`).
  */
 async function rounds(variants, measure) {
   const names = Object.keys(variants)
   const runs = new Map(names.map((n) => [n, []]))
   for (let round = 0; round < ROUNDS; round++) {
-    for (let i = 0; i < names.length; i++) {
-      const name = names[(i + round) % names.length]
-      runs.get(name).push(await measure(name, variants[name]))
-    }
+    for (const name of shuffle(names)) runs.get(name).push(await measure(name, variants[name]))
   }
   const base = runs.get(names[0])
   return names.map((name) => {
@@ -52,7 +47,9 @@ async function rounds(variants, measure) {
     const row = { name }
     for (const figure of Object.keys(list[0])) {
       row[figure] = median(list.map((r) => r[figure]))
-      row[`${figure} ratio`] = median(list.map((r, i) => r[figure] / base[i][figure]))
+      const ratios = spread(list.map((r, i) => r[figure] / base[i][figure]))
+      row[`${figure} ratio`] = ratios.median
+      row[`${figure} range`] = `${ratios.min.toFixed(2)}–${ratios.max.toFixed(2)}`
     }
     return row
   })

@@ -101,7 +101,7 @@ async function nginxRows(root, key) {
       for (const row of await rounds(variants, load)) {
         console.log(
           `  ${file.padEnd(9)}${row.name.padEnd(18)}${row.rps.toFixed(0).padStart(9)} req/s${row['rps ratio'].toFixed(2).padStart(7)}` +
-            `${row.cpu.toFixed(0).padStart(9)} µs CPU/req${row['cpu ratio'].toFixed(2).padStart(7)}`,
+            `${row.cpu.toFixed(0).padStart(9)} µs CPU/req${row['cpu ratio'].toFixed(2).padStart(7)} (${row['cpu range']})`,
         )
       }
     }

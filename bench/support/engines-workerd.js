@@ -72,7 +72,7 @@ async function workerdRows(key) {
     )
     for (const row of await rounds(variants, measure)) {
       console.log(
-        `  ${row.name.padEnd(27)}${(row.rate / 1000).toFixed(1).padStart(8)} k/s${row['rate ratio'].toFixed(2).padStart(8)}`,
+        `  ${row.name.padEnd(27)}${(row.rate / 1000).toFixed(1).padStart(8)} k/s${row['rate ratio'].toFixed(2).padStart(8)} (${row['rate range']})`,
       )
     }
   } finally {
