@@ -123,15 +123,15 @@ function printGroup(result, print = console.log) {
     )
   if (result.ratios.length > 0) {
     print(
-      `  ${'ratio (ops/CPU-s against)'.padEnd(W)}${'median'.padStart(8)}${'p25–p75'.padStart(12)}${'min–max'.padStart(12)}` +
+      `  ${'ratio (ops/CPU-s against)'.padEnd(W)}${'median'.padStart(8)}${'p25–p75'.padStart(13)}${'min–max'.padStart(13)}` +
         `${'wall'.padStart(7)}  target`,
     )
     for (const r of result.ratios) {
       const { median, p25, p75, min, max } = r.cpu
       const target = r.target === undefined ? '' : targetText(r.target, median)
       print(
-        `  ${r.label.padEnd(W)}${median.toFixed(2).padStart(8)}${`${p25.toFixed(2)}–${p75.toFixed(2)}`.padStart(12)}` +
-          `${`${min.toFixed(2)}–${max.toFixed(2)}`.padStart(12)}${r.wall.toFixed(2).padStart(7)}  ${target}`,
+        `  ${r.label.padEnd(W)}${median.toFixed(2).padStart(8)}${`${p25.toFixed(2)}–${p75.toFixed(2)}`.padStart(13)}` +
+          `${`${min.toFixed(2)}–${max.toFixed(2)}`.padStart(13)}${r.wall.toFixed(2).padStart(7)}  ${target}`,
       )
     }
   }
