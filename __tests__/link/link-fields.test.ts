@@ -3,6 +3,8 @@ import path from 'node:path'
 import { createSigner, type SignOptions } from 'express-signed-url'
 import { createWebSigner } from 'express-signed-url/web'
 import { parseLink, stringToSign } from '../../lib/link/link-format'
+import fc from 'fast-check'
+import { EXTENSIONS } from '../../lib/link/link-fields'
 import { fieldVectors as fixture, optionsOf, keyOf as key, type FieldVector } from '../support/field-vectors'
 import { forgeMessage, KEY, NOW_MS, now } from '../support/helpers'
 
@@ -350,5 +352,30 @@ describe('extension fields', () => {
       const signer = createSigner({ key: KEY, now: () => NOW_MS + 1000, stableFor: '10m' })
       expect(signer.sign('a.png', { stableFor: 0 })).toContain(`expiry=${NOW_MS / 1000 + 1 + 3600}&`)
     })
+  })
+})
+
+describe('the readers of the numeric fields and the nonce', () => {
+  // Each field's one spelling, as a regular expression: what its reader must take, and nothing else.
+  const spelling: Record<string, RegExp> = {
+    scope: /^[1-9][0-9]?$/,
+    notBefore: /^[1-9][0-9]{0,10}$/,
+    issued: /^[1-9][0-9]{0,10}$/,
+    uses: /^[1-9][0-9]{0,5}$/,
+    nonce: /^[A-Za-z0-9_-]{16}$/,
+  }
+  it.each(Object.keys(spelling))('%s reads exactly its one spelling', (property) => {
+    const read = EXTENSIONS.find(([p]) => p === property)![2]
+    const text = fc.oneof(
+      fc.stringMatching(spelling[property]),
+      fc.string({ unit: fc.constantFrom(...'0123456789aZ_-+ .é'.split('')), maxLength: 18 }),
+    )
+    fc.assert(
+      fc.property(text, (t) => {
+        const good = spelling[property].test(t)
+        expect(read(t)).toBe(good ? (property === 'nonce' ? t : Number(t)) : undefined)
+      }),
+      { numRuns: 3000 },
+    )
   })
 })

@@ -1,4 +1,4 @@
-import { decodeSignature } from '../../lib/util/base64url'
+import { decodeSignature, isBase64Url } from '../../lib/util/base64url'
 
 const SIG = 'JAlvetgMrDoUCbglQ1WCmsFg_gDoM_pv_puL2rc6ksc'
 
@@ -24,5 +24,15 @@ describe('base64url', () => {
     ])('refuses %s', (_what, sig) => {
       expect(decodeSignature(sig, out)).toBe(false)
     })
+  })
+})
+
+describe('isBase64Url()', () => {
+  it("takes exactly base64url's 64 characters", () => {
+    for (let c = 0; c < 0x3000; c++) {
+      const ch = String.fromCharCode(c)
+      expect(isBase64Url(`a${ch}b`)).toBe(/^[A-Za-z0-9_-]$/.test(ch))
+    }
+    expect(isBase64Url('')).toBe(true)
   })
 })

@@ -38,6 +38,12 @@ export function isCanonicalSignature(signature: string): boolean {
   return decodeSignature(signature, SCRATCH)
 }
 
+/** Whether every character of `text` is one of base64url's 64. */
+export function isBase64Url(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (sixtet(text, i) < 0) return false
+  return true
+}
+
 /** The 6-bit value of the base64url character at `i`, or -1. */
 export function sixtet(text: string, i: number): number {
   const c = text.charCodeAt(i)
