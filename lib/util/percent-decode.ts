@@ -1,6 +1,8 @@
 // Percent-decoding, written out: what decodeURIComponent does, with undefined where it throws. Kept by hand because
 // decodeURIComponent cost 271 ns of a 33-character path with two escapes (a third of a verify), and this 50-70 ns
-// (measured, Node 20); a property test holds the two to one answer on every string.
+// (measured, Node 20); a property test holds the two to one answer on every string, short or long.
+
+const LONG = 100
 
 const HEX = new Int8Array(128).fill(-1)
 for (let i = 0; i < 16; i++) {
@@ -22,6 +24,15 @@ function byteAt(text: string, i: number): number {
  * form, a surrogate, a code point past U+10FFFF).
  */
 export function percentDecode(text: string): string | undefined {
+  // Past a short path, decodeURIComponent wins: escape after escape, it decodes 1000 characters in 1.7 µs, this in
+  // 4 µs (measured); below 100 characters this wins, 2-3 times over where escapes are few.
+  if (text.length > LONG) {
+    try {
+      return decodeURIComponent(text)
+    } catch {
+      return undefined
+    }
+  }
   let out = ''
   let from = 0
   for (let i = text.indexOf('%'); i !== -1; i = text.indexOf('%', from)) {
