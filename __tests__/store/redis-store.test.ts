@@ -228,7 +228,9 @@ describe('createRedisStore: loads and messages', () => {
     const refused = fakeStandalone(scripts)
     refused.client.connect = () =>
       Promise.reject(new Error('reconnect gave up', { cause: new Error('WRONGPASS invalid username-password pair') }))
-    await expect(createRedisStore({ client: refused.client }).ready).rejects.toThrow(/gave up/)
+    const refusedStore = createRedisStore({ client: refused.client })
+    await expect(refusedStore.ready).rejects.toThrow(/gave up/)
+    await refusedStore.close()
   })
 
   it('with waitForReplicas, counts a use only once WAIT confirms it: refused (rejects) otherwise', async () => {
