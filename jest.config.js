@@ -1,6 +1,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  // jest's Node environment, less Node's DEP0170 warning when it comes from parseurl (a dependency): see the file.
+  testEnvironment: '<rootDir>/__tests__/support/environment.ts',
   // One worker per core: jest's default leaves one core idle, and most suites wait on loopback sockets and child
   // processes rather than the CPU (on 2 cores: 53 s instead of 90 s).
   maxWorkers: '100%',

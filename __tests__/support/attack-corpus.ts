@@ -2,7 +2,7 @@
 // It is data for any engine that claims to verify these links (the Node guard here; other engines may share it):
 // each case builds its request target from a context, so the same case runs at any mount and with any key.
 import { createHash, createHmac } from 'node:crypto'
-import { parse as urlParse } from 'node:url'
+import parseurl from 'parseurl'
 import type { SignedUrlErrorCode } from '../../lib/util/errors'
 
 export interface AttackContext {
@@ -42,14 +42,14 @@ export interface AttackCase {
 }
 
 /**
- * Whether this Node's url.parse throws on an absolute-form target. parseurl, and so the Express routers and
- * Connect, then fail before any middleware runs: the routers route it to nothing (404), Connect throws. Which
+ * Whether parseurl (this Node's url.parse, under it) throws on an absolute-form target. The Express routers and
+ * Connect then fail before any middleware runs: the routers route it to nothing (404), Connect throws. Which
  * authorities it throws on changes between Node versions (Node 24 reads `xn--a`, Node 26 throws on `h:x:`), so the
  * outcome of those cases is the guard's refusal where the request reaches it, and the framework's where not.
  */
 export function urlParseThrows(target: string): boolean {
   try {
-    urlParse(target)
+    parseurl({ url: target } as Parameters<typeof parseurl>[0])
     return false
   } catch {
     return true
