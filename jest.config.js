@@ -5,6 +5,10 @@ module.exports = {
   // One worker per core: jest's default leaves one core idle, and most suites wait on loopback sockets and child
   // processes rather than the CPU (on 2 cores: 53 s instead of 90 s).
   maxWorkers: '100%',
+  // What any one test may take before jest calls it hung. Jest's default, 5 s, is a bet on the machine's speed: on
+  // two cores with two busy processes beside the suite, a test that takes 1.5 s alone takes several times that.
+  // Tests that start processes add a budget per process to it (__tests__/support/budget.ts).
+  testTimeout: 30_000,
   roots: ['<rootDir>/__tests__'],
   // Only *.test.ts are suites; helpers.ts and fixtures are not.
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
+import { budget, starting } from '../support/budget'
 
 const APP = path.join(path.join(__dirname, '..'), '..', 'examples', 'app.js')
 
@@ -42,9 +43,9 @@ describe('several processes sharing keys', () => {
   const running: Instance[] = []
   afterEach(async () => {
     await Promise.all(running.splice(0).map(stop))
-  })
+  }, budget(1))
 
-  it('serves in one process a link signed by another', async () => {
+  starting(3).it('serves in one process a link signed by another', async () => {
     const keys = [randomBytes(32).toString('base64url')]
     running.push(await startInstance(keys), await startInstance(keys))
     for (const [from, to] of [
@@ -107,10 +108,10 @@ describe('several processes sharing keys', () => {
       expect(links).toHaveLength(10)
       if (ids) expect(links.filter((link) => link.includes('&kid=2026-12&'))).toHaveLength(3)
     },
-    60_000,
+    budget(6), // two instances, then four restarts one at a time
   )
 
-  it('will not start on a malformed SIGNING_KEYS, and says why without quoting a key', async () => {
+  starting(1).it('will not start on a malformed SIGNING_KEYS, and says why without quoting a key', async () => {
     const secret = randomBytes(32).toString('base64url')
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', SIGNING_KEYS: `not an id:${secret}` }
     delete env.SIGNING_KEY

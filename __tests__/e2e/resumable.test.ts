@@ -10,12 +10,15 @@ import os from 'node:os'
 import path from 'node:path'
 import * as tus from 'tus-js-client'
 import { createSigner } from 'express-signed-url'
+import { budget, starting } from '../support/budget'
 import { NOW_MS } from '../support/helpers'
 
 const APP = path.join(__dirname, '..', 'support', 'tus-app.js')
 const KEY = 'tus-test-key-0123456789-0123456789-0123456789'
 const signer = createSigner({ key: KEY, now: () => NOW_MS })
 const MiB = 1024 * 1024
+// Every test starts the server process (those that start it again say so), and waits on it.
+jest.setTimeout(budget(1))
 
 interface Server {
   child: ChildProcess
@@ -120,7 +123,7 @@ describe('a resumable upload with tus-js-client', () => {
     expect(Buffer.from(await served.arrayBuffer()).equals(data)).toBe(true)
   })
 
-  it('resumes after the server is killed (SIGKILL) mid-upload and started again', async () => {
+  starting(2).it('resumes after the server is killed (SIGKILL) mid-upload and started again', async () => {
     let server = await start()
     const data = randomBytes(6 * MiB)
     const endpoint = server.base + putLink('killed.bin')
@@ -455,7 +458,7 @@ describe('the checksum extension (Upload-Checksum on a PATCH)', () => {
 })
 
 describe('abandoned uploads', () => {
-  it('are swept at start once their link has expired, and not before', async () => {
+  starting(3).it('are swept at start once their link has expired, and not before', async () => {
     const server = await start()
     const link = signer.sign('files/left.bin', { method: 'put', ttl: 600 })
     const left = await upload(randomBytes(3 * MiB), { endpoint: server.base + link }, { chunks: 1 })

@@ -6,6 +6,7 @@ import net, { type AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { createSigner, signedStatic, signedUpload, type SignOptions } from 'express-signed-url'
+import { starting } from '../support/budget'
 import { frameworks, KEY, NOW_MS, now, put, withWrongSignature, type Reply } from '../support/helpers'
 
 // Uploads through real servers on Express 4, Express 5 and Connect: the links, the caps, the types, the digest,
@@ -482,53 +483,56 @@ describe('signedUpload', () => {
     expect(() => signer.sign('files/.env', { method: 'put' })).toThrow('names a file: not a folder, nor a dotfile')
   })
 
-  it('after a kill -9 mid-upload, the next start sweeps the temporary: nothing partial is left', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'signed-upload-kill-'))
-    const script = `
+  starting(1).it(
+    'after a kill -9 mid-upload, the next start sweeps the temporary: nothing partial is left',
+    async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'signed-upload-kill-'))
+      const script = `
       const http = require('node:http')
       const { signedUpload } = require(${JSON.stringify(path.join(path.join(__dirname, '..'), '..', 'dist'))})
       const uploads = signedUpload(${JSON.stringify(dir)}, { key: ${JSON.stringify(KEY)}, now: () => ${NOW_MS}, maxBytes: 1e9 })
       const server = http.createServer((req, res) => uploads(req, res, () => { res.statusCode = 404; res.end() }))
       server.listen(0, '127.0.0.1', () => console.log(server.address().port))`
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
-    try {
-      const childPort = await new Promise<number>((resolve) =>
-        child.stdout.once('data', (d: Buffer) => resolve(Number(String(d)))),
-      )
-      // The temporary appears once the child has the body's first bytes: watched, not waited for.
-      const created = new Promise<void>((resolve) => {
-        const watcher = fs.watch(dir, () => {
-          if (readdirSync(dir).some((f) => f.endsWith('.upload'))) {
-            watcher.close()
-            resolve()
-          }
+      const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+      try {
+        const childPort = await new Promise<number>((resolve) =>
+          child.stdout.once('data', (d: Buffer) => resolve(Number(String(d)))),
+        )
+        // The temporary appears once the child has the body's first bytes: watched, not waited for.
+        const created = new Promise<void>((resolve) => {
+          const watcher = fs.watch(dir, () => {
+            if (readdirSync(dir).some((f) => f.endsWith('.upload'))) {
+              watcher.close()
+              resolve()
+            }
+          })
         })
-      })
-      const req = http.request({
-        host: '127.0.0.1',
-        port: childPort,
-        method: 'PUT',
-        path: signer.sign('big.bin', { method: 'put' }),
-      })
-      req.on('error', () => undefined)
-      req.write(randomBytes(64 * 1024))
-      await created
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGKILL')
-      await exited
-      req.destroy()
-      const [left] = readdirSync(dir).filter((f) => f.endsWith('.upload'))
-      expect(readdirSync(dir)).toEqual([left])
-      // Not written since the kill: once older than twice the timeout, the next start removes it.
-      const old = new Date(Date.now() - 120_000)
-      fs.utimesSync(path.join(dir, left), old, old)
-      expect(await signedUpload(dir, { signer, maxBytes: 10 }).ready).toBe(1)
-      expect(readdirSync(dir)).toEqual([])
-    } finally {
-      child.kill('SIGKILL')
-      rmSync(dir, { recursive: true, force: true })
-    }
-  })
+        const req = http.request({
+          host: '127.0.0.1',
+          port: childPort,
+          method: 'PUT',
+          path: signer.sign('big.bin', { method: 'put' }),
+        })
+        req.on('error', () => undefined)
+        req.write(randomBytes(64 * 1024))
+        await created
+        const exited = new Promise((resolve) => child.once('exit', resolve))
+        child.kill('SIGKILL')
+        await exited
+        req.destroy()
+        const [left] = readdirSync(dir).filter((f) => f.endsWith('.upload'))
+        expect(readdirSync(dir)).toEqual([left])
+        // Not written since the kill: once older than twice the timeout, the next start removes it.
+        const old = new Date(Date.now() - 120_000)
+        fs.utimesSync(path.join(dir, left), old, old)
+        expect(await signedUpload(dir, { signer, maxBytes: 10 }).ready).toBe(1)
+        expect(readdirSync(dir)).toEqual([])
+      } finally {
+        child.kill('SIGKILL')
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  )
 
   it("sweeps temporaries not written for twice the timeout, and keeps younger ones (a live replica's)", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'signed-upload-sweep-'))

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import * as tus from 'tus-js-client'
+import { budget } from '../support/budget'
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples')
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
     })
     child.once('exit', (code) => reject(new Error(`the example exited with ${code}`)))
   })
-}, 30_000)
+}, budget(1))
 afterAll(() => {
   child?.kill()
 })

@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import request from 'supertest'
 import { createMemoryStore, createSigner } from 'express-signed-url'
+import { starting } from '../support/budget'
 import { KEY, NOW_MS, now, send } from '../support/helpers'
 
 type AppFactory = (o: {
@@ -119,7 +120,7 @@ async function startExample(command: string, args: string[], env: NodeJS.Process
 }
 
 describe('examples/app.js, as npm start runs it', () => {
-  it('starts with a generated key and a warning when SIGNING_KEY is unset, and honours PORT', async () => {
+  starting(1).it('starts with a generated key and a warning when SIGNING_KEY is unset, and honours PORT', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' }
     delete env.SIGNING_KEY
     const { child, output } = await startExample(process.execPath, [path.join(EXAMPLES, 'app.js')], env)
@@ -131,29 +132,32 @@ describe('examples/app.js, as npm start runs it', () => {
     }
   })
 
-  it('runs in the foreground of npm: a signal to npm stops the server; HOST picks the interface', async () => {
-    // npm start is the build, then `exec npm run example`, which `exec`s node: npm's signal reaches the server.
-    // (The build is not run here: it would rewrite dist/ under the suites running beside this one.)
-    const scripts = (
-      JSON.parse(readFileSync(path.join(path.join(__dirname, '..'), '..', 'package.json'), 'utf8')) as {
-        scripts: Record<string, string>
-      }
-    ).scripts
-    expect(scripts.start).toBe('npm run build --silent && exec npm run --silent example')
-    expect(scripts.example).toBe('exec node examples/app.js')
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1' }
-    delete env.SIGNING_KEY
-    const { child: npm, port, output } = await startExample('npm', ['run', '--silent', 'example'], env)
-    expect(output.stdout).toContain(`on http://127.0.0.1:${port}`)
-    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200)
-    const exited = new Promise((resolve) => npm.on('exit', resolve))
-    npm.kill('SIGTERM')
-    await exited
-    // The server went with npm: nothing listens on its port any more (no orphan re-parented to init).
-    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow()
-  }, 30_000)
+  starting(2).it(
+    'runs in the foreground of npm: a signal to npm stops the server; HOST picks the interface',
+    async () => {
+      // npm start is the build, then `exec npm run example`, which `exec`s node: npm's signal reaches the server.
+      // (The build is not run here: it would rewrite dist/ under the suites running beside this one.)
+      const scripts = (
+        JSON.parse(readFileSync(path.join(path.join(__dirname, '..'), '..', 'package.json'), 'utf8')) as {
+          scripts: Record<string, string>
+        }
+      ).scripts
+      expect(scripts.start).toBe('npm run build --silent && exec npm run --silent example')
+      expect(scripts.example).toBe('exec node examples/app.js')
+      const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1' }
+      delete env.SIGNING_KEY
+      const { child: npm, port, output } = await startExample('npm', ['run', '--silent', 'example'], env)
+      expect(output.stdout).toContain(`on http://127.0.0.1:${port}`)
+      expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200)
+      const exited = new Promise((resolve) => npm.on('exit', resolve))
+      npm.kill('SIGTERM')
+      await exited
+      // The server went with npm: nothing listens on its port any more (no orphan re-parented to init).
+      await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow()
+    },
+  )
 
-  it('explains a refusal under DEBUG=express-signed-url, without the query', async () => {
+  starting(1).it('explains a refusal under DEBUG=express-signed-url, without the query', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DEBUG: 'express-signed-url', SIGNING_KEY: KEY }
     const { child, port, output } = await startExample(process.execPath, [path.join(EXAMPLES, 'app.js')], env)
     try {
@@ -173,7 +177,7 @@ describe('examples/app.js, as npm start runs it', () => {
     }
   })
 
-  it('refuses to start with a short SIGNING_KEY, without printing it', async () => {
+  starting(1).it('refuses to start with a short SIGNING_KEY, without printing it', async () => {
     const child = spawn(process.execPath, [path.join(EXAMPLES, 'app.js')], {
       env: { ...process.env, PORT: '0', SIGNING_KEY: 'tooshortsecret' },
       cwd: path.join(path.join(__dirname, '..'), '..'),

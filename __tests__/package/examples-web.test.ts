@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { createSigner } from 'express-signed-url'
+import { starting } from '../support/budget'
 import { KEY } from '../support/helpers'
 
 const ROOT = path.join(path.join(__dirname, '..'), '..')
@@ -18,7 +19,7 @@ describe('examples/edge-handler.mjs', () => {
     }
     console.log(JSON.stringify(results))`
 
-  it('signs links that the Node guard accepts, and refuses bad requests', async () => {
+  starting(1).it('signs links that the Node guard accepts, and refuses bad requests', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
       cwd: ROOT,
       env: { ...process.env, KEY },

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { starting } from '../support/budget'
 
 const ROOT = path.join(path.join(__dirname, '..'), '..')
 const SCRIPT = `
@@ -21,7 +22,7 @@ describe('the built package', () => {
     expect(existsSync(path.join(ROOT, 'dist', 'index.d.ts'))).toBe(true)
   })
 
-  it('ships its LICENSE, README, CHANGELOG and SECURITY policy, and no sources or tests', () => {
+  starting(1).it('ships its LICENSE, README, CHANGELOG and SECURITY policy, and no sources or tests', () => {
     const [packed] = JSON.parse(
       execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' }),
     ) as [{ files: { path: string }[] }]
@@ -33,7 +34,7 @@ describe('the built package', () => {
     expect(files.filter((f) => /^(lib|__tests__|examples|bench)\//.test(f))).toEqual([])
   })
 
-  it('loads with CommonJS require', () => {
+  starting(1).it('loads with CommonJS require', () => {
     const out = execFileSync(
       process.execPath,
       [
@@ -47,7 +48,7 @@ describe('the built package', () => {
     expect(JSON.parse(out)).toEqual(EXPECTED)
   })
 
-  it('loads with an ESM import of named exports', () => {
+  starting(1).it('loads with an ESM import of named exports', () => {
     const out = execFileSync(
       process.execPath,
       [
@@ -62,7 +63,7 @@ describe('the built package', () => {
     expect(JSON.parse(out)).toEqual(EXPECTED)
   })
 
-  it('has one SignedUrlError for instanceof, whichever entries and module systems are mixed', () => {
+  starting(1).it('has one SignedUrlError for instanceof, whichever entries and module systems are mixed', () => {
     const out = execFileSync(
       process.execPath,
       [
@@ -87,23 +88,26 @@ describe('the built package', () => {
     expect(JSON.parse(out)).toEqual([true, true, true, true, true, true, false, false])
   })
 
-  it('has types that stand alone: a Connect app with only @types/node, and an ESM app, compile against the tarball', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'signed-url-consumer-'))
-    try {
-      execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, stdio: 'pipe' })
-      const modules = path.join(dir, 'node_modules')
-      mkdirSync(path.join(modules, '@types'), { recursive: true })
-      const tarball = execFileSync('sh', ['-c', 'ls *.tgz'], { cwd: dir, encoding: 'utf8' }).trim()
-      execFileSync('tar', ['xzf', tarball], { cwd: dir })
-      cpSync(path.join(dir, 'package'), path.join(modules, 'express-signed-url'), { recursive: true })
-      // Only @types/node beside the package: no @types/express, serve-static or connect for its types to lean on.
-      symlinkSync(path.join(ROOT, 'node_modules', '@types', 'node'), path.join(modules, '@types', 'node'))
-      cpSync(path.join(path.join(__dirname, '..'), 'fixtures', 'consumer'), dir, { recursive: true })
-      const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
-      // Every @ts-expect-error in the fixtures must be an error, and nothing else may be.
-      expect(() => execFileSync(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' })).not.toThrow()
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
-  }, 60_000)
+  starting(4).it(
+    'has types that stand alone: a Connect app with only @types/node, and an ESM app, compile against the tarball',
+    () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'signed-url-consumer-'))
+      try {
+        execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { cwd: ROOT, stdio: 'pipe' })
+        const modules = path.join(dir, 'node_modules')
+        mkdirSync(path.join(modules, '@types'), { recursive: true })
+        const tarball = execFileSync('sh', ['-c', 'ls *.tgz'], { cwd: dir, encoding: 'utf8' }).trim()
+        execFileSync('tar', ['xzf', tarball], { cwd: dir })
+        cpSync(path.join(dir, 'package'), path.join(modules, 'express-signed-url'), { recursive: true })
+        // Only @types/node beside the package: no @types/express, serve-static or connect for its types to lean on.
+        symlinkSync(path.join(ROOT, 'node_modules', '@types', 'node'), path.join(modules, '@types', 'node'))
+        cpSync(path.join(path.join(__dirname, '..'), 'fixtures', 'consumer'), dir, { recursive: true })
+        const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+        // Every @ts-expect-error in the fixtures must be an error, and nothing else may be.
+        expect(() => execFileSync(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' })).not.toThrow()
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  )
 })
