@@ -52,8 +52,7 @@ function createSignedFilesApp({
       },
     }),
   )
-  // The style the upload and download pages share.
-  app.get('/example.css', (_req, res) => res.sendFile(path.join(__dirname, 'public', 'example.css')))
+  mountPageAssets(app)
   mountUploads(app, signer, uploads)
   mountDownloads(app, signer, store)
   app.get('/', (_req, res) => {
@@ -72,6 +71,16 @@ function createSignedFilesApp({
     res.status(status).set('Cache-Control', 'no-store').type('text/plain').send(`${http.STATUS_CODES[status]}\n`)
   })
   return app
+}
+
+/**
+ * Adds to `app` what the example's pages link: the style the upload and download pages share, and the icon, also at
+ * /favicon.ico, which a browser asks for on its own (showing an image or a refusal by itself, for one).
+ */
+function mountPageAssets(app) {
+  app.get('/example.css', (_req, res) => res.sendFile(path.join(__dirname, 'public', 'example.css')))
+  app.get('/favicon.svg', (_req, res) => res.sendFile(path.join(__dirname, 'public', 'favicon.svg')))
+  app.get('/favicon.ico', (_req, res) => res.redirect(301, '/favicon.svg'))
 }
 
 /**
@@ -116,4 +125,4 @@ function start(createApp, engine) {
   })
 }
 
-module.exports = { createSignedFilesApp, start }
+module.exports = { createSignedFilesApp, mountPageAssets, start }

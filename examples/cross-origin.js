@@ -7,6 +7,7 @@ const { randomBytes } = require('node:crypto')
 const path = require('node:path')
 const express = require('express')
 const { createSigner, signedStatic, signedUpload } = require('express-signed-url')
+const { mountPageAssets } = require('./common')
 
 /** The two apps: `pages` for the page's origin, `files` for the files host's, both with one signer's keys. */
 function createCrossOriginApps({ key, now = Date.now, pageOrigin, filesOrigin, folder }) {
@@ -19,7 +20,7 @@ function createCrossOriginApps({ key, now = Date.now, pageOrigin, filesOrigin, f
 
   const pages = express()
   pages.get('/', (_req, res) => res.redirect('/upload/resumable'))
-  pages.get('/example.css', (_req, res) => res.sendFile(path.join(__dirname, 'public', 'example.css')))
+  mountPageAssets(pages)
   pages.get('/upload/resumable', (_req, res) => res.sendFile(path.join(__dirname, 'public', 'resumable.html')))
   pages.use('/vendor/uppy', express.static(path.join(path.dirname(require.resolve('uppy/package.json')), 'dist')))
   // As in uploads.js: a real app puts this behind its login. The link names the files host, so the page uploads

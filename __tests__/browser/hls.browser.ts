@@ -31,6 +31,8 @@ it('plays the video through a single grant, and refuses its segments to a browse
   const context = await browser.newContext()
   const page = await context.newPage()
   const media = new Map<string, number>()
+  const logged: string[] = []
+  page.on('console', (message) => message.type() === 'error' && logged.push(message.text()))
   page.on('response', (res) => {
     const { pathname } = new URL(res.url())
     if (pathname.startsWith('/private/')) media.set(pathname, res.status())
@@ -52,6 +54,7 @@ it('plays the video through a single grant, and refuses its segments to a browse
   const segments = [...media.keys()].filter((p) => p.endsWith('.ts'))
   expect(segments.length).toBeGreaterThanOrEqual(1)
   for (const segment of segments) expect([segment, media.get(segment)]).toEqual([segment, 200])
+  expect(logged).toEqual([]) // nothing missing: not even the icon
   await context.close()
 
   const fresh = await browser.newContext()

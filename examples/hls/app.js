@@ -5,7 +5,7 @@
 const path = require('node:path')
 const express = require('express')
 const { createSigner, signedStatic, signUrls } = require('express-signed-url')
-const { start } = require('../common')
+const { mountPageAssets, start } = require('../common')
 
 const VIDEO = 'private/videos/demo/'
 // The grant must outlive playback: the video's length, plus time for pauses and seeking. A grant that expires
@@ -21,6 +21,7 @@ function createApp({ key, keys, now = Date.now }) {
   app.use('/private', signedStatic(path.join(__dirname, 'private'), { signer }))
   // The player library, served from the package that ships it (a devDependency of this repository).
   app.get('/vendor/hls.min.js', (_req, res) => res.sendFile(require.resolve('hls.js/dist/hls.min.js')))
+  mountPageAssets(app)
 
   app.get('/', (_req, res) => {
     // Check here that the visitor may watch this video (session, purchase, ...), then grant its folder.
@@ -33,7 +34,7 @@ function createApp({ key, keys, now = Date.now }) {
 function page(playlist, expiresAt) {
   return `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>HLS through a folder grant</title>
+<head><meta charset="utf-8"><title>HLS through a folder grant</title><link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <style>body { font: 16px/1.5 system-ui, sans-serif; max-width: 44rem; margin: 2rem auto; padding: 0 1rem; }</style></head>
 <body>
   <h1>HLS through a folder grant</h1>
