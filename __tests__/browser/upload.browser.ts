@@ -102,6 +102,39 @@ describe('the upload page in Chromium', () => {
     }
   }, 60_000)
 
+  it('shows no image box before an upload, none left under a later text upload, and wraps a long digest', async () => {
+    const text = path.join(folder, 'note.txt')
+    writeFileSync(text, 'a note\n')
+    // A phone's width: the status's SHA-256 is one long word.
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } })
+    try {
+      const page = await context.newPage()
+      const preview = async () =>
+        page.$eval('#preview', (img) => ({
+          shown: (img as HTMLImageElement).getBoundingClientRect().height > 0,
+          src: img.getAttribute('src'),
+        }))
+      await page.goto(`${base}/upload`)
+      expect(await preview()).toEqual({ shown: false, src: null })
+
+      await page.setInputFiles('#file', path.join(EXAMPLES, 'private', 'image.png'))
+      await page.click('#send')
+      await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Uploaded'))
+      await page.waitForFunction(() => (document.getElementById('preview') as HTMLImageElement).complete)
+      expect(await preview()).toEqual({ shown: true, src: expect.stringMatching(/^\/uploads\/[0-9a-f]{16}\.png\?/) })
+
+      await page.setInputFiles('#file', text)
+      await page.click('#send')
+      await page.waitForFunction(() => /\.txt /.test(document.getElementById('status')!.textContent!))
+      expect(await preview()).toEqual({ shown: false, src: null })
+      expect(await page.getAttribute('#link', 'href')).toMatch(/^\/uploads\/[0-9a-f]{16}\.txt\?/)
+      // Nothing runs out of the column: the page is no wider than the window.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
+    } finally {
+      await context.close()
+    }
+  }, 60_000)
+
   it('says why when the server refuses the file (a type the page may not upload)', async () => {
     const file = path.join(folder, 'page.html')
     writeFileSync(file, '<p>not allowed</p>')
