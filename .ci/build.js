@@ -2,8 +2,8 @@
 // Builds dist/ from lib/: the CommonJS build with its types (tsconfig.json), then the ES module build of the web
 // entry (lib/tsconfig.web.json).
 //
-//   node scripts/build.js            dist/ removed first, then built whole (npm run build: tests, prepare, publish)
-//   node scripts/build.js --changed  only what changed since the last build, nothing when nothing did (npm start)
+//   node .ci/build.js            dist/ removed first, then built whole (npm run build: tests, prepare, publish)
+//   node .ci/build.js --changed  only what changed since the last build, nothing when nothing did (npm start)
 //
 // Both compile incrementally: TypeScript keeps what it knows of each build in dist/.tsbuildinfo/ (removed with
 // dist/, left out of the package), and recompiles only the files that changed and those that depend on them. With

@@ -1,4 +1,4 @@
-// scripts/build.js on a small copy of the layout (a lib/ of four modules, the real configurations and the installed
+// .ci/build.js on a small copy of the layout (a lib/ of four modules, the real configurations and the installed
 // TypeScript): npm run build removes dist/ and builds it whole; npm start's --changed builds only what changed, and
 // starts no compiler when nothing did.
 import { spawnSync } from 'node:child_process'
@@ -20,9 +20,9 @@ import { starting } from '../support/budget'
 const ROOT = path.join(__dirname, '..', '..')
 let dir: string
 
-/** Runs the copy's scripts/build.js with `args`; what it printed. */
+/** Runs the copy's .ci/build.js with `args`; what it printed. */
 function build(...args: string[]): string {
-  const run = spawnSync(process.execPath, [path.join(dir, 'scripts', 'build.js'), ...args], { encoding: 'utf8' })
+  const run = spawnSync(process.execPath, [path.join(dir, '.ci', 'build.js'), ...args], { encoding: 'utf8' })
   expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' })
   return run.stdout
 }
@@ -37,8 +37,8 @@ function edit(file: string, text: string, at: Date) {
 beforeEach(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'signed-url-build-'))
   mkdirSync(path.join(dir, 'lib', 'util'), { recursive: true })
-  mkdirSync(path.join(dir, 'scripts'))
-  cpSync(path.join(ROOT, 'scripts', 'build.js'), path.join(dir, 'scripts', 'build.js'))
+  mkdirSync(path.join(dir, '.ci'))
+  cpSync(path.join(ROOT, '.ci', 'build.js'), path.join(dir, '.ci', 'build.js'))
   cpSync(path.join(ROOT, 'tsconfig.json'), path.join(dir, 'tsconfig.json'))
   cpSync(path.join(ROOT, 'lib', 'tsconfig.web.json'), path.join(dir, 'lib', 'tsconfig.web.json'))
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'copy', type: 'commonjs' }))
@@ -54,7 +54,7 @@ beforeEach(() => {
 })
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
-describe('scripts/build.js', () => {
+describe('.ci/build.js', () => {
   starting(9).it('--changed builds all at first, nothing when nothing changed, then only what did', () => {
     expect(build('--changed')).toMatch(
       /^Building dist\/ from lib\/ \(the first start[^\n]*\nBuilt dist\/ in [\d.]+ s\.\n$/,

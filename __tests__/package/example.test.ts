@@ -143,7 +143,7 @@ describe('examples/app.js, as npm start runs it', () => {
           scripts: Record<string, string>
         }
       ).scripts
-      expect(scripts.start).toBe('node scripts/build.js --changed && exec npm run --silent example')
+      expect(scripts.start).toBe('node .ci/build.js --changed && exec npm run --silent example')
       expect(scripts.example).toBe('exec node examples/app.js')
       const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1' }
       delete env.SIGNING_KEY
