@@ -62,9 +62,12 @@ export function parseGrant(value: string): ParsedLink | undefined {
   // MACs are checked on every request, never kept).
   let grant = recent.get(value)
   if (grant === undefined && !recent.has(value)) {
-    if (recent.size >= 256) recent.clear()
     grant = readGrant(value)
-    recent.set(value, grant)
+    // Kept only when it is the size of a real cookie (4 kB): a longer value given to verify is read each time.
+    if (value.length <= 4096) {
+      if (recent.size >= 256) recent.clear()
+      recent.set(value, grant)
+    }
   }
   if (grant === undefined) return undefined
   const { path, expiry, kid, scope, signature, message } = grant
@@ -98,9 +101,10 @@ function readGrant(value: string): ParsedLink | undefined {
   return { path: folder, expiry, kid: id, scope, signature, message }
 }
 
-// Bytes as text: ASCII (what most folders are) one character a byte, else strict UTF-8; undefined when not UTF-8.
+// Bytes as text: a short ASCII folder (what most are) one character a byte, else strict UTF-8; undefined when not
+// UTF-8. Short only: `apply` passes every byte as an argument, and some hundred thousand overflow the stack.
 function utf8Text(bytes: Uint8Array): string | undefined {
-  let ascii = true
+  let ascii = bytes.length <= 1024
   for (let i = 0; i < bytes.length && ascii; i++) ascii = bytes[i] < 0x80
   if (ascii) return String.fromCharCode.apply(null, bytes as unknown as number[])
   try {
