@@ -1,8 +1,9 @@
-// How the Redis store sends commands: each bounded in time, and in how many may wait at once; scripts by their
-// digest; and writes that must survive a failover confirmed by the replicas (WAIT).
+// How the Redis store sends commands: each bounded in time (redis-deadlines.ts), and in how many may wait at once;
+// scripts by their digest; and writes that must survive a failover confirmed by the replicas (WAIT).
 import { createHash } from 'node:crypto'
 import { RENEW, SETTLE, TAKE } from './redis-budget-scripts.js'
 import type { Connection, Send } from './redis-connection.js'
+import { Deadlines } from './redis-deadlines.js'
 import { BEAT, REVOKE } from './redis-revocation-scripts.js'
 
 // How many commands may wait at once.
@@ -33,40 +34,27 @@ export interface RedisCommands {
 
 /** Sends the store's commands and scripts on `connection`, each within `timeout` ms, WAITing for `replicas`. */
 export function redisCommands(connection: Connection, timeout: number, replicas: number): RedisCommands {
-  // Commands under way: past MAX_IN_FLIGHT (a Redis that stopped answering), new ones fail at once, so memory
-  // stays bounded however long it stays silent.
-  let inFlight = 0
-  // node-redis drops a command's timeout once the command is on the socket: a Redis that stalls (SIGSTOP, a long
-  // script, a network that drops packets without closing) would hold every request. So each has its own timer.
-  // A command counts as waiting until Redis answers it (or its connection drops), not until its timer gives up:
-  // one that timed out still holds its place in node-redis's queue.
-  const timed =
-    (send: Send): Send =>
-    (key, args) => {
-      if (inFlight >= MAX_IN_FLIGHT) return Promise.reject(new Error('createRedisStore: too many commands waiting'))
-      inFlight++
-      return withTimeout(
-        send(key, args).finally(() => inFlight--),
-        timeout,
-      )
-    }
+  // node-redis bounds a command only until it is on the socket (and the store turns that timer off: see
+  // redis-connection.ts): a Redis that stalls would hold every request. So each command has a deadline of its own,
+  // kept by one timer for all (redis-deadlines.ts).
+  const deadlines = new Deadlines(timeout)
+  const waiting = { count: 0 }
+  const timed = (send: Send) => bounded(send, deadlines, waiting)
   const command = timed(connection.send)
   // A script by its SHA-1 (EVALSHA: a fraction of EVAL's cost, measured), sent whole once Redis lacks it.
-  const script = async (send: Send, body: string, keys: string[], args: string[]) => {
-    const sha = SHA1.get(body) as string
-    try {
-      return await send(keys[0], ['EVALSHA', sha, String(keys.length), ...keys, ...args])
-    } catch (err) {
+  const script = (send: Send, body: string, keys: string[], args: string[]): Promise<unknown> => {
+    const rest = [String(keys.length), ...keys, ...args]
+    return send(keys[0], ['EVALSHA', SHA1.get(body) as string, ...rest]).catch((err: unknown) => {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err
-      return send(keys[0], ['EVAL', body, String(keys.length), ...keys, ...args])
-    }
+      return send(keys[0], ['EVAL', body, ...rest])
+    })
   }
   // A write that must survive a failover: the script, then WAIT on the same connection until `replicas` replicas
   // hold it (Redis's WAIT counts every earlier write of the connection). Not confirmed in time: it did not count.
   // What the script did is not taken back: an undo sent later may reach a promoted replica that never had the
   // write (node-redis queues commands while it reconnects), and take back a use that was never spent there.
   // `wrote` says from the script's reply whether it wrote what replicas must hold (default: it did).
-  const durable = async (
+  const durable = (
     body: string,
     keys: string[],
     args: string[],
@@ -93,6 +81,45 @@ export function redisCommands(connection: Connection, timeout: number, replicas:
     return withTimeout(leased, 2 * timeout)
   }
   return { command, script, durable }
+}
+
+/**
+ * `send`, each command settled by Redis's answer or by its deadline, whichever comes first, and refused at once
+ * while MAX_IN_FLIGHT wait (a Redis that stopped answering): memory stays bounded however long it stays silent. A
+ * command counts in `waiting` until Redis answers it (or its connection drops), not until its deadline passes: one
+ * that timed out still holds its place in node-redis's queue.
+ */
+function bounded(send: Send, deadlines: Deadlines, waiting: { count: number }): Send {
+  return (key, args) => {
+    if (waiting.count >= MAX_IN_FLIGHT) return Promise.reject(new Error('createRedisStore: too many commands waiting'))
+    waiting.count++
+    return new Promise((resolve, reject) => {
+      const deadline = deadlines.start(reject)
+      const answered = () => {
+        waiting.count--
+        deadlines.done(deadline)
+      }
+      let reply: Promise<unknown>
+      try {
+        reply = send(key, args)
+      } catch (err) {
+        answered()
+        throw err
+      }
+      reply.then(
+        (value) => {
+          answered()
+          resolve(value)
+        },
+        (err: unknown) => {
+          answered()
+          // node-redis's own rejection, passed on as it is.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          reject(err)
+        },
+      )
+    })
+  }
 }
 
 /** `promise`, or a rejection once `ms` have passed without it (the timer holds no process open). */
