@@ -1,6 +1,6 @@
 // How the Redis store bounds its commands: deadlines kept by one timer (each command refused once its time has
 // passed without an answer, never before), and the store on a Redis that stops answering refusing within its
-// timeout, through a guard and through a real node-redis client.
+// timeout, through a guard and through a real node-redis client whose own per-command timer it turns off.
 import http from 'node:http'
 import net from 'node:net'
 import { createClient } from 'redis'
@@ -140,7 +140,7 @@ describe('the Redis store on a Redis that never answers', () => {
     expect(served).not.toHaveBeenCalled()
   })
 
-  it('refuses a take through a real node-redis client', async () => {
+  it('refuses a take through a real node-redis client, whose own timer it does not start', async () => {
     // A server that answers what node-redis says on connecting, then nothing: the store's EVALSHA gets no answer.
     let heard: () => void = () => undefined
     const server = net.createServer((socket) =>
@@ -155,6 +155,7 @@ describe('the Redis store on a Redis that never answers', () => {
     const client = createClient({ url: `redis://127.0.0.1:${port}`, disableOfflineQueue: true })
     await client.connect()
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] })
+    const timers = jest.spyOn(AbortSignal, 'timeout')
     // The store's connection and commands, as createRedisStore makes them (without its revocations' copy).
     const connection = given(client, 'signed-url:revocations')
     const { command, script } = redisCommands(connection, 300, 0)
@@ -165,10 +166,12 @@ describe('the Redis store on a Redis that never answers', () => {
       (err: Error) => (outcome = err.message),
     )
     await evalsha
+    expect(timers).not.toHaveBeenCalled()
     await jest.advanceTimersByTimeAsync(299)
     expect(outcome).toBe('waiting')
     await jest.advanceTimersByTimeAsync(1)
     expect(outcome).toBe(LATE)
+    timers.mockRestore()
     jest.useRealTimers()
     await connection.close()
     client.destroy()

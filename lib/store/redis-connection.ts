@@ -7,6 +7,7 @@ import type {
   RedisClusterClientLike,
   RedisSentinelClientLike,
   RedisStandaloneClientLike,
+  SendOptions,
 } from './redis-client-like.js'
 
 // Sends a command to the node that holds `key` (the primary); `pinned` runs steps on one connection, so a WAIT
@@ -50,6 +51,15 @@ export function given(client: unknown, channel: string): Connection {
 // Errors are the connection's: commands fail (and are refused with 503) while it lasts; never a crash.
 const ignore = () => undefined
 
+// node-redis (v6) gives each command a timer of its own (5 s by default: an AbortSignal.timeout and its listener),
+// which stops counting once the command is on the socket. The store bounds every command itself, to the answer
+// (redis-commands.ts): its commands go through a view of the client without that timer (withCommandOptions), which
+// was a third of a command's CPU (measured, bench:store). The app's own commands keep their options.
+function untimed<T extends object>(client: T): T {
+  const view = (client as { withCommandOptions?: (options: SendOptions) => T }).withCommandOptions
+  return typeof view === 'function' ? view.call(client, { timeout: 0 }) : client
+}
+
 // One Redis: commands on the client, pub/sub on a duplicate of it (a subscribed connection takes no commands), the
 // duplicate closed with the store, the client too when the store made it.
 function standaloneConnection(client: RedisStandaloneClientLike, channel: string, own: boolean): Connection {
@@ -57,7 +67,8 @@ function standaloneConnection(client: RedisStandaloneClientLike, channel: string
   const subscriber = client.duplicate()
   subscriber.on('error', ignore)
   let watching = false
-  const send: Send = (_key, args) => client.sendCommand(args)
+  const commands = untimed(client)
+  const send: Send = (_key, args) => commands.sendCommand(args)
   return {
     send,
     // One connection carries every command of the client: WAIT after a write counts it.
@@ -88,7 +99,8 @@ function standaloneConnection(client: RedisStandaloneClientLike, channel: string
 // node's (re)connection, the one it listens on among them: the copy is behind at each (more often than needed, the
 // safe side).
 function clusterConnection(client: RedisClusterClientLike, channel: string): Connection {
-  const send: Send = (key, args) => client.sendCommand(key, false, args)
+  const commands = untimed(client)
+  const send: Send = (key, args) => commands.sendCommand(key, false, args)
   // node-redis keeps one connection to each node: WAIT after a write, routed by the same key, follows it.
   return listeningOn(client, channel, 'node-ready', send, (_key, steps) => steps(send))
 }
@@ -99,7 +111,8 @@ function sentinelConnection(client: RedisSentinelClientLike, channel: string): C
   // node-redis may keep several connections to the primary: a lease holds one for the write and its WAIT.
   const pinned: Connection['pinned'] = (_key, steps) =>
     client.use((lease) => steps((_k, args) => lease.sendCommand(false, args)))
-  return listeningOn(client, channel, 'topology-change', (_key, args) => client.sendCommand(false, args), pinned)
+  const commands = untimed(client)
+  return listeningOn(client, channel, 'topology-change', (_key, args) => commands.sendCommand(false, args), pinned)
 }
 
 // A Cluster or Sentinel client, the app's: commands through `send`, pub/sub on the client itself (node-redis keeps
