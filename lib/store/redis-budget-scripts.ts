@@ -1,5 +1,6 @@
 // The Lua scripts of the Redis store's use budgets: the steps of use-budget.ts and settle-use.ts, line for line. Each
 // runs atomically on the node that holds the link's key.
+import { SETTLE_WHOLE, TAKE_WHOLE } from './redis-budget-fast.js'
 import { LEASE_SECONDS, MAX_ASKS, MAX_CLAIMS, MAX_PENDING, USE } from './use-budget.js'
 
 // One link's budget (use-budget.ts, whose steps these scripts follow line for line) lives in the hash KEYS[1]:
@@ -74,8 +75,8 @@ local function creditFor(overlap, resend, size)
 end
 `
 // Takes ARGV amount, limit, resend, start, end, size of the budget (kept until ARGV[7], Unix seconds) at ARGV[8]
-// (now): a ticket (a number), 'held' or 'spent', as takeUse.
-export const TAKE = `${BUDGET}local now = tonumber(ARGV[8])
+// (now): a ticket (a number), 'held' or 'spent', as takeUse. Whole uses take the short way (redis-budget-fast.ts).
+export const TAKE = `${TAKE_WHOLE}${BUDGET}local now = tonumber(ARGV[8])
 if held > 0 and now > heldUntil then
   kept = kept + held
   held = 0
@@ -136,9 +137,9 @@ end
 if kept - credit + amount <= limit then return 'held' end
 return 'spent'`
 // Settles ARGV ticket, amount, kept, resend, size, start, end, with the claim [ARGV[8], ARGV[9]) when given, as
-// settleUse; nothing for a budget that lapsed.
+// settleUse; nothing for a budget that lapsed. Whole uses take the short way (redis-budget-fast.ts).
 export const SETTLE = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-${BUDGET}local ticket, amount, sent = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+${SETTLE_WHOLE}${BUDGET}local ticket, amount, sent = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local resend, size, start, stop = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local fromHeld = math.min(held, amount)
 held = held - fromHeld
