@@ -2,6 +2,7 @@
 import type { StoredLink } from './link-store.js'
 import { lapsedSweeper } from './lapsed-sweeper.js'
 import type { FolderRevocation, Revocation } from './revocation.js'
+import { SignatureTable } from './signature-table.js'
 
 /** A load of a {@link RevocationSet} under way: what `put` gives it takes the copy's place at `finish`. */
 export interface RevocationLoad {
@@ -20,11 +21,10 @@ export interface RevocationLoad {
  * the list, but before the load ends, is in neither the list nor lost.
  */
 export class RevocationSet {
-  private links = shards()
+  private links = new SignatureTable()
   private folders = new Map<string, FolderRevocation[]>()
   // Adds made while a load runs, applied again on top of what it loaded; undefined when none runs.
   private journal: Revocation[] | undefined
-  private readonly sweepers = Array.from({ length: SHARDS }, () => lapsedSweeper<number>((until, now) => until <= now))
   private readonly folderSweeper = lapsedSweeper<FolderRevocation[]>((list, now) => list.every((f) => f.until <= now))
 
   constructor(private readonly nowS: () => number) {}
@@ -33,10 +33,7 @@ export class RevocationSet {
   add(revocation: Revocation): void {
     this.journal?.push(revocation)
     const now = this.nowS()
-    if ('signature' in revocation) {
-      const shard = shardOf(revocation.signature)
-      this.sweepers[shard](this.links[shard], now)
-    }
+    if ('signature' in revocation) this.links.sweep(now)
     this.folderSweeper(this.folders, now)
     put(this.links, this.folders, revocation, now)
   }
@@ -50,7 +47,7 @@ export class RevocationSet {
 
   /** Starts a load; the copy stays in use, and keeps taking adds, until `finish`. One load at a time. */
   load(): RevocationLoad {
-    const links = shards()
+    const links = new SignatureTable()
     const folders = new Map<string, FolderRevocation[]>()
     const journal: Revocation[] = []
     this.journal = journal
@@ -72,15 +69,14 @@ export class RevocationSet {
 
   /** How many revocations the copy holds (lapsed ones not yet swept among them). */
   get size(): number {
-    let size = 0
-    for (const shard of this.links) size += shard.size
+    let size = this.links.size
     for (const list of this.folders.values()) size += list.length
     return size
   }
 
   /** Whether a verified link is taken back: by its signature, or by a folder revocation that covers it. */
   has(link: StoredLink): boolean {
-    const until = this.links[shardOf(link.signature)].get(link.signature)
+    const until = this.links.get(link.signature)
     if (until !== undefined && until > this.nowS()) return true
     if (this.folders.size === 0) return false
     // The folders the path is in: '' (every link), then each prefix up to a `/`.
@@ -107,27 +103,19 @@ export class RevocationSet {
   }
 }
 
-// Revoked links are kept in 64 maps by their signature's first character (random: base64url of a MAC). A Map grows
-// by copying itself whole into one twice its size: at a million links in one Map, that copy stopped the event loop
-// for 79 ms (measured, bench:store); in 64, each copy is a 64th of it. Lookups cost one more array index.
-const SHARDS = 64
-const shards = () => Array.from({ length: SHARDS }, () => new Map<string, number>())
-const shardOf = (signature: string) => signature.charCodeAt(0) & (SHARDS - 1)
-
-// One revocation into a copy's maps: a link keeps its latest lapse; a folder's list drops what lapsed and keeps only
+// One revocation into a copy: a link keeps its latest lapse; a folder's list drops what lapsed and keeps only
 // revocations that no other covers (one that takes back at least as much, at least as long). Past MAX_FOLDER_LIST,
 // the revocations of one kind merge into one that takes back the most any did, for the longest: more than each
 // took back (the safe side), and a list, and the check of a link against it, stay short however it is revoked.
 function put(
-  links: Map<string, number>[],
+  links: SignatureTable,
   folders: Map<string, FolderRevocation[]>,
   revocation: Revocation,
   now: number,
 ): void {
   if ('signature' in revocation) {
-    const shard = links[shardOf(revocation.signature)]
-    const until = shard.get(revocation.signature) ?? 0
-    if (revocation.until > until) shard.set(revocation.signature, revocation.until)
+    const until = links.get(revocation.signature) ?? 0
+    if (revocation.until > until) links.set(revocation.signature, revocation.until)
     return
   }
   const list = (folders.get(revocation.folder) ?? []).filter((f) => f.until > now)
