@@ -180,4 +180,16 @@ function signal(server, name) {
   }
 }
 
-module.exports = { startCluster, startSentinel }
+/** Starts a replica of `primary` (a server of startRedis) and resolves once it is in sync (bounded: 10 s). */
+async function startReplica(primary) {
+  await command(primary.port, 'CONFIG', 'SET', 'repl-diskless-sync-delay', '0')
+  const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(primary.port)] })
+  const synced = async () => /master_link_status:up/.test(await command(replica.port, 'INFO', 'replication'))
+  await until(`port ${replica.port} to replicate port ${primary.port}`, synced, 10_000).catch(async (error) => {
+    await replica.stop()
+    throw error
+  })
+  return replica
+}
+
+module.exports = { startCluster, startReplica, startSentinel }
