@@ -63,11 +63,10 @@ async function useRun(store, signatures, until) {
   return Number(waited) / 1000
 }
 
-// `fn(input)` once, timed, in µs per item of `input`: CPU (process.cpuUsage: user and system), wall time, and the
-// time requests waited to be served (what `fn` resolves with; else the wall time). The heap is collected first
-// (with --expose-gc), so no run pays for garbage an earlier one left.
+// `fn(input)` once, timed, in µs per item of `input`: CPU (process.cpuUsage: user and system, the collector's
+// threads among them), wall time, and the time requests waited to be served (what `fn` resolves with; else the wall
+// time). The heap is not collected between runs: that made every figure larger and noisier (measured).
 async function timed(fn, input) {
-  global.gc?.()
   const cpu = process.cpuUsage()
   const start = process.hrtime.bigint()
   const waited = await fn(input)
