@@ -5,7 +5,7 @@
 import * as crypto from 'node:crypto'
 import { createHmac, createSecretKey, KeyObject, timingSafeEqual } from 'node:crypto'
 import type { KeyMaterial } from './keys.js'
-import { decodeSignature } from '../util/base64url.js'
+import { decodeSignature, sixtet } from '../util/base64url.js'
 
 type OneShotHash = (algorithm: string, data: string | Uint8Array, outputEncoding: string) => string | Buffer
 const hash = (crypto as { hash?: OneShotHash }).hash
@@ -99,17 +99,24 @@ export function macMatches(key: MacKey, message: string, signature: Uint8Array):
 const scratch = new Uint8Array(DIGEST)
 
 /**
- * Whether the 43 base64url characters of `text` from `at` are the MAC of `message`, compared in constant time as
- * text: the one-shot hash spells its digest in base64url, and each of the 43 characters is compared, the differences
- * OR-ed together, one branch on the total. No decoding of the signature first (90 ns of a 1.5 µs verify, measured).
- * A signature in a spelling no digest has (a non-canonical last character, a character outside base64url) never
- * matches; the caller tells those from forgeries.
+ * Whether the 43 base64url characters of `text` from `at` are the MAC of `message`: true or false, or undefined when
+ * they are not a signature's one spelling (a character outside base64url, or a last character with bits a digest
+ * never sets), which the caller leaves to the general steps. Compared in constant time as text: the one-shot hash
+ * spells its digest in base64url, and each of the 43 characters is compared, the differences OR-ed together, one
+ * branch on the total. The spelling is checked in the same loop, so a forged signature costs what a good one does.
+ * No decoding of the signature first (90 ns of a 1.5 µs verify, measured).
  */
-export function macMatchesText(key: MacKey, message: string, text: string, at: number): boolean {
+export function macMatchesText(key: MacKey, message: string, text: string, at: number): boolean | undefined {
+  if (text.length - at !== 43) return undefined
   if (hash === undefined || message.length > MAX_ONE_SHOT)
-    return decodeSignature(text, scratch, at) && macMatches(key, message, scratch)
+    return decodeSignature(text, scratch, at) ? macMatches(key, message, scratch) : undefined
   const digest = hash('sha256', outerInput(key, message, hash), 'base64url') as string
-  let difference = (text.length - at) ^ 43
-  for (let i = 0; i < 43; i++) difference |= digest.charCodeAt(i) ^ text.charCodeAt(at + i)
-  return difference === 0
+  let difference = 0
+  let spelling = sixtet(text, at + 42) & 3 // the last character's 2 bits no digest sets
+  for (let i = 0; i < 43; i++) {
+    const c = text.charCodeAt(at + i)
+    difference |= digest.charCodeAt(i) ^ c
+    spelling |= sixtet(text, at + i) & ~63 // -1 (every bit) for a character outside base64url
+  }
+  return spelling !== 0 ? undefined : difference === 0
 }

@@ -83,7 +83,7 @@ export function verifyPlainSync<K>(
   core: SignerCore<K>,
   url: string,
   options: VerifyOptions | undefined,
-  matches: (key: K, message: string, text: string, at: number) => boolean,
+  matches: (key: K, message: string, text: string, at: number) => boolean | undefined,
 ): VerifyResult | undefined {
   const method = options?.method
   const reads = method === undefined || method === 'GET' || method === 'HEAD'
@@ -91,9 +91,11 @@ export function verifyPlainSync<K>(
   const link = readSignedLink(url)
   if (link === undefined || (link.method === 'put') === reads) return undefined
   const keys = core.keysFor(link.kid)
-  let matched = false
-  for (let i = 0; i < keys.length && !matched; i++) matched = matches(keys[i], link.message, url, link.signatureAt)
-  // A signature no key matched is refused here as forged only in its one spelling; any other is the general steps'.
-  if (!matched && !isCanonicalSignature(link.signature)) return undefined
+  let matched: boolean | undefined = false
+  for (let i = 0; i < keys.length && matched === false; i++)
+    matched = matches(keys[i], link.message, url, link.signatureAt)
+  // A signature in another spelling than its one is the general steps' to refuse (as malformed); so is one no key
+  // was tried on (an unknown key id), whose spelling is checked here.
+  if (matched === undefined || (keys.length === 0 && !isCanonicalSignature(link.signature))) return undefined
   return core.finishVerify(link, matched, options)
 }
