@@ -129,6 +129,38 @@ describe('given()', () => {
   })
 })
 
+describe("the store's commands and node-redis's own timer", () => {
+  // node-redis's timer drops a command that is still unsent when it fires (its offline queue): the store sets it to
+  // its own timeout for a client that can queue, so a command it refused never runs once the connection is back, and
+  // turns it off (timeout 0) only where nothing waits unsent. Real clients, never connected: only the views are read.
+  const { createClient, createCluster } = jest.requireActual<typeof import('redis')>('redis')
+  const viewOf = (client: object) => {
+    const spy = jest.spyOn(client as { withCommandOptions: (o: object) => unknown }, 'withCommandOptions')
+    return () => spy.mock.calls.map(([options]) => options)
+  }
+
+  it.each([
+    ['an app client with an offline queue (the default)', {}, 700],
+    ['an app client without one', { disableOfflineQueue: true }, 0],
+  ])('gives %s the timeout %s', (_what, options, timeout) => {
+    const client = createClient({ url: 'redis://127.0.0.1:1', ...options })
+    const views = viewOf(client)
+    given(client, CHANNEL, 700)
+    expect(views()).toEqual([{ timeout }])
+  })
+
+  it("keeps a Cluster client's timer at the store's timeout, and leaves a client alone without one", () => {
+    const cluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:1' }] })
+    const views = viewOf(cluster)
+    given(cluster, CHANNEL, 700)
+    expect(views()).toEqual([{ timeout: 700 }])
+    const client = createClient({ url: 'redis://127.0.0.1:1' })
+    const untouched = viewOf(client)
+    given(client, CHANNEL)
+    expect(untouched()).toEqual([])
+  })
+})
+
 describe('isRefusal()', () => {
   it.each([
     ['WRONGPASS', new Error('WRONGPASS invalid username-password pair'), true],

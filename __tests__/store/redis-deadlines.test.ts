@@ -157,7 +157,7 @@ describe('the Redis store on a Redis that never answers', () => {
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] })
     const timers = jest.spyOn(AbortSignal, 'timeout')
     // The store's connection and commands, as createRedisStore makes them (without its revocations' copy).
-    const connection = given(client, 'signed-url:revocations')
+    const connection = given(client, 'signed-url:revocations', 300)
     const { command, script } = redisCommands(connection, 300, 0)
     const evalsha = new Promise<void>((resolve) => (heard = resolve))
     let outcome = 'waiting'

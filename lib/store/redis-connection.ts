@@ -33,16 +33,16 @@ export function isRefusal(err: unknown): boolean {
 // The kind of client the app gave, told apart by what only it has (node-redis exports no classes to test against):
 // a Cluster client its `masters` and `nodeClient`, a Sentinel client its `use` and `getSentinelNode`. Anything else
 // (a client pool, another library's client) is refused: its calls would fail on every request.
-export function given(client: unknown, channel: string): Connection {
+export function given(client: unknown, channel: string, timeout?: number): Connection {
   const c = client as Record<string, unknown> | null
   const has = (...names: string[]) => names.every((name) => typeof c?.[name] === 'function')
   if (typeof client !== 'object' || c === null || !has('sendCommand', 'connect', 'subscribe', 'on'))
     throw new TypeError(
       `createRedisStore: "client" must be a node-redis v6 client (createClient, createCluster or createSentinel), got ${describeValue(client)}`,
     )
-  if (has('nodeClient') && 'masters' in c) return clusterConnection(client as RedisClusterClientLike, channel)
-  if (has('use', 'getSentinelNode')) return sentinelConnection(client as RedisSentinelClientLike, channel)
-  if (has('duplicate')) return standaloneConnection(client as RedisStandaloneClientLike, channel, false)
+  if (has('nodeClient') && 'masters' in c) return clusterConnection(client as RedisClusterClientLike, channel, timeout)
+  if (has('use', 'getSentinelNode')) return sentinelConnection(client as RedisSentinelClientLike, channel, timeout)
+  if (has('duplicate')) return standaloneConnection(client as RedisStandaloneClientLike, channel, false, timeout)
   throw new TypeError(
     `createRedisStore: "client" must be a node-redis v6 client (createClient, createCluster or createSentinel), got ${describeValue(client)}`,
   )
@@ -53,21 +53,31 @@ const ignore = () => undefined
 
 // node-redis (v6) gives each command a timer of its own (5 s by default: an AbortSignal.timeout and its listener),
 // which stops counting once the command is on the socket. The store bounds every command itself, to the answer
-// (redis-commands.ts): its commands go through a view of the client without that timer (withCommandOptions), which
-// was a third of a command's CPU (measured, bench:store). The app's own commands keep their options.
-function untimed<T extends object>(client: T): T {
+// (redis-commands.ts), so where no command can wait unsent (a client without an offline queue, as the store makes
+// for a `url`) its commands go through a view of the client without that timer (withCommandOptions): it was a third
+// of a command's CPU (measured, bench:store). A client that queues commands while it is offline keeps the timer, set
+// to the store's `timeout`: a command the store has refused for want of an answer must not run once the connection
+// is back (a use taken then is spent, never served). The app's own commands keep their options.
+function forStore<T extends object>(client: T, timeout: number | undefined): T {
   const view = (client as { withCommandOptions?: (options: SendOptions) => T }).withCommandOptions
-  return typeof view === 'function' ? view.call(client, { timeout: 0 }) : client
+  if (typeof view !== 'function' || timeout === undefined) return client
+  const queues = (client as { options?: { disableOfflineQueue?: unknown } }).options?.disableOfflineQueue !== true
+  return view.call(client, { timeout: queues ? timeout : 0 })
 }
 
 // One Redis: commands on the client, pub/sub on a duplicate of it (a subscribed connection takes no commands), the
 // duplicate closed with the store, the client too when the store made it.
-function standaloneConnection(client: RedisStandaloneClientLike, channel: string, own: boolean): Connection {
+function standaloneConnection(
+  client: RedisStandaloneClientLike,
+  channel: string,
+  own: boolean,
+  timeout?: number,
+): Connection {
   client.on('error', ignore)
   const subscriber = client.duplicate()
   subscriber.on('error', ignore)
   let watching = false
-  const commands = untimed(client)
+  const commands = forStore(client, timeout)
   const send: Send = (_key, args) => commands.sendCommand(args)
   return {
     send,
@@ -98,8 +108,8 @@ function standaloneConnection(client: RedisStandaloneClientLike, channel: string
 // subscription to the one shard that holds the set and its resubscription to slot moves. node-redis tells of every
 // node's (re)connection, the one it listens on among them: the copy is behind at each (more often than needed, the
 // safe side).
-function clusterConnection(client: RedisClusterClientLike, channel: string): Connection {
-  const commands = untimed(client)
+function clusterConnection(client: RedisClusterClientLike, channel: string, timeout?: number): Connection {
+  const commands = forStore(client, timeout)
   const send: Send = (key, args) => commands.sendCommand(key, false, args)
   // node-redis keeps one connection to each node: WAIT after a write, routed by the same key, follows it.
   return listeningOn(client, channel, 'node-ready', send, (_key, steps) => steps(send))
@@ -107,11 +117,11 @@ function clusterConnection(client: RedisClusterClientLike, channel: string): Con
 
 // The primary Sentinel names: node-redis finds it, and after a failover the new one, commands and pub/sub alike; a
 // failover moves the subscription, and what was published meanwhile may be lost.
-function sentinelConnection(client: RedisSentinelClientLike, channel: string): Connection {
+function sentinelConnection(client: RedisSentinelClientLike, channel: string, timeout?: number): Connection {
   // node-redis may keep several connections to the primary: a lease holds one for the write and its WAIT.
   const pinned: Connection['pinned'] = (_key, steps) =>
     client.use((lease) => steps((_k, args) => lease.sendCommand(false, args)))
-  const commands = untimed(client)
+  const commands = forStore(client, timeout)
   return listeningOn(client, channel, 'topology-change', (_key, args) => commands.sendCommand(false, args), pinned)
 }
 
@@ -164,7 +174,7 @@ async function end(client: RedisStandaloneClientLike): Promise<void> {
 
 // The store's own client of one Redis: commands fail at once while Redis is unreachable (no queue to serve from
 // later), and it reconnects every 100 ms to 2 s, except when Redis refuses its credentials.
-export function ownConnection(url: string, channel: string): Connection {
+export function ownConnection(url: string, channel: string, timeout?: number): Connection {
   let redis: { createClient(options: object): RedisStandaloneClientLike }
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -180,5 +190,5 @@ export function ownConnection(url: string, channel: string): Connection {
         isRefusal(cause) ? (cause as Error) : Math.min(100 * (retries + 1), 2000),
     },
   })
-  return standaloneConnection(client, channel, true)
+  return standaloneConnection(client, channel, true, timeout)
 }

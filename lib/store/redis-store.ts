@@ -28,7 +28,8 @@ export function createRedisStore(options: Readonly<RedisStoreOptions>): LinkStor
   const setKey = `${prefix}revocations`
   const channel = `${prefix}revocations`
   // Made only once every option is known good.
-  const connection = client === undefined ? ownConnection(url as string, channel) : given(client, channel)
+  const connection =
+    client === undefined ? ownConnection(url as string, channel, timeout) : given(client, channel, timeout)
   const nowS = () => now() / 1000
   const revocations = new RevocationSet(nowS)
   const commands = redisCommands(connection, timeout, replicas)
