@@ -1,7 +1,6 @@
 // The Redis store's budget scripts against the rules they copy (lib/store/use-budget.ts), on a real Redis: random
 // sequences of takes, settles (with claims) and renewals, with the clock moved past leases, give the same answers
 // and leave the same state. Also: a count an earlier version wrote (a plain number) is taken over, never lost.
-import { createRedisStore, type LinkStore } from 'express-signed-url'
 import {
   emptyBudget,
   keptOf,
@@ -12,43 +11,15 @@ import {
   type UseAsk,
 } from '../../lib/store/use-budget'
 import { settleUse } from '../../lib/store/settle-use'
-import { harness, type Server } from './store-harness'
+import { budgetFixture } from './budget-fixture'
+import { harness } from './store-harness'
 import { random } from '../support/random'
 
-const { command, startRedis } = harness
+const { command } = harness
 const PREFIX = 'budget-test:'
 const UNTIL = 9_000_000_000
 
-let redis: Server
-let clock = 1_767_225_600
-let store: LinkStore & { ready: Promise<void> }
-beforeAll(async () => {
-  redis = await startRedis()
-  store = createRedisStore({ url: redis.url, prefix: PREFIX, now: () => clock * 1000 })
-  await store.ready
-}, 30_000)
-afterAll(async () => {
-  await store?.close()
-  await redis?.stop()
-})
-
-// The hash Redis keeps for a link, as the JS budget spells it.
-async function stored(signature: string) {
-  const fields = (await command(redis.port, 'HGETALL', `${PREFIX}uses:${signature}`)) as string[]
-  const hash: Record<string, string> = {}
-  for (let i = 0; i < fields.length; i += 2) hash[fields[i]] = fields[i + 1]
-  return {
-    kept: Number(hash.k),
-    held: Number(hash.h),
-    heldUntil: Number(hash.u),
-    credited: Number(hash.r),
-    claims: hash.c === '' || hash.c === undefined ? [] : hash.c.split(' ').map(Number),
-    seq: Number(hash.n),
-    asks: hash.a === '' || hash.a === undefined ? [] : hash.a.split(' ').map(Number),
-    size: Number(hash.z),
-    pending: hash.p === '' || hash.p === undefined ? [] : hash.p.split(' ').map(Number),
-  }
-}
+const fixture = budgetFixture(PREFIX)
 
 describe('the Redis budget scripts follow use-budget.ts', () => {
   it.each([1, 2, 3, 4, 5, 6])('step for step, over a random sequence (seed %i)', async (seed) => {
@@ -60,47 +31,47 @@ describe('the Redis budget scripts follow use-budget.ts', () => {
     const running: { ask: UseAsk; ticket: number }[] = []
     for (let step = 0; step < 150; step++) {
       const roll = next()
-      if (roll < 0.05) clock += 61
+      if (roll < 0.05) fixture.clock += 61
       else if (roll < 0.1) {
-        renewUse(budget, clock)
-        await store.renew(signature)
+        renewUse(budget, fixture.clock)
+        await fixture.store.renew(signature)
       } else if (roll < 0.5 && running.length > 0) {
         const { ask, ticket } = running.splice(Math.floor(next() * running.length), 1)[0]
         const out = Math.floor(next() * (ask.end - ask.start + 1))
         const tail: [number, number] | undefined = next() < 0.6 ? [ask.start, ask.start + out] : undefined
         settleUse(budget, ask, ticket, keptOf(out, size), tail)
-        await store.settle(signature, ticket, ask, keptOf(out, size), tail)
+        await fixture.store.settle(signature, ticket, ask, keptOf(out, size), tail)
       } else {
         const start = Math.floor(next() * size)
         const end = next() < 0.5 ? size : start + 1 + Math.floor(next() * (size - start))
         const ask = { ...useCost(size, uses, end - start), start, end, size }
-        const expected: UseAnswer = takeUse(budget, ask, clock)
-        expect(await store.take(signature, ask, UNTIL)).toBe(expected)
+        const expected: UseAnswer = takeUse(budget, ask, fixture.clock)
+        expect(await fixture.store.take(signature, ask, UNTIL)).toBe(expected)
         if (typeof expected === 'number') running.push({ ask, ticket: expected })
       }
     }
-    expect(await stored(signature)).toEqual(budget)
+    expect(await fixture.stored(signature)).toEqual(budget)
   })
 
   it('takes over a count an earlier version kept as a plain number, as kept', async () => {
     const signature = 'L'.repeat(43)
     const key = `${PREFIX}uses:${signature}`
-    await command(redis.port, 'SET', key, '600000', 'EX', '5000')
+    await command(fixture.redis.port, 'SET', key, '600000', 'EX', '5000')
     const ask = { ...useCost(1000, 1, 500), start: 0, end: 500, size: 1000 }
-    expect(await store.take(signature, ask, UNTIL)).toBe('spent')
+    expect(await fixture.store.take(signature, ask, UNTIL)).toBe('spent')
     // Taken over even by a request it refused, with its lifetime.
-    expect(await stored(signature)).toMatchObject({ kept: 600_000, held: 0 })
-    expect(await command(redis.port, 'TTL', key)).toBeGreaterThan(4000)
-    expect(await store.take(signature, { ...ask, ...useCost(1000, 1, 400) }, UNTIL)).toBe(1)
-    expect(await stored(signature)).toMatchObject({ kept: 600_000, held: 400_000 })
+    expect(await fixture.stored(signature)).toMatchObject({ kept: 600_000, held: 0 })
+    expect(await command(fixture.redis.port, 'TTL', key)).toBeGreaterThan(4000)
+    expect(await fixture.store.take(signature, { ...ask, ...useCost(1000, 1, 400) }, UNTIL)).toBe(1)
+    expect(await fixture.stored(signature)).toMatchObject({ kept: 600_000, held: 400_000 })
   })
 
   it('takes a negative plain-number count (written by hand) as nothing kept, never as uses given', async () => {
     const signature = 'M'.repeat(43)
-    await command(redis.port, 'SET', `${PREFIX}uses:${signature}`, '-5000000')
+    await command(fixture.redis.port, 'SET', `${PREFIX}uses:${signature}`, '-5000000')
     const ask = { ...useCost(1000, 1), start: 0, end: 1000, size: 1000 }
-    expect(await store.take(signature, ask, UNTIL)).toBe(1)
-    expect(await store.take(signature, ask, UNTIL)).toBe('held')
+    expect(await fixture.store.take(signature, ask, UNTIL)).toBe(1)
+    expect(await fixture.store.take(signature, ask, UNTIL)).toBe('held')
   })
 
   it('keeps a budget as long as the longest any guard asked', async () => {
@@ -108,16 +79,16 @@ describe('the Redis budget scripts follow use-budget.ts', () => {
     const key = `${PREFIX}uses:${signature}`
     const ask = { ...useCost(1000, 3), start: 0, end: 1000, size: 1000 }
     // Redis's own clock: expiries are Unix times it compares with its own.
-    const redisNow = Number(((await command(redis.port, 'TIME')) as string[])[0])
-    expect(await store.take(signature, ask, redisNow + 10_000)).toBe(1)
-    expect(await store.take(signature, ask, redisNow + 5000)).toBe(2)
-    expect(await command(redis.port, 'TTL', key)).toBeGreaterThan(9000)
+    const redisNow = Number(((await command(fixture.redis.port, 'TIME')) as string[])[0])
+    expect(await fixture.store.take(signature, ask, redisNow + 10_000)).toBe(1)
+    expect(await fixture.store.take(signature, ask, redisNow + 5000)).toBe(2)
+    expect(await command(fixture.redis.port, 'TTL', key)).toBeGreaterThan(9000)
   })
 
   it('creates nothing when settling or renewing a budget that lapsed', async () => {
     const signature = 'N'.repeat(43)
-    await store.settle(signature, 1, { amount: 10, resend: 0, size: 10, start: 0, end: 10 }, 5, [0, 5])
-    await store.renew(signature)
-    expect(await command(redis.port, 'EXISTS', `${PREFIX}uses:${signature}`)).toBe(0)
+    await fixture.store.settle(signature, 1, { amount: 10, resend: 0, size: 10, start: 0, end: 10 }, 5, [0, 5])
+    await fixture.store.renew(signature)
+    expect(await command(fixture.redis.port, 'EXISTS', `${PREFIX}uses:${signature}`)).toBe(0)
   })
 })
