@@ -1,33 +1,24 @@
 // Every page of the example as `npm start` runs it (examples/app.js, a process of its own: the Uppy page needs
 // @tus/server, which jest's module runtime cannot load), in headless Chromium: each has an icon, and none logs a
 // missing resource. The refusal pages (a link expired, edited, unsigned) log their own 403, and nothing else.
-import { type ChildProcess, spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import type { ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import type { Browser } from 'playwright-core'
 import { budget } from '../support/budget'
 import { launchChromium } from '../support/chromium'
-
-const EXAMPLES = path.join(__dirname, '..', '..', 'examples')
+import { EXAMPLES, exampleEnv, startScript } from '../support/script-process'
 
 let browser: Browser
 let child: ChildProcess
 let base: string
 beforeAll(async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1' }
-  env.SIGNING_KEY = randomBytes(32).toString('base64url')
-  delete env.SIGNING_KEYS
-  delete env.REDIS_URL
-  child = spawn(process.execPath, [path.join(EXAMPLES, 'app.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] })
-  base = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout!.on('data', (d: Buffer) => {
-      out += String(d)
-      const url = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
-      if (url) resolve(url[1])
-    })
-    child.once('exit', (code) => reject(new Error(`the example exited with ${code}`)))
-  })
+  const started = await startScript(
+    path.join(EXAMPLES, 'app.js'),
+    exampleEnv({ HOST: '127.0.0.1' }),
+    /on (http:\/\/127\.0\.0\.1:\d+)/,
+  )
+  child = started.child
+  base = started.match[1]
   browser = await launchChromium()
 }, budget(2))
 afterAll(async () => {

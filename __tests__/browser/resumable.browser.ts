@@ -2,7 +2,7 @@
 // to a files host on another (support/tus-app.js: signedUpload with `resumable` and `cors`). The network is cut
 // while a chunk is on its way and restored: Uppy resumes from the server's offset (HEAD, then PATCH), with no second
 // creation, and what lands is the file byte for byte. A page on an origin not listed cannot even start.
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http, { type Server } from 'node:http'
@@ -12,6 +12,7 @@ import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { createSigner } from 'express-signed-url'
 import { launchChromium } from '../support/chromium'
+import { startScript } from '../support/script-process'
 import { NOW_MS } from '../support/helpers'
 
 const KEY = 'uppy-browser-key-0123456789-0123456789-0123456789'
@@ -49,24 +50,17 @@ function servePage(): Promise<Server> {
 
 /** The files host on `localhost` (another origin than 127.0.0.1), listing the page's origin for CORS. */
 function startFiles(origins: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [path.join(__dirname, '..', 'support', 'tus-app.js')], {
-    env: {
-      ...process.env,
-      ROOT: path.join(dir, 'files'),
-      PARTIAL: path.join(dir, 'partial'),
-      KEY,
-      NOW_MS: String(NOW_MS),
-      CORS: origins,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      const m = /port (\d+)/.exec(String(d))
-      if (m) resolve({ child, port: Number(m[1]) })
-    })
-    child.once('exit', (code) => reject(new Error(`tus-app exited with ${code}`)))
-  })
+  const env = {
+    ...process.env,
+    ROOT: path.join(dir, 'files'),
+    PARTIAL: path.join(dir, 'partial'),
+    KEY,
+    NOW_MS: String(NOW_MS),
+    CORS: origins,
+  }
+  return startScript(path.join(__dirname, '..', 'support', 'tus-app.js'), env, /port (\d+)/).then(
+    ({ child, match }) => ({ child, port: Number(match[1]) }),
+  )
 }
 
 beforeAll(async () => {

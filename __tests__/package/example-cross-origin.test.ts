@@ -1,32 +1,21 @@
 // The cross-origin example (examples/cross-origin.js) as a process: the pages on one origin hand out upload links
 // to the files host on another, which answers the pages' preflight only, and takes a tus upload whole.
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import * as tus from 'tus-js-client'
 import { budget } from '../support/budget'
-
-const EXAMPLES = path.join(__dirname, '..', '..', 'examples')
+import { EXAMPLES, startScript } from '../support/script-process'
 
 let child: ChildProcess
 let pages: string
 let files: string
 beforeAll(async () => {
   const env = { ...process.env, PORT: '0', FILES_PORT: '0', SIGNING_KEY: randomBytes(32).toString('base64url') }
-  child = spawn(process.execPath, [path.join(EXAMPLES, 'cross-origin.js')], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  ;[pages, files] = await new Promise<[string, string]>((resolve, reject) => {
-    let out = ''
-    child.stdout!.on('data', (d: Buffer) => {
-      out += String(d)
-      const m = /pages on (\S+), files on (\S+)/.exec(out)
-      if (m) resolve([m[1], m[2]])
-    })
-    child.once('exit', (code) => reject(new Error(`the example exited with ${code}`)))
-  })
+  const started = await startScript(path.join(EXAMPLES, 'cross-origin.js'), env, /pages on (\S+), files on (\S+)/)
+  child = started.child
+  ;[, pages, files] = started.match
 }, budget(1))
 afterAll(() => {
   child?.kill()

@@ -1,31 +1,20 @@
 // The example app's Uppy page and its tus uploads, as `npm start` runs it (a process of its own: @tus/server is an
 // ES module that Node loads and jest's module runtime cannot): the page and Uppy's bundle are served, and a file
 // sent over tus in chunks through a link from /upload-link lands whole in the uploads folder.
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import * as tus from 'tus-js-client'
 import { budget } from '../support/budget'
-
-const EXAMPLES = path.join(__dirname, '..', '..', 'examples')
+import { EXAMPLES, exampleEnv, startScript } from '../support/script-process'
 
 let child: ChildProcess
 let base: string
 beforeAll(async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', SIGNING_KEY: randomBytes(32).toString('base64url') }
-  delete env.SIGNING_KEYS
-  delete env.REDIS_URL
-  child = spawn(process.execPath, [path.join(EXAMPLES, 'app.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] })
-  base = await new Promise<string>((resolve, reject) => {
-    let out = ''
-    child.stdout!.on('data', (d: Buffer) => {
-      out += String(d)
-      const port = /localhost:(\d+)/.exec(out)
-      if (port) resolve(`http://127.0.0.1:${port[1]}`)
-    })
-    child.once('exit', (code) => reject(new Error(`the example exited with ${code}`)))
-  })
+  const started = await startScript(path.join(EXAMPLES, 'app.js'), exampleEnv(), /localhost:(\d+)/)
+  child = started.child
+  base = `http://127.0.0.1:${started.match[1]}`
 }, budget(1))
 afterAll(() => {
   child?.kill()
